@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
+
+export const hotReloadPluginOptions = z.strictObject({
+  debounce_ms: z.number().int().min(0).default(500),
+});
+
+export const hotReloadPlugin = definePlugin((options: Partial<z.infer<typeof hotReloadPluginOptions>> = {}) => {
+  parsePluginOptions("hot-reload", hotReloadPluginOptions, options);
+  return {
+    name: "hot-reload",
+    apply(ctx) {
+      // The watcher itself comes with the hot-reload issue; the key is owned here so configs with it validate.
+      ctx.defineConfigKey("hot_reload", z.boolean().default(true));
+    },
+  };
+});
+
+export default hotReloadPlugin;

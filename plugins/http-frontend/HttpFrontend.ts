@@ -1,0 +1,94 @@
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import Koa from "koa";
+import Router from "@koa/router";
+import { GatewayError, isGatewayError } from "../../src/kernel/errors.js";
+import type { Kernel } from "../../src/kernel/Kernel.js";
+import type { Logger } from "../../src/kernel/logger.js";
+import { hostOriginGuard, sendError } from "./guards.js";
+import { isLoopbackHost, type ListenAddress } from "./options.js";
+
+/** Paths that never need a key. */
+const OPEN_PATHS = new Set(["/health"]);
+
+/** The koa application and its socket; routes are added by this plugin and, later, by the MCP routing core. */
+export class HttpFrontend {
+  readonly app = new Koa();
+  readonly router = new Router();
+  #server?: Server;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly logger: Logger,
+    private readonly listenAddr: ListenAddress,
+    corsOrigins: readonly string[],
+  ) {
+    this.app.proxy = false;
+    this.app.silent = true;
+    this.app.use(hostOriginGuard(listenAddr.host, corsOrigins));
+    this.app.use((ctx, next) => this.#authenticate(ctx, next));
+    this.router.get("/health", (ctx) => {
+      ctx.body = { status: "ok" };
+    });
+    this.app.use(this.router.routes());
+    this.app.use(this.router.allowedMethods());
+    this.app.use((ctx) => sendError(ctx, 404, `No route for ${ctx.method} ${ctx.path}`));
+  }
+
+  /** The bound address (port filled in when 0 was asked for). */
+  get address(): ListenAddress | undefined {
+    const address = this.#server?.address() as AddressInfo | null | undefined;
+    return address ? { host: address.address, port: address.port } : undefined;
+  }
+
+  async listen(): Promise<ListenAddress> {
+    const { host, port } = this.listenAddr;
+    if (!isLoopbackHost(host) && !this.kernel.hooks.authenticate.isUsed()) {
+      throw new GatewayError(
+        "MCPGW_ERR_LISTEN",
+        `listen_addr ${host}:${port} is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1`,
+        { plugin: "http-frontend", key: "listen_addr" },
+      );
+    }
+    const server = this.app.listen({ host, port });
+    this.#server = server;
+    await Promise.race([once(server, "listening"), once(server, "error").then(([error]) => Promise.reject(listenError(error as NodeJS.ErrnoException, host, port)))]);
+    const bound = this.address!;
+    this.logger.info(`Listening on http://${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`);
+    return bound;
+  }
+
+  /** Stops taking connections; open keep-alive sockets are closed once idle. */
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (!server?.listening) return;
+    const closed = once(server, "close");
+    server.close();
+    server.closeIdleConnections();
+    await closed;
+  }
+
+  async #authenticate(ctx: Koa.Context, next: Koa.Next): Promise<unknown> {
+    if (ctx.method === "OPTIONS" || OPEN_PATHS.has(ctx.path) || !this.kernel.hooks.authenticate.isUsed()) return next();
+    try {
+      ctx.state.principal = await this.kernel.hooks.authenticate.promise({
+        transport: "http",
+        path: ctx.path,
+        method: ctx.method,
+        headers: ctx.headers,
+        remoteAddress: ctx.socket.remoteAddress,
+      });
+    } catch (error) {
+      if (isGatewayError(error, "MCPGW_ERR_UNAUTHORIZED")) return sendError(ctx, 401, error.message);
+      if (isGatewayError(error, "MCPGW_ERR_FORBIDDEN")) return sendError(ctx, 403, error.message);
+      throw error;
+    }
+    return next();
+  }
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): GatewayError {
+  const hint = error.code === "EADDRINUSE" ? "another process uses it; pick another port with --listen-addr" : error.message;
+  return new GatewayError("MCPGW_ERR_LISTEN", `Cannot listen on ${host}:${port}: ${hint}`, { plugin: "http-frontend", key: "listen_addr" }, { cause: error });
+}

@@ -1,0 +1,31 @@
+import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
+import { createToken } from "../../src/di/tokens.js";
+import { HttpFrontend } from "./HttpFrontend.js";
+import { corsEnabledSchema, corsOriginsSchema, httpFrontendPluginOptions, listenAddrSchema, parseListenAddr, type HttpFrontendPluginOptions } from "./options.js";
+
+export const httpFrontendTokens = {
+  frontend: createToken<HttpFrontend>("http-frontend.frontend"),
+} as const;
+
+export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOptions = {}) => {
+  const options = parsePluginOptions("http-frontend", httpFrontendPluginOptions, rawOptions);
+  return {
+    name: "http-frontend",
+    apply(ctx) {
+      ctx.defineConfigKey("listen_addr", listenAddrSchema);
+      ctx.defineConfigKey("cors_enabled", corsEnabledSchema);
+      ctx.defineConfigKey("cors_origins", corsOriginsSchema);
+      if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
+      ctx.hooks.configLoaded.tap("http-frontend", (config) => {
+        const origins = config.settings.cors_enabled ? (config.settings.cors_origins as string[]) : [];
+        ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.kernel, ctx.logger, parseListenAddr(config.settings.listen_addr as string)!, origins));
+      });
+      ctx.hooks.listen.tapPromise("http-frontend", async () => {
+        await ctx.container.resolve(httpFrontendTokens.frontend).listen();
+      });
+      ctx.hooks.beforeShutdown.tapPromise("http-frontend", () => ctx.container.resolve(httpFrontendTokens.frontend).close());
+    },
+  };
+});
+
+export default httpFrontendPlugin;

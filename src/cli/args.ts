@@ -1,0 +1,95 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { GatewayError } from "../kernel/errors.js";
+
+export type Command = "serve" | "stdio" | "validate" | "plugins" | "servers" | "help" | "version";
+
+const COMMANDS = new Set<Command>(["serve", "stdio", "validate", "plugins", "servers"]);
+
+const OPTIONS = {
+  config: { type: "string", short: "c" },
+  "listen-addr": { type: "string" },
+  "log-level": { type: "string" },
+  catalog: { type: "string" },
+  validate: { type: "boolean" },
+  server: { type: "string", short: "s" },
+  gateway: { type: "string", short: "g" },
+  "api-key": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** Which flags each command takes; anything else is a usage error (exit 2). */
+const ALLOWED: Record<Exclude<Command, "help" | "version">, readonly (keyof typeof OPTIONS)[]> = {
+  serve: ["config", "listen-addr", "log-level", "catalog", "validate"],
+  stdio: ["config", "server", "catalog", "gateway", "api-key", "log-level"],
+  validate: ["config", "catalog", "json"],
+  plugins: ["config", "json"],
+  servers: ["config", "catalog", "json"],
+};
+
+export interface ParsedArgs {
+  readonly command: Command;
+  readonly config?: string;
+  readonly listenAddr?: string;
+  readonly logLevel?: string;
+  readonly catalog?: string;
+  readonly validate: boolean;
+  readonly server?: string;
+  readonly gateway?: string;
+  readonly apiKey?: string;
+  readonly json: boolean;
+}
+
+/** `defaultCommand` is what a bare invocation means: `serve` for mcpgw and gateway-http, `stdio` for gateway-stdio. */
+export function parseCommandLine(argv: readonly string[], defaultCommand: Command = "serve"): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new GatewayError("MCPGW_ERR_USAGE", (error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: "help", validate: false, json: false };
+  if (values.version) return { command: "version", validate: false, json: false };
+  if (positionals.length > 1) throw new GatewayError("MCPGW_ERR_USAGE", `Unexpected argument '${positionals[1]}'`);
+  const given = positionals[0];
+  if (given !== undefined && !COMMANDS.has(given as Command)) throw new GatewayError("MCPGW_ERR_USAGE", `Unknown command '${given}'; commands: ${[...COMMANDS].join(", ")}`);
+  const command = (given as Command | undefined) ?? defaultCommand;
+  if (command !== "help" && command !== "version") {
+    const allowed = new Set<string>(ALLOWED[command]);
+    for (const flag of Object.keys(values)) {
+      if (!allowed.has(flag)) throw new GatewayError("MCPGW_ERR_USAGE", `Option --${flag} does not apply to '${command}'`);
+    }
+  }
+  if (values["api-key"] !== undefined && values.gateway === undefined) throw new GatewayError("MCPGW_ERR_USAGE", "--api-key goes with --gateway URL");
+  return {
+    command,
+    config: values.config,
+    listenAddr: values["listen-addr"],
+    logLevel: values["log-level"],
+    catalog: values.catalog,
+    validate: values.validate ?? false,
+    server: values.server,
+    gateway: values.gateway,
+    apiKey: values["api-key"],
+    json: values.json ?? false,
+  };
+}
+
+export const USAGE = `Open MCP Gateway: one endpoint in front of many MCP servers.
+
+Usage:
+  mcpgw [serve]  [--config FILE] [--listen-addr HOST:PORT] [--log-level LEVEL] [--catalog FILE] [--validate]
+  mcpgw stdio    [--config FILE] [--server ID] [--catalog FILE] [--gateway URL [--api-key KEY]]
+  mcpgw validate [--config FILE]   every problem with file, key path and line; exit 0 valid, 1 invalid
+  mcpgw plugins  [--config FILE]   resolved plugins: id, where from, status
+  mcpgw servers  [--config FILE]   server definitions: id, runtime type, tags
+  mcpgw --version | --help
+
+Without --config the config is searched from the working directory upward:
+package.json ("mcpgw" key), .mcpgwrc[.json|.yaml|.yml|.js|.mjs|.cjs|.ts], the same under .config/,
+and mcpgw.config.{yaml,yml,json,js,mjs,cjs,ts}.
+Logs go to stderr. LOG_LEVEL (or RUST_LOG) sets the level; --log-level wins.
+Exit codes: 0 fine, 1 configuration or runtime failure, 2 usage error.
+`;

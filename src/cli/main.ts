@@ -1,0 +1,157 @@
+import { readFileSync } from "node:fs";
+import { formatIssue } from "../config/issues.js";
+import type { ConfigIssue } from "../config/model.js";
+import { errorMessage, isGatewayError } from "../kernel/errors.js";
+import type { Kernel } from "../kernel/Kernel.js";
+import { loadGateway, type LoadedGateway } from "../kernel/loadGateway.js";
+import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
+import { renderTable } from "./table.js";
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return manifest.version;
+}
+
+/** Runs one command; resolves to the exit code. `serve` and `stdio` resolve only when the gateway stops. */
+export async function runCli(argv: readonly string[], defaultCommand: Command = "serve", io: CliIo = defaultIo): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseCommandLine(argv, defaultCommand);
+  } catch (error) {
+    io.stderr.write(`mcpgw: ${errorMessage(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  switch (args.command) {
+    case "help":
+      io.stdout.write(USAGE);
+      return 0;
+    case "version":
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    case "validate":
+      return validate(args, io);
+    case "plugins":
+    case "servers":
+      return inspect(args, io);
+    case "serve":
+      return args.validate ? validate(args, io) : serve(args, io);
+    case "stdio":
+      return serve(args, io);
+  }
+}
+
+function load(args: ParsedArgs, io: CliIo, mode: "serve" | "stdio" | "inspect"): Promise<LoadedGateway> {
+  return loadGateway({
+    cwd: io.cwd,
+    env: io.env,
+    mode,
+    configFile: args.config,
+    overrides: { listen_addr: args.listenAddr, log_level: args.logLevel, catalog_path: args.catalog },
+  });
+}
+
+function printIssues(issues: readonly ConfigIssue[], io: CliIo): void {
+  for (const issue of issues) io.stderr.write(`${formatIssue(issue, io.cwd)}\n`);
+}
+
+async function validate(args: ParsedArgs, io: CliIo): Promise<number> {
+  const loaded = await load(args, io, "inspect");
+  const errors = loaded.issues.filter((issue) => issue.severity === "error");
+  if (args.json) io.stdout.write(`${JSON.stringify({ valid: errors.length === 0, file: loaded.configFile ?? null, issues: loaded.issues }, null, 2)}\n`);
+  else printIssues(loaded.issues, io);
+  if (errors.length > 0) {
+    if (!args.json) io.stderr.write(`${errors.length} problem${errors.length === 1 ? "" : "s"} in ${loaded.configFile ?? "the configuration"}\n`);
+    return 1;
+  }
+  if (!args.json) {
+    const servers = loaded.config!.servers.length;
+    const plugins = loaded.plugins.filter((plugin) => plugin.status === "enabled").length;
+    io.stdout.write(`Configuration is valid: ${loaded.configFile ?? "no config file (defaults)"}, ${servers} server${servers === 1 ? "" : "s"}, ${plugins} plugins\n`);
+  }
+  return 0;
+}
+
+async function inspect(args: ParsedArgs, io: CliIo): Promise<number> {
+  const loaded = await load(args, io, "inspect");
+  const failed = loaded.issues.some((issue) => issue.severity === "error");
+  if (args.command === "plugins") {
+    const rows = loaded.plugins.map((plugin) => ({
+      id: plugin.name ?? plugin.specifier,
+      from: plugin.source === "npm" ? `npm ${plugin.packageName}@${plugin.version ?? "?"}` : plugin.source === "file" ? `file ${plugin.location}` : plugin.source,
+      status: plugin.status === "failed" ? `failed: ${plugin.error}` : plugin.status,
+    }));
+    io.stdout.write(args.json ? `${JSON.stringify(loaded.plugins, null, 2)}\n` : renderTable(["id", "from", "status"], rows));
+  } else if (loaded.config) {
+    const rows = loaded.config.servers.map((server) => ({ id: server.id, runtime: server.runtime.type, tags: server.tags.join(", ") }));
+    io.stdout.write(args.json ? `${JSON.stringify(loaded.config.servers.map(({ origin: _origin, env, ...server }) => ({ ...server, env: Object.keys(env) })), null, 2)}\n` : renderTable(["id", "runtime", "tags"], rows));
+  }
+  if (failed) printIssues(loaded.issues, io);
+  return failed ? 1 : 0;
+}
+
+/** Runs the gateway until a signal (or, in stdio mode, the end of stdin) stops it. */
+async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
+  const mode = args.command === "stdio" ? "stdio" : "serve";
+  const loaded = await load(args, io, mode);
+  if (!loaded.kernel) {
+    printIssues(loaded.issues, io);
+    return 1;
+  }
+  const kernel = loaded.kernel;
+  kernel.logger.info({ version: packageVersion(), config: loaded.configFile ?? null }, "Starting Open MCP Gateway");
+  kernel.logger.info(`Loaded ${kernel.config.servers.length} servers`);
+  const stopped = waitForStop(kernel);
+  try {
+    await kernel.start();
+  } catch (error) {
+    kernel.logger.error({ code: isGatewayError(error) ? error.code : undefined }, errorMessage(error));
+    kernel.hooks.failed.call(error as Error);
+    await kernel.stop({ kind: "error" }).catch(() => undefined);
+    return 1;
+  }
+  return stopped;
+}
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+function waitForStop(kernel: Kernel): Promise<number> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        kernel.logger.warn(`Second ${signal}: exiting without waiting`);
+        process.exit(1);
+      }
+      kernel.logger.info(`${signal} received: draining and stopping`);
+      const deadline = setTimeout(() => {
+        kernel.logger.error(`Shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s`);
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      kernel.stop({ kind: "signal", signal }).then(
+        () => {
+          kernel.logger.info("Stopped");
+          resolve(0);
+        },
+        (error) => {
+          kernel.logger.error(errorMessage(error));
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+

@@ -1,0 +1,149 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { ConfigError } from "./ConfigError.js";
+import { SourceDocument } from "./SourceDocument.js";
+import type { ConfigFormat, ConfigSource } from "./model.js";
+
+export const MODULE_NAME = "mcpgw";
+
+const RC_EXTENSIONS = ["", ".json", ".yaml", ".yml", ".js", ".mjs", ".cjs", ".ts"];
+
+/** Where `mcpgw` looks, in order, in each folder from the working directory up to the project root. */
+export const SEARCH_PLACES: readonly string[] = [
+  "package.json",
+  ...RC_EXTENSIONS.map((ext) => `.${MODULE_NAME}rc${ext}`),
+  ...RC_EXTENSIONS.map((ext) => `.config/${MODULE_NAME}rc${ext}`),
+  ...["yaml", "yml", "json", "js", "mjs", "cjs", "ts"].map((ext) => `${MODULE_NAME}.config.${ext}`),
+];
+
+export interface LoadedConfigFile {
+  readonly source: ConfigSource & { filepath: string };
+  readonly raw: unknown;
+  /** Present for YAML and JSON files: turns key paths into lines. */
+  readonly document?: SourceDocument;
+}
+
+const yamlLoader: Loader = (filepath, content) => {
+  try {
+    return parseYaml(content, { prettyErrors: true });
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const pos = error.linePos?.[0];
+      throw new ConfigError(
+        [{ severity: "error", file: filepath, path: [], line: pos?.line, column: pos?.col, message: firstLine(error.message) }],
+        "MCPGW_ERR_CONFIG_LOAD",
+      );
+    }
+    throw error;
+  }
+};
+
+const jsonLoader: Loader = (filepath, content) => {
+  try {
+    return content.trim() === "" ? undefined : JSON.parse(content);
+  } catch (error) {
+    const at = /position (\d+)/.exec((error as Error).message);
+    const pos = at ? positionOf(content, Number(at[1])) : undefined;
+    throw new ConfigError(
+      [{ severity: "error", file: filepath, path: [], line: pos?.line, column: pos?.column, message: `Invalid JSON: ${(error as Error).message}` }],
+      "MCPGW_ERR_CONFIG_LOAD",
+    );
+  }
+};
+
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+/** TypeScript configs go through tsx (an optional peer), so any TS syntax works on Node 20. */
+const typescriptLoader: Loader = async (filepath) => {
+  let tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>>;
+  try {
+    ({ tsImport } = (await import("tsx/esm/api")) as unknown as { tsImport: typeof tsImport });
+  } catch {
+    throw new ConfigError(
+      [{ severity: "error", file: filepath, path: [], message: "A TypeScript config needs the 'tsx' package: run `npm install tsx`, or use a YAML, JSON or JS config" }],
+      "MCPGW_ERR_CONFIG_LOAD",
+    );
+  }
+  const module = await tsImport(pathToFileURL(filepath).href, import.meta.url);
+  return module.default ?? module;
+};
+
+function createExplorer() {
+  return cosmiconfig(MODULE_NAME, {
+    searchPlaces: [...SEARCH_PLACES],
+    searchStrategy: "project",
+    loaders: { ...defaultLoaders, ".yaml": yamlLoader, ".yml": yamlLoader, noExt: yamlLoader, ".json": jsonLoader, ".ts": typescriptLoader },
+    cache: false,
+  });
+}
+
+/** Finds the config from `cwd` upward; undefined when there is none. */
+export async function searchConfig(cwd: string): Promise<LoadedConfigFile | undefined> {
+  const result = await runLoader(() => createExplorer().search(cwd), undefined);
+  return result ? describe(result.filepath, result.config) : undefined;
+}
+
+/** Loads exactly this file, whatever its name (the original's `config.yaml` included). */
+export async function loadConfigFile(filepath: string): Promise<LoadedConfigFile> {
+  const absolute = path.resolve(filepath);
+  const result = await runLoader(() => createExplorer().load(absolute), absolute);
+  return describe(absolute, result?.config);
+}
+
+async function describe(filepath: string, config: unknown): Promise<LoadedConfigFile> {
+  const format = formatOf(filepath);
+  const source = { filepath, dir: path.dirname(filepath), format };
+  if (format === "js" || format === "ts") return { source, raw: config ?? {} };
+  const text = await readFile(filepath, "utf8");
+  return { source, raw: config ?? {}, document: new SourceDocument(text, format === "package.json" ? [MODULE_NAME] : []) };
+}
+
+export function formatOf(filepath: string): ConfigFormat {
+  const base = path.basename(filepath);
+  if (base === "package.json") return "package.json";
+  const ext = path.extname(base);
+  if (ext === ".json") return "json";
+  if ([".js", ".mjs", ".cjs"].includes(ext)) return "js";
+  if ([".ts", ".mts", ".cts"].includes(ext)) return "ts";
+  return "yaml";
+}
+
+async function runLoader<T>(load: () => Promise<T>, filepath: string | undefined): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const err = error as NodeJS.ErrnoException;
+    const file = filepath ?? (typeof err.path === "string" ? err.path : undefined);
+    const message =
+      err.code === "ENOENT"
+        ? `Config file not found: ${file ?? "?"}`
+        : `Could not load the config: ${firstLine(err.message ?? String(error))}`;
+    throw new ConfigError([{ severity: "error", file, path: [], message }], "MCPGW_ERR_CONFIG_LOAD");
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? text;
+}
+
+/** Reads a catalog file (the original's `catalog.yaml`); YAML or JSON. */
+export async function loadCatalogFile(filepath: string): Promise<LoadedConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(filepath, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === "ENOENT" ? `Catalog file not found: ${filepath}` : `Could not read the catalog: ${(error as Error).message}`;
+    throw new ConfigError([{ severity: "error", file: filepath, path: ["catalog_path"], message }], "MCPGW_ERR_CONFIG_LOAD");
+  }
+  const loader = formatOf(filepath) === "json" ? jsonLoader : yamlLoader;
+  const raw = (await loader(filepath, text)) ?? {};
+  return { source: { filepath, dir: path.dirname(filepath), format: formatOf(filepath) }, raw, document: new SourceDocument(text) };
+}

@@ -1,0 +1,135 @@
+import { SERVER_ID_PATTERN, serverFieldsSchema } from "./coreSchema.js";
+import { didYouMean } from "./issues.js";
+import type { ConfigIssue, RuntimeSpec, ServerDefinition } from "./model.js";
+import type { SchemaRegistry } from "./SchemaRegistry.js";
+import { issueAt, parseWithSchema, type IssueSite } from "./schemaIssues.js";
+import { isPlainObject } from "./substitute.js";
+
+/** Where a group of server entries was written. */
+export interface ServerSite extends IssueSite {
+  readonly dir: string;
+}
+
+interface RawServer {
+  readonly entry: unknown;
+  readonly path: readonly PropertyKey[];
+  /** The id given by a map key (map form and mcpServers); list entries carry their own. */
+  readonly key?: string;
+  readonly index?: number;
+}
+
+/** `servers:` as the original's list or as a map of id to entry. */
+export function serverEntries(value: unknown, site: ServerSite, basePath: readonly PropertyKey[], issues: ConfigIssue[]): RawServer[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.map((entry, index) => ({ entry, index, path: [...basePath, index] }));
+  if (isPlainObject(value)) return Object.entries(value).map(([key, entry]) => ({ entry, key, path: [...basePath, key] }));
+  issues.push(issueAt(site, basePath, "servers must be a list of server entries or a map of id to entry"));
+  return [];
+}
+
+const DESKTOP_IGNORED = new Set(["autoApprove", "alwaysAllow", "disabledTools"]);
+
+/** The Claude Desktop / Cursor `mcpServers` map, rewritten into the gateway's own entries. */
+export function desktopEntries(value: unknown, site: ServerSite, issues: ConfigIssue[]): RawServer[] {
+  if (value === undefined || value === null) return [];
+  if (!isPlainObject(value)) {
+    issues.push(issueAt(site, ["mcpServers"], "mcpServers must be a map of name to { command, args, env } or { url, headers }"));
+    return [];
+  }
+  const out: RawServer[] = [];
+  for (const [key, entry] of Object.entries(value)) {
+    const path = ["mcpServers", key];
+    if (!isPlainObject(entry)) {
+      issues.push(issueAt(site, path, `Server '${key}' must be a mapping with command or url`));
+      continue;
+    }
+    const { command, args, env, cwd, url, headers, type, disabled, ...rest } = entry;
+    if (disabled === true) continue;
+    for (const ignored of DESKTOP_IGNORED) delete rest[ignored];
+    let runtime: Record<string, unknown>;
+    if (command !== undefined) {
+      runtime = { type: "local-process", command, ...(args !== undefined && { args }), ...(cwd !== undefined && { working_dir: cwd }) };
+    } else if (url !== undefined) {
+      const transport = type === "sse" ? "sse" : type === "http" || type === "streamable-http" || type === "streamableHttp" ? "streamable-http" : "auto";
+      runtime = { type: "remote-sse", url, ...(headers !== undefined && { headers }), transport };
+    } else {
+      issues.push(issueAt(site, path, `Server '${key}' needs either command (a local process) or url (a remote server)`));
+      continue;
+    }
+    out.push({ entry: { ...rest, ...(env !== undefined && { env }), runtime }, key, path });
+  }
+  return out;
+}
+
+/** Checks one entry and builds its definition; problems go to `issues` in the original's wording. */
+export function normalizeServer(raw: RawServer, site: ServerSite, registry: SchemaRegistry, issues: ConfigIssue[]): ServerDefinition | undefined {
+  const where = raw.index !== undefined ? `Server at index ${raw.index}` : `Server '${raw.key}'`;
+  if (!isPlainObject(raw.entry)) {
+    issues.push(issueAt(site, raw.path, `${where} must be a mapping of fields`));
+    return undefined;
+  }
+  const { id: givenId, runtime, ...fields } = raw.entry;
+  const id = raw.key ?? givenId;
+  if (id === undefined || id === null || id === "") {
+    issues.push(issueAt(site, raw.path, `${where} missing required field: id`));
+    return undefined;
+  }
+  if (raw.key !== undefined && givenId !== undefined && givenId !== raw.key) {
+    issues.push(issueAt(site, [...raw.path, "id"], `Server '${raw.key}' has id '${String(givenId)}'; in the map form the key is the id, so drop the id field`));
+  }
+  if (typeof id !== "string" || !SERVER_ID_PATTERN.test(id)) {
+    issues.push(
+      issueAt(site, raw.key !== undefined ? raw.path : [...raw.path, "id"], `Invalid server ID: ${String(id)} (use lowercase letters, digits, '-' and '_', starting with a letter or digit)`),
+    );
+    return undefined;
+  }
+  const runtimeSpec = checkRuntime(id, runtime, [...raw.path, "runtime"], site, registry, issues);
+  const parsed = parseWithSchema(serverFieldsSchema, fields, site, raw.path, issues);
+  if (!runtimeSpec || !parsed) return undefined;
+  return {
+    id,
+    display_name: parsed.display_name ?? id,
+    ...(parsed.description !== undefined && { description: parsed.description }),
+    tags: parsed.tags,
+    runtime: runtimeSpec,
+    env: parsed.env,
+    ...(parsed.idle_timeout_seconds !== undefined && { idle_timeout_seconds: parsed.idle_timeout_seconds }),
+    ...(parsed.request_timeout_seconds !== undefined && { request_timeout_seconds: parsed.request_timeout_seconds }),
+    isolation: parsed.isolation,
+    tool_prefix: parsed.tool_prefix ?? id,
+    autostart: parsed.autostart,
+    origin: { file: site.file, path: raw.path, dir: site.dir },
+  };
+}
+
+function checkRuntime(
+  id: string,
+  runtime: unknown,
+  path: readonly PropertyKey[],
+  site: IssueSite,
+  registry: SchemaRegistry,
+  issues: ConfigIssue[],
+): RuntimeSpec | undefined {
+  if (runtime === undefined || runtime === null) {
+    issues.push(issueAt(site, path.slice(0, -1), `Server '${id}' missing required field: runtime`));
+    return undefined;
+  }
+  if (!isPlainObject(runtime)) {
+    issues.push(issueAt(site, path, `Server '${id}' runtime must be a mapping with a type`));
+    return undefined;
+  }
+  const { type, ...options } = runtime;
+  if (typeof type !== "string" || type === "") {
+    issues.push(issueAt(site, path, `Server '${id}' missing required field: runtime.type`));
+    return undefined;
+  }
+  const provider = registry.runtimes.get(type);
+  if (!provider) {
+    const known = [...registry.runtimes.keys()];
+    const hint = didYouMean(type, known) || (known.length ? ` (known: ${known.join(", ")}; a plugin may provide it)` : " (no runtime plugin is enabled)");
+    issues.push(issueAt(site, [...path, "type"], `Server '${id}' has unknown runtime type: ${type}${hint}`));
+    return undefined;
+  }
+  const parsed = parseWithSchema(provider.schema, options, site, path, issues);
+  return parsed === undefined ? undefined : { ...(parsed as Record<string, unknown>), type };
+}

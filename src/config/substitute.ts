@@ -1,0 +1,71 @@
+import type { ConfigIssue } from "./model.js";
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface SubstitutionContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly file?: string;
+  readonly issues: ConfigIssue[];
+}
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in every string value (keys are left alone);
+ * `$${` stands for a literal `${`. Problems are collected with the key path they sit at;
+ * messages name the variable, never a value.
+ */
+export function substituteEnv(value: unknown, context: SubstitutionContext, path: PropertyKey[] = []): unknown {
+  if (typeof value === "string") return substituteString(value, context, path);
+  if (Array.isArray(value)) return value.map((item, index) => substituteEnv(item, context, [...path, index]));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = substituteEnv(item, context, [...path, key]);
+    return out;
+  }
+  return value;
+}
+
+function substituteString(text: string, context: SubstitutionContext, path: PropertyKey[]): string {
+  if (!text.includes("${")) return text;
+  let out = "";
+  let index = 0;
+  while (index < text.length) {
+    if (text.startsWith("$${", index)) {
+      out += "${";
+      index += 3;
+      continue;
+    }
+    if (!text.startsWith("${", index)) {
+      out += text[index];
+      index += 1;
+      continue;
+    }
+    const close = text.indexOf("}", index + 2);
+    if (close === -1) {
+      report(context, path, "Invalid environment variable reference: '${' is never closed with '}' (write $${ for a literal ${)");
+      return out + text.slice(index);
+    }
+    const body = text.slice(index + 2, close);
+    const separator = body.indexOf(":-");
+    const name = separator === -1 ? body : body.slice(0, separator);
+    if (!NAME.test(name)) {
+      report(context, path, `Invalid environment variable reference: '\${${body}}' (a name is letters, digits and '_', not starting with a digit)`);
+    } else {
+      const current = context.env[name];
+      if (separator !== -1) out += current === undefined || current === "" ? body.slice(separator + 2) : current;
+      else if (current === undefined) report(context, path, `Environment variable '${name}' is not set; set it or write \${${name}:-default}`);
+      else out += current;
+    }
+    index = close + 1;
+  }
+  return out;
+}
+
+function report(context: SubstitutionContext, path: PropertyKey[], message: string): void {
+  context.issues.push({ severity: "error", message, file: context.file, path });
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

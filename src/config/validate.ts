@@ -1,0 +1,98 @@
+import os from "node:os";
+import path from "node:path";
+import type { SourceDocument } from "./SourceDocument.js";
+import { STRUCTURAL_KEYS } from "./coreSchema.js";
+import { didYouMean } from "./issues.js";
+import type { ConfigIssue, ConfigSource, CoreSettings, GatewayConfig, PluginEntry, ServerDefinition } from "./model.js";
+import type { SchemaRegistry } from "./SchemaRegistry.js";
+import { issueAt, parseWithSchema, type IssueSite } from "./schemaIssues.js";
+import { desktopEntries, normalizeServer, serverEntries, type ServerSite } from "./servers.js";
+import { isPlainObject } from "./substitute.js";
+
+/** A config or catalog file as read: where it is, what it holds, and its text for line lookups. */
+export interface ConfigFileView {
+  readonly source: ConfigSource;
+  readonly raw: unknown;
+  readonly document?: SourceDocument;
+}
+
+export interface ValidationInput {
+  readonly file: ConfigFileView;
+  readonly catalog?: ConfigFileView;
+  readonly preset: "default" | "none";
+  readonly plugins: readonly PluginEntry[];
+  readonly registry: SchemaRegistry;
+  /** Keys that belong to built-in plugins that are not enabled: ignored with a warning. */
+  readonly inactiveKeyOwners: ReadonlyMap<string, string>;
+}
+
+export function siteOf(file: Omit<ConfigFileView, "raw">): ServerSite {
+  return { file: file.source.filepath, dir: file.source.dir, locate: file.document ? (p) => file.document!.locate(p) : undefined };
+}
+
+/** Checks every key against the schema of its owner and builds the normalised config. */
+export function validateConfig(input: ValidationInput): { config: GatewayConfig; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const site = siteOf(input.file);
+  const raw = isPlainObject(input.file.raw) ? input.file.raw : {};
+  const settings: Record<string, unknown> = {};
+
+  for (const [key, owned] of input.registry.keys) {
+    const value = parseWithSchema(owned.schema, raw[key], site, [key], issues);
+    if (value !== undefined) settings[key] = value;
+  }
+  const structural = new Set<string>(STRUCTURAL_KEYS);
+  for (const key of Object.keys(raw)) {
+    if (structural.has(key) || input.registry.keys.has(key)) continue;
+    const owner = input.inactiveKeyOwners.get(key);
+    if (owner) issues.push(issueAt(site, [key], `'${key}' is ignored: its plugin '${owner}' is not enabled`, "warning"));
+    else issues.push(issueAt(site, [key], `Unknown key '${key}'${didYouMean(key, [...input.registry.keys.keys(), ...structural])}`));
+  }
+
+  const servers: ServerDefinition[] = [];
+  const raws = [
+    ...serverEntries(raw.servers, site, ["servers"], issues).map((entry) => ({ entry, site })),
+    ...desktopEntries(raw.mcpServers, site, issues).map((entry) => ({ entry, site })),
+  ];
+  if (input.catalog) {
+    const catalogSite = siteOf(input.catalog);
+    const catalogRaw = input.catalog.raw;
+    if (isPlainObject(catalogRaw)) {
+      for (const key of Object.keys(catalogRaw)) {
+        if (key !== "servers") issues.push(issueAt(catalogSite, [key], `Unknown key '${key}' in the catalog: a catalog holds only servers${didYouMean(key, ["servers"])}`));
+      }
+      raws.push(...serverEntries(catalogRaw.servers, catalogSite, ["servers"], issues).map((entry) => ({ entry, site: catalogSite })));
+    } else if (catalogRaw !== undefined && catalogRaw !== null) {
+      issues.push(issueAt(catalogSite, [], "A catalog must be a mapping with a servers list"));
+    }
+  }
+  const seen = new Set<string>();
+  for (const { entry, site: entrySite } of raws) {
+    const server = normalizeServer(entry, entrySite, input.registry, issues);
+    if (!server) continue;
+    if (seen.has(server.id)) {
+      issues.push(issueAt(entrySite, entry.path, `Duplicate server ID: ${server.id}`));
+      continue;
+    }
+    seen.add(server.id);
+    servers.push(server);
+  }
+
+  const config: GatewayConfig = {
+    source: input.file.source,
+    ...(input.catalog && { catalog: input.catalog.source }),
+    preset: input.preset,
+    plugins: input.plugins,
+    settings: settings as CoreSettings & Record<string, unknown>,
+    servers,
+  };
+  return { config, issues };
+}
+
+/** `catalog_path` is relative to the config file's folder; `~` is the home folder. */
+export function resolveCatalogPath(catalogPath: string, source: ConfigSource): string {
+  const expanded = catalogPath === "~" || catalogPath.startsWith("~/") ? path.join(os.homedir(), catalogPath.slice(1)) : catalogPath;
+  return path.resolve(source.dir, expanded);
+}
+
+export type { IssueSite };

@@ -1,0 +1,99 @@
+import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap, SyncHook } from "tapable";
+import type { ConfigIssue, GatewayConfig, ServerDefinition } from "../config/model.js";
+import type { BackendRuntime, RuntimeContext } from "../runtime/types.js";
+
+/**
+ * Stage numbers order taps on one hook (lower runs first), as webpack's PROCESS_ASSETS_STAGE_*.
+ * Taps without a stage run at DEFAULT in registration order.
+ */
+export const Stage = {
+  FIRST: -10_000,
+  AUTHENTICATE: -200,
+  AUTHORIZE: -100,
+  DEFAULT: 0,
+  ROUTE: 100,
+  OBSERVE: 1_000,
+  LAST: 10_000,
+} as const;
+
+/** How the gateway was started: `serve` (HTTP), `stdio`, or `inspect` (validate/plugins/servers: nothing starts). */
+export type GatewayMode = "serve" | "stdio" | "inspect";
+
+export interface ConfigEnv {
+  readonly mode: GatewayMode;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Lets a plugin add its own findings to validation, with the file and line of the key. */
+export interface ConfigReport {
+  error(path: readonly PropertyKey[], message: string): void;
+  warn(path: readonly PropertyKey[], message: string): void;
+  readonly issues: readonly ConfigIssue[];
+}
+
+export interface ShutdownReason {
+  readonly kind: "signal" | "stdin-closed" | "requested" | "error";
+  readonly signal?: NodeJS.Signals;
+}
+
+/** The transport-neutral view of an inbound call that authentication plugins judge. */
+export interface InboundRequest {
+  readonly transport: string;
+  readonly path: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly remoteAddress?: string;
+}
+
+export interface Principal {
+  /** A name safe to log: a key's configured name, never the key itself. */
+  readonly id: string;
+  readonly scopes: readonly string[];
+}
+
+export type ServerStatus = "stopped" | "starting" | "running" | "unhealthy" | "stopping" | "backoff";
+
+export interface ServerStateChange {
+  readonly server: string;
+  readonly from: ServerStatus;
+  readonly to: ServerStatus;
+  readonly at: Date;
+  readonly error?: Error;
+}
+
+/** Every extension point of the kernel, declared in this one place. */
+export function createKernelHooks() {
+  return Object.freeze({
+    /** After every plugin's apply ran: wiring that needs all plugins present. */
+    initialize: new SyncHook<[]>([], "initialize"),
+    /** The raw config (env already substituted) before validation; a tap may return a changed copy. */
+    config: new AsyncSeriesWaterfallHook<[Record<string, unknown>, ConfigEnv]>(["config", "env"], "config"),
+    /** Cross-key checks a schema cannot express; report problems, do not throw. */
+    validate: new SyncHook<[GatewayConfig, ConfigReport]>(["config", "report"], "validate"),
+    /** The validated config; read-only from here on. */
+    configLoaded: new AsyncSeriesHook<[GatewayConfig]>(["config"], "configLoaded"),
+    /** Keyed by `runtime.type`: the first tap that returns a backend wins. */
+    runtime: new HookMap(() => new AsyncSeriesBailHook<[ServerDefinition, RuntimeContext], BackendRuntime | undefined>(["server", "context"], "runtime")),
+    /** Before anything listens: warm caches, open stores. */
+    beforeStart: new AsyncSeriesHook<[]>([], "beforeStart"),
+    /** Frontends bind their sockets or streams. */
+    listen: new AsyncSeriesHook<[]>([], "listen"),
+    /** Everything is up. Errors here are logged, not fatal. */
+    started: new AsyncParallelHook<[]>([], "started"),
+    /** First answer wins: a principal, or a thrown MCPGW_ERR_UNAUTHORIZED / MCPGW_ERR_FORBIDDEN. */
+    authenticate: new AsyncSeriesBailHook<[InboundRequest], Principal | undefined>(["request"], "authenticate"),
+    /** A server changed state (supervisor). */
+    serverStateChanged: new SyncHook<[ServerStateChange]>(["change"], "serverStateChanged"),
+    /** A new config replaced the old one while running (hot reload, /admin/reload). */
+    configChanged: new AsyncSeriesHook<[GatewayConfig, GatewayConfig]>(["next", "previous"], "configChanged"),
+    /** Stop accepting work and drain (LIFO: frontends applied last close first). */
+    beforeShutdown: new AsyncSeriesHook<[ShutdownReason]>(["reason"], "beforeShutdown"),
+    /** Release resources (LIFO). */
+    shutdown: new AsyncSeriesHook<[ShutdownReason]>(["reason"], "shutdown"),
+    /** A fatal error at boot or while running. */
+    failed: new SyncHook<[Error]>(["error"], "failed"),
+  });
+}
+
+export type KernelHooks = ReturnType<typeof createKernelHooks>;

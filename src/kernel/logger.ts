@@ -1,0 +1,49 @@
+import pino, { type Logger as PinoLogger, type LevelWithSilent } from "pino";
+
+export type Logger = PinoLogger;
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+const LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+const ALIASES: Record<string, LogLevel> = { warning: "warn", off: "silent", none: "silent", critical: "fatal" };
+
+export function parseLogLevel(value: string | undefined): LogLevel | undefined {
+  if (!value) return undefined;
+  const lower = value.trim().toLowerCase();
+  if ((LEVELS as readonly string[]).includes(lower)) return lower as LogLevel;
+  return ALIASES[lower];
+}
+
+/**
+ * Reads a RUST_LOG-style filter as the original gateway documented it: a bare level
+ * ("debug") or module directives ("gateway_core=debug,gateway_http=info"). Modules do not
+ * exist here, so the most verbose level named wins.
+ */
+export function parseRustLog(value: string | undefined): LogLevel | undefined {
+  if (!value) return undefined;
+  const levels = value
+    .split(",")
+    .map((part) => parseLogLevel(part.includes("=") ? part.slice(part.indexOf("=") + 1) : part))
+    .filter((level): level is LogLevel => level !== undefined);
+  if (levels.length === 0) return undefined;
+  return levels.reduce((a, b) => (LEVELS.indexOf(a) <= LEVELS.indexOf(b) ? a : b));
+}
+
+/** LOG_LEVEL wins over RUST_LOG; both lose to an explicit --log-level. */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel | undefined {
+  return parseLogLevel(env.LOG_LEVEL) ?? parseRustLog(env.RUST_LOG);
+}
+
+/** Logs go to stderr only: stdout belongs to MCP in stdio mode. */
+export function createLogger(level: LogLevel = "info", destination: NodeJS.WritableStream | number = 2): Logger {
+  const stream = typeof destination === "number" ? pino.destination({ dest: destination, sync: true }) : destination;
+  return pino(
+    {
+      name: "mcpgw",
+      level: level as LevelWithSilent,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+}

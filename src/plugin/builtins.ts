@@ -1,0 +1,20 @@
+import type { PluginFactory } from "./types.js";
+
+interface BuiltinPlugin {
+  readonly load: () => Promise<{ default: PluginFactory }>;
+  /** Top-level config keys it owns: kept (with a warning) when the plugin is off. */
+  readonly ownsKeys: readonly string[];
+}
+
+/** The built-in plugins, in the order the default bundle applies them. */
+export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<string, BuiltinPlugin>([
+  ["process-runtime", { load: () => import("../../plugins/process-runtime/index.js"), ownsKeys: [] }],
+  ["sse-runtime", { load: () => import("../../plugins/sse-runtime/index.js"), ownsKeys: [] }],
+  ["api-key-auth", { load: () => import("../../plugins/api-key-auth/index.js"), ownsKeys: ["api_key", "api_keys"] }],
+  ["hot-reload", { load: () => import("../../plugins/hot-reload/index.js"), ownsKeys: ["hot_reload"] }],
+  ["stats", { load: () => import("../../plugins/stats/index.js"), ownsKeys: [] }],
+  ["http-frontend", { load: () => import("../../plugins/http-frontend/index.js"), ownsKeys: ["listen_addr", "cors_enabled", "cors_origins"] }],
+  ["stdio-frontend", { load: () => import("../../plugins/stdio-frontend/index.js"), ownsKeys: [] }],
+]);
+
+export const DEFAULT_BUNDLE: readonly string[] = [...BUILTIN_PLUGINS.keys()];
