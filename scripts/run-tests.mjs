@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs every compiled *.test.js under dist/test with node's test runner. Node 20's `--test DIR`
+// also runs helpers and fixture servers, and it has no glob support, so the list is built here.
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..", "dist", "test");
+const filter = process.argv.slice(2);
+
+function collect(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === "fixtures" ? [] : collect(full);
+    return entry.name.endsWith(".test.js") ? [full] : [];
+  });
+}
+
+const files = collect(root)
+  .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files found under ${root}`);
+  process.exit(1);
+}
+const child = spawn(process.execPath, ["--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
+child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

@@ -1,0 +1,23 @@
+import { mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root, from dist/test/helpers/ back up three levels. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/** A fresh folder under the OS temp dir, removed when the test ends. */
+export function tempDir(t: { after(fn: () => void): void }, prefix = "mcpgw-test-"): string {
+  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes `{ "relative/path": content }` below `dir`, creating folders as needed. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [relative, content] of Object.entries(files)) {
+    const full = path.join(dir, relative);
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+}
