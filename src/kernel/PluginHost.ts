@@ -51,7 +51,7 @@ export function orderPlugins(plugins: readonly GatewayPlugin[]): GatewayPlugin[]
 }
 
 /** Applies one plugin with its own child container and logger; errors come back naming the plugin. */
-export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin): Promise<void> {
+export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin, timeoutMs = APPLY_TIMEOUT_MS): Promise<void> {
   const container = kernel.container.createChildContainer();
   const context: PluginContext = {
     kernel,
@@ -74,8 +74,8 @@ export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin): Promis
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new GatewayError("MCPGW_ERR_PLUGIN_TIMEOUT", `Plugin '${plugin.name}' did not finish apply within ${APPLY_TIMEOUT_MS / 1000} s; apply should only tap hooks`, { plugin: plugin.name })),
-      APPLY_TIMEOUT_MS,
+      () => reject(new GatewayError("MCPGW_ERR_PLUGIN_TIMEOUT", `Plugin '${plugin.name}' did not finish apply within ${timeoutMs / 1000} s; apply should only tap hooks`, { plugin: plugin.name })),
+      timeoutMs,
     );
   });
   try {
