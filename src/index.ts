@@ -5,6 +5,7 @@ export { Kernel, type KernelState } from "./kernel/Kernel.js";
 export {
   Stage,
   createKernelHooks,
+  isTapped,
   type KernelHooks,
   type GatewayMode,
   type ConfigEnv,

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import Router from "@koa/router";
 import { GatewayError, isGatewayError } from "../../src/kernel/errors.js";
+import { isTapped } from "../../src/kernel/hooks.js";
 import type { Kernel } from "../../src/kernel/Kernel.js";
 import type { Logger } from "../../src/kernel/logger.js";
 import { hostOriginGuard, sendError } from "./guards.js";
@@ -44,7 +45,7 @@ export class HttpFrontend {
 
   async listen(): Promise<ListenAddress> {
     const { host, port } = this.listenAddr;
-    if (!isLoopbackHost(host) && !this.kernel.hooks.authenticate.isUsed()) {
+    if (!isLoopbackHost(host) && !isTapped(this.kernel.hooks.authenticate)) {
       throw new GatewayError(
         "MCPGW_ERR_LISTEN",
         `listen_addr ${host}:${port} is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1`,
@@ -53,7 +54,12 @@ export class HttpFrontend {
     }
     const server = this.app.listen({ host, port });
     this.#server = server;
-    await Promise.race([once(server, "listening"), once(server, "error").then(([error]) => Promise.reject(listenError(error as NodeJS.ErrnoException, host, port)))]);
+    try {
+      // events.once rejects when the server emits "error" first (EADDRINUSE, EACCES).
+      await once(server, "listening");
+    } catch (error) {
+      throw listenError(error as NodeJS.ErrnoException, host, port);
+    }
     const bound = this.address!;
     this.logger.info(`Listening on http://${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`);
     return bound;
@@ -70,7 +76,7 @@ export class HttpFrontend {
   }
 
   async #authenticate(ctx: Koa.Context, next: Koa.Next): Promise<unknown> {
-    if (ctx.method === "OPTIONS" || OPEN_PATHS.has(ctx.path) || !this.kernel.hooks.authenticate.isUsed()) return next();
+    if (ctx.method === "OPTIONS" || OPEN_PATHS.has(ctx.path) || !isTapped(this.kernel.hooks.authenticate)) return next();
     try {
       ctx.state.principal = await this.kernel.hooks.authenticate.promise({
         transport: "http",

@@ -62,6 +62,14 @@ export interface ServerStateChange {
   readonly error?: Error;
 }
 
+/**
+ * Whether any plugin tapped `hook`. tapable's own isUsed() also counts interceptors, and the
+ * kernel intercepts every hook, so it is always true.
+ */
+export function isTapped(hook: { readonly taps: readonly unknown[] }): boolean {
+  return hook.taps.length > 0;
+}
+
 /** Every extension point of the kernel, declared in this one place. */
 export function createKernelHooks() {
   return Object.freeze({
