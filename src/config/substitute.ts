@@ -14,11 +14,27 @@ export interface SubstitutionContext {
  * messages name the variable, never a value.
  */
 export function substituteEnv(value: unknown, context: SubstitutionContext, path: PropertyKey[] = []): unknown {
+  return substituteAt(value, context, [...path]);
+}
+
+/** `path` is one stack pushed and popped on the way down (copied only when a problem is reported): configs can be large. */
+function substituteAt(value: unknown, context: SubstitutionContext, path: PropertyKey[]): unknown {
   if (typeof value === "string") return substituteString(value, context, path);
-  if (Array.isArray(value)) return value.map((item, index) => substituteEnv(item, context, [...path, index]));
+  if (Array.isArray(value)) {
+    return value.map((item, index) => {
+      path.push(index);
+      const out = substituteAt(item, context, path);
+      path.pop();
+      return out;
+    });
+  }
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = substituteEnv(item, context, [...path, key]);
+    for (const key of Object.keys(value)) {
+      path.push(key);
+      out[key] = substituteAt(value[key], context, path);
+      path.pop();
+    }
     return out;
   }
   return value;
@@ -60,8 +76,8 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
   return out;
 }
 
-function report(context: SubstitutionContext, path: PropertyKey[], message: string): void {
-  context.issues.push({ severity: "error", message, file: context.file, path });
+function report(context: SubstitutionContext, path: readonly PropertyKey[], message: string): void {
+  context.issues.push({ severity: "error", message, file: context.file, path: [...path] });
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { resolve as resolveModule } from "import-meta-resolve";
 import { GatewayError, errorMessage } from "../kernel/errors.js";
 import { closest } from "../config/issues.js";
 import { BUILTIN_PLUGINS } from "./builtins.js";
@@ -53,6 +52,8 @@ async function resolvePackage(specifier: string, configDir: string): Promise<Res
   const parent = pathToFileURL(path.join(configDir, "noop.js")).href;
   let url: string;
   try {
+    // Loaded on demand: most gateways use only built-in plugins.
+    const { resolve: resolveModule } = await import("import-meta-resolve");
     url = resolveModule(packageName, parent);
   } catch (error) {
     throw new GatewayError("MCPGW_ERR_PLUGIN_NOT_FOUND", notFoundMessage(specifier, packageName, configDir, error), { plugin: specifier }, { cause: error });
