@@ -188,12 +188,17 @@ test("slow reports progress, and a cancellation reaches the server and is record
   assert.ok(sawProgress);
   // notifications/cancelled was written before this request on the same pipe, so the server has seen it.
   const records = JSON.parse(await callText(client, "records")) as Array<Record<string, unknown>>;
+  const wire = records.filter((entry) => entry.method === "notifications/cancelled");
+  assert.equal(wire.length, 1, JSON.stringify(records));
+  const { requestId, reason } = wire[0]!.params as { requestId: unknown; reason: unknown };
+  assert.match(String(reason), /test cancels/);
   const cancelled = records.filter((entry) => entry.type === "cancelled");
   assert.equal(cancelled.length, 1, JSON.stringify(records));
   assert.equal(cancelled[0]!.tool, "slow");
+  assert.equal(cancelled[0]!.requestId, requestId, "the handler saw the cancellation of the request the notification named");
   assert.match(String(cancelled[0]!.reason), /test cancels/);
   const lines = readFileSync(recordFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
-  assert.ok(lines.some((entry) => entry.type === "cancelled" && entry.tool === "slow"), readFileSync(recordFile, "utf8"));
+  assert.deepEqual(lines.map((entry) => entry.type), ["notification", "cancelled"], readFileSync(recordFile, "utf8"));
 });
 
 test("ask sends sampling/createMessage, elicitation/create and roots/list to the client and returns the answers", async (t) => {
