@@ -101,11 +101,16 @@ test("tools, prompts and resources are paginated in pages of 2 with real nextCur
   assert.equal(await callText(client, "tool_9", { text: "hi" }), "tool_9: hi");
 });
 
-test("FIXTURE_TOOLS defaults to 5 numbered tools", async (t) => {
+test("FIXTURE_TOOLS defaults to 5 numbered tools; FIXTURE_PAGE_SIZE changes the page size", async (t) => {
   const client = await connect(t);
-  const { items } = await walk(client, "tools/list", "tools");
+  const { items, pages } = await walk(client, "tools/list", "tools");
   assert.equal(items.length, 5 + FIXED_TOOLS.length);
+  assert.equal(pages.length, 6);
   assert.ok(!items.some((tool) => tool.name === "tool_6"));
+  const onePage = await connect(t, { FIXTURE_PAGE_SIZE: "100" });
+  const all = await walk(onePage, "tools/list", "tools");
+  assert.equal(all.pages.length, 1);
+  assert.equal(all.items.length, 5 + FIXED_TOOLS.length);
 });
 
 test("the echo tool keeps its unknown top-level field and _meta in the raw list result", async (t) => {
