@@ -1,4 +1,7 @@
-import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from "yaml";
+
+/** The document most recently read for each file, so problems found later (env substitution) still get a line. */
+const latest = new Map<string, SourceDocument>();
 
 /**
  * The parsed text of a YAML or JSON file, kept to turn a key path into a line and column.
@@ -13,18 +16,44 @@ export class SourceDocument {
     private readonly basePath: readonly PropertyKey[] = [],
   ) {}
 
-  /** The position of the deepest node that exists along `path` (a missing key points at its parent). */
+  /** Remembers `document` as the current text of `file` (see `forFile`). */
+  static register(file: string, document: SourceDocument): SourceDocument {
+    latest.set(file, document);
+    return document;
+  }
+
+  /** The document last read for `file`, if it was YAML or JSON. */
+  static forFile(file: string | undefined): SourceDocument | undefined {
+    return file === undefined ? undefined : latest.get(file);
+  }
+
+  /**
+   * The position of the deepest node that exists along `path`: a map entry points at its key
+   * (so `runtime:` followed by a block points at the `runtime` line), a list item at the item,
+   * and a missing key at its parent.
+   */
   locate(path: readonly PropertyKey[]): { line: number; column: number } | undefined {
     const { document, lines } = this.parse();
-    const full = [...this.basePath, ...path];
-    for (let length = full.length; length >= 0; length--) {
-      const node = document.getIn(full.slice(0, length), true);
-      if (isNode(node) && node.range) {
-        const pos = lines.linePos(node.range[0]);
-        return { line: pos.line, column: pos.col };
+    let node: unknown = document.contents;
+    let offset = isNode(node) && node.range ? node.range[0] : undefined;
+    for (const part of [...this.basePath, ...path]) {
+      if (isMap(node)) {
+        const pair = node.items.find((item) => String(isScalar(item.key) ? item.key.value : item.key) === String(part));
+        if (!pair) break;
+        if (isNode(pair.key) && pair.key.range) offset = pair.key.range[0];
+        node = pair.value;
+      } else if (isSeq(node) && typeof part === "number") {
+        const item = node.items[part];
+        if (!isNode(item)) break;
+        if (item.range) offset = item.range[0];
+        node = item;
+      } else {
+        break;
       }
     }
-    return undefined;
+    if (offset === undefined) return undefined;
+    const pos = lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
   }
 
   private parse(): { document: Document; lines: LineCounter } {

@@ -42,7 +42,7 @@ const yamlLoader: Loader = (filepath, content) => {
       if (!(error instanceof YAMLParseError)) throw error;
       const pos = error.linePos?.[0];
       throw new ConfigError(
-        [{ severity: "error", file: filepath, path: [], line: pos?.line, column: pos?.col, message: firstLine(error.message) }],
+        [{ severity: "error", file: filepath, path: [], line: pos?.line, column: pos?.col, message: yamlMessage(error.message) }],
         "MCPGW_ERR_CONFIG_LOAD",
       );
     }
@@ -58,14 +58,29 @@ const jsonLoader: Loader = (filepath, content) => {
   try {
     return content.trim() === "" ? undefined : JSON.parse(content);
   } catch (error) {
-    const at = /position (\d+)/.exec((error as Error).message);
-    const pos = at ? positionOf(content, Number(at[1])) : undefined;
+    const message = (error as Error).message;
+    const at = /position (\d+)/.exec(message);
+    // "Unexpected end of JSON input" has no position: the problem is at the end of the text.
+    const pos = positionOf(content, at ? Number(at[1]) : content.trimEnd().length);
     throw new ConfigError(
-      [{ severity: "error", file: filepath, path: [], line: pos?.line, column: pos?.column, message: `Invalid JSON: ${(error as Error).message}` }],
+      [{ severity: "error", file: filepath, path: [], line: pos.line, column: pos.column, message: `Invalid JSON: ${jsonMessage(message)}` }],
       "MCPGW_ERR_CONFIG_LOAD",
     );
   }
 };
+
+/** The yaml parser's first line, without the " at line L, column C:" that the issue's position already says. */
+function yamlMessage(message: string): string {
+  return firstLine(message).replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/** V8's JSON message without "in JSON at position N (line L column C)", which the issue's position already says. */
+function jsonMessage(message: string): string {
+  return firstLine(message)
+    .replace(/^JSON Error in .*?:\s*/, "")
+    .replace(/,? ?(in JSON )?at position \d+( \(line \d+ column \d+\))?/, "")
+    .trim();
+}
 
 function positionOf(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset).split("\n");
@@ -114,7 +129,7 @@ async function describe(filepath: string, config: unknown): Promise<LoadedConfig
   const source = { filepath, dir: path.dirname(filepath), format };
   if (format === "js" || format === "ts") return { source, raw: config ?? {} };
   const text = await readFile(filepath, "utf8");
-  return { source, raw: config ?? {}, document: new SourceDocument(text, format === "package.json" ? [MODULE_NAME] : []) };
+  return { source, raw: config ?? {}, document: SourceDocument.register(filepath, new SourceDocument(text, format === "package.json" ? [MODULE_NAME] : [])) };
 }
 
 export function formatOf(filepath: string): ConfigFormat {
@@ -158,5 +173,5 @@ export async function loadCatalogFile(filepath: string): Promise<LoadedConfigFil
   }
   const loader = formatOf(filepath) === "json" ? jsonLoader : yamlLoader;
   const raw = (await loader(filepath, text)) ?? {};
-  return { source: { filepath, dir: path.dirname(filepath), format: formatOf(filepath) }, raw, document: new SourceDocument(text) };
+  return { source: { filepath, dir: path.dirname(filepath), format: formatOf(filepath) }, raw, document: SourceDocument.register(filepath, new SourceDocument(text)) };
 }

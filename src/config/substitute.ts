@@ -1,4 +1,5 @@
 import type { ConfigIssue } from "./model.js";
+import { SourceDocument } from "./SourceDocument.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -6,6 +7,8 @@ export interface SubstitutionContext {
   readonly env: NodeJS.ProcessEnv;
   readonly file?: string;
   readonly issues: ConfigIssue[];
+  /** Turns a key path into a line; defaults to the document last read for `file`. */
+  readonly locate?: (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
 }
 
 /**
@@ -77,7 +80,8 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
 }
 
 function report(context: SubstitutionContext, path: readonly PropertyKey[], message: string): void {
-  context.issues.push({ severity: "error", message, file: context.file, path: [...path] });
+  const pos = context.locate ? context.locate(path) : SourceDocument.forFile(context.file)?.locate(path);
+  context.issues.push({ severity: "error", message, file: context.file, path: [...path], line: pos?.line, column: pos?.column });
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
