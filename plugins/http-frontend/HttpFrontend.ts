@@ -3,20 +3,27 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import Router from "@koa/router";
+import { coreTokens } from "../../src/di/tokens.js";
 import { GatewayError, isGatewayError } from "../../src/kernel/errors.js";
 import { isTapped } from "../../src/kernel/hooks.js";
 import type { Kernel } from "../../src/kernel/Kernel.js";
 import type { Logger } from "../../src/kernel/logger.js";
+import { relayOf } from "../../src/mcp/Relay.js";
+import { gatewayVersion } from "../../src/version.js";
 import { hostOriginGuard, sendError } from "./guards.js";
-import { isLoopbackHost, type ListenAddress } from "./options.js";
+import { McpEndpoints } from "./McpEndpoints.js";
+import { isLoopbackHost, type HttpFrontendSettings, type ListenAddress } from "./options.js";
+import { PassThrough } from "./PassThrough.js";
+import { RestApi } from "./RestApi.js";
 
 /** Paths that never need a key. */
 const OPEN_PATHS = new Set(["/health"]);
 
-/** The koa application and its socket; routes are added by this plugin and, later, by the MCP routing core. */
+/** The koa application and its socket: the REST API of the original gateway and MCP over HTTP. */
 export class HttpFrontend {
   readonly app = new Koa();
   readonly router = new Router();
+  readonly mcp: McpEndpoints;
   #server?: Server;
 
   constructor(
@@ -24,14 +31,25 @@ export class HttpFrontend {
     private readonly logger: Logger,
     private readonly listenAddr: ListenAddress,
     corsOrigins: readonly string[],
+    settings: HttpFrontendSettings,
   ) {
+    const supervisor = kernel.container.resolve(coreTokens.supervisor);
+    const passThrough = new PassThrough(supervisor);
+    this.mcp = new McpEndpoints(relayOf(kernel), passThrough, logger, {
+      maxBodyBytes: settings.max_body_bytes,
+      maxSessions: settings.max_sessions,
+      sessionIdleMs: settings.session_idle_seconds * 1000,
+    }, gatewayVersion());
     this.app.proxy = false;
     this.app.silent = true;
+    this.app.on("error", (error: Error) => this.logger.error({ err: error }, `HTTP request failed: ${error.message}`));
     this.app.use(hostOriginGuard(listenAddr.host, corsOrigins));
     this.app.use((ctx, next) => this.#authenticate(ctx, next));
     this.router.get("/health", (ctx) => {
       ctx.body = { status: "ok" };
     });
+    new RestApi(kernel, supervisor, passThrough, settings.max_body_bytes).install(this.router);
+    this.mcp.install(this.router);
     this.app.use(this.router.routes());
     this.app.use(this.router.allowedMethods());
     this.app.use((ctx) => sendError(ctx, 404, `No route for ${ctx.method} ${ctx.path}`));
@@ -65,13 +83,15 @@ export class HttpFrontend {
     return bound;
   }
 
-  /** Stops taking connections; open keep-alive sockets are closed once idle. */
+  /** Stops taking connections, ends every MCP session, then closes what is left open. */
   async close(): Promise<void> {
     const server = this.#server;
     if (!server?.listening) return;
     const closed = once(server, "close");
     server.close();
+    await this.mcp.close();
     server.closeIdleConnections();
+    server.closeAllConnections();
     await closed;
   }
 

@@ -18,7 +18,7 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
       ctx.hooks.configLoaded.tap("http-frontend", (config) => {
         const origins = config.settings.cors_enabled ? (config.settings.cors_origins as string[]) : [];
-        ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.kernel, ctx.logger, parseListenAddr(config.settings.listen_addr as string)!, origins));
+        ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.kernel, ctx.logger, parseListenAddr(config.settings.listen_addr as string)!, origins, options));
       });
       ctx.hooks.listen.tapPromise("http-frontend", async () => {
         await ctx.container.resolve(httpFrontendTokens.frontend).listen();

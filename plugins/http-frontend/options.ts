@@ -3,7 +3,15 @@ import { z } from "zod";
 export const httpFrontendPluginOptions = z.strictObject({
   /** Also serve HTTP while `mcpgw stdio` runs (off by default: a desktop client owns that process). */
   in_stdio_mode: z.boolean().default(false),
+  /** Largest request body read; a bigger one gets 413 before it is read. */
+  max_body_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  /** Open MCP sessions (Streamable HTTP and SSE together); the next initialize gets 503. */
+  max_sessions: z.number().int().min(1).default(1000),
+  /** A Streamable HTTP session with no request for this long is closed (its per-session backends stop). */
+  session_idle_seconds: z.number().int().min(1).default(1800),
 });
+
+export type HttpFrontendSettings = z.output<typeof httpFrontendPluginOptions>;
 
 export type HttpFrontendPluginOptions = z.input<typeof httpFrontendPluginOptions>;
 

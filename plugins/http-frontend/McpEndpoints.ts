@@ -1,0 +1,176 @@
+import type { Context } from "koa";
+import type Router from "@koa/router";
+import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { Logger } from "../../src/kernel/logger.js";
+import type { FrontSession, SessionScope } from "../../src/mcp/FrontSession.js";
+import type { Relay } from "../../src/mcp/Relay.js";
+import { readJsonBody, sendRpcError } from "./body.js";
+import type { PassThrough } from "./PassThrough.js";
+
+export interface McpEndpointLimits {
+  readonly maxBodyBytes: number;
+  readonly maxSessions: number;
+  readonly sessionIdleMs: number;
+}
+
+interface OpenSession {
+  readonly session: FrontSession;
+  readonly transport: StreamableHTTPServerTransport | SSEServerTransport;
+  lastSeen: number;
+}
+
+/**
+ * MCP over HTTP for every client session: Streamable HTTP on /mcp and /mcp/:id, legacy HTTP+SSE
+ * on /sse, /sse/:id and /messages. Sessions are capped, expire when idle, and end on DELETE.
+ */
+export class McpEndpoints {
+  readonly #streamable = new Map<string, OpenSession>();
+  readonly #sse = new Map<string, OpenSession>();
+  #sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly relay: Relay,
+    private readonly passThrough: PassThrough,
+    private readonly logger: Logger,
+    private readonly limits: McpEndpointLimits,
+    private readonly version: string,
+  ) {}
+
+  get sessionCount(): number {
+    return this.#streamable.size + this.#sse.size;
+  }
+
+  install(router: Router): void {
+    router.post("/mcp", (ctx) => this.#post(ctx, {}));
+    router.post("/mcp/:id", (ctx) => this.#post(ctx, { server: ctx.params.id }));
+    for (const method of ["get", "delete"] as const) {
+      router[method]("/mcp", (ctx) => this.#existing(ctx, {}));
+      router[method]("/mcp/:id", (ctx) => this.#existing(ctx, { server: ctx.params.id }));
+    }
+    router.get("/sse", (ctx) => this.#openSse(ctx, {}));
+    router.get("/sse/:id", (ctx) => this.#openSse(ctx, { server: ctx.params.id }));
+    router.post("/messages", (ctx) => this.#sseMessage(ctx));
+    this.#sweeper = setInterval(() => this.#expireIdle(), Math.min(this.limits.sessionIdleMs, 60_000));
+    this.#sweeper.unref();
+  }
+
+  /** Closes every session (shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    const open = [...this.#streamable.values(), ...this.#sse.values()];
+    await Promise.all(open.map(({ session }) => this.relay.closeSession(session)));
+  }
+
+  async #post(ctx: Context, scope: SessionScope): Promise<void> {
+    const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
+    if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
+    const message = body.value;
+    if (scope.server === undefined && isObject(message) && "server_id" in message) return this.passThrough.handle(ctx, message.server_id, withoutServerId(message));
+    if (Array.isArray(message)) return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
+    if (!this.#knownScope(ctx, scope)) return;
+    const sessionId = ctx.get("mcp-session-id");
+    if (sessionId) {
+      const open = this.#find(ctx, sessionId, scope);
+      if (open) await this.#handOver(ctx, open, message);
+      return;
+    }
+    if (!isInitializeRequest(message)) {
+      return sendRpcError(ctx, 400, -32600, "Bad Request: no Mcp-Session-Id header; start a session with initialize", isObject(message) ? (message.id ?? null) : null);
+    }
+    if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
+    const session = await this.relay.openSession(scope, this.version);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => session.id,
+      onsessionclosed: () => void this.#end(this.#streamable, session.id),
+    });
+    const open: OpenSession = { session, transport, lastSeen: Date.now() };
+    this.#streamable.set(session.id, open);
+    transport.onclose = () => void this.#end(this.#streamable, session.id);
+    await session.server.connect(transport);
+    await this.#handOver(ctx, open, message);
+  }
+
+  async #existing(ctx: Context, scope: SessionScope): Promise<void> {
+    if (!this.#knownScope(ctx, scope)) return;
+    const sessionId = ctx.get("mcp-session-id");
+    if (!sessionId) return sendRpcError(ctx, 400, -32600, "Bad Request: Mcp-Session-Id header required");
+    const open = this.#find(ctx, sessionId, scope);
+    if (open) await this.#handOver(ctx, open, undefined);
+  }
+
+  async #handOver(ctx: Context, open: OpenSession, body: unknown): Promise<void> {
+    open.lastSeen = Date.now();
+    ctx.respond = false;
+    await (open.transport as StreamableHTTPServerTransport).handleRequest(ctx.req, ctx.res, body);
+  }
+
+  async #openSse(ctx: Context, scope: SessionScope): Promise<void> {
+    if (!this.#knownScope(ctx, scope)) return;
+    if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
+    const session = await this.relay.openSession(scope, this.version);
+    ctx.respond = false;
+    const transport = new SSEServerTransport("/messages", ctx.res);
+    const open: OpenSession = { session, transport, lastSeen: Date.now() };
+    this.#sse.set(transport.sessionId, open);
+    transport.onclose = () => void this.#end(this.#sse, transport.sessionId);
+    ctx.req.on("close", () => void this.#end(this.#sse, transport.sessionId));
+    await session.server.connect(transport);
+  }
+
+  async #sseMessage(ctx: Context): Promise<void> {
+    const sessionId = String(ctx.query.sessionId ?? "");
+    const open = this.#sse.get(sessionId);
+    if (!open) return sendRpcError(ctx, 404, -32001, `Session not found: ${sessionId || "(no sessionId)"}`);
+    const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
+    if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
+    if (Array.isArray(body.value)) return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
+    open.lastSeen = Date.now();
+    ctx.respond = false;
+    await (open.transport as SSEServerTransport).handlePostMessage(ctx.req, ctx.res, body.value);
+  }
+
+  /** `/mcp/:id` for a server that is not configured is an MCP error, 404. */
+  #knownScope(ctx: Context, scope: SessionScope): boolean {
+    if (scope.server === undefined || this.relay.supervisor.ids().includes(scope.server)) return true;
+    sendRpcError(ctx, 404, -32001, `Server '${scope.server}' not found`);
+    return false;
+  }
+
+  /** An unknown or ended session is 404, so the client starts a new one; so is a session of another endpoint. */
+  #find(ctx: Context, sessionId: string, scope: SessionScope): OpenSession | undefined {
+    const open = this.#streamable.get(sessionId);
+    if (!open || open.session.scope.server !== scope.server) {
+      sendRpcError(ctx, 404, -32001, "Session not found: it ended or never existed; send initialize again");
+      return undefined;
+    }
+    return open;
+  }
+
+  async #end(sessions: Map<string, OpenSession>, id: string): Promise<void> {
+    const open = sessions.get(id);
+    if (!open) return;
+    sessions.delete(id);
+    await this.relay.closeSession(open.session);
+  }
+
+  /** Streamable HTTP sessions live across requests, so an abandoned one is closed after a quiet period; an SSE session ends with its connection. */
+  #expireIdle(): void {
+    const cutoff = Date.now() - this.limits.sessionIdleMs;
+    for (const [id, open] of this.#streamable) {
+      if (open.lastSeen >= cutoff) continue;
+      this.logger.info(`Closing Streamable HTTP session ${id}: idle for ${Math.round(this.limits.sessionIdleMs / 1000)} s`);
+      void this.#end(this.#streamable, id);
+    }
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function withoutServerId(message: Record<string, unknown>): Record<string, unknown> {
+  const { server_id: _serverId, ...rest } = message;
+  return rest;
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import {
+  ErrorCode,
+  ResultSchema,
+  SetLevelRequestSchema,
+  type ClientCapabilities,
+  type JSONRPCRequest,
+  type Notification,
+  type Result,
+  type ServerCapabilities,
+  type ServerNotification,
+  type ServerRequest,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { AcquireOptions } from "../supervisor/Supervisor.js";
+import type { Relay } from "./Relay.js";
+import { toWireError, WireError } from "./wireErrors.js";
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type Params = Record<string, unknown>;
+
+const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+/** How long a server→client request (sampling, elicitation: a human may be answering) may take. */
+const CLIENT_REQUEST_TIMEOUT_MS = 10 * 60_000;
+
+/** Which servers a session sees: all of them, aggregated, or one with names unchanged. */
+export type SessionScope = { readonly server?: string };
+
+/**
+ * One client session (a Streamable HTTP session, an SSE connection, a stdio process): an SDK
+ * low-level Server whose every request goes through one relay function, so results and errors
+ * pass through as the backends sent them.
+ */
+export class FrontSession {
+  readonly id = randomUUID();
+  readonly server: Server;
+  readonly subscriptions = new Set<string>();
+  /** Servers this session has sent requests to (where a shared backend's requests may be for it). */
+  readonly attached = new Set<string>();
+  #logLevel?: string;
+  /** Front request ids forwarded to each server and still in flight, most recent last. */
+  readonly #inFlight = new Map<string, Array<string | number>>();
+
+  constructor(
+    private readonly relay: Relay,
+    readonly scope: SessionScope,
+    info: { name: string; version: string },
+    capabilities: ServerCapabilities,
+    instructions?: string,
+  ) {
+    this.server = new Server(info, {
+      capabilities,
+      ...(instructions && { instructions }),
+      debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"],
+    });
+    this.server.fallbackRequestHandler = (request, extra) => this.#handle(request as JSONRPCRequest, extra as Extra);
+    this.server.setRequestHandler(SetLevelRequestSchema, (request, extra) => this.#setLevel(request.params.level, extra as Extra));
+    this.server.fallbackNotificationHandler = async (notification) => {
+      if (notification.method === "notifications/roots/list_changed") await this.relay.rootsChanged(this);
+    };
+  }
+
+  sees(server: string): boolean {
+    return this.scope.server === undefined || this.scope.server === server;
+  }
+
+  /** What the supervisor needs to give this session its backend (its own one for `isolation: session`). */
+  acquireOptions(server: string): AcquireOptions {
+    return {
+      sessionId: this.id,
+      capabilities: this.relay.isIsolated(server) ? mirrored(this.server.getClientCapabilities()) : SHARED_BACKEND_CAPABILITIES,
+      configure: this.relay.configureFor(server, this.relay.isIsolated(server) ? this.id : undefined),
+    };
+  }
+
+  /** The most recent front request in flight to `server`, so a backend's request can travel on its stream. */
+  inFlightTo(server: string): string | number | undefined {
+    return this.#inFlight.get(server)?.at(-1);
+  }
+
+  /** A backend's server→client request, asked of this session's client. */
+  async ask(method: string, params: Params | undefined, relatedRequestId: string | number | undefined, signal: AbortSignal): Promise<Result> {
+    try {
+      return await this.server.request({ method, params } as ServerRequest, ResultSchema, { signal, relatedRequestId, timeout: CLIENT_REQUEST_TIMEOUT_MS });
+    } catch (error) {
+      throw toWireError(error);
+    }
+  }
+
+  /** A backend's log message, if this session's level lets it through; loggers are labelled `<server>/<logger>` when aggregated. */
+  log(server: string, params: Params): void {
+    const level = String(params.level);
+    if (this.#logLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.#logLevel)) return;
+    const logger = this.scope.server === undefined ? [server, params.logger].filter(Boolean).join("/") : params.logger;
+    this.notify({ method: "notifications/message", params: { ...params, ...(logger !== undefined && { logger }) } }, server);
+  }
+
+  /** Sends a notification, on the stream of a request in flight to `server` when there is one. */
+  notify(notification: Notification, server?: string): void {
+    const related = server === undefined ? undefined : this.inFlightTo(server);
+    this.server.notification(notification as ServerNotification, related === undefined ? undefined : { relatedRequestId: related }).catch(() => {
+      // The client went away; its transport's close ends the session.
+    });
+  }
+
+  /** Forwards one request to `server`, relaying progress and cancellation; the result is the backend's, untouched. */
+  async forward(server: string, method: string, params: Params, extra: Extra): Promise<Result> {
+    const { _meta, ...rest } = params as Params & { _meta?: Params };
+    const { progressToken, ...meta } = _meta ?? {};
+    const backendParams = Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
+    let delivered: Promise<unknown> = Promise.resolve();
+    const onProgress =
+      progressToken === undefined
+        ? undefined
+        : (progress: Params) => {
+            // Chained so they leave in order, and awaited so the last one goes out before the result.
+            delivered = delivered.then(() => extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken } } as ServerNotification)).catch(() => {});
+          };
+    const list = this.#inFlight.get(server) ?? [];
+    this.#inFlight.set(server, list);
+    list.push(extra.requestId);
+    this.attached.add(server);
+    try {
+      const result = await this.relay.supervisor.request(server, { method, params: backendParams }, { signal: extra.signal, onProgress, ...this.acquireOptions(server) });
+      await delivered;
+      return result;
+    } catch (error) {
+      await delivered;
+      throw toWireError(error);
+    } finally {
+      list.splice(list.indexOf(extra.requestId), 1);
+    }
+  }
+
+  async #handle(request: JSONRPCRequest, extra: Extra): Promise<Result> {
+    const params = (request.params ?? {}) as Params;
+    const only = this.scope.server;
+    if (only !== undefined) {
+      if (request.method === "resources/subscribe" || request.method === "resources/unsubscribe") return this.relay.subscription(this, only, request.method, params, extra);
+      return this.forward(only, request.method, params, extra);
+    }
+    return this.relay.aggregate(this, request.method, params, extra);
+  }
+
+  async #setLevel(level: string, extra: Extra): Promise<Result> {
+    this.#logLevel = level;
+    await this.relay.setLevel(this, level, extra);
+    return {};
+  }
+}
+
+/** A shared backend may serve any client, so it declares every client capability; a client lacking one gets an MCP error when asked. */
+const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
+
+function mirrored(front: ClientCapabilities | undefined): ClientCapabilities {
+  return {
+    ...(front?.sampling && { sampling: front.sampling }),
+    ...(front?.elicitation && { elicitation: front.elicitation }),
+    ...(front?.roots && { roots: { listChanged: true } }),
+  };
+}
+
+export function noSession(server: string, method: string): WireError {
+  return new WireError(ErrorCode.InternalError, `Server '${server}' sent ${method}, but no client session is waiting on it`);
+}

@@ -1,0 +1,231 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { JSONRPCRequest, Result, ServerCapabilities, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import { coreTokens } from "../di/tokens.js";
+import { errorMessage } from "../kernel/errors.js";
+import type { Kernel } from "../kernel/Kernel.js";
+import type { Logger } from "../kernel/logger.js";
+import type { BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
+import { Catalog } from "./Catalog.js";
+import { FrontSession, noSession, type SessionScope } from "./FrontSession.js";
+import { invalidParams, methodNotFound, toWireError } from "./wireErrors.js";
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type Params = Record<string, unknown>;
+
+/** What the aggregated endpoint offers, whatever the servers behind it. */
+const AGGREGATE_CAPABILITIES: ServerCapabilities = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  logging: {},
+  completions: {},
+};
+
+const LIST_CHANGED = new Set(["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"]);
+
+const relays = new WeakMap<Kernel, Relay>();
+
+/** The kernel's one relay, made on first use: both frontends share it, sessions and all. */
+export function relayOf(kernel: Kernel): Relay {
+  let relay = relays.get(kernel);
+  if (!relay) {
+    relay = new Relay(kernel);
+    relays.set(kernel, relay);
+  }
+  return relay;
+}
+
+/**
+ * The MCP routing core both frontends share: client sessions, aggregation, and the two-way relay
+ * between each session and the backends (progress, cancellation, logging, list changes,
+ * subscriptions, and the backends' own requests to clients).
+ */
+export class Relay {
+  readonly supervisor: Supervisor;
+  readonly catalog: Catalog;
+  readonly sessions = new Map<string, FrontSession>();
+  readonly #logger: Logger;
+  readonly #configurers = new Map<string, (client: Client) => void>();
+
+  constructor(private readonly kernel: Kernel) {
+    this.supervisor = kernel.container.resolve(coreTokens.supervisor);
+    this.#logger = kernel.logger.child({ component: "relay" });
+    this.catalog = new Catalog(kernel, this.supervisor, this.#logger);
+    this.supervisor.onNotification((event) => this.#fanOut(event));
+  }
+
+  /** A new client session over all servers (`scope.server` undefined) or one; connect its `server` to a transport. */
+  async openSession(scope: SessionScope, version: string): Promise<FrontSession> {
+    if (scope.server !== undefined) this.supervisor.get(scope.server);
+    const name = scope.server === undefined ? "mcpgw" : `mcpgw/${scope.server}`;
+    const cached = scope.server === undefined ? undefined : (await this.supervisor.capabilities(scope.server))?.initialize;
+    const capabilities = cached ? withoutTasks(cached.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES;
+    const session = new FrontSession(this, scope, { name, version }, capabilities, cached?.instructions);
+    this.sessions.set(session.id, session);
+    session.server.onclose = () => void this.closeSession(session);
+    return session;
+  }
+
+  /** Ends a session: its per-session backends stop; closing twice is harmless. */
+  async closeSession(session: FrontSession): Promise<void> {
+    if (!this.sessions.delete(session.id)) return;
+    for (const key of this.#configurers.keys()) if (key.endsWith(`\u0000${session.id}`)) this.#configurers.delete(key);
+    await session.server.close().catch(() => {});
+    await this.supervisor.releaseSession(session.id).catch((error) => this.#logger.warn(`Releasing session backends failed: ${errorMessage(error)}`));
+  }
+
+  isIsolated(server: string): boolean {
+    return this.kernel.config.servers.find((definition) => definition.id === server)?.isolation === "session";
+  }
+
+  /**
+   * Installs the handler for a backend's own requests (sampling, elicitation, roots, vendor) on
+   * each new backend client of `server`; `owner` is the session of an `isolation: session` backend.
+   */
+  configureFor(server: string, owner?: string): (client: Client) => void {
+    const key = `${server}\u0000${owner ?? ""}`;
+    let configure = this.#configurers.get(key);
+    if (!configure) {
+      configure = (client) => {
+        client.fallbackRequestHandler = async (request, extra) => {
+          const { method, params } = request as JSONRPCRequest;
+          const target = owner === undefined ? this.#sessionFor(server) : this.sessions.get(owner);
+          if (!target) throw noSession(server, method);
+          return target.ask(method, params as Params | undefined, target.inFlightTo(server), extra.signal);
+        };
+      };
+      this.#configurers.set(key, configure);
+    }
+    return configure;
+  }
+
+  /** Requests on the aggregated endpoint: lists merged, names and URIs routed to their server. */
+  async aggregate(session: FrontSession, method: string, params: Params, extra: Extra): Promise<Result> {
+    const base = { sessionId: session.id };
+    if (method.endsWith("/list") && params.cursor !== undefined) throw invalidParams(`Unknown cursor for ${method}: the gateway returns every item in one page`);
+    switch (method) {
+      case "tools/list":
+        return { tools: await this.catalog.tools(base) };
+      case "prompts/list":
+        return { prompts: await this.catalog.prompts(base) };
+      case "resources/list":
+        return { resources: await this.catalog.resources(base) };
+      case "resources/templates/list":
+        return { resourceTemplates: await this.catalog.resourceTemplates(base) };
+      case "tools/call":
+      case "prompts/get": {
+        const name = String(params.name);
+        const route = method === "tools/call" ? await this.catalog.routeTool(name, base) : await this.catalog.routePrompt(name, base);
+        if (!route) throw invalidParams(`Unknown ${method === "tools/call" ? "tool" : "prompt"}: ${name}`);
+        return session.forward(route.server, method, { ...params, name: route.name }, extra);
+      }
+      case "resources/read":
+      case "resources/subscribe":
+      case "resources/unsubscribe": {
+        const uri = String(params.uri);
+        const server = await this.catalog.routeResource(uri, base);
+        if (!server) throw invalidParams(`Unknown resource: ${uri}`);
+        return method === "resources/read" ? session.forward(server, method, params, extra) : this.subscription(session, server, method, params, extra);
+      }
+      case "completion/complete":
+        return this.#complete(session, params, extra);
+      default:
+        return this.#vendor(session, method, params, extra);
+    }
+  }
+
+  /**
+   * resources/subscribe and unsubscribe, remembered per session so updates reach only subscribers;
+   * a shared backend is told to unsubscribe only when no other session still listens.
+   */
+  async subscription(session: FrontSession, server: string, method: string, params: Params, extra: Extra): Promise<Result> {
+    const uri = String(params.uri);
+    if (method === "resources/subscribe") {
+      const result = await session.forward(server, method, params, extra);
+      session.subscriptions.add(uri);
+      return result;
+    }
+    session.subscriptions.delete(uri);
+    const stillWanted = !this.isIsolated(server) && [...this.sessions.values()].some((other) => other.sees(server) && other.subscriptions.has(uri));
+    return stillWanted ? {} : session.forward(server, method, params, extra);
+  }
+
+  /** Log level: kept per session (messages are filtered per session) and passed on to the running backends that log. */
+  async setLevel(session: FrontSession, level: string, extra: Extra): Promise<void> {
+    const servers = session.scope.server !== undefined ? [session.scope.server] : this.supervisor.ids();
+    await Promise.all(
+      servers.map(async (server) => {
+        if (this.supervisor.get(server).status !== "running") return;
+        const snapshot = await this.supervisor.capabilities(server);
+        if (!snapshot?.initialize.capabilities.logging) return;
+        await session.forward(server, "logging/setLevel", { level }, extra).catch((error) => this.#logger.debug({ server }, `logging/setLevel failed: ${errorMessage(error)}`));
+      }),
+    );
+  }
+
+  /** The client's roots changed: tell the running backends this session uses. */
+  async rootsChanged(session: FrontSession): Promise<void> {
+    for (const server of session.attached) {
+      if (this.supervisor.get(server).status !== "running") continue;
+      const instance = await this.supervisor.acquire(server, session.acquireOptions(server)).catch(() => undefined);
+      await instance?.client?.sendRootsListChanged().catch(() => {});
+    }
+  }
+
+  async #complete(session: FrontSession, params: Params, extra: Extra): Promise<Result> {
+    const ref = (params.ref ?? {}) as Params;
+    const base = { sessionId: session.id };
+    if (ref.type === "ref/prompt") {
+      const route = await this.catalog.routePrompt(String(ref.name), base);
+      if (!route) throw invalidParams(`Unknown prompt: ${String(ref.name)}`);
+      return session.forward(route.server, "completion/complete", { ...params, ref: { ...ref, name: route.name } }, extra);
+    }
+    const server = await this.catalog.routeResource(String(ref.uri), base);
+    if (!server) throw invalidParams(`Unknown resource: ${String(ref.uri)}`);
+    return session.forward(server, "completion/complete", params, extra);
+  }
+
+  /** A method the gateway does not know: the first running server that answers it (not "method not found") wins. */
+  async #vendor(session: FrontSession, method: string, params: Params, extra: Extra): Promise<Result> {
+    for (const server of this.supervisor.ids()) {
+      if (this.supervisor.get(server).status !== "running") continue;
+      try {
+        return await session.forward(server, method, params, extra);
+      } catch (error) {
+        if (toWireError(error).code !== -32601) throw error;
+      }
+    }
+    throw methodNotFound(method);
+  }
+
+  /**
+   * Which session a shared backend's own request is for: the session with the latest call in flight
+   * to it, else the only session that uses it. The wire says nothing more, so anything else is refused.
+   */
+  #sessionFor(server: string): FrontSession | undefined {
+    const candidates = [...this.sessions.values()].filter((session) => session.sees(server));
+    const busy = candidates.filter((session) => session.inFlightTo(server) !== undefined);
+    if (busy.length > 0) return busy.at(-1);
+    const attached = candidates.filter((session) => session.attached.has(server));
+    return attached.length === 1 ? attached[0] : undefined;
+  }
+
+  #fanOut({ server, session: owner, notification }: BackendNotification): void {
+    const targets = [...this.sessions.values()].filter((session) => session.sees(server) && (owner === undefined || session.id === owner));
+    const params = (notification.params ?? {}) as Params;
+    for (const session of targets) {
+      if (LIST_CHANGED.has(notification.method)) session.notify({ method: notification.method });
+      else if (notification.method === "notifications/message") session.log(server, params);
+      else if (notification.method === "notifications/resources/updated") {
+        if (session.subscriptions.has(String(params.uri))) session.notify(notification, server);
+      } else session.notify(notification, server);
+    }
+  }
+}
+
+/** Tasks (2025-11-25, experimental) are not relayed, so they are not advertised. */
+function withoutTasks(capabilities: ServerCapabilities): ServerCapabilities {
+  const { tasks: _tasks, ...rest } = capabilities as ServerCapabilities & { tasks?: unknown };
+  return rest;
+}

@@ -1,0 +1,35 @@
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { BackendError } from "../supervisor/BackendError.js";
+import { errorMessage, GatewayError } from "../kernel/errors.js";
+
+/** An error the SDK's Protocol sends as a JSON-RPC error object exactly as given: code, message, data. */
+export class WireError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What a client receives for `error`: a backend's own JSON-RPC error untouched (the SDK prefixes
+ * McpError messages with "MCP error N: "; that prefix is taken off again), gateway errors with
+ * their JSON-RPC code and the server they name.
+ */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof WireError) return error;
+  if (error instanceof BackendError) return new WireError(error.rpcCode, error.message, error.data);
+  if (error instanceof McpError) return new WireError(error.code, error.message.replace(/^MCP error -?\d+: /, ""), error.data);
+  if (error instanceof GatewayError) return new WireError(ErrorCode.InternalError, error.message, { code: error.code, ...error.subject });
+  return new WireError(ErrorCode.InternalError, errorMessage(error));
+}
+
+export function invalidParams(message: string): WireError {
+  return new WireError(ErrorCode.InvalidParams, message);
+}
+
+export function methodNotFound(method: string): WireError {
+  return new WireError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+}
