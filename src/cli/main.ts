@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
-import { formatIssue } from "../config/issues.js";
+import path from "node:path";
+import { formatIssue, formatPath } from "../config/issues.js";
 import type { ConfigIssue } from "../config/model.js";
 import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import { loadGateway, type LoadedGateway } from "../kernel/loadGateway.js";
+import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.js";
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
 import { renderTable } from "./table.js";
 
@@ -54,22 +56,45 @@ function load(args: ParsedArgs, io: CliIo, mode: "serve" | "stdio" | "inspect"):
     cwd: io.cwd,
     env: io.env,
     mode,
-    configFile: args.config,
+    configFile: args.config === undefined ? undefined : path.resolve(io.cwd, args.config),
     overrides: { listen_addr: args.listenAddr, log_level: args.logLevel, catalog_path: args.catalog },
+    // validate, plugins and servers print every problem themselves; their log only needs errors
+    // (LOG_LEVEL / RUST_LOG still raise it).
+    ...(mode === "inspect" && { logger: createLogger(parseLogLevel(args.logLevel) ?? logLevelFromEnv(io.env) ?? "error", io.stderr === process.stderr ? 2 : io.stderr) }),
   });
 }
 
+/** Every problem, grouped by file (in the order files first appear) and sorted by line within a file. */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const files = new Map<string | undefined, number>();
+  for (const issue of issues) if (!files.has(issue.file)) files.set(issue.file, files.size);
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => files.get(a.issue.file)! - files.get(b.issue.file)! || (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.index - b.index)
+    .map(({ issue }) => issue);
+}
+
 function printIssues(issues: readonly ConfigIssue[], io: CliIo): void {
-  for (const issue of issues) io.stderr.write(`${formatIssue(issue, io.cwd)}\n`);
+  for (const issue of sortIssues(issues)) io.stderr.write(`${formatIssue(issue, io.cwd)}\n`);
+}
+
+/** The file the problems are in: the config in use, or the one that could not be read. */
+function problemFile(loaded: LoadedGateway, args: ParsedArgs, io: CliIo): string {
+  const file = loaded.configFile ?? (args.config !== undefined ? path.resolve(io.cwd, args.config) : loaded.issues.find((issue) => issue.file)?.file);
+  if (file === undefined) return "the configuration";
+  const relative = path.relative(io.cwd, file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }
 
 async function validate(args: ParsedArgs, io: CliIo): Promise<number> {
   const loaded = await load(args, io, "inspect");
   const errors = loaded.issues.filter((issue) => issue.severity === "error");
-  if (args.json) io.stdout.write(`${JSON.stringify({ valid: errors.length === 0, file: loaded.configFile ?? null, issues: loaded.issues }, null, 2)}\n`);
-  else printIssues(loaded.issues, io);
+  if (args.json) {
+    const issues = sortIssues(loaded.issues).map((issue) => ({ ...issue, path: issue.path.map((part) => (typeof part === "number" ? part : String(part))), key: formatPath(issue.path) }));
+    io.stdout.write(`${JSON.stringify({ valid: errors.length === 0, file: loaded.configFile ?? null, issues }, null, 2)}\n`);
+  } else printIssues(loaded.issues, io);
   if (errors.length > 0) {
-    if (!args.json) io.stderr.write(`${errors.length} problem${errors.length === 1 ? "" : "s"} in ${loaded.configFile ?? "the configuration"}\n`);
+    if (!args.json) io.stderr.write(`${errors.length} problem${errors.length === 1 ? "" : "s"} in ${problemFile(loaded, args, io)}\n`);
     return 1;
   }
   if (!args.json) {

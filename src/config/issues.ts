@@ -41,8 +41,31 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+/** Names people bring from other tools (Claude Desktop, docker-compose, camelCase) for keys spelled differently here. */
+const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  cwd: ["working_dir"],
+  workdir: ["working_dir"],
+  working_directory: ["working_dir"],
+  workingDir: ["working_dir"],
+  environment: ["env"],
+  displayName: ["display_name"],
+  name: ["display_name"],
+  listen: ["listen_addr"],
+  listenAddr: ["listen_addr"],
+  apiKey: ["api_key"],
+  apiKeys: ["api_keys"],
+  logLevel: ["log_level"],
+  catalog: ["catalog_path"],
+  catalogPath: ["catalog_path"],
+  toolPrefix: ["tool_prefix"],
+  idleTimeoutSeconds: ["idle_timeout_seconds"],
+  timeout: ["request_timeout_seconds"],
+};
+
 export function didYouMean(word: string, candidates: Iterable<string>): string {
-  const match = closest(word, candidates);
+  const list = [...candidates];
+  const synonym = SYNONYMS[word]?.find((candidate) => list.includes(candidate));
+  const match = synonym ?? closest(word, list);
   return match ? ` (did you mean '${match}'?)` : "";
 }
 

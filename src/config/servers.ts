@@ -10,7 +10,7 @@ export interface ServerSite extends IssueSite {
   readonly dir: string;
 }
 
-interface RawServer {
+export interface RawServer {
   readonly entry: unknown;
   readonly path: readonly PropertyKey[];
   /** The id given by a map key (map form and mcpServers); list entries carry their own. */
@@ -63,16 +63,21 @@ export function desktopEntries(value: unknown, site: ServerSite, issues: ConfigI
 
 /** Checks one entry and builds its definition; problems go to `issues` in the original's wording. */
 export function normalizeServer(raw: RawServer, site: ServerSite, registry: SchemaRegistry, issues: ConfigIssue[]): ServerDefinition | undefined {
+  return checkServer(raw, site, registry, issues).server;
+}
+
+/** As `normalizeServer`; `id` is set when the entry has a well-formed id, even if other fields are wrong. */
+export function checkServer(raw: RawServer, site: ServerSite, registry: SchemaRegistry, issues: ConfigIssue[]): { id?: string; server?: ServerDefinition } {
   const where = raw.index !== undefined ? `Server at index ${raw.index}` : `Server '${raw.key}'`;
   if (!isPlainObject(raw.entry)) {
     issues.push(issueAt(site, raw.path, `${where} must be a mapping of fields`));
-    return undefined;
+    return {};
   }
   const { id: givenId, runtime, ...fields } = raw.entry;
   const id = raw.key ?? givenId;
   if (id === undefined || id === null || id === "") {
     issues.push(issueAt(site, raw.path, `${where} missing required field: id`));
-    return undefined;
+    return {};
   }
   if (raw.key !== undefined && givenId !== undefined && givenId !== raw.key) {
     issues.push(issueAt(site, [...raw.path, "id"], `Server '${raw.key}' has id '${String(givenId)}'; in the map form the key is the id, so drop the id field`));
@@ -81,12 +86,12 @@ export function normalizeServer(raw: RawServer, site: ServerSite, registry: Sche
     issues.push(
       issueAt(site, raw.key !== undefined ? raw.path : [...raw.path, "id"], `Invalid server ID: ${String(id)} (use lowercase letters, digits, '-' and '_', starting with a letter or digit)`),
     );
-    return undefined;
+    return {};
   }
   const runtimeSpec = checkRuntime(id, runtime, [...raw.path, "runtime"], site, registry, issues);
   const parsed = parseWithSchema(serverFieldsSchema, fields, site, raw.path, issues);
-  if (!runtimeSpec || !parsed) return undefined;
-  return {
+  if (!runtimeSpec || !parsed) return { id };
+  const server: ServerDefinition = {
     id,
     display_name: parsed.display_name ?? id,
     ...(parsed.description !== undefined && { description: parsed.description }),
@@ -100,6 +105,7 @@ export function normalizeServer(raw: RawServer, site: ServerSite, registry: Sche
     autostart: parsed.autostart,
     origin: { file: site.file, path: raw.path, dir: site.dir },
   };
+  return { id, server };
 }
 
 function checkRuntime(

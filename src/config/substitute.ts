@@ -66,13 +66,18 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
     const body = text.slice(index + 2, close);
     const separator = body.indexOf(":-");
     const name = separator === -1 ? body : body.slice(0, separator);
+    // A reference that cannot be resolved stays as written: the config is invalid anyway, and an
+    // empty string in its place would only add follow-on errors ("command is required").
     if (!NAME.test(name)) {
       report(context, path, `Invalid environment variable reference: '\${${body}}' (a name is letters, digits and '_', not starting with a digit)`);
+      out += text.slice(index, close + 1);
     } else {
       const current = context.env[name];
       if (separator !== -1) out += current === undefined || current === "" ? body.slice(separator + 2) : current;
-      else if (current === undefined) report(context, path, `Environment variable '${name}' is not set; set it or write \${${name}:-default}`);
-      else out += current;
+      else if (current === undefined) {
+        report(context, path, `Environment variable '${name}' is not set; set it or write \${${name}:-default}`);
+        out += text.slice(index, close + 1);
+      } else out += current;
     }
     index = close + 1;
   }

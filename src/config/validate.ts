@@ -6,7 +6,7 @@ import { didYouMean } from "./issues.js";
 import type { ConfigIssue, ConfigSource, CoreSettings, GatewayConfig, PluginEntry, ServerDefinition } from "./model.js";
 import type { SchemaRegistry } from "./SchemaRegistry.js";
 import { issueAt, parseWithSchema, type IssueSite } from "./schemaIssues.js";
-import { desktopEntries, normalizeServer, serverEntries, type ServerSite } from "./servers.js";
+import { checkServer, desktopEntries, serverEntries, type ServerSite } from "./servers.js";
 import { isPlainObject } from "./substitute.js";
 
 /** A config or catalog file as read: where it is, what it holds, and its text for line lookups. */
@@ -68,14 +68,14 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
   }
   const seen = new Set<string>();
   for (const { entry, site: entrySite } of raws) {
-    const server = normalizeServer(entry, entrySite, input.registry, issues);
-    if (!server) continue;
-    if (seen.has(server.id)) {
-      issues.push(issueAt(entrySite, entry.path, `Duplicate server ID: ${server.id}`));
+    const { id, server } = checkServer(entry, entrySite, input.registry, issues);
+    // A repeated id is reported even when either entry has other problems: fixing those would not fix this.
+    if (id !== undefined && seen.has(id)) {
+      issues.push(issueAt(entrySite, entry.path, `Duplicate server ID: ${id}`));
       continue;
     }
-    seen.add(server.id);
-    servers.push(server);
+    if (id !== undefined) seen.add(id);
+    if (server) servers.push(server);
   }
 
   const config: GatewayConfig = {
