@@ -1,0 +1,158 @@
+// Shared pieces of the HTTP frontend tests: a started gateway on a free loopback port, fixture paths,
+// and SDK clients against /mcp, /mcp/:id and /sse.
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import { httpFrontendTokens } from "../../plugins/http-frontend/index.js";
+import type { HttpFrontend } from "../../plugins/http-frontend/HttpFrontend.js";
+import { coreTokens } from "../../src/di/tokens.js";
+import type { Kernel } from "../../src/kernel/Kernel.js";
+import { relayOf, type Relay } from "../../src/mcp/Relay.js";
+import type { Supervisor } from "../../src/supervisor/Supervisor.js";
+import { repoRoot, tempDir } from "../helpers/files.js";
+import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
+import type { CapturedLogs } from "../helpers/logs.js";
+
+export type TestContext = { after(fn: () => unknown): void };
+
+export const CONFORMANCE_FIXTURE = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "conformance-server.js");
+export const RELAY_FIXTURE = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "relay-server.js");
+export const EVERYTHING_BIN = path.join(repoRoot, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
+export const MEMORY_BIN = path.join(repoRoot, "node_modules", "@modelcontextprotocol", "server-memory", "dist", "index.js");
+
+export interface TestGateway {
+  readonly kernel: Kernel;
+  readonly port: number;
+  readonly base: string;
+  readonly supervisor: Supervisor;
+  readonly relay: Relay;
+  readonly frontend: HttpFrontend;
+  readonly logs: CapturedLogs;
+  readonly dir: string;
+}
+
+/** Loads `config` (an object, written as YAML-compatible JSON) with a free loopback port and a temp state_dir, and starts it. */
+export async function startHttpGateway(t: TestContext, config: Record<string, unknown>): Promise<TestGateway> {
+  const stateDir = tempDir(t, "mcpgw-state-");
+  const text = JSON.stringify({ listen_addr: "127.0.0.1:0", state_dir: stateDir, health_check_interval_seconds: 0, ...config }, null, 2);
+  const loaded = await loadTestGateway(t, text);
+  assert.deepEqual(errorsOf(loaded), [], "the test config is valid");
+  const kernel = loaded.kernel!;
+  await kernel.start();
+  const frontend = kernel.container.resolve(httpFrontendTokens.frontend);
+  const port = frontend.address!.port;
+  return {
+    kernel,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    supervisor: kernel.container.resolve(coreTokens.supervisor),
+    relay: relayOf(kernel),
+    frontend,
+    logs: loaded.logs,
+    dir: loaded.dir,
+  };
+}
+
+/** A server entry running `file` with this Node. */
+export function nodeServer(id: string, file: string, args: string[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id, runtime: { type: "local-process", command: process.execPath, args: [file, ...args] }, ...extra };
+}
+
+export const FULL_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } };
+
+/** An SDK client connected over Streamable HTTP (`/mcp...`) or legacy SSE (`/sse...`); closed after the test. */
+export async function connectClient(
+  t: TestContext,
+  url: string,
+  options: { capabilities?: ClientCapabilities; name?: string; headers?: Record<string, string>; setup?: (client: Client) => void } = {},
+): Promise<Client> {
+  const client = new Client({ name: options.name ?? "mcpgw-test", version: "1.0.0" }, { capabilities: options.capabilities ?? {} });
+  options.setup?.(client);
+  const requestInit = options.headers ? { headers: options.headers } : undefined;
+  const transport = new URL(url).pathname.startsWith("/sse")
+    ? new SSEClientTransport(new URL(url), { requestInit, eventSourceInit: options.headers ? { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...options.headers } }) } : undefined })
+    : new StreamableHTTPClientTransport(new URL(url), { requestInit });
+  await client.connect(transport);
+  t.after(() => client.close().catch(() => {}));
+  return client;
+}
+
+/** A free loopback TCP port (for servers that take their port from the environment). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Starts server-everything over HTTP (`streamableHttp` or `sse`) on a free port and waits for its
+ * "listening"/"running" line; killed after the test. It listens on all interfaces (it cannot be told otherwise).
+ */
+export async function startEverything(t: TestContext, mode: "streamableHttp" | "sse"): Promise<{ url: string; child: ChildProcess }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [EVERYTHING_BIN, mode], { env: { PATH: process.env.PATH ?? "", PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const ready = new Promise<boolean>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString("utf8");
+        if (/listening on port|running on port/i.test(output)) resolve(true);
+        if (/EADDRINUSE/.test(output)) resolve(false);
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", () => resolve(false));
+    });
+    const ok = await ready;
+    if (ok) {
+      t.after(async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = once(child, "exit");
+          child.kill("SIGTERM");
+          await exited;
+        }
+      });
+      return { url: `http://127.0.0.1:${port}${mode === "sse" ? "/sse" : "/mcp"}`, child };
+    }
+    child.kill("SIGKILL");
+    if (attempt >= 3) throw new Error(`server-everything ${mode} did not start:\n${output}`);
+  }
+}
+
+/** Waits (bounded) for `predicate` where no event exists to await. */
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Resolves with the first value `subscribe` delivers that passes `accept`. */
+export function nextEvent<T>(subscribe: (deliver: (value: T) => void) => void, accept: (value: T) => boolean = () => true, timeoutMs = 10_000, what = "an event"): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeoutMs);
+    subscribe((value) => {
+      if (done || !accept(value)) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
