@@ -35,7 +35,11 @@ export type {
   CoreSettings,
   PluginEntry,
 } from "./config/model.js";
-export type { BackendRuntime, RuntimeContext, RuntimeDefinition } from "./runtime/types.js";
+export type { BackendRuntime, RuntimeConnectOptions, RuntimeContext, RuntimeDefinition } from "./runtime/types.js";
+export { Supervisor, type AcquireOptions, type AdminOutcome, type BackendNotification, type ServerSnapshot } from "./supervisor/Supervisor.js";
+export type { BackendInstance, BackendRequestOptions, ClientSetup } from "./supervisor/BackendInstance.js";
+export { BackendError } from "./supervisor/BackendError.js";
+export type { CapabilitySnapshot, CapabilityLists, InitializeSummary } from "./supervisor/CapabilityCache.js";
 /** One copy of each for every plugin: a second tsyringe copy breaks injection, a second zod copy breaks nothing but size. */
 export { inject, injectable, Lifecycle, type DependencyContainer, type InjectionToken } from "tsyringe";
 export { z } from "zod";

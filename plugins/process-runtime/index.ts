@@ -1,19 +1,25 @@
 import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
-import { GatewayError } from "../../src/kernel/errors.js";
+import { LocalProcessRuntime } from "./LocalProcessRuntime.js";
 import { localProcessOptions, processRuntimePluginOptions } from "./options.js";
+import { OrphanGuard } from "./OrphanGuard.js";
 
 export const processRuntimePlugin = definePlugin((options: Record<string, never> = {}) => {
   parsePluginOptions("process-runtime", processRuntimePluginOptions, options);
   return {
     name: "process-runtime",
     apply(ctx) {
+      const guard = new OrphanGuard(ctx.logger);
       ctx.defineRuntime({
         type: "local-process",
         options: localProcessOptions,
-        async create(server) {
-          throw new GatewayError("MCPGW_ERR_RUNTIME_UNAVAILABLE", `Server '${server.id}': the local-process runtime cannot start servers yet`, { server: server.id, plugin: "process-runtime" });
-        },
+        create: async (server, context) => new LocalProcessRuntime(server, context, guard),
       });
+      // Started before any backend, so the first cold start does not share the CPU with it.
+      ctx.hooks.beforeStart.tap("process-runtime", () => {
+        if (ctx.kernel.config.servers.some((server) => server.runtime.type === "local-process")) guard.ensure();
+      });
+      // LIFO: this runs after the supervisor stopped every backend, so the guard has nothing left to reap.
+      ctx.hooks.shutdown.tap("process-runtime", () => guard.close());
     },
   };
 });

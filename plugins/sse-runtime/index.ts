@@ -1,6 +1,6 @@
 import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
-import { GatewayError } from "../../src/kernel/errors.js";
 import { remoteSseOptions, sseRuntimePluginOptions } from "./options.js";
+import { RemoteRuntime } from "./RemoteRuntime.js";
 
 export const sseRuntimePlugin = definePlugin((options: Record<string, never> = {}) => {
   parsePluginOptions("sse-runtime", sseRuntimePluginOptions, options);
@@ -10,9 +10,7 @@ export const sseRuntimePlugin = definePlugin((options: Record<string, never> = {
       ctx.defineRuntime({
         type: "remote-sse",
         options: remoteSseOptions,
-        async create(server) {
-          throw new GatewayError("MCPGW_ERR_RUNTIME_UNAVAILABLE", `Server '${server.id}': the remote-sse runtime cannot connect yet`, { server: server.id, plugin: "sse-runtime" });
-        },
+        create: async (server, context) => new RemoteRuntime(server, context),
       });
     },
   };

@@ -2,6 +2,7 @@ import type { InjectionToken } from "tsyringe";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
 import type { GatewayConfig } from "../config/model.js";
+import type { Supervisor } from "../supervisor/Supervisor.js";
 
 /**
  * A typed DI token. Ids are namespaced like Backstage service refs: `core.<name>` for the
@@ -16,4 +17,6 @@ export const coreTokens = {
   kernel: createToken<Kernel>("core.kernel"),
   logger: createToken<Logger>("core.logger"),
   config: createToken<GatewayConfig>("core.config"),
+  /** Backend lifecycle: acquire, request, start/stop, capabilities (created once the config is valid). */
+  supervisor: createToken<Supervisor>("core.supervisor"),
 } as const;

@@ -52,10 +52,13 @@ export interface Principal {
   readonly scopes: readonly string[];
 }
 
-export type ServerStatus = "stopped" | "starting" | "running" | "unhealthy" | "stopping" | "backoff";
+/** `backoff`: the last start failed, calls fail fast until a retry is due; `failed`: the same after five failures in a row. */
+export type ServerStatus = "stopped" | "starting" | "running" | "unhealthy" | "stopping" | "backoff" | "failed";
 
 export interface ServerStateChange {
   readonly server: string;
+  /** Set for the per-session instances of an `isolation: session` server. */
+  readonly session?: string;
   readonly from: ServerStatus;
   readonly to: ServerStatus;
   readonly at: Date;

@@ -10,6 +10,7 @@ import { resolveCatalogPath, siteOf, validateConfig, type ConfigFileView } from 
 import { PluginOptionsError } from "../plugin/definePlugin.js";
 import { BUILTIN_PLUGINS, DEFAULT_BUNDLE } from "../plugin/builtins.js";
 import { resolvePlugin, type ResolvedPlugin } from "../plugin/resolvePlugin.js";
+import { installSupervisor } from "../supervisor/install.js";
 import type { GatewayPlugin, PluginRecord } from "../plugin/types.js";
 import { GatewayError, errorMessage } from "./errors.js";
 import type { ConfigEnv, ConfigReport, GatewayMode } from "./hooks.js";
@@ -25,6 +26,8 @@ export interface LoadGatewayOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Command-line values that win over the file. */
   readonly overrides?: { readonly listen_addr?: string; readonly catalog_path?: string; readonly log_level?: string };
+  /** Options merged over what the config gives a plugin (the CLI's `stdio --server` reaches stdio-frontend this way). */
+  readonly pluginOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Use this logger instead of one on stderr (tests). */
   readonly logger?: Logger;
   /** A parent for the kernel's root container (tests); the tsyringe global is never written to. */
@@ -84,7 +87,7 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   const section = readPluginSection(raw, site, issues);
   const records: PluginRecord[] = [];
   const plugins: GatewayPlugin[] = [];
-  for (const entry of pluginEntries(section.preset, section.entries)) {
+  for (const entry of pluginEntries(section.preset, withOverrides(section.entries, options.pluginOptions))) {
     if (!entry.enabled) {
       records.push({ specifier: entry.specifier, name: BUILTIN_PLUGINS.has(entry.specifier) ? entry.specifier : undefined, source: BUILTIN_PLUGINS.has(entry.specifier) ? "builtin" : "unresolved", status: "disabled" });
       continue;
@@ -134,8 +137,20 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   if (issues.some((issue) => issue.severity === "error")) return fail([], records);
 
   kernel.setConfig(config);
+  installSupervisor(kernel);
   await kernel.hooks.configLoaded.promise(config);
   return { kernel, config, issues, plugins: records, configFile: file?.source.filepath };
+}
+
+function withOverrides(entries: readonly PluginEntry[], overrides: LoadGatewayOptions["pluginOptions"]): PluginEntry[] {
+  const out = [...entries];
+  for (const [specifier, extra] of Object.entries(overrides ?? {})) {
+    const index = out.findIndex((entry) => entry.specifier === specifier);
+    const current = out[index];
+    if (!current) out.push({ specifier, enabled: true, options: extra });
+    else if (current.enabled) out[index] = { ...current, options: { ...(current.options as object), ...extra } };
+  }
+  return out;
 }
 
 /** The default bundle in its order (minus what the config turns off), then the config's own entries in file order. */

@@ -1,22 +1,39 @@
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { ConfigSchema, GatewayConfig, ServerDefinition } from "../config/model.js";
 import type { Logger } from "../kernel/logger.js";
 
 /** What a runtime gets when it is asked to bring a server up. */
 export interface RuntimeContext {
   readonly config: GatewayConfig;
+  /** A child logger carrying `server: <id>` (and `session` for per-session instances). */
   readonly logger: Logger;
   /** Aborted when the start is abandoned (start timeout, shutdown). */
   readonly signal: AbortSignal;
 }
 
-/** A backend brought up by a runtime: an MCP transport plus what it takes to stop it. */
+export interface RuntimeConnectOptions {
+  /** Bound for the whole connect, MCP initialize included (the start timeout). */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One backend instance brought up by a runtime. The supervisor owns the MCP `Client`; the runtime
+ * only decides how that client reaches the server. A runtime reports that its backend is gone by
+ * closing the transport it connected (the client's `onclose` fires), never by throwing later.
+ */
 export interface BackendRuntime {
-  /** Not yet started: whoever owns the backend connects an MCP client over it. */
-  readonly transport: Transport;
+  /**
+   * Connects `client` to the backend: `await client.connect(transport, options)`, which runs the
+   * MCP initialize handshake. A runtime may try several transports (remote-sse falls back from
+   * Streamable HTTP to legacy SSE); it rejects when none works or `timeoutMs` passes.
+   */
+  connect(client: Client, options: RuntimeConnectOptions): Promise<void>;
   /** The child's pid while a local process runs. */
   readonly pid?: number;
-  /** Releases everything the runtime created; safe to call twice. */
+  /** Short facts for the admin API and logs (transport in use, url without secrets, ...). */
+  describe?(): Readonly<Record<string, unknown>>;
+  /** Releases everything the runtime created (closes the transport, ends the process); safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -24,5 +41,6 @@ export interface BackendRuntime {
 export interface RuntimeDefinition<Options = unknown> {
   readonly type: string;
   readonly options: ConfigSchema<Options>;
+  /** Builds (does not yet connect) one backend instance for `server`; called once per start. */
   create(server: ServerDefinition & { runtime: Options & { type: string } }, context: RuntimeContext): Promise<BackendRuntime>;
 }

@@ -1,0 +1,191 @@
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { once } from "node:events";
+import type { Readable, Writable } from "node:stream";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Logger } from "../../src/kernel/logger.js";
+import { LineSplitter } from "./LineSplitter.js";
+import { secretMasker } from "./maskSecrets.js";
+import type { OrphanGuard } from "./OrphanGuard.js";
+import { reapGroup, signalGroup } from "./processGroup.js";
+import { STDERR_LINE_BYTES, StderrLog } from "./StderrLog.js";
+
+/** One MCP message per stdout line; a longer line means the backend is broken, and it is restarted. */
+export const MAX_STDOUT_LINE_BYTES = 4 * 1024 * 1024;
+
+/** The stop sequence: close stdin, wait, SIGTERM the group, wait, SIGKILL it. */
+export interface StopGrace {
+  readonly afterStdinMs: number;
+  readonly afterTermMs: number;
+}
+export const DEFAULT_GRACE: StopGrace = { afterStdinMs: 2_000, afterTermMs: 3_000 };
+/** After the leader exited, how long its stdout may stay open (held by a grandchild) before we stop waiting. */
+const STDOUT_AFTER_EXIT_MS = 100;
+
+export interface ProcessSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly logger: Logger;
+  /** Values never to print (the server's env values), masked in what is logged from the backend. */
+  readonly secrets: readonly string[];
+  readonly guard?: OrphanGuard;
+  readonly grace?: StopGrace;
+}
+
+type Child = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/**
+ * MCP over a child's stdin/stdout, written for the gateway instead of the SDK's
+ * StdioClientTransport: no shell ever, its own process group (so stopping reaches grandchildren),
+ * a chosen environment, a 4 MiB line cap, non-MCP stdout lines skipped, and stderr logged.
+ */
+export class ProcessTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  /** Set by the SDK client after initialize; kept so the gateway can report what was negotiated. */
+  protocolVersion?: string;
+
+  #child?: Child;
+  #exited?: Promise<void>;
+  #closing?: Promise<void>;
+  #closed = false;
+  #stdoutEnded = false;
+  readonly #grace: StopGrace;
+  readonly #mask: (text: string) => string;
+
+  constructor(private readonly spec: ProcessSpec) {
+    this.#grace = spec.grace ?? DEFAULT_GRACE;
+    this.#mask = secretMasker(spec.secrets);
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
+  }
+
+  async start(): Promise<void> {
+    if (this.#child) throw new Error("ProcessTransport already started");
+    const { command, args, cwd, env, logger } = this.spec;
+    // detached: the child leads a new process group, so signals can reach everything it spawns.
+    const child = spawn(command, [...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: true, shell: false, windowsHide: true });
+    this.#child = child;
+    this.#exited = once(child, "exit").then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await once(child, "spawn");
+    } catch (error) {
+      this.#closed = true;
+      throw new Error(describeSpawnError(error as NodeJS.ErrnoException, command, cwd));
+    }
+    const pid = child.pid!;
+    this.spec.guard?.watch(pid);
+
+    const stdout = new LineSplitter(MAX_STDOUT_LINE_BYTES, (line) => this.#onStdoutLine(line), () => this.#onHugeLine());
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stdout.on("end", () => {
+      stdout.end();
+      this.#stdoutEnded = true;
+      this.#finish();
+    });
+    const stderrLog = new StderrLog(logger, this.#mask);
+    const stderr = new LineSplitter(STDERR_LINE_BYTES, (line) => stderrLog.line(line), (head) => stderrLog.line(head, true));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.stderr.on("end", () => stderr.end());
+    // A backend that exits while we write gives EPIPE; the exit itself is what matters.
+    child.stdin.on("error", () => undefined);
+    child.on("exit", (code, signal) => {
+      logger.debug({ pid, code, signal }, "Backend process exited");
+      if (this.#stdoutEnded) return;
+      setTimeout(() => this.#finish(), STDOUT_AFTER_EXIT_MS).unref();
+    });
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.#child?.stdin;
+    if (!stdin || this.#closed || !stdin.writable) throw new Error("The backend process is not running");
+    if (!stdin.write(`${JSON.stringify(message)}\n`)) {
+      // Honour backpressure: a backend that stops reading must not make the gateway buffer without bound.
+      await Promise.race([once(stdin, "drain"), this.#exited]);
+    }
+  }
+
+  /** Stops the backend: stdin closed, then SIGTERM, then SIGKILL to its group, each after a grace period. */
+  close(): Promise<void> {
+    this.#closing ??= this.#stop();
+    return this.#closing;
+  }
+
+  async #stop(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.pid === undefined) return;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.stdin.end();
+      if (!(await exitsWithin(this.#exited!, this.#grace.afterStdinMs))) {
+        signalGroup(child.pid, "SIGTERM");
+        if (!(await exitsWithin(this.#exited!, this.#grace.afterTermMs))) {
+          signalGroup(child.pid, "SIGKILL");
+          await this.#exited;
+        }
+      }
+    }
+    await reapGroup(child.pid, this.#grace.afterTermMs);
+    this.#finish();
+  }
+
+  #onStdoutLine(line: string): void {
+    if (line.trim() === "") return;
+    let message: JSONRPCMessage;
+    try {
+      message = JSONRPCMessageSchema.parse(JSON.parse(line));
+    } catch {
+      // Skipped, not fatal: some servers print banners or debug output on stdout.
+      this.spec.logger.warn({ stream: "stdout", bytes: Buffer.byteLength(line) }, `Ignoring a stdout line that is not an MCP message: ${preview(this.#mask(line.slice(0, 1_000)))}`);
+      return;
+    }
+    this.onmessage?.(message);
+  }
+
+  #onHugeLine(): void {
+    const error = new Error(`The backend wrote a stdout line over ${MAX_STDOUT_LINE_BYTES / 1024 / 1024} MiB; restarting it`);
+    this.spec.logger.error(error.message);
+    this.onerror?.(error);
+    // The stream is corrupt from here on: no point in a graceful stop.
+    if (this.#child?.pid !== undefined) signalGroup(this.#child.pid, "SIGKILL");
+  }
+
+  /** Reports the end once, after sweeping whatever the backend left in its group. */
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pid = this.#child?.pid;
+    if (pid !== undefined) {
+      this.spec.guard?.forget(pid);
+      if (signalGroup(pid, 0)) void reapGroup(pid, this.#grace.afterTermMs);
+    }
+    this.onclose?.();
+  }
+}
+
+function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([exited.then(() => true), late]).finally(() => clearTimeout(timer));
+}
+
+function describeSpawnError(error: NodeJS.ErrnoException, command: string, cwd: string): string {
+  if (error.code === "ENOENT") return `command not found: ${command} (or working_dir ${cwd} does not exist)`;
+  if (error.code === "EACCES") return `command is not executable: ${command}`;
+  return `could not start ${command}: ${error.message}`;
+}
+
+function preview(line: string): string {
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}

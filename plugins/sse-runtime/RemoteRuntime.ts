@@ -1,0 +1,83 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { ServerDefinition } from "../../src/config/model.js";
+import type { Logger } from "../../src/kernel/logger.js";
+import type { BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "../../src/runtime/types.js";
+import type { RemoteSseOptions } from "./options.js";
+
+/** Statuses with which a legacy HTTP+SSE server answers a Streamable HTTP POST (spec's backwards-compatibility rule). */
+const FALLBACK_STATUSES = new Set([400, 404, 405]);
+/** A session DELETE on stop is a courtesy; it must not hold up shutdown. */
+const TERMINATE_TIMEOUT_MS = 1_000;
+
+type Wire = "streamable-http" | "sse";
+
+/**
+ * A `remote-sse` backend: an MCP server reached over HTTP, by Streamable HTTP or legacy
+ * HTTP+SSE (`auto` tries the first and falls back). Only the configured headers are sent:
+ * nothing a gateway client sent is ever forwarded.
+ */
+export class RemoteRuntime implements BackendRuntime {
+  readonly #url: URL;
+  readonly #options: RemoteSseOptions;
+  readonly #logger: Logger;
+  #transport?: Transport;
+  #wire?: Wire;
+
+  constructor(server: ServerDefinition & { runtime: RemoteSseOptions }, context: RuntimeContext) {
+    this.#url = new URL(server.runtime.url);
+    this.#options = server.runtime;
+    this.#logger = context.logger;
+  }
+
+  async connect(client: Client, options: RuntimeConnectOptions): Promise<void> {
+    const timeoutMs = Math.min(options.timeoutMs, this.#options.connect_timeout_seconds * 1000);
+    const signal = AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]);
+    const mode = this.#options.transport;
+    if (mode !== "sse") {
+      try {
+        return await this.#attempt(client, "streamable-http", timeoutMs, signal);
+      } catch (error) {
+        if (mode !== "auto" || !(error instanceof StreamableHTTPError) || !FALLBACK_STATUSES.has(error.code ?? 0)) throw error;
+        this.#logger.info({ status: error.code }, "Streamable HTTP refused; falling back to legacy HTTP+SSE");
+      }
+    }
+    await this.#attempt(client, "sse", timeoutMs, signal);
+  }
+
+  describe(): Readonly<Record<string, unknown>> {
+    // Origin and path only: a query string or user info may carry credentials.
+    return { transport: this.#wire ?? this.#options.transport, url: `${this.#url.origin}${this.#url.pathname}` };
+  }
+
+  async stop(): Promise<void> {
+    const transport = this.#transport;
+    this.#transport = undefined;
+    if (!transport) return;
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+      await Promise.race([transport.terminateSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, TERMINATE_TIMEOUT_MS).unref())]);
+    }
+    await transport.close();
+  }
+
+  async #attempt(client: Client, wire: Wire, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const requestInit: RequestInit = { headers: { ...this.#options.headers } };
+    const transport = wire === "sse" ? new SSEClientTransport(this.#url, { requestInit }) : new StreamableHTTPClientTransport(this.#url, { requestInit });
+    this.#transport = transport;
+    this.#wire = wire;
+    // Opening a legacy SSE stream can hang before initialize is even sent, where the request timeout does not reach.
+    const onAbort = () => void transport.close();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await client.connect(transport, { timeout: timeoutMs, signal });
+    } catch (error) {
+      await transport.close().catch(() => undefined);
+      if (signal.aborted) throw new Error(`no answer from ${this.#url.origin}${this.#url.pathname} within ${timeoutMs / 1000} s (${wire})`, { cause: error });
+      throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+}

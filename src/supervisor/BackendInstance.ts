@@ -1,0 +1,430 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  ErrorCode,
+  McpError,
+  ResultSchema,
+  type ClientCapabilities,
+  type JSONRPCMessage,
+  type Notification,
+  type Progress,
+  type Result,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { ServerDefinition } from "../config/model.js";
+import { errorMessage, isGatewayError } from "../kernel/errors.js";
+import type { ServerStatus } from "../kernel/hooks.js";
+import type { Logger } from "../kernel/logger.js";
+import type { BackendRuntime } from "../runtime/types.js";
+import { BackendError } from "./BackendError.js";
+import type { InitializeSummary } from "./CapabilityCache.js";
+import type { ServerRecord } from "./ServerRecord.js";
+
+/** setTimeout's ceiling: the SDK's own request timer is parked there, ours does the timing. */
+const NO_SDK_TIMEOUT = 2 ** 31 - 1;
+/** A call that keeps reporting progress still ends here (R4's hard maximum). */
+const MAX_TOTAL_REQUEST_MS = 10 * 60_000;
+
+export interface BackendRequestOptions {
+  /** Aborting it cancels the call: the backend receives notifications/cancelled. */
+  readonly signal?: AbortSignal;
+  /** Overrides the server's request_timeout_seconds; progress restarts this timer up to a hard maximum. */
+  readonly timeoutMs?: number;
+  /** Receives the backend's progress for this call (the gateway sends its own progress token). */
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+export interface ClientSetup {
+  /** Capabilities the backend client declares (mirror the front client's: sampling, elicitation, roots). */
+  readonly capabilities?: ClientCapabilities;
+  /** Called with every new backend client before it connects, e.g. to add server→client request handlers. */
+  readonly configure?: (client: Client) => void;
+}
+
+/** Where an instance reports to: its server's record and the supervisor. */
+export interface InstanceHost {
+  readonly record: ServerRecord;
+  readonly logger: Logger;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+  /** Throws once the gateway drains for shutdown. */
+  assertAccepting(): void;
+  createRuntime(definition: ServerDefinition, logger: Logger, signal: AbortSignal): Promise<BackendRuntime>;
+  stateChanged(instance: BackendInstance, from: ServerStatus, to: ServerStatus, error?: Error): void;
+  started(instance: BackendInstance, client: Client): void;
+  notified(instance: BackendInstance, notification: Notification): void;
+}
+
+/**
+ * One running (or startable) backend: the shared one of a server, or one client session's own.
+ * It owns the MCP client, the runtime, the idle and health timers, and the in-flight count.
+ */
+export class BackendInstance {
+  #status: ServerStatus = "stopped";
+  #client?: Client;
+  #runtime?: BackendRuntime;
+  #initialize?: InitializeSummary;
+  /** The definition the backend was started from; a reload changes the record's, not a running backend's. */
+  #definition?: ServerDefinition;
+  #startedAt?: Date;
+  #starting?: Promise<void>;
+  #stopping?: Promise<void>;
+  #startAbort?: AbortController;
+  #inFlight = 0;
+  #idleWaiters: Array<() => void> = [];
+  #idleTimer?: NodeJS.Timeout;
+  #healthTimer?: NodeJS.Timeout;
+  #pinging = false;
+  #progress = new Map<string, (progress: Progress) => void>();
+  #nextToken = 0;
+  /** How the last client's connection ended, so its failed calls can say "exited" or "was stopped". */
+  #ended?: { readonly client: Client; readonly crashed: boolean };
+  readonly #logger: Logger;
+
+  constructor(
+    private readonly host: InstanceHost,
+    /** The client session this instance belongs to (isolation: session), or undefined for the shared one. */
+    readonly session: string | undefined,
+    private readonly setup: ClientSetup = {},
+  ) {
+    this.#logger = session === undefined ? host.logger : host.logger.child({ session });
+  }
+
+  get server(): string {
+    return this.host.record.id;
+  }
+  get status(): ServerStatus {
+    return this.#status;
+  }
+  get startedAt(): Date | undefined {
+    return this.#startedAt;
+  }
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+  get pid(): number | undefined {
+    return this.#runtime?.pid;
+  }
+  get runtimeInfo(): Readonly<Record<string, unknown>> | undefined {
+    return this.#runtime?.describe?.();
+  }
+  /** The connected SDK client while running; requests should go through `request` so they are counted and timed. */
+  get client(): Client | undefined {
+    return this.#client;
+  }
+  get definition(): ServerDefinition | undefined {
+    return this.#definition;
+  }
+  get initializeResult(): InitializeSummary | undefined {
+    return this.#initialize;
+  }
+
+  /** Resolves once the backend runs, starting (or restarting) it as needed; concurrent callers share one start. */
+  async ready(options: { readonly ignoreBackoff?: boolean } = {}): Promise<this> {
+    for (;;) {
+      switch (this.#status) {
+        case "running":
+          return this;
+        case "unhealthy":
+          // A backend that fails its pings but still has calls running may just be busy; an idle one is replaced.
+          if (this.#inFlight > 0) return this;
+          await this.stop("unhealthy");
+          break;
+        case "starting":
+          await this.#starting;
+          break;
+        case "stopping":
+          await this.#stopping;
+          break;
+        case "backoff":
+        case "failed":
+          if (!options.ignoreBackoff) this.host.record.assertRetryDue();
+          await this.#start();
+          break;
+        case "stopped":
+          await this.#start();
+          break;
+      }
+    }
+  }
+
+  /** Sends one request to the backend, starting it first if needed; counted, timed, and mapped to errors naming the server. */
+  async request(request: { method: string; params?: Record<string, unknown> }, options: BackendRequestOptions = {}): Promise<Result> {
+    const record = this.host.record;
+    this.host.assertAccepting();
+    record.touch();
+    await this.ready();
+    const client = this.#client!;
+    this.#inFlight += 1;
+    record.requestStarted();
+    const timeoutMs = options.timeoutMs ?? record.requestTimeoutMs;
+    const abort = new AbortController();
+    let timedOut = false;
+    const onTimeout = () => {
+      timedOut = true;
+      abort.abort(new McpError(ErrorCode.RequestTimeout, `Server '${this.server}' did not answer ${request.method} within ${timeoutMs / 1000} s`));
+    };
+    let timer = setTimeout(onTimeout, timeoutMs);
+    const hardStop = setTimeout(onTimeout, Math.max(timeoutMs, MAX_TOTAL_REQUEST_MS));
+    const onCallerAbort = () => abort.abort(options.signal!.reason);
+    options.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    if (options.signal?.aborted) onCallerAbort();
+
+    let params = request.params;
+    let token: string | undefined;
+    if (options.onProgress) {
+      token = `mcpgw-${this.server}-${++this.#nextToken}`;
+      const onProgress = options.onProgress;
+      this.#progress.set(token, (progress) => {
+        clearTimeout(timer);
+        timer = setTimeout(onTimeout, timeoutMs);
+        onProgress(progress);
+      });
+      params = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
+    }
+    const sdkOptions: RequestOptions = { signal: abort.signal, timeout: NO_SDK_TIMEOUT };
+    try {
+      return await client.request({ method: request.method, params }, ResultSchema, sdkOptions);
+    } catch (error) {
+      record.errorSeen();
+      throw this.#explain(error, request.method, client, timedOut);
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(hardStop);
+      options.signal?.removeEventListener("abort", onCallerAbort);
+      if (token) this.#progress.delete(token);
+      this.#inFlight -= 1;
+      record.touch();
+      if (this.#inFlight === 0) this.#becameIdle();
+    }
+  }
+
+  /** Sends a notification (e.g. roots/list_changed) to the running backend; dropped when it is not running. */
+  async notify(notification: Notification): Promise<void> {
+    if (this.#status === "running" || this.#status === "unhealthy") await this.#client!.notification(notification);
+  }
+
+  /** Resolves when no request is in flight (for shutdown's drain). */
+  drained(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops the backend; in-flight calls fail with an error naming the server. Resolves false when it was not running. */
+  async stop(reason: "requested" | "idle" | "unhealthy" | "shutdown" | "removed"): Promise<boolean> {
+    if (this.#status === "starting") {
+      this.#startAbort?.abort(new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}' was stopped while starting`));
+      await this.#starting?.catch(() => undefined);
+    }
+    if (this.#status === "stopping") {
+      await this.#stopping;
+      return false;
+    }
+    if (this.#status !== "running" && this.#status !== "unhealthy") return false;
+    this.#stopping = this.#stop(reason);
+    await this.#stopping;
+    return true;
+  }
+
+  async #stop(reason: string): Promise<void> {
+    this.#set("stopping");
+    this.#clearTimers();
+    if (reason === "idle") this.#logger.info({ idle_seconds: Math.round((Date.now() - this.host.record.lastActivity!.getTime()) / 1000) }, "Stopping idle server");
+    const runtime = this.#runtime;
+    if (this.#client) this.#ended = { client: this.#client, crashed: false };
+    try {
+      await runtime?.stop();
+    } catch (error) {
+      this.#logger.warn(`Stopping the runtime failed: ${errorMessage(error)}`);
+    }
+    await this.#client?.close().catch(() => undefined);
+    this.#forget();
+    this.#set("stopped");
+    this.#logger.info({ reason }, "Server stopped");
+  }
+
+  #start(): Promise<void> {
+    this.#starting = this.#doStart().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  async #doStart(): Promise<void> {
+    const record = this.host.record;
+    const definition = record.definition;
+    this.#definition = definition;
+    this.#set("starting");
+    const abort = new AbortController();
+    this.#startAbort = abort;
+    const timeoutMs = record.startTimeoutMs;
+    const timer = setTimeout(
+      () => abort.abort(new BackendError("MCPGW_ERR_SERVER_START", this.server, `Server '${this.server}' did not finish starting within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    const client = new Client(this.host.clientInfo, { capabilities: this.setup.capabilities ?? {} });
+    client.onclose = () => this.#onClosed(client);
+    client.fallbackNotificationHandler = async (notification) => this.host.notified(this, notification);
+    this.setup.configure?.(client);
+    let runtime: BackendRuntime | undefined;
+    try {
+      runtime = await this.host.createRuntime(definition, this.#logger, abort.signal);
+      this.#runtime = runtime;
+      this.#client = client;
+      await abortable(runtime.connect(client, { timeoutMs, signal: abort.signal }), abort.signal);
+    } catch (error) {
+      clearTimeout(timer);
+      this.#client = undefined;
+      this.#runtime = undefined;
+      await runtime?.stop().catch(() => undefined);
+      await client.close().catch(() => undefined);
+      if (isGatewayError(abort.signal.reason, "MCPGW_ERR_SERVER_STOPPED")) {
+        this.#set("stopped");
+        throw abort.signal.reason;
+      }
+      const reason = abort.signal.aborted ? errorMessage(abort.signal.reason) : `Failed to start server '${this.server}': ${errorMessage(error)}`;
+      const failure = new BackendError("MCPGW_ERR_SERVER_START", this.server, reason, { cause: error });
+      const status = record.startFailed(failure);
+      this.#set(status, failure);
+      this.#logger.warn({ retry_in_ms: record.retryInMs() }, reason);
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+      this.#startAbort = undefined;
+    }
+    this.#interceptProgress(client.transport!);
+    this.#initialize = summarize(client);
+    this.#startedAt = new Date();
+    record.startSucceeded();
+    this.#set("running");
+    this.#logger.info({ pid: runtime.pid, ...runtime.describe?.() }, "Server started");
+    this.#scheduleIdle();
+    this.#scheduleHealth();
+    this.host.started(this, client);
+  }
+
+  /**
+   * Progress for the gateway's own tokens is taken off the transport before the SDK sees it:
+   * the SDK dispatches notifications a microtask later than responses, so the last progress of a
+   * call would otherwise be dropped when it arrives together with the result (typescript-sdk#2580).
+   */
+  #interceptProgress(transport: Transport): void {
+    const deliver = transport.onmessage;
+    transport.onmessage = (message: JSONRPCMessage, extra) => {
+      if ("method" in message && message.method === "notifications/progress" && !("id" in message)) {
+        const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
+        const handler = typeof progressToken === "string" ? this.#progress.get(progressToken) : undefined;
+        if (handler) return handler(progress as Progress);
+      }
+      deliver?.(message, extra);
+    };
+  }
+
+  /** The transport closed. Unless the gateway closed it, the backend died: its in-flight calls have just been failed by the SDK. */
+  #onClosed(client: Client): void {
+    if (client !== this.#client || this.#status === "starting" || this.#status === "stopping") return;
+    this.#ended = { client, crashed: true };
+    this.#logger.warn({ in_flight: this.#inFlight }, `Server '${this.server}' exited unexpectedly; the next request restarts it`);
+    this.#clearTimers();
+    const runtime = this.#runtime;
+    this.#forget();
+    this.host.record.errorSeen();
+    // Reaps what the backend may have left behind (its process group), without blocking the crash path.
+    void runtime?.stop().catch(() => undefined);
+    this.#set("stopped", new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited unexpectedly`));
+  }
+
+  #explain(error: unknown, method: string, client: Client, timedOut: boolean): unknown {
+    if (timedOut) return new BackendError("MCPGW_ERR_REQUEST_TIMEOUT", this.server, errorMessage(error), { cause: error, rpcCode: ErrorCode.RequestTimeout });
+    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && this.#ended?.client === client) {
+      return this.#ended.crashed
+        ? new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited while ${method} was in flight`, { cause: error })
+        : new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}' was stopped while ${method} was in flight`, { cause: error });
+    }
+    return error;
+  }
+
+  #becameIdle(): void {
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    this.#scheduleIdle();
+  }
+
+  /** Arms one timer for the moment the idle timeout would pass; it re-checks then, so requests need not reset it. */
+  #scheduleIdle(): void {
+    const idleMs = this.host.record.idleTimeoutMs;
+    if (idleMs === 0 || this.#idleTimer || (this.#status !== "running" && this.#status !== "unhealthy")) return;
+    const last = this.host.record.lastActivity?.getTime() ?? Date.now();
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#inFlight > 0) return;
+      if (Date.now() - (this.host.record.lastActivity?.getTime() ?? 0) >= idleMs) void this.stop("idle");
+      else this.#scheduleIdle();
+    }, Math.max(0, last + idleMs - Date.now()));
+    this.#idleTimer.unref();
+  }
+
+  #scheduleHealth(): void {
+    const intervalMs = this.host.record.healthIntervalMs;
+    if (intervalMs === 0) return;
+    this.#healthTimer = setInterval(() => void this.#checkHealth(), intervalMs);
+    this.#healthTimer.unref();
+  }
+
+  async #checkHealth(): Promise<void> {
+    const client = this.#client;
+    if (!client || this.#pinging) return;
+    this.#pinging = true;
+    try {
+      await client.ping({ timeout: Math.min(this.host.record.healthIntervalMs, this.host.record.requestTimeoutMs) });
+      if (client === this.#client && this.#status === "unhealthy") this.#set("running");
+    } catch (error) {
+      if (client === this.#client && this.#status === "running") {
+        this.#logger.warn(`Server health check failed: ${errorMessage(error)}`);
+        this.#set("unhealthy", error as Error);
+      }
+    } finally {
+      this.#pinging = false;
+    }
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#idleTimer);
+    clearInterval(this.#healthTimer);
+    this.#idleTimer = undefined;
+    this.#healthTimer = undefined;
+  }
+
+  #forget(): void {
+    this.#client = undefined;
+    this.#runtime = undefined;
+    this.#startedAt = undefined;
+    this.#progress.clear();
+  }
+
+  #set(status: ServerStatus, error?: Error): void {
+    const from = this.#status;
+    if (from === status) return;
+    this.#status = status;
+    this.host.stateChanged(this, from, status, error);
+  }
+}
+
+function summarize(client: Client): InitializeSummary {
+  const transport = client.transport as { protocolVersion?: string } | undefined;
+  const instructions = client.getInstructions();
+  return {
+    ...(transport?.protocolVersion && { protocolVersion: transport.protocolVersion }),
+    capabilities: (client.getServerCapabilities() ?? {}) as Record<string, unknown>,
+    ...(client.getServerVersion() && { serverInfo: client.getServerVersion() as Record<string, unknown> }),
+    ...(instructions !== undefined && { instructions }),
+  };
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

@@ -1,0 +1,330 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Notification, Result } from "@modelcontextprotocol/sdk/types.js";
+import type { GatewayConfig, ServerDefinition } from "../config/model.js";
+import { errorMessage, GatewayError } from "../kernel/errors.js";
+import type { ServerStatus } from "../kernel/hooks.js";
+import type { Kernel } from "../kernel/Kernel.js";
+import type { Logger } from "../kernel/logger.js";
+import type { BackendRuntime } from "../runtime/types.js";
+import { BackendError } from "./BackendError.js";
+import { BackendInstance, type BackendRequestOptions, type ClientSetup, type InstanceHost } from "./BackendInstance.js";
+import { CapabilityCache, type CapabilitySnapshot } from "./CapabilityCache.js";
+import { definitionHash } from "./definitionHash.js";
+import { fetchAllLists, fetchList, LIST_CHANGED } from "./fetchCapabilities.js";
+import { ServerRecord, SHARED } from "./ServerRecord.js";
+
+/** How long shutdown waits for in-flight calls before it stops backends anyway. */
+export const DRAIN_TIMEOUT_MS = 15_000;
+
+export interface AcquireOptions extends ClientSetup {
+  /** The client session asking; `isolation: session` servers get one backend per session. */
+  readonly sessionId?: string;
+}
+
+export interface ServerSnapshot {
+  readonly id: string;
+  /** The shared instance's status; for `isolation: session` servers, `running` while any session's backend runs. */
+  readonly status: ServerStatus;
+  readonly started_at: string | null;
+  readonly last_activity: string | null;
+  readonly request_count: number;
+  readonly error_count: number;
+  readonly restarts: number;
+  readonly in_flight: number;
+  /** Running instances (1 for a running shared server; one per session otherwise). */
+  readonly instances: number;
+  readonly pid?: number;
+  readonly retry_at?: string;
+  readonly last_error?: string;
+}
+
+/** The answer to an operator's start or stop, worded as the original gateway's admin API. */
+export interface AdminOutcome {
+  readonly id: string;
+  readonly status: ServerStatus;
+  readonly message: string;
+}
+
+export interface BackendNotification {
+  readonly server: string;
+  readonly session?: string;
+  readonly notification: Notification;
+}
+
+/**
+ * Owns the life of every backend: lazy single-flight starts, idle stops, health pings, crash
+ * handling, restart backoff, per-session instances, the capability cache and shutdown.
+ * Frontends call `acquire` (or `request`) and never touch runtimes themselves.
+ */
+export class Supervisor {
+  readonly #records = new Map<string, ServerRecord>();
+  readonly #listeners = new Set<(event: BackendNotification) => void>();
+  readonly #refreshing = new Map<string, Promise<void>>();
+  readonly #logger: Logger;
+  #cache: CapabilityCache;
+  #config: GatewayConfig;
+  #accepting = true;
+
+  constructor(
+    private readonly kernel: Kernel,
+    config: GatewayConfig,
+    stateDir: string,
+    private readonly clientInfo: { readonly name: string; readonly version: string },
+  ) {
+    this.#logger = kernel.logger.child({ component: "supervisor" });
+    this.#config = config;
+    this.#cache = new CapabilityCache(stateDir, this.#logger);
+    for (const server of config.servers) this.#records.set(server.id, new ServerRecord(server, config.settings));
+  }
+
+  /** Server ids in config order. */
+  ids(): string[] {
+    return [...this.#records.keys()];
+  }
+
+  get(id: string): ServerSnapshot {
+    return snapshot(this.#record(id));
+  }
+
+  list(): ServerSnapshot[] {
+    return [...this.#records.values()].map(snapshot);
+  }
+
+  /**
+   * The backend for `id` (the caller's own for `isolation: session`), running: started on first
+   * use, concurrent callers sharing one start. Fails fast with an error naming the server while
+   * a restart backoff runs.
+   */
+  async acquire(id: string, options: AcquireOptions = {}): Promise<BackendInstance> {
+    this.assertAccepting();
+    const record = this.#record(id);
+    return this.#instance(record, options).ready();
+  }
+
+  /** One request to a server, starting it if needed. The result is the backend's raw result. */
+  async request(id: string, request: { method: string; params?: Record<string, unknown> }, options: BackendRequestOptions & AcquireOptions = {}): Promise<Result> {
+    this.assertAccepting();
+    return this.#instance(this.#record(id), options).request(request, options);
+  }
+
+  /** Admin start: runs the shared backend now, ignoring any restart backoff. */
+  async start(id: string): Promise<AdminOutcome> {
+    this.assertAccepting();
+    const record = this.#record(id);
+    const instance = this.#instance(record, {});
+    if (instance.status === "running") return { id, status: "running", message: "Server already running" };
+    record.resetBackoff();
+    await instance.ready({ ignoreBackoff: true });
+    return { id, status: instance.status, message: "Server started successfully" };
+  }
+
+  /** Admin stop: stops every instance of the server; in-flight calls fail with an error naming it. */
+  async stop(id: string): Promise<AdminOutcome> {
+    const record = this.#record(id);
+    record.resetBackoff();
+    const stopped = await Promise.all([...record.instances.values()].map((instance) => instance.stop("requested")));
+    for (const key of [...record.instances.keys()]) if (key !== SHARED) record.instances.delete(key);
+    const status = record.instances.get(SHARED)?.status === "running" ? "running" : "stopped";
+    return { id, status, message: stopped.some(Boolean) ? "Server stopped successfully" : "Server already stopped" };
+  }
+
+  /** Ends a client session: stops the backends it had of `isolation: session` servers. */
+  async releaseSession(sessionId: string): Promise<void> {
+    const stops: Array<Promise<unknown>> = [];
+    for (const record of this.#records.values()) {
+      const instance = record.instances.get(sessionId);
+      if (!instance) continue;
+      record.instances.delete(sessionId);
+      stops.push(instance.stop("requested"));
+    }
+    await Promise.all(stops);
+  }
+
+  /**
+   * What the server offers (tools, prompts, resources, templates, initialize result) without
+   * starting it: from the last refresh, or from the on-disk cache of an earlier run of the same
+   * definition. Undefined when it never ran with this definition.
+   */
+  async capabilities(id: string): Promise<CapabilitySnapshot | undefined> {
+    const record = this.#record(id);
+    await this.#refreshing.get(id);
+    return this.#cache.read(record.definition);
+  }
+
+  /** Subscribes to every notification a backend sends (list_changed, message, resources/updated, ...). */
+  onNotification(listener: (event: BackendNotification) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  assertAccepting(): void {
+    if (!this.#accepting) throw new GatewayError("MCPGW_ERR_SHUTTING_DOWN", "The gateway is shutting down and takes no new requests");
+  }
+
+  /** Stops taking requests and waits (at most `timeoutMs`) for the ones in flight; resolves whether all finished. */
+  async drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<boolean> {
+    this.#accepting = false;
+    const instances = [...this.#records.values()].flatMap((record) => [...record.instances.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const drained = await Promise.race([Promise.all(instances.map((instance) => instance.drained())).then(() => true), expired]);
+    clearTimeout(timer);
+    if (!drained) this.#logger.warn(`In-flight requests did not finish within ${timeoutMs / 1000} s; stopping backends anyway`);
+    return drained;
+  }
+
+  /** Stops every backend (shutdown), in parallel. */
+  async stopAll(): Promise<void> {
+    this.#accepting = false;
+    const instances = [...this.#records.values()].flatMap((record) => [...record.instances.values()]);
+    await Promise.all(instances.map((instance) => instance.stop("shutdown")));
+    // Cache writes still under way would otherwise land after shutdown.
+    await Promise.allSettled([...this.#refreshing.values()]);
+  }
+
+  /** Starts the `autostart: true` servers; a failure is logged, the gateway keeps running. */
+  async autostart(): Promise<void> {
+    const wanted = [...this.#records.values()].filter((record) => record.definition.autostart);
+    await Promise.all(
+      wanted.map((record) =>
+        this.#instance(record, {})
+          .ready()
+          .catch((error) => this.#logger.error({ server: record.id }, `Autostart failed: ${errorMessage(error)}`)),
+      ),
+    );
+  }
+
+  /**
+   * A new config (hot reload): new servers become available, removed ones stop, a changed one
+   * keeps its running backend until it is next started (as the original gateway).
+   */
+  async applyConfig(config: GatewayConfig): Promise<void> {
+    this.#config = config;
+    const next = new Map(config.servers.map((server) => [server.id, server]));
+    const removed: ServerRecord[] = [];
+    for (const [id, record] of this.#records) if (!next.has(id)) removed.push(record);
+    const records = new Map<string, ServerRecord>();
+    for (const server of config.servers) {
+      const record = this.#records.get(server.id) ?? new ServerRecord(server, config.settings);
+      record.definition = server;
+      record.settings = config.settings;
+      records.set(server.id, record);
+    }
+    this.#records.clear();
+    for (const [id, record] of records) this.#records.set(id, record);
+    await Promise.all(removed.flatMap((record) => [...record.instances.values()].map((instance) => instance.stop("removed"))));
+  }
+
+  #record(id: string): ServerRecord {
+    const record = this.#records.get(id);
+    if (!record) throw new BackendError("MCPGW_ERR_SERVER_NOT_FOUND", id, `Server '${id}' not found`);
+    return record;
+  }
+
+  #instance(record: ServerRecord, options: AcquireOptions): BackendInstance {
+    const key = record.instanceKey(options.sessionId);
+    let instance = record.instances.get(key);
+    if (!instance) {
+      instance = new BackendInstance(this.#host(record), key === SHARED ? undefined : key, options);
+      record.instances.set(key, instance);
+    }
+    return instance;
+  }
+
+  #host(record: ServerRecord): InstanceHost {
+    return {
+      record,
+      logger: this.#logger.child({ server: record.id }),
+      clientInfo: this.clientInfo,
+      assertAccepting: () => this.assertAccepting(),
+      createRuntime: (definition, logger, signal) => this.#createRuntime(definition, logger, signal),
+      stateChanged: (instance, from, to, error) =>
+        this.kernel.hooks.serverStateChanged.call({ server: record.id, ...(instance.session && { session: instance.session }), from, to, at: new Date(), ...(error && { error }) }),
+      started: (instance, client) => this.#refresh(record.id, instance, client),
+      notified: (instance, notification) => this.#notified(record.id, instance, notification),
+    };
+  }
+
+  async #createRuntime(definition: ServerDefinition, logger: Logger, signal: AbortSignal): Promise<BackendRuntime> {
+    const hook = this.kernel.hooks.runtime.get(definition.runtime.type);
+    const runtime = await hook?.promise(definition, { config: this.#config, logger, signal });
+    if (!runtime) {
+      throw new BackendError("MCPGW_ERR_RUNTIME_UNAVAILABLE", definition.id, `Server '${definition.id}': no enabled plugin provides runtime type '${definition.runtime.type}'`);
+    }
+    return runtime;
+  }
+
+  /** Re-reads every list after a start and writes the snapshot to the cache; one refresh per server at a time. */
+  #refresh(id: string, instance: BackendInstance, client: Client): void {
+    this.#track(id, async () => {
+      const definition = instance.definition!;
+      const lists = await fetchAllLists(client, this.#record(id).requestTimeoutMs);
+      await this.#cache.write({
+        server: id,
+        definition_hash: definitionHash(definition),
+        fetched_at: new Date().toISOString(),
+        initialize: instance.initializeResult!,
+        ...lists,
+      });
+    });
+  }
+
+  #notified(id: string, instance: BackendInstance, notification: Notification): void {
+    const kinds = LIST_CHANGED[notification.method];
+    const client = instance.client;
+    if (kinds && client) {
+      this.#track(id, async () => {
+        const definition = instance.definition!;
+        const previous = await this.#cache.read(definition);
+        if (!previous) return this.#refresh(id, instance, client);
+        const timeoutMs = this.#record(id).requestTimeoutMs;
+        const updated = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await fetchList(client, kind, timeoutMs)] as const)));
+        await this.#cache.write({ ...previous, ...updated, fetched_at: new Date().toISOString() });
+      });
+    }
+    const event: BackendNotification = { server: id, ...(instance.session && { session: instance.session }), notification };
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.error({ server: id }, `A notification listener failed: ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  /** Chains cache work per server so refreshes never interleave; failures are logged (the backend may just have stopped). */
+  #track(id: string, work: () => Promise<void>): void {
+    const previous = this.#refreshing.get(id) ?? Promise.resolve();
+    const next = previous
+      .then(work)
+      .catch((error) => this.#logger.debug({ server: id }, `Capability refresh failed: ${errorMessage(error)}`))
+      .finally(() => {
+        if (this.#refreshing.get(id) === next) this.#refreshing.delete(id);
+      });
+    this.#refreshing.set(id, next);
+  }
+}
+
+function snapshot(record: ServerRecord): ServerSnapshot {
+  const instances = [...record.instances.values()];
+  const shared = record.instances.get(SHARED);
+  const running = instances.filter((instance) => instance.status === "running" || instance.status === "unhealthy");
+  const status: ServerStatus = shared?.status ?? (running.length > 0 ? "running" : "stopped");
+  const startedAt = shared?.startedAt ?? running[0]?.startedAt;
+  const retryAt = record.retryAt;
+  const pid = shared?.pid;
+  return {
+    id: record.id,
+    status: record.definition.isolation === "session" && status === "stopped" && running.length > 0 ? "running" : status,
+    started_at: startedAt?.toISOString() ?? null,
+    last_activity: record.lastActivity?.toISOString() ?? null,
+    request_count: record.requestCount,
+    error_count: record.errorCount,
+    restarts: record.restarts,
+    in_flight: instances.reduce((sum, instance) => sum + instance.inFlight, 0),
+    instances: running.length,
+    ...(pid !== undefined && { pid }),
+    ...(retryAt && (status === "backoff" || status === "failed") && { retry_at: retryAt.toISOString() }),
+    ...(record.lastError && { last_error: record.lastError }),
+  };
+}

@@ -1,0 +1,22 @@
+import { createHash } from "node:crypto";
+import type { ServerDefinition } from "../config/model.js";
+
+/**
+ * A stable hash of everything that shapes a server's behaviour: the definition without `origin`
+ * (moving an entry between files changes nothing), with keys sorted so order does not matter.
+ */
+export function definitionHash(server: ServerDefinition): string {
+  const { origin: _origin, ...definition } = server;
+  return createHash("sha256").update(canonicalJson(definition)).digest("hex").slice(0, 32);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { test } from "node:test";
+import { isGatewayError } from "../../src/kernel/errors.js";
+import { assertNoSurvivors, binOf, callTool, fixtureServer, nextState, readLines, startGateway, textOf } from "./harness.js";
+
+test("a server starts on first use, stops after idle_timeout_seconds, and the next call restarts it", async (t) => {
+  const gw0 = { pidFile: "" };
+  const gw = await startGateway(t, {
+    servers: [fixtureServer("probe", "probe-server", { idle_timeout_seconds: 1, env: { PID_FILE: (gw0.pidFile = path.join(process.env.TMPDIR ?? "/tmp", `mcpgw-pids-${process.pid}-${Date.now()}`)) } })],
+  });
+  t.after(() => assertNoSurvivors(gw0.pidFile));
+  assert.equal(gw.supervisor.get("probe").status, "stopped", "nothing starts at boot");
+  assert.equal(readLines(gw0.pidFile).length, 0);
+
+  const result = await callTool(gw.supervisor, "probe", "echo", { text: "hi" });
+  assert.equal(textOf(result), "hi");
+  const running = gw.supervisor.get("probe");
+  assert.equal(running.status, "running");
+  assert.equal(running.request_count, 1);
+  assert.equal(running.pid, Number(readLines(gw0.pidFile)[0]));
+  assert.ok(running.started_at);
+  assert.deepEqual(
+    gw.changes.map((change) => `${change.from}->${change.to}`),
+    ["stopped->starting", "starting->running"],
+  );
+
+  const stopped = await nextState(gw.kernel, "probe", "stopped");
+  assert.equal(stopped.from, "stopping");
+  assert.equal(gw.supervisor.get("probe").status, "stopped");
+  assert.equal(gw.supervisor.get("probe").started_at, null);
+  assert.ok(gw.logs.records.some((record) => record.msg === "Stopping idle server" && record.server === "probe"));
+
+  assert.equal(textOf(await callTool(gw.supervisor, "probe", "echo", { text: "again" })), "again");
+  const after = gw.supervisor.get("probe");
+  assert.equal(after.restarts, 1);
+  assert.equal(after.request_count, 2, "counters carry over a stop");
+  assert.equal(readLines(gw0.pidFile).length, 2, "a second process ran");
+});
+
+test("idle stop never happens while a request is in flight", async (t) => {
+  const gw = await startGateway(t, { servers: [fixtureServer("probe", "probe-server", { idle_timeout_seconds: 1 })] });
+  // The call outlasts the idle timeout; a stop in between would fail it.
+  assert.equal(textOf(await callTool(gw.supervisor, "probe", "sleep", { ms: 1_600 })), "slept 1600");
+  assert.equal(gw.changes.filter((change) => change.to === "stopping").length, 0);
+  await nextState(gw.kernel, "probe", "stopped");
+});
+
+test("admin start and stop answer with the original gateway's outcomes", async (t) => {
+  const gw = await startGateway(t, { servers: [fixtureServer("probe", "probe-server")] });
+  assert.deepEqual(await gw.supervisor.stop("probe"), { id: "probe", status: "stopped", message: "Server already stopped" });
+  assert.deepEqual(await gw.supervisor.start("probe"), { id: "probe", status: "running", message: "Server started successfully" });
+  assert.deepEqual(await gw.supervisor.start("probe"), { id: "probe", status: "running", message: "Server already running" });
+  assert.deepEqual(await gw.supervisor.stop("probe"), { id: "probe", status: "stopped", message: "Server stopped successfully" });
+  await assert.rejects(gw.supervisor.start("nope"), (error) => isGatewayError(error, "MCPGW_ERR_SERVER_NOT_FOUND") && error.message === "Server 'nope' not found");
+});
+
+test("autostart: true starts the server when the kernel starts", async (t) => {
+  const gw = await startGateway(t, { servers: [fixtureServer("eager", "probe-server", { autostart: true }), fixtureServer("lazy", "probe-server")] });
+  assert.equal(gw.supervisor.get("eager").status, "running");
+  assert.equal(gw.supervisor.get("lazy").status, "stopped");
+});
+
+test("isolation: session gives each session its own process, stopped when the session ends", async (t) => {
+  const gw = await startGateway(t, { servers: [fixtureServer("iso", "probe-server", { isolation: "session" })] });
+  const pidA = textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "a" }));
+  const pidB = textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "b" }));
+  assert.notEqual(pidA, pidB);
+  assert.equal(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "a" })), pidA, "a session keeps its backend");
+  assert.equal(gw.supervisor.get("iso").instances, 2);
+  await gw.supervisor.releaseSession("a");
+  assert.equal(gw.supervisor.get("iso").instances, 1);
+  await assertNoSurvivorsPid(Number(pidA));
+  assert.equal(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "b" })), pidB);
+});
+
+async function assertNoSurvivorsPid(pid: number): Promise<void> {
+  const { isAlive, waitUntil } = await import("./harness.js");
+  await waitUntil(() => !isAlive(pid), 5_000, `pid ${pid} to exit`);
+}
+
+test("server-everything over stdio: list, call, stop, restart", async (t) => {
+  const gw = await startGateway(t, { servers: [{ id: "everything", runtime: { type: "local-process", command: binOf("mcp-server-everything"), args: ["stdio"] } }] });
+  const listed = (await gw.supervisor.request("everything", { method: "tools/list", params: {} })) as { tools: Array<{ name: string }> };
+  assert.ok(listed.tools.some((tool) => tool.name === "echo"));
+  assert.equal(textOf(await callTool(gw.supervisor, "everything", "echo", { message: "hello" })), "Echo: hello");
+  await gw.supervisor.stop("everything");
+  assert.equal(gw.supervisor.get("everything").status, "stopped");
+  assert.equal(textOf(await callTool(gw.supervisor, "everything", "echo", { message: "back" })), "Echo: back");
+  assert.equal(gw.supervisor.get("everything").restarts, 1);
+});
+
+test("server-memory over stdio keeps its graph in MEMORY_FILE_PATH across a restart", async (t) => {
+  const gw = await startGateway(t, {});
+  const memory = path.join(gw.dir, "memory.jsonl");
+  await gw.kernel.stop();
+  const gw2 = await startGateway(t, { servers: [{ id: "memory", runtime: { type: "local-process", command: binOf("mcp-server-memory") }, env: { MEMORY_FILE_PATH: memory } }] }, gw.dir);
+  await callTool(gw2.supervisor, "memory", "create_entities", { entities: [{ name: "gateway", entityType: "project", observations: ["written through mcpgw"] }] });
+  await gw2.supervisor.stop("memory");
+  const graph = await callTool(gw2.supervisor, "memory", "read_graph");
+  assert.match(textOf(graph), /written through mcpgw/);
+});
