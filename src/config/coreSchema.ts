@@ -31,7 +31,7 @@ export const serverFieldsSchema = z.strictObject({
   display_name: z.string().optional(),
   description: z.string().optional(),
   tags: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "an env value is a string (numbers and booleans are turned into strings)" }).transform(String)).default({}),
   idle_timeout_seconds: z.number().int().min(0).optional(),
   request_timeout_seconds: z.number().int().min(1).optional(),
   isolation: z.enum(["shared", "session"]).default("shared"),

@@ -106,7 +106,8 @@ function createExplorer() {
   return cosmiconfig(MODULE_NAME, {
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: "project",
-    loaders: { ...defaultLoaders, ".yaml": yamlLoader, ".yml": yamlLoader, noExt: yamlLoader, ".json": jsonLoader, ".ts": typescriptLoader },
+    // Any other name given with --config (config.conf, gateway.yaml.example) is read as YAML, which JSON also is.
+    loaders: { ...defaultLoaders, ".yaml": yamlLoader, ".yml": yamlLoader, noExt: yamlLoader, default: yamlLoader, ".json": jsonLoader, ".ts": typescriptLoader, ".mts": typescriptLoader, ".cts": typescriptLoader },
     cache: false,
   });
 }
@@ -147,8 +148,9 @@ async function runLoader<T>(load: () => Promise<T>, filepath: string | undefined
     return await load();
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const err = error as NodeJS.ErrnoException;
-    const file = filepath ?? (typeof err.path === "string" ? err.path : undefined);
+    const err = error as NodeJS.ErrnoException & { filepath?: unknown };
+    // cosmiconfig sets `filepath` on errors a loader throws (a JS config that throws, say) during a search.
+    const file = filepath ?? (typeof err.filepath === "string" ? err.filepath : typeof err.path === "string" ? err.path : undefined);
     const message =
       err.code === "ENOENT"
         ? `Config file not found: ${file ?? "?"}`

@@ -31,7 +31,15 @@ function toConfigIssues(schema: ConfigSchema, issue: SchemaIssue, site: IssueSit
     const known = knownKeysAt(schema, issue.path);
     return issue.keys.map((key) => issueAt(site, [...path, key], `Unknown key '${key}'${didYouMean(key, known)}`));
   }
-  return [issueAt(site, path, issue.message)];
+  return [issueAt(site, path, missingField(issue) ?? issue.message)];
+}
+
+/** zod's "expected string, received undefined" (v4) or "Required" (v3) for an absent key, in the original's words. */
+function missingField(issue: SchemaIssue): string | undefined {
+  const key = issue.path[issue.path.length - 1];
+  if (typeof key !== "string") return undefined;
+  const absent = issue.message === "Required" || (issue.code === "invalid_type" && /received undefined$/.test(issue.message));
+  return absent ? `missing required field: ${key}` : undefined;
 }
 
 /** Keys an object schema accepts at `path`, read structurally so zod 3 and zod 4 schemas both work. */
