@@ -2,4 +2,5 @@
 import "reflect-metadata";
 import { runCli } from "./cli/main.js";
 
-process.exitCode = await runCli(process.argv.slice(2));
+// Exit explicitly: a paused stdin or a keep-alive socket must not hold a stopped gateway open.
+process.exit(await runCli(process.argv.slice(2)));

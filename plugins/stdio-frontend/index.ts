@@ -1,21 +1,51 @@
-import { z } from "zod";
 import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
-import { GatewayError } from "../../src/kernel/errors.js";
+import { coreTokens } from "../../src/di/tokens.js";
+import type { PluginContext } from "../../src/plugin/types.js";
+import { relayOf } from "../../src/mcp/Relay.js";
+import { gatewayVersion } from "../../src/version.js";
+import { GatewayBridge } from "./GatewayBridge.js";
+import { stdioFrontendPluginOptions, type StdioFrontendOptions } from "./options.js";
+import { StdioFrontTransport } from "./StdioFrontTransport.js";
+import { UnknownServerResponder } from "./UnknownServerResponder.js";
 
-export const stdioFrontendPluginOptions = z.strictObject({});
-
-/** Serves MCP on stdin/stdout in `mcpgw stdio` mode; the relay itself comes with the stdio issue. */
-export const stdioFrontendPlugin = definePlugin((options: Record<string, never> = {}) => {
-  parsePluginOptions("stdio-frontend", stdioFrontendPluginOptions, options);
+/** `mcpgw stdio`: the gateway as one MCP server on stdin/stdout, for Claude Desktop and every stdio client. */
+export const stdioFrontendPlugin = definePlugin((rawOptions: Partial<StdioFrontendOptions> = {}) => {
+  const options = parsePluginOptions("stdio-frontend", stdioFrontendPluginOptions, rawOptions);
   return {
     name: "stdio-frontend",
     apply(ctx) {
       if (ctx.mode !== "stdio") return;
-      ctx.hooks.listen.tap("stdio-frontend", () => {
-        throw new GatewayError("MCPGW_ERR_LISTEN", "mcpgw stdio is not available yet in this build: use mcpgw serve and an HTTP client", { plugin: "stdio-frontend" });
+      let close: () => Promise<void> = async () => {};
+      ctx.hooks.listen.tapPromise("stdio-frontend", async () => {
+        // The end of stdin is the client going away: stop everything, as a signal would.
+        const transport = new StdioFrontTransport(process.stdin, process.stdout, () => void ctx.kernel.stop({ kind: "stdin-closed" }));
+        close = await serve(ctx, options, transport);
       });
+      ctx.hooks.beforeShutdown.tapPromise("stdio-frontend", () => close());
     },
   };
 });
+
+async function serve(ctx: PluginContext, options: StdioFrontendOptions, transport: StdioFrontTransport): Promise<() => Promise<void>> {
+  if (options.gateway) {
+    const url = new URL(options.server ? `mcp/${encodeURIComponent(options.server)}` : "mcp", options.gateway.endsWith("/") ? options.gateway : `${options.gateway}/`);
+    const bridge = new GatewayBridge(transport, url, options.api_key ?? process.env.MCP_GATEWAY_API_KEY, ctx.logger);
+    await bridge.start();
+    ctx.logger.info(`Forwarding stdio to the gateway at ${url.href}`);
+    return () => bridge.close();
+  }
+  const supervisor = ctx.kernel.container.resolve(coreTokens.supervisor);
+  if (options.server && !supervisor.ids().includes(options.server)) {
+    ctx.logger.error(`Server '${options.server}' not found in catalog; known: ${supervisor.ids().join(", ") || "none"}`);
+    const responder = new UnknownServerResponder(transport, options.server);
+    await responder.start();
+    return () => transport.close();
+  }
+  const relay = relayOf(ctx.kernel);
+  const session = await relay.openSession({ server: options.server }, gatewayVersion());
+  await session.server.connect(transport);
+  ctx.logger.info(options.server ? `Serving server '${options.server}' on stdio` : `Serving ${supervisor.ids().length} servers on stdio`);
+  return () => relay.closeSession(session);
+}
 
 export default stdioFrontendPlugin;

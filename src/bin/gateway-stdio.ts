@@ -3,4 +3,5 @@ import "reflect-metadata";
 import { runCli } from "../cli/main.js";
 
 /** The original's `gateway-stdio`: `mcpgw stdio`. */
-process.exitCode = await runCli(process.argv.slice(2), "stdio");
+// Exit explicitly: a paused stdin or a keep-alive socket must not hold a stopped gateway open.
+process.exit(await runCli(process.argv.slice(2), "stdio"));

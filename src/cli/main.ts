@@ -58,6 +58,7 @@ function load(args: ParsedArgs, io: CliIo, mode: "serve" | "stdio" | "inspect"):
     mode,
     configFile: args.config === undefined ? undefined : path.resolve(io.cwd, args.config),
     overrides: { listen_addr: args.listenAddr, log_level: args.logLevel, catalog_path: args.catalog },
+    ...(mode === "stdio" && { pluginOptions: { "stdio-frontend": definedOnly({ server: args.server, gateway: args.gateway, api_key: args.apiKey }) } }),
     // validate, plugins and servers print every problem themselves; their log only needs errors
     // (LOG_LEVEL / RUST_LOG still raise it).
     ...(mode === "inspect" && { logger: createLogger(parseLogLevel(args.logLevel) ?? logLevelFromEnv(io.env) ?? "error", io.stderr === process.stderr ? 2 : io.stderr) }),
@@ -148,35 +149,41 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
-function waitForStop(kernel: Kernel): Promise<number> {
-  return new Promise((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) {
-        kernel.logger.warn(`Second ${signal}: exiting without waiting`);
-        process.exit(1);
-      }
-      kernel.logger.info(`${signal} received: draining and stopping`);
-      const deadline = setTimeout(() => {
-        kernel.logger.error(`Shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s`);
-        process.exit(1);
-      }, SHUTDOWN_DEADLINE_MS);
-      deadline.unref();
-      kernel.stop({ kind: "signal", signal }).then(
-        () => {
-          kernel.logger.info("Stopped");
-          resolve(0);
-        },
-        (error) => {
-          kernel.logger.error(errorMessage(error));
-          resolve(1);
-        },
-      );
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
-  });
+/** Resolves to the exit code once the kernel stopped: after SIGTERM/SIGINT, or when a frontend stopped it (the end of stdin). */
+async function waitForStop(kernel: Kernel): Promise<number> {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      kernel.logger.warn(`Second ${signal}: exiting without waiting`);
+      process.exit(1);
+    }
+    kernel.logger.info(`${signal} received: draining and stopping`);
+    const deadline = setTimeout(() => {
+      kernel.logger.error(`Shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    kernel.stop({ kind: "signal", signal }).catch(() => {});
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  const reason = await kernel.stopped;
+  process.off("SIGTERM", onSignal);
+  process.off("SIGINT", onSignal);
+  try {
+    // The same stop whoever started it: its outcome decides the exit code.
+    await kernel.stop();
+    kernel.logger.info(`Stopped (${reason.kind})`);
+    return 0;
+  } catch (error) {
+    kernel.logger.error(`Stopped with an error: ${errorMessage(error)}`);
+    return 1;
+  }
+}
+
+function definedOnly(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 

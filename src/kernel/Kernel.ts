@@ -24,6 +24,9 @@ export class Kernel {
   #config?: GatewayConfig;
   #state: KernelState = "loading";
   #stopping?: Promise<void>;
+  #markStopped!: (reason: ShutdownReason) => void;
+  /** Settles once the kernel has stopped, whoever asked (a signal, the end of stdin, an embedding program). */
+  readonly stopped = new Promise<ShutdownReason>((resolve) => (this.#markStopped = resolve));
   /** The plugin whose apply is running; taps made meanwhile are attributed to it. */
   #applying?: string;
   #lifoOrder = 0;
@@ -98,8 +101,12 @@ export class Kernel {
       try {
         await this.hooks.shutdown.promise(reason);
       } finally {
-        await this.container.dispose();
-        this.#state = "stopped";
+        try {
+          await this.container.dispose();
+        } finally {
+          this.#state = "stopped";
+          this.#markStopped(reason);
+        }
       }
     }
   }
