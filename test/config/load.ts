@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import path from "node:path";
+import { sortIssues } from "../../src/cli/main.js";
 import { formatPath } from "../../src/config/issues.js";
 import type { ConfigIssue } from "../../src/config/model.js";
 import { loadGateway, type LoadedGateway } from "../../src/kernel/loadGateway.js";
@@ -39,7 +40,7 @@ export async function loadFrom(t: { after(fn: () => void): void }, files: Record
   return { dir, loaded, logs };
 }
 
-/** `file:line key.path: message` (file relative to `dir`, no column), for exact comparisons. */
+/** `file:line key.path: message` (file relative to `dir`, no column), for exact comparisons; lists are in `mcpgw validate`'s order (by file, then line). */
 export function describeIssue(issue: ConfigIssue, dir: string): string {
   const file = issue.file ? path.relative(dir, issue.file) : "-";
   const line = issue.line !== undefined ? `:${issue.line}` : "";
@@ -49,11 +50,11 @@ export function describeIssue(issue: ConfigIssue, dir: string): string {
 }
 
 export function errorsOf(result: LoadResult): string[] {
-  return result.loaded.issues.filter((issue) => issue.severity === "error").map((issue) => describeIssue(issue, result.dir));
+  return sortIssues(result.loaded.issues).filter((issue) => issue.severity === "error").map((issue) => describeIssue(issue, result.dir));
 }
 
 export function warningsOf(result: LoadResult): string[] {
-  return result.loaded.issues.filter((issue) => issue.severity === "warning").map((issue) => describeIssue(issue, result.dir));
+  return sortIssues(result.loaded.issues).filter((issue) => issue.severity === "warning").map((issue) => describeIssue(issue, result.dir));
 }
 
 /** The servers' ids in order, failing loudly (with the problems) when the config did not load. */
