@@ -98,7 +98,10 @@ export class ProcessTransport implements Transport {
     const stderrLog = new StderrLog(logger, this.#mask);
     const stderr = new LineSplitter(STDERR_LINE_BYTES, (line) => stderrLog.line(line), (head) => stderrLog.line(head, true));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.stderr.on("end", () => stderr.end());
+    child.stderr.on("end", () => {
+      stderr.end();
+      stderrLog.flush();
+    });
     // A backend that exits while we write gives EPIPE; the exit itself is what matters.
     child.stdin.on("error", () => undefined);
     child.on("exit", (code, signal) => {

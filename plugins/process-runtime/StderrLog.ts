@@ -24,15 +24,21 @@ export class StderrLog {
   line(text: string, truncated = false): void {
     const now = Date.now();
     if (now - this.#windowStart >= WINDOW_MS) {
-      if (this.#suppressed > 0) this.logger.warn({ stream: "stderr", suppressed: this.#suppressed }, `${this.#suppressed} stderr lines were not logged (rate limit)`);
+      this.flush();
       this.#windowStart = now;
       this.#lines = 0;
-      this.#suppressed = 0;
     }
     if (++this.#lines > LINES_PER_WINDOW) {
       this.#suppressed += 1;
       return;
     }
     this.logger.info({ stream: "stderr", ...(truncated && { truncated: true }) }, this.mask(text));
+  }
+
+  /** Reports how many lines the rate limit swallowed (at the next window, and when stderr ends). */
+  flush(): void {
+    if (this.#suppressed === 0) return;
+    this.logger.warn({ stream: "stderr", suppressed: this.#suppressed }, `${this.#suppressed} stderr lines were not logged (rate limit)`);
+    this.#suppressed = 0;
   }
 }

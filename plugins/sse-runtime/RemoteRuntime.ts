@@ -40,7 +40,9 @@ export class RemoteRuntime implements BackendRuntime {
       try {
         return await this.#attempt(client, "streamable-http", timeoutMs, signal);
       } catch (error) {
-        if (mode !== "auto" || !(error instanceof StreamableHTTPError) || !FALLBACK_STATUSES.has(error.code ?? 0)) throw error;
+        if (!(error instanceof StreamableHTTPError)) throw error;
+        // The SDK's message carries the whole response body (often an HTML page): the status is what matters.
+        if (mode !== "auto" || !FALLBACK_STATUSES.has(error.code ?? 0)) throw new Error(`HTTP ${error.code} from ${this.#where()} (Streamable HTTP)`, { cause: error });
         this.#logger.info({ status: error.code }, "Streamable HTTP refused; falling back to legacy HTTP+SSE");
       }
     }
@@ -48,8 +50,12 @@ export class RemoteRuntime implements BackendRuntime {
   }
 
   describe(): Readonly<Record<string, unknown>> {
-    // Origin and path only: a query string or user info may carry credentials.
-    return { transport: this.#wire ?? this.#options.transport, url: `${this.#url.origin}${this.#url.pathname}` };
+    return { transport: this.#wire ?? this.#options.transport, url: this.#where() };
+  }
+
+  /** The endpoint without query or user info, which may carry credentials. */
+  #where(): string {
+    return `${this.#url.origin}${this.#url.pathname}`;
   }
 
   async stop(): Promise<void> {
@@ -74,7 +80,7 @@ export class RemoteRuntime implements BackendRuntime {
       await client.connect(transport, { timeout: timeoutMs, signal });
     } catch (error) {
       await transport.close().catch(() => undefined);
-      if (signal.aborted) throw new Error(`no answer from ${this.#url.origin}${this.#url.pathname} within ${timeoutMs / 1000} s (${wire})`, { cause: error });
+      if (signal.aborted) throw new Error(`no answer from ${this.#where()} within ${timeoutMs / 1000} s (${wire})`, { cause: error });
       throw error;
     } finally {
       signal.removeEventListener("abort", onAbort);

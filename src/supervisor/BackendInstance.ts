@@ -158,10 +158,11 @@ export class BackendInstance {
     record.requestStarted();
     const timeoutMs = options.timeoutMs ?? record.requestTimeoutMs;
     const abort = new AbortController();
-    let timedOut = false;
+    let timeout: string | undefined;
     const onTimeout = () => {
-      timedOut = true;
-      abort.abort(new McpError(ErrorCode.RequestTimeout, `Server '${this.server}' did not answer ${request.method} within ${timeoutMs / 1000} s`));
+      // A plain string: the SDK puts it into notifications/cancelled as the reason, word for word.
+      timeout = `Server '${this.server}' did not answer ${request.method} within ${timeoutMs / 1000} s`;
+      abort.abort(timeout);
     };
     let timer = setTimeout(onTimeout, timeoutMs);
     const hardStop = setTimeout(onTimeout, Math.max(timeoutMs, MAX_TOTAL_REQUEST_MS));
@@ -186,7 +187,7 @@ export class BackendInstance {
       return await client.request({ method: request.method, params }, ResultSchema, sdkOptions);
     } catch (error) {
       record.errorSeen();
-      throw this.#explain(error, request.method, client, timedOut);
+      throw this.#explain(error, request.method, client, timeout);
     } finally {
       clearTimeout(timer);
       clearTimeout(hardStop);
@@ -333,8 +334,8 @@ export class BackendInstance {
     this.#set("stopped", new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited unexpectedly`));
   }
 
-  #explain(error: unknown, method: string, client: Client, timedOut: boolean): unknown {
-    if (timedOut) return new BackendError("MCPGW_ERR_REQUEST_TIMEOUT", this.server, errorMessage(error), { cause: error, rpcCode: ErrorCode.RequestTimeout });
+  #explain(error: unknown, method: string, client: Client, timeout: string | undefined): unknown {
+    if (timeout) return new BackendError("MCPGW_ERR_REQUEST_TIMEOUT", this.server, timeout, { cause: error, rpcCode: ErrorCode.RequestTimeout });
     if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && this.#ended?.client === client) {
       return this.#ended.crashed
         ? new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited while ${method} was in flight`, { cause: error })

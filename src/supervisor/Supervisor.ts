@@ -34,6 +34,8 @@ export interface ServerSnapshot {
   /** Running instances (1 for a running shared server; one per session otherwise). */
   readonly instances: number;
   readonly pid?: number;
+  /** What the runtime says about the running shared backend (transport, command or url; never secrets). */
+  readonly runtime?: Readonly<Record<string, unknown>>;
   readonly retry_at?: string;
   readonly last_error?: string;
 }
@@ -313,6 +315,7 @@ function snapshot(record: ServerRecord): ServerSnapshot {
   const startedAt = shared?.startedAt ?? running[0]?.startedAt;
   const retryAt = record.retryAt;
   const pid = shared?.pid;
+  const runtime = shared?.runtimeInfo;
   return {
     id: record.id,
     status: record.definition.isolation === "session" && status === "stopped" && running.length > 0 ? "running" : status,
@@ -324,6 +327,7 @@ function snapshot(record: ServerRecord): ServerSnapshot {
     in_flight: instances.reduce((sum, instance) => sum + instance.inFlight, 0),
     instances: running.length,
     ...(pid !== undefined && { pid }),
+    ...(runtime && { runtime }),
     ...(retryAt && (status === "backoff" || status === "failed") && { retry_at: retryAt.toISOString() }),
     ...(record.lastError && { last_error: record.lastError }),
   };

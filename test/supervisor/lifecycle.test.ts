@@ -2,23 +2,21 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
 import { isGatewayError } from "../../src/kernel/errors.js";
-import { assertNoSurvivors, binOf, callTool, fixtureServer, nextState, readLines, startGateway, textOf } from "./harness.js";
+import { tempDir } from "../helpers/files.js";
+import { assertNoSurvivors, binOf, callTool, fixtureServer, isAlive, nextState, readLines, startGateway, textOf, waitUntil } from "./harness.js";
 
 test("a server starts on first use, stops after idle_timeout_seconds, and the next call restarts it", async (t) => {
-  const gw0 = { pidFile: "" };
-  const gw = await startGateway(t, {
-    servers: [fixtureServer("probe", "probe-server", { idle_timeout_seconds: 1, env: { PID_FILE: (gw0.pidFile = path.join(process.env.TMPDIR ?? "/tmp", `mcpgw-pids-${process.pid}-${Date.now()}`)) } })],
-  });
-  t.after(() => assertNoSurvivors(gw0.pidFile));
+  const pidFile = path.join(tempDir(t), "pids");
+  const gw = await startGateway(t, { servers: [fixtureServer("probe", "probe-server", { idle_timeout_seconds: 1, env: { PID_FILE: pidFile } })] });
   assert.equal(gw.supervisor.get("probe").status, "stopped", "nothing starts at boot");
-  assert.equal(readLines(gw0.pidFile).length, 0);
+  assert.equal(readLines(pidFile).length, 0);
 
   const result = await callTool(gw.supervisor, "probe", "echo", { text: "hi" });
   assert.equal(textOf(result), "hi");
   const running = gw.supervisor.get("probe");
   assert.equal(running.status, "running");
   assert.equal(running.request_count, 1);
-  assert.equal(running.pid, Number(readLines(gw0.pidFile)[0]));
+  assert.equal(running.pid, Number(readLines(pidFile)[0]));
   assert.ok(running.started_at);
   assert.deepEqual(
     gw.changes.map((change) => `${change.from}->${change.to}`),
@@ -35,7 +33,9 @@ test("a server starts on first use, stops after idle_timeout_seconds, and the ne
   const after = gw.supervisor.get("probe");
   assert.equal(after.restarts, 1);
   assert.equal(after.request_count, 2, "counters carry over a stop");
-  assert.equal(readLines(gw0.pidFile).length, 2, "a second process ran");
+  assert.equal(readLines(pidFile).length, 2, "a second process ran");
+  await gw.kernel.stop();
+  await assertNoSurvivors(pidFile);
 });
 
 test("idle stop never happens while a request is in flight", async (t) => {
@@ -70,14 +70,9 @@ test("isolation: session gives each session its own process, stopped when the se
   assert.equal(gw.supervisor.get("iso").instances, 2);
   await gw.supervisor.releaseSession("a");
   assert.equal(gw.supervisor.get("iso").instances, 1);
-  await assertNoSurvivorsPid(Number(pidA));
+  await waitUntil(() => !isAlive(Number(pidA)), 5_000, "session a's backend to exit");
   assert.equal(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "b" })), pidB);
 });
-
-async function assertNoSurvivorsPid(pid: number): Promise<void> {
-  const { isAlive, waitUntil } = await import("./harness.js");
-  await waitUntil(() => !isAlive(pid), 5_000, `pid ${pid} to exit`);
-}
 
 test("server-everything over stdio: list, call, stop, restart", async (t) => {
   const gw = await startGateway(t, { servers: [{ id: "everything", runtime: { type: "local-process", command: binOf("mcp-server-everything"), args: ["stdio"] } }] });
