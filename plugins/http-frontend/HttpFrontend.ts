@@ -34,8 +34,9 @@ export class HttpFrontend {
     settings: HttpFrontendSettings,
   ) {
     const supervisor = kernel.container.resolve(coreTokens.supervisor);
-    const passThrough = new PassThrough(supervisor);
-    this.mcp = new McpEndpoints(relayOf(kernel), passThrough, logger, {
+    const relay = relayOf(kernel);
+    const passThrough = new PassThrough(supervisor, relay);
+    this.mcp = new McpEndpoints(relay, passThrough, logger, {
       maxBodyBytes: settings.max_body_bytes,
       maxSessions: settings.max_sessions,
       sessionIdleMs: settings.session_idle_seconds * 1000,

@@ -1,6 +1,7 @@
 import type { Context } from "koa";
 import type { Supervisor } from "../../src/supervisor/Supervisor.js";
 import { GatewayError } from "../../src/kernel/errors.js";
+import type { Relay } from "../../src/mcp/Relay.js";
 import { toWireError } from "../../src/mcp/wireErrors.js";
 import { sendError } from "./guards.js";
 
@@ -10,7 +11,13 @@ import { sendError } from "./guards.js";
  * (errors included), with the original's HTTP statuses for gateway-side failures.
  */
 export class PassThrough {
-  constructor(private readonly supervisor: Supervisor) {}
+  /** Pass-through calls count as one more client on a shared backend (one that cannot be asked anything). */
+  readonly #caller = { id: "\u0000pass-through" };
+
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly relay: Relay,
+  ) {}
 
   async handle(ctx: Context, serverId: unknown, message: Record<string, unknown>): Promise<void> {
     if (typeof serverId !== "string" || serverId === "") return sendError(ctx, 400, "server_id required: the id of the server to send this message to");
@@ -25,7 +32,7 @@ export class PassThrough {
         return;
       }
       // The gateway did the handshake itself; a client's initialize gets the backend's answer to it.
-      const result = method === "initialize" ? (await this.supervisor.acquire(serverId)).initializeResult : await this.supervisor.request(serverId, { method, ...(params && { params }) });
+      const result = method === "initialize" ? (await this.supervisor.acquire(serverId, this.relay.sharedOptions(serverId))).initializeResult : await this.#request(serverId, method, params);
       ctx.body = { jsonrpc: "2.0", id, result };
     } catch (error) {
       if (error instanceof GatewayError) return sendError(ctx, ...httpStatusOf(error));
@@ -34,9 +41,18 @@ export class PassThrough {
     }
   }
 
+  async #request(serverId: string, method: string, params: Record<string, unknown> | undefined): Promise<unknown> {
+    const leave = await this.relay.enter(serverId, this.#caller);
+    try {
+      return await this.supervisor.request(serverId, { method, ...(params && { params }) }, this.relay.sharedOptions(serverId));
+    } finally {
+      leave();
+    }
+  }
+
   async #notify(serverId: string, method: string, params: Record<string, unknown> | undefined): Promise<void> {
     if (method === "notifications/initialized") return;
-    const instance = await this.supervisor.acquire(serverId);
+    const instance = await this.supervisor.acquire(serverId, this.relay.sharedOptions(serverId));
     await instance.client?.notification({ method, ...(params && { params }) });
   }
 }

@@ -8,6 +8,9 @@ import { NameMap } from "./toolNames.js";
 
 type RawObject = Record<string, unknown>;
 
+/** How a given server is to be acquired for the asking session (its capabilities and request handlers). */
+export type OptionsFor = (server: string) => AcquireOptions;
+
 export interface Route {
   readonly server: string;
   readonly name: string;
@@ -29,48 +32,48 @@ export class Catalog {
     private readonly logger: Logger,
   ) {}
 
-  async tools(options: AcquireOptions): Promise<RawObject[]> {
-    return this.#named("tools", await this.#snapshots(options));
+  async tools(optionsFor: OptionsFor): Promise<RawObject[]> {
+    return this.#named("tools", await this.#snapshots(optionsFor));
   }
 
-  async prompts(options: AcquireOptions): Promise<RawObject[]> {
-    return this.#named("prompts", await this.#snapshots(options));
+  async prompts(optionsFor: OptionsFor): Promise<RawObject[]> {
+    return this.#named("prompts", await this.#snapshots(optionsFor));
   }
 
-  async resources(options: AcquireOptions): Promise<RawObject[]> {
-    return (await this.#snapshots(options)).flatMap(({ snapshot }) => [...snapshot.resources]);
+  async resources(optionsFor: OptionsFor): Promise<RawObject[]> {
+    return (await this.#snapshots(optionsFor)).flatMap(({ snapshot }) => [...snapshot.resources]);
   }
 
-  async resourceTemplates(options: AcquireOptions): Promise<RawObject[]> {
-    return (await this.#snapshots(options)).flatMap(({ snapshot }) => [...snapshot.resource_templates]);
+  async resourceTemplates(optionsFor: OptionsFor): Promise<RawObject[]> {
+    return (await this.#snapshots(optionsFor)).flatMap(({ snapshot }) => [...snapshot.resource_templates]);
   }
 
   /** The server and original name behind an exposed tool name; lists are read again on a miss (a client may call without listing). */
-  async routeTool(exposed: string, options: AcquireOptions): Promise<Route | undefined> {
-    return this.#maps().tools.resolve(exposed) ?? (await this.tools(options), this.#maps().tools.resolve(exposed));
+  async routeTool(exposed: string, optionsFor: OptionsFor): Promise<Route | undefined> {
+    return this.#maps().tools.resolve(exposed) ?? (await this.tools(optionsFor), this.#maps().tools.resolve(exposed));
   }
 
-  async routePrompt(exposed: string, options: AcquireOptions): Promise<Route | undefined> {
-    return this.#maps().prompts.resolve(exposed) ?? (await this.prompts(options), this.#maps().prompts.resolve(exposed));
+  async routePrompt(exposed: string, optionsFor: OptionsFor): Promise<Route | undefined> {
+    return this.#maps().prompts.resolve(exposed) ?? (await this.prompts(optionsFor), this.#maps().prompts.resolve(exposed));
   }
 
   /** The server owning a resource URI: an exact listed URI first, then the first template that matches. */
-  async routeResource(uri: string, options: AcquireOptions): Promise<string | undefined> {
-    const snapshots = await this.#snapshots(options);
+  async routeResource(uri: string, optionsFor: OptionsFor): Promise<string | undefined> {
+    const snapshots = await this.#snapshots(optionsFor);
     const exact = snapshots.find(({ snapshot }) => snapshot.resources.some((resource) => resource.uri === uri));
     if (exact) return exact.server.id;
     return snapshots.find(({ snapshot }) => snapshot.resource_templates.some((template) => matchesTemplate(String(template.uriTemplate), uri)))?.server.id;
   }
 
   /** Every server's snapshot in config order; servers with none are started (in parallel) and read; failures are logged and left out. */
-  async #snapshots(options: AcquireOptions): Promise<Array<{ server: ServerDefinition; snapshot: CapabilitySnapshot }>> {
+  async #snapshots(optionsFor: OptionsFor): Promise<Array<{ server: ServerDefinition; snapshot: CapabilitySnapshot }>> {
     const servers = this.kernel.config.servers;
     const found = await Promise.all(
       servers.map(async (server) => {
         try {
           let snapshot = await this.supervisor.capabilities(server.id);
           if (!snapshot) {
-            await this.supervisor.acquire(server.id, options);
+            await this.supervisor.acquire(server.id, optionsFor(server.id));
             snapshot = await this.supervisor.capabilities(server.id);
           }
           return snapshot && { server, snapshot };

@@ -24,6 +24,16 @@ const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "
 /** How long a server→client request (sampling, elicitation: a human may be answering) may take. */
 const CLIENT_REQUEST_TIMEOUT_MS = 10 * 60_000;
 
+/** The list methods and the field holding their items. */
+const LIST_FIELDS: Readonly<Record<string, string>> = {
+  "tools/list": "tools",
+  "prompts/list": "prompts",
+  "resources/list": "resources",
+  "resources/templates/list": "resourceTemplates",
+};
+/** A backend that keeps handing out cursors is cut off here rather than looping forever. */
+const MAX_PAGES = 1_000;
+
 /** Which servers a session sees: all of them, aggregated, or one with names unchanged. */
 export type SessionScope = { readonly server?: string };
 
@@ -61,17 +71,19 @@ export class FrontSession {
     };
   }
 
+  /** The level this client set with logging/setLevel, if any. */
+  get logLevel(): string | undefined {
+    return this.#logLevel;
+  }
+
   sees(server: string): boolean {
     return this.scope.server === undefined || this.scope.server === server;
   }
 
   /** What the supervisor needs to give this session its backend (its own one for `isolation: session`). */
   acquireOptions(server: string): AcquireOptions {
-    return {
-      sessionId: this.id,
-      capabilities: this.relay.isIsolated(server) ? mirrored(this.server.getClientCapabilities()) : SHARED_BACKEND_CAPABILITIES,
-      configure: this.relay.configureFor(server, this.relay.isIsolated(server) ? this.id : undefined),
-    };
+    if (!this.relay.isIsolated(server)) return { sessionId: this.id, ...this.relay.sharedOptions(server) };
+    return { sessionId: this.id, capabilities: mirrored(this.server.getClientCapabilities()), configure: this.relay.configureFor(server, this.id) };
   }
 
   /** The most recent front request in flight to `server`, so a backend's request can travel on its stream. */
@@ -117,10 +129,16 @@ export class FrontSession {
             // Chained so they leave in order, and awaited so the last one goes out before the result.
             delivered = delivered.then(() => extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken } } as ServerNotification)).catch(() => {});
           };
+    this.attached.add(server);
+    let leave: () => void;
+    try {
+      leave = await this.relay.enter(server, this, extra.signal);
+    } catch (error) {
+      throw toWireError(error);
+    }
     const list = this.#inFlight.get(server) ?? [];
     this.#inFlight.set(server, list);
     list.push(extra.requestId);
-    this.attached.add(server);
     try {
       const result = await this.relay.supervisor.request(server, { method, params: backendParams }, { signal: extra.signal, onProgress, ...this.acquireOptions(server) });
       await delivered;
@@ -130,6 +148,7 @@ export class FrontSession {
       throw toWireError(error);
     } finally {
       list.splice(list.indexOf(extra.requestId), 1);
+      leave();
     }
   }
 
@@ -138,9 +157,28 @@ export class FrontSession {
     const only = this.scope.server;
     if (only !== undefined) {
       if (request.method === "resources/subscribe" || request.method === "resources/unsubscribe") return this.relay.subscription(this, only, request.method, params, extra);
+      const listed = LIST_FIELDS[request.method];
+      if (listed && params.cursor === undefined) return this.#listAll(only, request.method, listed, params, extra);
       return this.forward(only, request.method, params, extra);
     }
     return this.relay.aggregate(this, request.method, params, extra);
+  }
+
+  /**
+   * A list on a one-server endpoint: every page of the backend's list, in one answer (clients such
+   * as inspector v1 read only the first page). Items are passed on as the backend sent them.
+   */
+  async #listAll(server: string, method: string, field: string, params: Params, extra: Extra): Promise<Result> {
+    const first = await this.forward(server, method, params, extra);
+    const items = Array.isArray(first[field]) ? [...(first[field] as unknown[])] : [];
+    let cursor = first.nextCursor;
+    for (let page = 1; typeof cursor === "string" && cursor !== "" && page < MAX_PAGES; page++) {
+      const next = await this.forward(server, method, { ...params, cursor }, extra);
+      if (Array.isArray(next[field])) items.push(...(next[field] as unknown[]));
+      cursor = next.nextCursor;
+    }
+    const { nextCursor: _nextCursor, ...rest } = first;
+    return { ...rest, [field]: items };
   }
 
   async #setLevel(level: string, extra: Extra): Promise<Result> {
@@ -151,7 +189,7 @@ export class FrontSession {
 }
 
 /** A shared backend may serve any client, so it declares every client capability; a client lacking one gets an MCP error when asked. */
-const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
+export const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
 
 function mirrored(front: ClientCapabilities | undefined): ClientCapabilities {
   return {

@@ -1,17 +1,25 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { JSONRPCRequest, Result, ServerCapabilities, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, type JSONRPCRequest, type Result, type ServerCapabilities, type ServerNotification, type ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { coreTokens } from "../di/tokens.js";
 import { errorMessage } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
-import type { BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
+import type { AcquireOptions, BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
 import { Catalog } from "./Catalog.js";
-import { FrontSession, noSession, type SessionScope } from "./FrontSession.js";
-import { invalidParams, methodNotFound, toWireError } from "./wireErrors.js";
+import { FrontSession, noSession, SHARED_BACKEND_CAPABILITIES, type SessionScope } from "./FrontSession.js";
+import { invalidParams, methodNotFound, toWireError, WireError } from "./wireErrors.js";
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type Params = Record<string, unknown>;
+type Waiter = { readonly session: string; readonly grant: () => void };
+
+const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
+function mostVerbose(levels: Array<string | undefined>): string | undefined {
+  const known = levels.filter((level): level is string => level !== undefined && LOG_LEVELS.includes(level));
+  return known.sort((a, b) => LOG_LEVELS.indexOf(a) - LOG_LEVELS.indexOf(b))[0];
+}
 
 /** What the aggregated endpoint offers, whatever the servers behind it. */
 const AGGREGATE_CAPABILITIES: ServerCapabilities = {
@@ -47,6 +55,11 @@ export class Relay {
   readonly sessions = new Map<string, FrontSession>();
   readonly #logger: Logger;
   readonly #configurers = new Map<string, (client: Client) => void>();
+  /** Calls in flight per server and session (what tells a shared backend's requests apart). */
+  readonly #active = new Map<string, Map<string, number>>();
+  /** Shared servers seen asking clients during calls: sessions take turns on them. */
+  readonly #asking = new Set<string>();
+  readonly #queues = new Map<string, Waiter[]>();
 
   constructor(private readonly kernel: Kernel) {
     this.supervisor = kernel.container.resolve(coreTokens.supervisor);
@@ -79,6 +92,11 @@ export class Relay {
     return this.kernel.config.servers.find((definition) => definition.id === server)?.isolation === "session";
   }
 
+  /** How a shared backend is acquired, whoever asks (a session, the pass-through routes): every client capability, and the relay's handler for its requests. */
+  sharedOptions(server: string): AcquireOptions {
+    return { capabilities: SHARED_BACKEND_CAPABILITIES, configure: this.configureFor(server) };
+  }
+
   /**
    * Installs the handler for a backend's own requests (sampling, elicitation, roots, vendor) on
    * each new backend client of `server`; `owner` is the session of an `isolation: session` backend.
@@ -90,7 +108,7 @@ export class Relay {
       configure = (client) => {
         client.fallbackRequestHandler = async (request, extra) => {
           const { method, params } = request as JSONRPCRequest;
-          const target = owner === undefined ? this.#sessionFor(server) : this.sessions.get(owner);
+          const target = owner === undefined ? this.#sessionFor(server, method) : this.sessions.get(owner);
           if (!target) throw noSession(server, method);
           return target.ask(method, params as Params | undefined, target.inFlightTo(server), extra.signal);
         };
@@ -102,7 +120,7 @@ export class Relay {
 
   /** Requests on the aggregated endpoint: lists merged, names and URIs routed to their server. */
   async aggregate(session: FrontSession, method: string, params: Params, extra: Extra): Promise<Result> {
-    const base = { sessionId: session.id };
+    const base = (server: string) => session.acquireOptions(server);
     if (method.endsWith("/list") && params.cursor !== undefined) throw invalidParams(`Unknown cursor for ${method}: the gateway returns every item in one page`);
     switch (method) {
       case "tools/list":
@@ -151,7 +169,11 @@ export class Relay {
     return stillWanted ? {} : session.forward(server, method, params, extra);
   }
 
-  /** Log level: kept per session (messages are filtered per session) and passed on to the running backends that log. */
+  /**
+   * Log level: kept per session (messages are filtered per session) and passed on to the running
+   * backends that log. A shared backend gets the most verbose level any of its sessions asked for,
+   * so one client's "error" does not silence another's "debug".
+   */
   async setLevel(session: FrontSession, level: string, extra: Extra): Promise<void> {
     const servers = session.scope.server !== undefined ? [session.scope.server] : this.supervisor.ids();
     await Promise.all(
@@ -159,7 +181,8 @@ export class Relay {
         if (this.supervisor.get(server).status !== "running") return;
         const snapshot = await this.supervisor.capabilities(server);
         if (!snapshot?.initialize.capabilities.logging) return;
-        await session.forward(server, "logging/setLevel", { level }, extra).catch((error) => this.#logger.debug({ server }, `logging/setLevel failed: ${errorMessage(error)}`));
+        const wanted = this.isIsolated(server) ? level : mostVerbose([...this.sessions.values()].filter((other) => other.sees(server)).map((other) => other.logLevel));
+        await session.forward(server, "logging/setLevel", { level: wanted ?? level }, extra).catch((error) => this.#logger.debug({ server }, `logging/setLevel failed: ${errorMessage(error)}`));
       }),
     );
   }
@@ -175,7 +198,7 @@ export class Relay {
 
   async #complete(session: FrontSession, params: Params, extra: Extra): Promise<Result> {
     const ref = (params.ref ?? {}) as Params;
-    const base = { sessionId: session.id };
+    const base = (server: string) => session.acquireOptions(server);
     if (ref.type === "ref/prompt") {
       const route = await this.catalog.routePrompt(String(ref.name), base);
       if (!route) throw invalidParams(`Unknown prompt: ${String(ref.name)}`);
@@ -200,15 +223,97 @@ export class Relay {
   }
 
   /**
-   * Which session a shared backend's own request is for: the session with the latest call in flight
-   * to it, else the only session that uses it. The wire says nothing more, so anything else is refused.
+   * Which session a shared backend's own request (sampling, elicitation, roots, vendor) is for. The
+   * wire does not say, so it must be the one session with calls in flight to it (or, with none in
+   * flight, the only session that uses it). With several in flight the request is refused rather
+   * than risk asking the wrong client, and from then on sessions take turns on that backend.
    */
-  #sessionFor(server: string): FrontSession | undefined {
-    const candidates = [...this.sessions.values()].filter((session) => session.sees(server));
-    const busy = candidates.filter((session) => session.inFlightTo(server) !== undefined);
-    if (busy.length > 0) return busy.at(-1);
-    const attached = candidates.filter((session) => session.attached.has(server));
-    return attached.length === 1 ? attached[0] : undefined;
+  #sessionFor(server: string, method: string): FrontSession {
+    const busy = [...(this.#active.get(server)?.keys() ?? [])];
+    if (busy.length > 0) this.#markAsking(server);
+    if (busy.length === 1) {
+      const session = this.sessions.get(busy[0]!);
+      if (!session) throw noSession(server, method);
+      return session;
+    }
+    if (busy.length > 1) {
+      throw new WireError(
+        ErrorCode.InternalError,
+        `Server '${server}' sent ${method} while ${busy.length} client sessions had calls in flight to it; the gateway cannot tell which client it is for. Sessions now take turns on this server; set isolation: session to give each its own`,
+      );
+    }
+    const attached = [...this.sessions.values()].filter((session) => session.sees(server) && session.attached.has(server));
+    if (attached.length === 1) return attached[0]!;
+    throw noSession(server, method);
+  }
+
+  #markAsking(server: string): void {
+    if (this.#asking.has(server)) return;
+    this.#asking.add(server);
+    this.#logger.info({ server }, "This shared server asks clients (sampling, elicitation, roots) during calls: client sessions now take turns on it (set isolation: session to let them run in parallel)");
+  }
+
+  /**
+   * Waits for this session's turn on a shared server that asks clients (no other session's call in
+   * flight, and nobody queued before it), then counts the call; the returned function ends it.
+   * Other servers, and calls of the session already holding the turn, go at once.
+   */
+  async enter(server: string, session: { readonly id: string }, signal?: AbortSignal): Promise<() => void> {
+    const queue = this.#queues.get(server) ?? [];
+    const gated = this.#asking.has(server) && !this.isIsolated(server);
+    if (gated && (queue.length > 0 || this.#othersActive(server, session.id))) {
+      this.#queues.set(server, queue);
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const index = queue.indexOf(entry);
+          if (index >= 0) queue.splice(index, 1);
+          reject(signal?.reason instanceof Error ? signal.reason : new WireError(ErrorCode.RequestTimeout, "Cancelled while waiting for its turn on the server"));
+        };
+        const entry: Waiter = {
+          session: session.id,
+          grant: () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+        };
+        queue.push(entry);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    } else {
+      this.#count(server, session.id, 1);
+    }
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.#count(server, session.id, -1);
+      this.#grantTurns(server);
+    };
+  }
+
+  #othersActive(server: string, session: string): boolean {
+    const active = this.#active.get(server);
+    return active !== undefined && [...active.keys()].some((id) => id !== session);
+  }
+
+  #count(server: string, session: string, delta: number): void {
+    const active = this.#active.get(server) ?? new Map<string, number>();
+    const next = (active.get(session) ?? 0) + delta;
+    if (next > 0) active.set(session, next);
+    else active.delete(session);
+    if (active.size > 0) this.#active.set(server, active);
+    else this.#active.delete(server);
+  }
+
+  /** First come, first served: queued calls go while the head of the queue may. */
+  #grantTurns(server: string): void {
+    const queue = this.#queues.get(server);
+    while (queue && queue.length > 0 && !this.#othersActive(server, queue[0]!.session)) {
+      const entry = queue.shift()!;
+      this.#count(server, entry.session, 1);
+      entry.grant();
+    }
+    if (queue?.length === 0) this.#queues.delete(server);
   }
 
   #fanOut({ server, session: owner, notification }: BackendNotification): void {

@@ -156,3 +156,51 @@ export function nextEvent<T>(subscribe: (deliver: (value: T) => void) => void, a
     });
   });
 }
+
+/** The cleanup list of a file-wide fixture (a gateway shared by the tests of one file): run it in `after`. */
+export function suiteScope(): TestContext & { cleanup(): Promise<void> } {
+  const fns: Array<() => unknown> = [];
+  return {
+    after: (fn) => void fns.push(fn),
+    async cleanup() {
+      for (const fn of fns.reverse()) await fn();
+    },
+  };
+}
+
+type Message = Record<string, any>;
+
+/** Every message a client's transport receives, seen before the SDK dispatches it (so nothing is lost to sdk#2580). */
+export class Tap {
+  readonly messages: Message[] = [];
+  readonly #listeners = new Set<(message: Message) => void>();
+
+  constructor(client: Client) {
+    const transport = client.transport!;
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      this.messages.push(message as Message);
+      for (const listener of this.#listeners) listener(message as Message);
+      deliver?.(message, extra);
+    };
+  }
+
+  notifications(method: string): Message[] {
+    return this.messages.filter((message) => message.method === method && !("id" in message));
+  }
+
+  /** Resolves with the first message (already seen or arriving) that passes `accept`. */
+  waitFor(accept: (message: Message) => boolean, what = "a message", timeoutMs = 10_000): Promise<Message> {
+    const seen = this.messages.find(accept);
+    if (seen) return Promise.resolve(seen);
+    return nextEvent<Message>((deliver) => this.#listeners.add(deliver), accept, timeoutMs, what);
+  }
+
+  /** Resolves once `count` messages pass `accept`. */
+  async waitForCount(accept: (message: Message) => boolean, count: number, what = "messages", timeoutMs = 10_000): Promise<Message[]> {
+    if (this.messages.filter(accept).length < count) {
+      await nextEvent<Message>((deliver) => this.#listeners.add(deliver), () => this.messages.filter(accept).length >= count, timeoutMs, `${count} ${what}`);
+    }
+    return this.messages.filter(accept);
+  }
+}
