@@ -1,0 +1,85 @@
+// Two clients at once: on a shared backend each gets its own server-to-client requests, never the
+// other's; with `isolation: session` each session has its own backend process, stopped with the session.
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ServerStateChange } from "../../src/kernel/hooks.js";
+import { connectClient, FULL_CLIENT_CAPABILITIES, nextEvent, nodeServer, RELAY_FIXTURE, startHttpGateway } from "./support.js";
+
+function answering(marker: string) {
+  return (client: Client) => {
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({ model: "m", role: "assistant", content: { type: "text", text: `sampled by ${marker}` } }));
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { colour: `colour of ${marker}` } }));
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file:///roots/${marker}` }] }));
+  };
+}
+
+/** The markers an `ask` result carries, or the error text. */
+function markersOf(outcome: PromiseSettledResult<CallToolResult>): string {
+  if (outcome.status === "rejected") return `rejected: ${String(outcome.reason)}`;
+  const answers = outcome.value.structuredContent as Record<string, any> | undefined;
+  if (!answers) return `error result: ${JSON.stringify(outcome.value.content)}`;
+  return [answers.sampling?.content?.text, answers.elicitation?.content?.colour, answers.roots?.roots?.[0]?.uri].join(" | ");
+}
+
+const expected = (marker: string) => `sampled by ${marker} | colour of ${marker} | file:///roots/${marker}`;
+
+test("two clients on one shared backend: each answers only its own sampling, elicitation and roots", async (t) => {
+  const gateway = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE)] });
+  const clients = await Promise.all(
+    ["alpha", "beta"].map((marker, index) => connectClient(t, `${gateway.base}${index === 0 ? "/mcp" : "/sse"}`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering(marker) })),
+  );
+  const ask = (client: Client) => client.callTool({ name: "relay__ask", arguments: {} }) as Promise<CallToolResult>;
+
+  // First contact: the gateway does not know yet that this backend asks clients. Whatever overlaps,
+  // a request may be refused, but it never reaches the other client.
+  const first = await Promise.allSettled(clients.map(ask));
+  for (const [index, own, other] of [[0, "alpha", "beta"], [1, "beta", "alpha"]] as const) {
+    const seen = markersOf(first[index]!);
+    assert.ok(!seen.includes(other), `client ${own} never sees ${other}'s answers: ${seen}`);
+  }
+  // From now on sessions take turns on it: every concurrent round gives each client its own answers.
+  for (let round = 0; round < 3; round++) {
+    const outcomes = await Promise.allSettled(clients.map(ask));
+    assert.equal(markersOf(outcomes[0]!), expected("alpha"), `round ${round}, alpha`);
+    assert.equal(markersOf(outcomes[1]!), expected("beta"), `round ${round}, beta`);
+  }
+  // A call of one session that needs no answer does not wait behind nothing: both finish.
+  const echoes = await Promise.all(clients.map((client, index) => client.callTool({ name: "relay__echo", arguments: { text: String(index) } })));
+  assert.deepEqual(echoes.map((result) => (result.content as Array<{ text: string }>)[0]!.text), ["echo: 0", "echo: 1"]);
+});
+
+test("isolation: session: two sessions get two backend processes; closing a session stops its backend", async (t) => {
+  const gateway = await startHttpGateway(t, { servers: [nodeServer("iso", RELAY_FIXTURE, [], { isolation: "session" })] });
+  const changes: ServerStateChange[] = [];
+  const listeners = new Set<(change: ServerStateChange) => void>();
+  gateway.kernel.hooks.serverStateChanged.tap("sessions-test", (change) => {
+    changes.push(change);
+    for (const listener of listeners) listener(change);
+  });
+  const one = await connectClient(t, `${gateway.base}/mcp/iso`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering("one") });
+  const two = await connectClient(t, `${gateway.base}/mcp/iso`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering("two") });
+  const asked = await Promise.all([one, two].map((client) => client.callTool({ name: "ask", arguments: {} }) as Promise<CallToolResult>));
+  assert.equal(markersOf({ status: "fulfilled", value: asked[0]! }), expected("one"));
+  assert.equal(markersOf({ status: "fulfilled", value: asked[1]! }), expected("two"));
+
+  const idOne = (one.transport as StreamableHTTPClientTransport).sessionId!;
+  const idTwo = (two.transport as StreamableHTTPClientTransport).sessionId!;
+  const running = changes.filter((change) => change.server === "iso" && change.to === "running").map((change) => change.session);
+  assert.deepEqual(new Set(running), new Set([idOne, idTwo]), "one backend started per session");
+  assert.equal(gateway.supervisor.get("iso").instances, 2);
+
+  // Each session's backend is its own process: state set in one (a tool added) is not in the other.
+  await one.callTool({ name: "add_tool", arguments: { name: "only_in_one" } });
+  assert.ok((await one.listTools()).tools.some((tool) => tool.name === "only_in_one"));
+  assert.ok(!(await two.listTools()).tools.some((tool) => tool.name === "only_in_one"));
+
+  const stopped = nextEvent<ServerStateChange>((deliver) => listeners.add(deliver), (change) => change.server === "iso" && change.session === idOne && change.to === "stopped", 10_000, "session one's backend to stop");
+  await (one.transport as StreamableHTTPClientTransport).terminateSession();
+  await stopped;
+  assert.equal(gateway.supervisor.get("iso").instances, 1, "the other session's backend keeps running");
+  assert.equal(((await two.callTool({ name: "echo", arguments: { text: "still here" } })).content as Array<{ text: string }>)[0]!.text, "echo: still here");
+});
