@@ -4,7 +4,7 @@ import { formatIssue, formatPath } from "../config/issues.js";
 import type { ConfigIssue } from "../config/model.js";
 import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
-import { loadGateway, type LoadedGateway } from "../kernel/loadGateway.js";
+import type { LoadedGateway } from "../kernel/loadGateway.js";
 import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.js";
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
 import { renderTable } from "./table.js";
@@ -51,7 +51,9 @@ export async function runCli(argv: readonly string[], defaultCommand: Command = 
   }
 }
 
-function load(args: ParsedArgs, io: CliIo, mode: "serve" | "stdio" | "inspect"): Promise<LoadedGateway> {
+/** The kernel and every plugin load only here, so --version, --help and usage errors answer at once. */
+async function load(args: ParsedArgs, io: CliIo, mode: "serve" | "stdio" | "inspect"): Promise<LoadedGateway> {
+  const { loadGateway } = await import("../kernel/loadGateway.js");
   return loadGateway({
     cwd: io.cwd,
     env: io.env,
