@@ -29,6 +29,7 @@ export class PassThrough {
       if (id === undefined || id === null) {
         await this.#notify(serverId, method, params);
         ctx.status = 202;
+        ctx.body = ""; // empty, not koa's default "Accepted"
         return;
       }
       // The gateway did the handshake itself; a client's initialize gets the backend's answer to it.
@@ -65,7 +66,7 @@ export function httpStatusOf(error: GatewayError): [number, string] {
     case "MCPGW_ERR_SERVER_START":
     case "MCPGW_ERR_SERVER_BACKOFF":
     case "MCPGW_ERR_RUNTIME_UNAVAILABLE":
-      return [502, `Failed to start server: ${error.message}`];
+      return [502, `Failed to start server: ${error.message.replace(/^Failed to start server '[^']*': /, "")}`];
     case "MCPGW_ERR_SERVER_CRASHED":
     case "MCPGW_ERR_SERVER_STOPPED":
       return [502, error.message];
