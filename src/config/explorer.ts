@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
@@ -87,6 +88,32 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: before[before.length - 1]!.length + 1 };
 }
 
+const requireCache = createRequire(import.meta.url).cache;
+
+/**
+ * JS configs (ESM or CommonJS) are imported fresh each time: a reload must see the file as it is
+ * now, and Node caches modules by URL (ESM) and by path (CommonJS, also when imported).
+ */
+const javascriptLoader: Loader = async (filepath) => {
+  const real = await realpath(filepath);
+  const { mtimeMs } = await stat(real);
+  delete requireCache[real];
+  const module = (await import(`${pathToFileURL(real).href}?mtime=${mtimeMs}`)) as { default?: unknown };
+  return unwrapDefault(module.default);
+};
+
+/**
+ * A transpiled module seen from ESM: `export default x` compiled to CommonJS (tsx does this for a
+ * .ts file outside a `"type": "module"` package) arrives as `{ default: x }` with `__esModule`.
+ */
+function unwrapDefault(value: unknown): unknown {
+  if (value !== null && typeof value === "object" && "default" in value) {
+    const keys = Object.keys(value);
+    if ((value as { __esModule?: unknown }).__esModule === true || (keys.length === 1 && keys[0] === "default")) return (value as { default: unknown }).default;
+  }
+  return value;
+}
+
 /** TypeScript configs go through tsx (an optional peer), so any TS syntax works on Node 20. */
 const typescriptLoader: Loader = async (filepath) => {
   let tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>>;
@@ -99,7 +126,7 @@ const typescriptLoader: Loader = async (filepath) => {
     );
   }
   const module = await tsImport(pathToFileURL(filepath).href, import.meta.url);
-  return module.default ?? module;
+  return unwrapDefault(module.default ?? module);
 };
 
 function createExplorer() {
@@ -107,7 +134,7 @@ function createExplorer() {
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: "project",
     // Any other name given with --config (config.conf, gateway.yaml.example) is read as YAML, which JSON also is.
-    loaders: { ...defaultLoaders, ".yaml": yamlLoader, ".yml": yamlLoader, noExt: yamlLoader, default: yamlLoader, ".json": jsonLoader, ".ts": typescriptLoader, ".mts": typescriptLoader, ".cts": typescriptLoader },
+    loaders: { ...defaultLoaders, ".js": javascriptLoader, ".mjs": javascriptLoader, ".cjs": javascriptLoader, ".yaml": yamlLoader, ".yml": yamlLoader, noExt: yamlLoader, default: yamlLoader, ".json": jsonLoader, ".ts": typescriptLoader, ".mts": typescriptLoader, ".cts": typescriptLoader },
     cache: false,
   });
 }

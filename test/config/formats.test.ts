@@ -200,3 +200,26 @@ test("JS and TS configs get ${VAR} substitution too", async (t) => {
   assert.deepEqual(serverIds(result), ["subst"]);
   assert.deepEqual(result.loaded.config!.servers[0]!.runtime, { type: "local-process", command: "my-cmd", args: ["dflt"] });
 });
+
+test("JS and TS configs are read afresh on every load (a reload sees the edited file)", async (t) => {
+  const { loadGateway } = await import("../../src/kernel/loadGateway.js");
+  const { captureLogs } = await import("../helpers/logs.js");
+  const { tempDir, writeFiles } = await import("../helpers/files.js");
+  const { utimesSync } = await import("node:fs");
+  for (const [file, content] of [
+    ["gw.mjs", esmConfig],
+    ["gw.cjs", cjsConfig],
+    ["gw.ts", tsConfig],
+  ] as const) {
+    const dir = tempDir(t);
+    writeFiles(dir, { "package.json": "{}\n", [file]: content("before") });
+    const load = () => loadGateway({ cwd: dir, configFile: path.join(dir, file), env: {}, mode: "inspect", logger: captureLogs().logger });
+    const first = await load();
+    assert.deepEqual(first.issues, [], file);
+    assert.deepEqual(first.config!.servers.map((server) => server.id), ["before"], file);
+    writeFiles(dir, { [file]: content("after") });
+    // A later mtime even on file systems with coarse timestamps.
+    utimesSync(path.join(dir, file), new Date(), new Date(Date.now() + 5000));
+    assert.deepEqual((await load()).config!.servers.map((server) => server.id), ["after"], file);
+  }
+});
