@@ -62,13 +62,13 @@ test("a backend that exits at once is spawned at most 6 times in 10 s, then fail
   await assertNoSurvivors(pids);
 });
 
-test("a backend that never answers initialize fails the start after the start timeout", async (t) => {
+test("a backend that never answers initialize fails the start after the start timeout (at least 10 s)", async (t) => {
   const scratch = tempDir(t);
   const pids = path.join(scratch, "pids");
   const gw = await startGateway(t, { servers: [fixtureServer("mute", "silent-init", { request_timeout_seconds: 1, env: { PID_FILE: pids } })] });
   const error = await callTool(gw.supervisor, "mute", "echo", { text: "x" }).catch((caught: unknown) => caught);
   assert.ok(isGatewayError(error, "MCPGW_ERR_SERVER_START"), String(error));
-  assert.equal(error.message, "Server 'mute' did not finish starting within 1 s");
+  assert.equal(error.message, "Server 'mute' did not finish starting within 10 s");
   assert.equal(gw.supervisor.get("mute").status, "backoff");
   await gw.kernel.stop();
   await assertNoSurvivors(pids);
@@ -78,6 +78,7 @@ test("a hung call times out with an error naming the server, and the backend rec
   const scratch = tempDir(t);
   const record = path.join(scratch, "record");
   const gw = await startGateway(t, { servers: [fixtureServer("stuck", "probe-server", { request_timeout_seconds: 1, env: { RECORD_FILE: record } })] });
+  await gw.supervisor.start("stuck");
   const error = await callTool(gw.supervisor, "stuck", "hang").catch((caught: unknown) => caught);
   assert.ok(error instanceof BackendError && error.code === "MCPGW_ERR_REQUEST_TIMEOUT", String(error));
   assert.equal(error.rpcCode, ErrorCode.RequestTimeout);
@@ -85,6 +86,7 @@ test("a hung call times out with an error naming the server, and the backend rec
   await waitUntil(() => readLines(record).some((line) => line.startsWith("cancelled:")), 5_000, "the backend to see the cancellation");
   assert.equal(textOf(await callTool(gw.supervisor, "stuck", "echo", { text: "still up" })), "still up");
   assert.equal(gw.supervisor.get("stuck").error_count, 1);
+  assert.equal(gw.supervisor.get("stuck").restarts, 0, "a timeout does not restart the backend");
 });
 
 test("100 concurrent first calls to a stopped server share one spawn", async (t) => {

@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// Backend runtime figures: cold start, heap per running backend and crash detection, each through
+// the gateway's supervisor and through a direct SDK connection to the same server, in one run.
+// Usage: npm run build && node bench/runtime.mjs [--samples N] [--backends N]
+// Runs only loopback child processes; bounded in count and time.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+if (typeof globalThis.gc !== "function") {
+  // Heap figures need a GC before each reading: re-run with it exposed.
+  const run = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
+  process.exit(run.status ?? 1);
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dist = (file) => path.join(root, "dist", file);
+await import("reflect-metadata");
+const { loadGateway } = await import(dist("src/kernel/loadGateway.js"));
+const { coreTokens } = await import(dist("src/di/tokens.js"));
+const { createLogger } = await import(dist("src/kernel/logger.js"));
+const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
+const { ResultSchema } = await import("@modelcontextprotocol/sdk/types.js");
+
+const option = (name, fallback) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+};
+const SAMPLES = option("samples", 10);
+const BACKENDS = option("backends", 20);
+const CRASH_ROUNDS = option("crash-rounds", 5);
+const IN_FLIGHT = 100;
+const probe = dist("test/fixtures/servers/probe-server.js");
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const heapAfterGc = () => {
+  for (let i = 0; i < 3; i++) globalThis.gc();
+  return process.memoryUsage().heapUsed;
+};
+const sleepCall = { method: "tools/call", params: { name: "sleep", arguments: { ms: 60_000 } } };
+
+// ---- direct SDK -----------------------------------------------------------------------------
+async function directClient() {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [probe], stderr: "ignore" });
+  const client = new Client({ name: "bench", version: "0" });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+async function directColdStart() {
+  const start = performance.now();
+  const { client } = await directClient();
+  const elapsed = performance.now() - start;
+  await client.close();
+  return elapsed;
+}
+
+async function directHeap() {
+  const before = heapAfterGc();
+  const clients = [];
+  for (let i = 0; i < BACKENDS; i++) clients.push(await directClient());
+  const after = heapAfterGc();
+  await Promise.all(clients.map(({ client }) => client.close()));
+  return (after - before) / BACKENDS;
+}
+
+async function directCrash() {
+  const { client, transport } = await directClient();
+  const calls = Array.from({ length: IN_FLIGHT }, () => client.request(sleepCall, ResultSchema, { timeout: 120_000 }).catch(() => undefined));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const killed = performance.now();
+  process.kill(transport.pid, "SIGKILL");
+  await Promise.all(calls);
+  const elapsed = performance.now() - killed;
+  await client.close();
+  return elapsed;
+}
+
+// ---- through the gateway ----------------------------------------------------------------------
+async function gateway(backends) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-"));
+  const servers = Array.from({ length: backends }, (_, i) => ({ id: `p${i}`, runtime: { type: "local-process", command: process.execPath, args: [probe] } }));
+  writeFileSync(
+    path.join(dir, "mcpgw.config.json"),
+    JSON.stringify({ preset: "none", plugins: { "process-runtime": {} }, state_dir: path.join(dir, "state"), health_check_interval_seconds: 0, idle_timeout_seconds: 0, servers }),
+  );
+  const loaded = await loadGateway({ configFile: path.join(dir, "mcpgw.config.json"), logger: createLogger("silent"), cwd: dir });
+  await loaded.kernel.start();
+  const supervisor = loaded.kernel.container.resolve(coreTokens.supervisor);
+  return {
+    supervisor,
+    async close() {
+      await loaded.kernel.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function gatewayColdStart(gw) {
+  const start = performance.now();
+  await gw.supervisor.acquire("p0");
+  const elapsed = performance.now() - start;
+  await gw.supervisor.capabilities("p0");
+  await gw.supervisor.stop("p0");
+  return elapsed;
+}
+
+async function gatewayHeap() {
+  const gw = await gateway(BACKENDS);
+  // Capability refreshes run after each start; let them land so their transient objects are not counted.
+  for (let i = 0; i < BACKENDS; i++) await gw.supervisor.capabilities(`p${i}`);
+  const before = heapAfterGc();
+  for (let i = 0; i < BACKENDS; i++) {
+    await gw.supervisor.acquire(`p${i}`);
+    await gw.supervisor.capabilities(`p${i}`);
+  }
+  const after = heapAfterGc();
+  await gw.close();
+  return (after - before) / BACKENDS;
+}
+
+async function gatewayCrash(gw) {
+  await gw.supervisor.acquire("p0");
+  const calls = Array.from({ length: IN_FLIGHT }, () => gw.supervisor.request("p0", sleepCall, { timeoutMs: 120_000 }).catch(() => undefined));
+  while (gw.supervisor.get("p0").in_flight < IN_FLIGHT) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const killed = performance.now();
+  process.kill(gw.supervisor.get("p0").pid, "SIGKILL");
+  await Promise.all(calls);
+  return performance.now() - killed;
+}
+
+/** Runs both sides alternately, sample by sample, so machine noise (other work on the box) hits both alike. */
+async function paired(rounds, direct, viaGateway) {
+  const gw = await gateway(1);
+  const a = [];
+  const b = [];
+  for (let i = 0; i < rounds; i++) {
+    a.push(await direct());
+    b.push(await viaGateway(gw));
+  }
+  await gw.close();
+  return [median(a), median(b)];
+}
+
+// Heap first, while little else has been allocated; one throw-away connection loads the SDK's lazy modules.
+await (await directClient()).client.close();
+const heapDirect = await directHeap();
+const heapGateway = await gatewayHeap();
+const [coldDirect, coldGateway] = await paired(SAMPLES, directColdStart, gatewayColdStart);
+const [crashDirect, crashGateway] = await paired(CRASH_ROUNDS, directCrash, gatewayCrash);
+
+const ms = (value) => `${value.toFixed(1)} ms`;
+const kb = (value) => `${(value / 1024).toFixed(1)} KB`;
+const rows = [
+  ["cold start: spawn → initialized (median of " + SAMPLES + ")", ms(coldDirect), ms(coldGateway), (coldGateway / coldDirect).toFixed(2), `+${ms(coldGateway - coldDirect)}`, "≤ +50 ms"],
+  ["heap per running backend (after GC, " + BACKENDS + " backends)", kb(heapDirect), kb(heapGateway), (heapGateway / heapDirect).toFixed(2), kb(heapGateway), "≤ 150 KB"],
+  ["SIGKILL → " + IN_FLIGHT + " in-flight calls failed (median of " + CRASH_ROUNDS + ")", ms(crashDirect), ms(crashGateway), (crashGateway / crashDirect).toFixed(2), ms(crashGateway), "≤ 250 ms"],
+];
+const header = ["measure", "direct SDK", "gateway", "ratio", "gateway figure", "goal"];
+const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+const line = (cells) => cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ");
+console.log(line(header));
+console.log(widths.map((width) => "-".repeat(width)).join("-|-"));
+for (const row of rows) console.log(line(row));
