@@ -2,7 +2,7 @@ import type { Context } from "koa";
 import type Router from "@koa/router";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../src/kernel/logger.js";
 import type { FrontSession, SessionScope } from "../../src/mcp/FrontSession.js";
 import type { Relay } from "../../src/mcp/Relay.js";
@@ -77,7 +77,17 @@ export class McpEndpoints {
       return;
     }
     if (!isInitializeRequest(message)) {
-      return sendRpcError(ctx, 400, -32600, "Bad Request: no Mcp-Session-Id header; start a session with initialize", isObject(message) ? (message.id ?? null) : null);
+      const id = isObject(message) ? (message.id ?? null) : null;
+      const modern = modernVersion(ctx, message);
+      if (modern !== undefined) {
+        // A 2026-07-28-era client probing (server/discover, version in _meta): a fast, clear refusal, so a
+        // dual-era client falls back to initialize; nothing is started and no session is made.
+        return sendRpcError(ctx, 400, -32600, `Unsupported protocol version ${modern}: this gateway speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}; start a session with initialize`, id, {
+          supported: SUPPORTED_PROTOCOL_VERSIONS,
+          requested: modern,
+        });
+      }
+      return sendRpcError(ctx, 400, -32600, "Bad Request: no Mcp-Session-Id header; start a session with initialize", id);
     }
     if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
     const session = await this.relay.openSession(scope, this.version);
@@ -164,6 +174,18 @@ export class McpEndpoints {
       void this.#end(this.#streamable, id);
     }
   }
+}
+
+const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
+
+/** The protocol version a session-less request claims when it is not one this SDK speaks (in `_meta` or the header). */
+function modernVersion(ctx: Context, message: unknown): string | undefined {
+  const params = isObject(message) && isObject(message.params) ? message.params : undefined;
+  const meta = params && isObject(params._meta) ? params._meta : undefined;
+  const claimed = [meta?.[META_PROTOCOL_VERSION], ctx.get("mcp-protocol-version")].find((value) => typeof value === "string" && value !== "") as string | undefined;
+  if (claimed !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(claimed)) return claimed;
+  if (isObject(message) && message.method === "server/discover" && claimed === undefined) return "2026-07-28";
+  return undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

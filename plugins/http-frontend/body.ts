@@ -31,7 +31,7 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<BodyRes
 }
 
 /** A JSON-RPC error body (no id: the request could not be read or placed). */
-export function sendRpcError(ctx: Context, status: number, code: number, message: string, id: unknown = null): void {
+export function sendRpcError(ctx: Context, status: number, code: number, message: string, id: unknown = null, data?: unknown): void {
   ctx.status = status;
-  ctx.body = { jsonrpc: "2.0", id, error: { code, message } };
+  ctx.body = { jsonrpc: "2.0", id, error: { code, message, ...(data !== undefined && { data }) } };
 }
