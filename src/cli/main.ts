@@ -25,6 +25,23 @@ export function packageVersion(): string {
 
 /** Runs one command; resolves to the exit code. `serve` and `stdio` resolve only when the gateway stops. */
 export async function runCli(argv: readonly string[], defaultCommand: Command = "serve", io: CliIo = defaultIo): Promise<number> {
+  const code = await runCommand(argv, defaultCommand, io);
+  // The bins end with process.exit(code): a pipe takes what the OS buffer holds (64 KiB) and
+  // drops the rest unless every pending write has gone out first.
+  await Promise.all([flushed(io.stdout), flushed(io.stderr)]);
+  return code;
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the OS (or the stream failed). */
+function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const writable = stream as NodeJS.WritableStream & { destroyed?: boolean; writable?: boolean };
+    if (writable.destroyed || writable.writable === false) return resolve();
+    stream.write("", () => resolve());
+  });
+}
+
+async function runCommand(argv: readonly string[], defaultCommand: Command, io: CliIo): Promise<number> {
   let args: ParsedArgs;
   try {
     args = parseCommandLine(argv, defaultCommand);

@@ -167,3 +167,12 @@ test("log level: --log-level beats LOG_LEVEL beats RUST_LOG beats log_level in t
     assert.ok(lines.some((line) => line.level === "error" && /reachable from other machines/.test(line.msg)), c.name);
   });
 });
+
+test("a large --json answer arrives whole through a pipe (the process waits for stdout before exiting)", async (t) => {
+  const servers = Array.from({ length: 1500 }, (_, i) => `  s${i}: { description: "${"padding ".repeat(8)}", runtime: { type: local-process, command: node, args: ["server-${i}.js"] } }`);
+  const cwd = project(t, { "mcpgw.config.yaml": `servers:\n${servers.join("\n")}\n` });
+  const result = await run(CLI, ["servers", "--json"], { cwd });
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(result.stdout.length > 150 * 1024, String(result.stdout.length));
+  assert.equal((JSON.parse(result.stdout) as unknown[]).length, 1500);
+});
