@@ -186,7 +186,8 @@ export class BackendInstance {
     try {
       return await client.request({ method: request.method, params }, ResultSchema, sdkOptions);
     } catch (error) {
-      record.errorSeen();
+      // A call its client cancelled is not the backend's failure.
+      if (timeout || !options.signal?.aborted) record.errorSeen();
       throw this.#explain(error, request.method, client, timeout);
     } finally {
       clearTimeout(timer);
