@@ -65,7 +65,8 @@ export class FrontSession {
       debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"],
     });
     this.server.fallbackRequestHandler = (request, extra) => this.#handle(request as JSONRPCRequest, extra as Extra);
-    this.server.setRequestHandler(SetLevelRequestSchema, (request, extra) => this.#setLevel(request.params.level, extra as Extra));
+    // A one-server session whose backend does not log leaves logging/setLevel to the backend's own answer.
+    if (capabilities.logging) this.server.setRequestHandler(SetLevelRequestSchema, (request, extra) => this.#setLevel(request.params.level, extra as Extra));
     this.server.fallbackNotificationHandler = async (notification) => {
       if (notification.method === "notifications/roots/list_changed") await this.relay.rootsChanged(this);
     };
