@@ -117,8 +117,10 @@ export class GatewayBridge {
 
 /** fetch wraps the socket error (ECONNREFUSED, ENOTFOUND) a few causes deep; that code is what helps. */
 function rootCause(error: unknown): string {
-  for (let current = error as { cause?: unknown; code?: unknown } | undefined; current; current = current.cause as typeof current) {
+  let deepest = error as { cause?: unknown; code?: unknown } | undefined;
+  for (let current = deepest; current; current = current.cause as typeof current) {
     if (typeof current.code === "string") return current.code;
+    deepest = current;
   }
-  return errorMessage(error);
+  return errorMessage(deepest);
 }
