@@ -20,7 +20,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const lower = word.toLowerCase();
+    const target = candidate.toLowerCase();
+    // A unit or qualifier left off (`debounce` for `debounce_ms`, `listen` for `listen_addr`) counts as close.
+    const distance = target.startsWith(`${lower}_`) && lower.length >= 4 ? 1 : editDistance(lower, target);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

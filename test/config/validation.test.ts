@@ -319,3 +319,27 @@ test("every problem is reported, not only the first", async (t) => {
   assert.equal(errorsOf(result).length, 4);
   assert.ok(result.loaded.issues.every((issue) => issue.line !== undefined));
 });
+
+test("$schema is allowed (for editors) and ignored", async (t) => {
+  const result = await loadFrom(t, { "mcpgw.config.json": '{ "$schema": "./mcpgw.schema.json", "servers": [] }' });
+  assert.deepEqual(errorsOf(result), []);
+});
+
+test("preset: none loads only the listed plugins; their runtime types are the only ones", async (t) => {
+  const result = await loadFrom(t, {
+    [CFG]: ["preset: none", "plugins:", "  sse-runtime: {}", "servers:", "  - { id: r, runtime: { type: remote-sse, url: http://127.0.0.1:1/mcp } }", "  - { id: p, runtime: { type: local-process, command: node } }"].join("\n"),
+  });
+  assert.deepEqual(errorsOf(result), [
+    "mcpgw.config.yaml:6 servers[1].runtime.type: Server 'p' has unknown runtime type: local-process (known: remote-sse; a plugin may provide it)",
+  ]);
+  assert.deepEqual(result.loaded.plugins.map((plugin) => plugin.name), ["sse-runtime"]);
+});
+
+test("plugin options are checked by the plugin's schema, at plugins.<name>.<option>", async (t) => {
+  const result = await loadFrom(t, { [CFG]: ["plugins:", "  hot-reload:", "    debounce: 5", "  http-frontend: { max_sessions: 0 }", "  stats: 3"].join("\n") });
+  assert.deepEqual(errorsOf(result), [
+    "mcpgw.config.yaml:3 plugins.hot-reload.debounce: Unknown key 'debounce' (did you mean 'debounce_ms'?)",
+    "mcpgw.config.yaml:4 plugins.http-frontend.max_sessions: Too small: expected number to be >=1",
+    "mcpgw.config.yaml:5 plugins.stats: Plugin 'stats' takes a map of options, true, or false to turn it off",
+  ]);
+});
