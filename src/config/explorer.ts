@@ -136,6 +136,8 @@ function createExplorer() {
     // Any other name given with --config (config.conf, gateway.yaml.example) is read as YAML, which JSON also is.
     loaders: { ...defaultLoaders, ".js": javascriptLoader, ".mjs": javascriptLoader, ".cjs": javascriptLoader, ".yaml": yamlLoader, ".yml": yamlLoader, noExt: yamlLoader, default: yamlLoader, ".json": jsonLoader, ".ts": typescriptLoader, ".mts": typescriptLoader, ".cts": typescriptLoader },
     cache: false,
+    // An empty mcpgw.config.yaml is the config in use (an empty one), not "no config found".
+    ignoreEmptySearchPlaces: false,
   });
 }
 

@@ -223,3 +223,11 @@ test("JS and TS configs are read afresh on every load (a reload sees the edited 
     assert.deepEqual((await load()).config!.servers.map((server) => server.id), ["after"], file);
   }
 });
+
+test("an empty config file found by the search is the config in use (empty), not 'no config'", async (t) => {
+  const result = await loadFrom(t, { "mcpgw.config.yaml": "", "sub/.keep": "" }, { cwd: "sub" });
+  assert.equal(result.loaded.configFile, path.join(result.dir, "mcpgw.config.yaml"));
+  assert.deepEqual(result.loaded.issues, []);
+  assert.deepEqual(serverIds(result), []);
+  assert.ok(!result.logs.text().includes("No config file found"));
+});
