@@ -99,7 +99,12 @@ export class McpEndpoints {
     this.#streamable.set(session.id, open);
     transport.onclose = () => void this.#end(this.#streamable, session.id);
     await session.server.connect(transport);
-    await this.#handOver(ctx, open, message);
+    try {
+      await this.#handOver(ctx, open, message);
+    } finally {
+      // The transport refused the initialize (406 for a wrong Accept, 400 for a bad version, ...): no session came of it.
+      if (transport.sessionId === undefined) await this.#end(this.#streamable, session.id);
+    }
   }
 
   async #existing(ctx: Context, scope: SessionScope): Promise<void> {

@@ -191,6 +191,19 @@ test("an unknown session is 404; a wrong MCP-Protocol-Version is 400; GET/DELETE
   assert.equal(unknownSse.status, 404);
 });
 
+test("an initialize the transport refuses (Accept without text/event-stream) leaves no session behind", async () => {
+  const before = gateway.frontend.mcp.sessionCount;
+  const refused = await within(5_000, "initialize", request(gateway.port, {
+    method: "POST",
+    path: "/mcp",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }),
+  }));
+  assert.equal(refused.status, 406);
+  assert.equal(gateway.frontend.mcp.sessionCount, before, "no session kept");
+  assert.equal(gateway.relay.sessions.size, before);
+});
+
 test("a foreign Host or Origin gets 403 on the MCP and REST routes", async () => {
   for (const path of ["/mcp", "/mcp/relay", "/sse", "/servers", "/rpc"]) {
     for (const headers of [{ host: "evil.example.com" }, { origin: "http://evil.example.com" }, { host: `attacker.test:${gateway.port}` }] as Array<Record<string, string>>) {
