@@ -24,9 +24,9 @@ const OPTIONS = {
 const ALLOWED: Record<Exclude<Command, "help" | "version">, readonly (keyof typeof OPTIONS)[]> = {
   serve: ["config", "listen-addr", "log-level", "catalog", "validate"],
   stdio: ["config", "server", "catalog", "gateway", "api-key", "log-level"],
-  validate: ["config", "catalog", "json"],
-  plugins: ["config", "json"],
-  servers: ["config", "catalog", "json"],
+  validate: ["config", "catalog", "json", "log-level"],
+  plugins: ["config", "json", "log-level"],
+  servers: ["config", "catalog", "json", "log-level"],
 };
 
 export interface ParsedArgs {
@@ -98,14 +98,14 @@ export const USAGE = `Open MCP Gateway: one endpoint in front of many MCP server
 Usage:
   mcpgw [serve]  [--config FILE] [--listen-addr HOST:PORT] [--log-level LEVEL] [--catalog FILE] [--validate]
   mcpgw stdio    [--config FILE] [--server ID] [--catalog FILE] [--gateway URL [--api-key KEY]]
-  mcpgw validate [--config FILE]   every problem with file, key path and line; exit 0 valid, 1 invalid
-  mcpgw plugins  [--config FILE]   resolved plugins: id, where from, status
-  mcpgw servers  [--config FILE]   server definitions: id, runtime type, tags
+  mcpgw validate [--config FILE] [--catalog FILE] [--json]   every problem with file, key path and line; exit 0 valid, 1 invalid
+  mcpgw plugins  [--config FILE] [--json]                    resolved plugins: id, where from, status
+  mcpgw servers  [--config FILE] [--catalog FILE] [--json]   server definitions: id, runtime type, tags
   mcpgw --version | --help
 
 Without --config the config is searched from the working directory upward:
 package.json ("mcpgw" key), .mcpgwrc[.json|.yaml|.yml|.js|.mjs|.cjs|.ts], the same under .config/,
 and mcpgw.config.{yaml,yml,json,js,mjs,cjs,ts}.
-Logs go to stderr. LOG_LEVEL (or RUST_LOG) sets the level; --log-level wins.
+Logs go to stderr. LOG_LEVEL (or RUST_LOG) sets the level; --log-level wins. Every key: docs/configuration.md.
 Exit codes: 0 fine, 1 configuration or runtime failure, 2 usage error.
 `;

@@ -65,6 +65,7 @@ test("usage errors exit 2 with the reason and the usage on stderr, nothing on st
     [["validate", "extra"], "mcpgw: Unexpected argument 'extra'"],
     [["--no-such-flag"], "mcpgw: Unknown option '--no-such-flag'"],
     [["validate", "--listen-addr", "127.0.0.1:1"], "mcpgw: Option --listen-addr does not apply to 'validate'"],
+    [["servers", "--validate"], "mcpgw: Option --validate does not apply to 'servers'"],
     [["plugins", "--catalog", "c.yaml"], "mcpgw: Option --catalog does not apply to 'plugins'"],
     [["serve", "--server", "x"], "mcpgw: Option --server does not apply to 'serve'"],
     [["stdio", "--api-key", "k"], "mcpgw: --api-key goes with --gateway URL"],
@@ -225,7 +226,7 @@ test("plugins shows a plugin that cannot be found as failed, and exits 1", async
   assert.match(io.err(), /^mcpgw\.config\.yaml:2:3 plugins\.no-such-thing: Plugin 'no-such-thing' not found/);
 });
 
-test("inspect commands log only errors unless LOG_LEVEL asks for more", async (t) => {
+test("inspect commands log only errors unless LOG_LEVEL or --log-level asks for more", async (t) => {
   const dir = project(t, { "mcpgw.config.yaml": 'api_key: "0123456789abcdef"\n' });
   const quiet = captureIo(dir);
   assert.equal(await runCli(["validate"], "serve", quiet), 0);
@@ -234,4 +235,7 @@ test("inspect commands log only errors unless LOG_LEVEL asks for more", async (t
   assert.equal(await runCli(["validate"], "serve", loud), 0);
   assert.match(loud.err(), /"msg":"API key auth on \(1 key\)"/);
   assert.ok(!loud.err().includes("0123456789abcdef"));
+  const flag = captureIo(dir);
+  assert.equal(await runCli(["validate", "--log-level", "info"], "serve", flag), 0);
+  assert.match(flag.err(), /"msg":"API key auth on \(1 key\)"/);
 });
