@@ -342,7 +342,10 @@ export class BackendInstance {
         ? new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited while ${method} was in flight`, { cause: error })
         : new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}' was stopped while ${method} was in flight`, { cause: error });
     }
-    return error;
+    // McpErrors are the backend's own answers (or the caller's cancellation) and pass unchanged;
+    // anything else is a local failure to talk to it (a write to a closing pipe, a failed fetch).
+    if (error instanceof McpError || error instanceof BackendError) return error;
+    return new BackendError("MCPGW_ERR_BACKEND_IO", this.server, `Server '${this.server}': ${method} failed: ${errorMessage(error)}`, { cause: error });
   }
 
   #becameIdle(): void {

@@ -95,3 +95,36 @@ test("server-memory over stdio keeps its graph in MEMORY_FILE_PATH across a rest
   const graph = await callTool(gw2.supervisor, "memory", "read_graph");
   assert.match(textOf(graph), /written through mcpgw/);
 });
+
+test("a server whose pings go unanswered turns unhealthy, and running again once they are answered", async (t) => {
+  const gw = await startGateway(t, { health_check_interval_seconds: 1, servers: [fixtureServer("pingy", "probe-server")] });
+  await gw.supervisor.start("pingy");
+  const unhealthy = nextState(gw.kernel, "pingy", "unhealthy");
+  const recovered = unhealthy.then(() => nextState(gw.kernel, "pingy", "running"));
+  const blocked = callTool(gw.supervisor, "pingy", "block", { ms: 3_500 });
+  await unhealthy;
+  assert.equal(gw.supervisor.get("pingy").status, "unhealthy");
+  assert.equal(textOf(await blocked), "blocked 3500", "a busy backend keeps its call");
+  await recovered;
+  assert.ok(gw.logs.records.some((record) => record.msg.startsWith("Server health check failed") && record.server === "pingy"));
+});
+
+test("a new config (hot reload) stops removed servers and adds new ones; a changed one keeps its running backend", async (t) => {
+  const gw = await startGateway(t, { servers: [fixtureServer("kept", "probe-server"), fixtureServer("gone", "probe-server")] });
+  const pid = Number(textOf(await callTool(gw.supervisor, "kept", "pid")));
+  const gonePid = Number(textOf(await callTool(gw.supervisor, "gone", "pid")));
+  const previous = gw.kernel.config;
+  const changedKept = { ...previous.servers[0]!, env: { CHANGED: "1" } };
+  const added = { ...previous.servers[0]!, id: "added" };
+  const next = { ...previous, servers: [changedKept, added] };
+  gw.kernel.setConfig(next);
+  await gw.kernel.hooks.configChanged.promise(next, previous);
+  assert.deepEqual(gw.supervisor.ids(), ["kept", "added"]);
+  assert.throws(() => gw.supervisor.get("gone"), /Server 'gone' not found/);
+  assert.ok(!isAlive(gonePid), "the removed server's backend was stopped");
+  assert.equal(Number(textOf(await callTool(gw.supervisor, "kept", "pid"))), pid, "the running backend stays until it is next started");
+  assert.equal(textOf(await callTool(gw.supervisor, "added", "echo", { text: "new" })), "new");
+  await gw.supervisor.stop("kept");
+  const env = JSON.parse(textOf(await callTool(gw.supervisor, "kept", "env"))) as Record<string, string>;
+  assert.equal(env.CHANGED, "1", "the next start uses the new definition");
+});
