@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
-import { load as loadYaml, CORE_SCHEMA } from "js-yaml";
+import * as jsYaml from "js-yaml";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { ConfigError } from "./ConfigError.js";
 import { SourceDocument } from "./SourceDocument.js";
@@ -33,9 +33,16 @@ export interface LoadedConfigFile {
  * when it fails, `yaml` re-reads the text for its clearer message with line and column.
  * CORE_SCHEMA keeps dates and the like as the strings they were written as.
  */
+/** YAML 1.2 core types plus `<<` merge keys (`<<: *defaults`), which docker-compose users expect. */
+const YAML_SCHEMA = (() => {
+  const module = jsYaml as unknown as { types?: { merge: jsYaml.Type }; default?: { types: { merge: jsYaml.Type } } };
+  const merge = module.types?.merge ?? module.default?.types.merge;
+  return merge ? jsYaml.CORE_SCHEMA.extend({ implicit: [merge] }) : jsYaml.CORE_SCHEMA;
+})();
+
 const yamlLoader: Loader = (filepath, content) => {
   try {
-    return loadYaml(content, { schema: CORE_SCHEMA, filename: filepath });
+    return jsYaml.load(content, { schema: YAML_SCHEMA, filename: filepath });
   } catch (fastError) {
     try {
       parseYaml(content, { prettyErrors: true });

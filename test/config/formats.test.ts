@@ -231,3 +231,25 @@ test("an empty config file found by the search is the config in use (empty), not
   assert.deepEqual(serverIds(result), []);
   assert.ok(!result.logs.text().includes("No config file found"));
 });
+
+test("YAML anchors, aliases and << merge keys work; dates stay strings", async (t) => {
+  const result = await loadFrom(t, {
+    "mcpgw.config.yaml": [
+      "servers:",
+      "  - id: a",
+      "    description: 2024-01-01",
+      "    runtime: &proc { type: local-process, command: node, args: [a.js] }",
+      "    tags: &tags [shared]",
+      "  - id: b",
+      "    runtime:",
+      "      <<: *proc",
+      "      args: [b.js]",
+      "    tags: *tags",
+    ].join("\n"),
+  });
+  assert.deepEqual(errorsOf(result), []);
+  const [a, b] = result.loaded.config!.servers;
+  assert.equal(a!.description, "2024-01-01");
+  assert.deepEqual(b!.runtime, { type: "local-process", command: "node", args: ["b.js"] });
+  assert.deepEqual(b!.tags, ["shared"]);
+});
