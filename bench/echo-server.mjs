@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// The benchmark's backend: one trivial `echo` tool on the SDK's McpServer, over stdio by default or
+// Streamable HTTP with `--http PORT` (the "direct" baseline every proxy is compared with).
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { z } from "zod";
+
+function createServer() {
+  const server = new McpServer({ name: "bench-echo", version: "1.0.0" });
+  server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: "text", text }] }));
+  return server;
+}
+
+const httpIndex = process.argv.indexOf("--http");
+if (httpIndex === -1) {
+  await createServer().connect(new StdioServerTransport());
+} else {
+  const sessions = new Map();
+  const listener = http.createServer(async (req, res) => {
+    const id = req.headers["mcp-session-id"];
+    let transport = id ? sessions.get(id) : undefined;
+    if (!transport) {
+      transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (sid) => sessions.set(sid, transport) });
+      transport.onclose = () => sessions.delete(transport.sessionId);
+      await createServer().connect(transport);
+    }
+    await transport.handleRequest(req, res);
+  });
+  listener.listen(Number(process.argv[httpIndex + 1] ?? 0), "127.0.0.1", () => {
+    process.stderr.write(`listening on http://127.0.0.1:${listener.address().port}/mcp\n`);
+  });
+}

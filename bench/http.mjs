@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// Side by side, in one run on this machine: the echo tool served directly by the SDK's Streamable
+// HTTP server, and the same tool (a stdio backend) behind mcpgw's /mcp/:id, mcp-proxy and
+// supergateway. Reports throughput at 16 concurrent sessions and latency at one client, each as a
+// ratio of the direct figure measured in the same run.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const ECHO = path.join(import.meta.dirname, "echo-server.mjs");
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? 250);
+const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 600);
+const only = process.argv.slice(2);
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Starts a process and resolves once `url` answers an MCP initialize (peers print different banners). */
+async function startTarget(name, command, args, url, env = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env }, detached: true });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr.slice(-2000)}`);
+    try {
+      const client = await connect(url);
+      await client.close();
+      return { name, url, stop: () => stopGroup(child) };
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${name} did not come up: ${stderr.slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+function stopGroup(child) {
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {}
+  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+}
+
+async function connect(url) {
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+const call = (client, i) => client.callTool({ name: "echo", arguments: { text: `call ${i}` } });
+
+async function latency(url) {
+  const client = await connect(url);
+  for (let i = 0; i < 100; i++) await call(client, i);
+  const times = [];
+  for (let i = 0; i < LATENCY_CALLS; i++) {
+    const start = process.hrtime.bigint();
+    await call(client, i);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  await client.close();
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)] };
+}
+
+async function throughput(url) {
+  const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url)));
+  await Promise.all(clients.map(async (client) => {
+    for (let i = 0; i < 20; i++) await call(client, i);
+  }));
+  let errors = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(clients.map(async (client) => {
+    for (let i = 0; i < CALLS_PER_SESSION; i++) await call(client, i).catch(() => errors++);
+  }));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await Promise.all(clients.map((client) => client.close()));
+  return { rps: (SESSIONS * CALLS_PER_SESSION) / seconds, errors };
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-http-"));
+const targets = [
+  async () => {
+    const port = await freePort();
+    return startTarget("direct (SDK Streamable HTTP)", process.execPath, [ECHO, "--http", String(port)], `http://127.0.0.1:${port}/mcp`);
+  },
+  async () => {
+    const port = await freePort();
+    const config = path.join(dir, "mcpgw.config.yaml");
+    writeFileSync(config, JSON.stringify({
+      listen_addr: `127.0.0.1:${port}`,
+      log_level: "warn",
+      state_dir: path.join(dir, "state"),
+      servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
+    }));
+    return startTarget("mcpgw /mcp/echo", process.execPath, [path.join(ROOT, "dist/src/cli.js"), "serve", "--config", config], `http://127.0.0.1:${port}/mcp/echo`);
+  },
+  async () => {
+    const port = await freePort();
+    return startTarget("mcp-proxy 6.7.19", "npx", ["-y", "mcp-proxy@6.7.19", "--port", String(port), "--host", "127.0.0.1", "--server", "stream", "--", process.execPath, ECHO], `http://127.0.0.1:${port}/mcp`);
+  },
+  async () => {
+    const port = await freePort();
+    return startTarget("supergateway 4.0.0", "npx", ["-y", "supergateway@4.0.0", "--stdio", `${process.execPath} ${ECHO}`, "--outputTransport", "streamableHttp", "--stateful", "--port", String(port), "--logLevel", "none"], `http://127.0.0.1:${port}/mcp`);
+  },
+];
+
+const rows = [];
+try {
+  for (const start of targets) {
+    const target = await start();
+    if (only.length > 0 && !only.some((part) => target.name.includes(part)) && !target.name.startsWith("direct")) {
+      await target.stop();
+      continue;
+    }
+    try {
+      const lat = await latency(target.url);
+      const thr = await throughput(target.url);
+      rows.push({ target: target.name, ...lat, ...thr });
+      console.error(`measured ${target.name}`);
+    } finally {
+      await target.stop();
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const direct = rows[0];
+console.log(`HTTP relay, echo tool: ${SESSIONS} sessions x ${CALLS_PER_SESSION} calls for throughput, ${LATENCY_CALLS} sequential calls for latency (${os.cpus().length} cores)`);
+console.table(
+  rows.map((row) => ({
+    target: row.target,
+    "calls/s @16": Math.round(row.rps),
+    "x direct": (row.rps / direct.rps).toFixed(2),
+    "p50 ms @1": row.p50.toFixed(3),
+    "added p50 ms": (row.p50 - direct.p50).toFixed(3),
+    "p99 ms @1": row.p99.toFixed(3),
+    errors: row.errors,
+  })),
+);
