@@ -76,6 +76,8 @@ export class BackendInstance {
   #pinging = false;
   #progress = new Map<string, (progress: Progress) => void>();
   #nextToken = 0;
+  /** Set once the supervisor let go of this instance: a handle kept by a caller must not start an untracked backend. */
+  #retired = false;
   /** How the last client's connection ended, so its failed calls can say "exited" or "was stopped". */
   #ended?: { readonly client: Client; readonly crashed: boolean };
   readonly #logger: Logger;
@@ -121,6 +123,7 @@ export class BackendInstance {
   /** Resolves once the backend runs, starting (or restarting) it as needed; concurrent callers share one start. */
   async ready(options: { readonly ignoreBackoff?: boolean } = {}): Promise<this> {
     for (;;) {
+      if (this.#retired) throw new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}': this backend was released (session ended or server removed)`);
       switch (this.#status) {
         case "running":
           return this;
@@ -165,7 +168,10 @@ export class BackendInstance {
       abort.abort(timeout);
     };
     let timer = setTimeout(onTimeout, timeoutMs);
-    const hardStop = setTimeout(onTimeout, Math.max(timeoutMs, MAX_TOTAL_REQUEST_MS));
+    const hardStop = setTimeout(() => {
+      timeout = `Server '${this.server}' did not finish ${request.method} within ${MAX_TOTAL_REQUEST_MS / 1000} s (progress does not extend a call past that)`;
+      abort.abort(timeout);
+    }, Math.max(timeoutMs, MAX_TOTAL_REQUEST_MS));
     const onCallerAbort = () => abort.abort(options.signal!.reason);
     options.signal?.addEventListener("abort", onCallerAbort, { once: true });
     if (options.signal?.aborted) onCallerAbort();
@@ -209,6 +215,12 @@ export class BackendInstance {
   drained(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops the backend for good: the supervisor no longer tracks this instance. */
+  retire(reason: "requested" | "removed"): Promise<boolean> {
+    this.#retired = true;
+    return this.stop(reason);
   }
 
   /** Stops the backend; in-flight calls fail with an error naming the server. Resolves false when it was not running. */

@@ -124,8 +124,16 @@ export class Supervisor {
   async stop(id: string): Promise<AdminOutcome> {
     const record = this.#record(id);
     record.resetBackoff();
-    const stopped = await Promise.all([...record.instances.values()].map((instance) => instance.stop("requested")));
-    for (const key of [...record.instances.keys()]) if (key !== SHARED) record.instances.delete(key);
+    const stops: Array<Promise<boolean>> = [];
+    for (const [key, instance] of record.instances) {
+      if (key === SHARED) {
+        stops.push(instance.stop("requested"));
+      } else {
+        record.instances.delete(key);
+        stops.push(instance.retire("requested"));
+      }
+    }
+    const stopped = await Promise.all(stops);
     const status = record.instances.get(SHARED)?.status === "running" ? "running" : "stopped";
     return { id, status, message: stopped.some(Boolean) ? "Server stopped successfully" : "Server already stopped" };
   }
@@ -137,7 +145,7 @@ export class Supervisor {
       const instance = record.instances.get(sessionId);
       if (!instance) continue;
       record.instances.delete(sessionId);
-      stops.push(instance.stop("requested"));
+      stops.push(instance.retire("requested"));
     }
     await Promise.all(stops);
   }
@@ -214,7 +222,7 @@ export class Supervisor {
     }
     this.#records.clear();
     for (const [id, record] of records) this.#records.set(id, record);
-    await Promise.all(removed.flatMap((record) => [...record.instances.values()].map((instance) => instance.stop("removed"))));
+    await Promise.all(removed.flatMap((record) => [...record.instances.values()].map((instance) => instance.retire("removed"))));
   }
 
   #record(id: string): ServerRecord {

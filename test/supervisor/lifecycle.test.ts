@@ -68,7 +68,9 @@ test("isolation: session gives each session its own process, stopped when the se
   assert.notEqual(pidA, pidB);
   assert.equal(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "a" })), pidA, "a session keeps its backend");
   assert.equal(gw.supervisor.get("iso").instances, 2);
+  const handleA = await gw.supervisor.acquire("iso", { sessionId: "a" });
   await gw.supervisor.releaseSession("a");
+  await assert.rejects(handleA.request({ method: "tools/call", params: { name: "pid", arguments: {} } }), /released/, "a kept handle cannot start an untracked backend");
   assert.equal(gw.supervisor.get("iso").instances, 1);
   await waitUntil(() => !isAlive(Number(pidA)), 5_000, "session a's backend to exit");
   assert.equal(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "b" })), pidB);
