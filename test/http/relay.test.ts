@@ -24,6 +24,7 @@ import {
   nodeServer,
   RELAY_FIXTURE,
   startEverything,
+  standaloneStreamOpen,
   startHttpGateway,
   suiteScope,
   Tap,
@@ -180,6 +181,7 @@ test("subscriptions: resources/updated reaches the subscribed session only", asy
   const bystander = await connectClient(t, `${gateway.base}/sse`);
   const subscriberTap = new Tap(subscriber);
   const bystanderTap = new Tap(bystander);
+  await standaloneStreamOpen(gateway, subscriber);
   await subscriber.subscribeResource({ uri: "relay://watched" });
   const touched = await bystander.callTool({ name: "relay__touch", arguments: { uri: "relay://watched" } });
   assert.deepEqual(touched.structuredContent, { uri: "relay://watched", notified: true });
@@ -200,6 +202,7 @@ test("tools/list_changed is fanned out to every session after add_tool, and the 
   const two = await connectClient(t, `${gateway.base}/sse`);
   const three = await connectClient(t, `${gateway.base}/mcp/relay`);
   const taps = [new Tap(one), new Tap(two), new Tap(three)];
+  await standaloneStreamOpen(gateway, three);
   await one.callTool({ name: "relay__add_tool", arguments: { name: "added_later" } });
   await Promise.all(taps.map((tap) => tap.waitFor((message) => message.method === "notifications/tools/list_changed", "tools/list_changed")));
   assert.ok((await two.listTools()).tools.some((tool) => tool.name === "relay__added_later"));

@@ -204,3 +204,19 @@ export class Tap {
     return this.messages.filter(accept);
   }
 }
+
+/**
+ * Resolves once the gateway holds the standalone GET stream of a Streamable HTTP client's session
+ * (where notifications unrelated to a request go; one sent before it opens is dropped by the SDK).
+ * No event marks it, so this polls (bounded) the SDK transport's stream table.
+ */
+export async function standaloneStreamOpen(gateway: TestGateway, client: Client): Promise<void> {
+  const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId;
+  assert.ok(sessionId, "a Streamable HTTP client with a session");
+  await until("the client's GET stream to open", () => {
+    const transport = gateway.relay.sessions.get(sessionId)?.server.transport as { _webStandardTransport?: { _streamMapping?: Map<string, unknown> } } | undefined;
+    const streams = transport?._webStandardTransport?._streamMapping;
+    assert.ok(streams instanceof Map, "SDK internals changed: StreamableHTTPServerTransport._webStandardTransport._streamMapping");
+    return streams.has("_GET_stream");
+  });
+}
