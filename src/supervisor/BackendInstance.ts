@@ -78,6 +78,8 @@ export class BackendInstance {
   #nextToken = 0;
   /** Set once the supervisor let go of this instance: a handle kept by a caller must not start an untracked backend. */
   #retired = false;
+  /** Per instance: one busy session must not keep another session's idle backend alive. */
+  #lastActivity = Date.now();
   /** How the last client's connection ended, so its failed calls can say "exited" or "was stopped". */
   #ended?: { readonly client: Client; readonly crashed: boolean };
   readonly #logger: Logger;
@@ -154,7 +156,7 @@ export class BackendInstance {
   async request(request: { method: string; params?: Record<string, unknown> }, options: BackendRequestOptions = {}): Promise<Result> {
     const record = this.host.record;
     this.host.assertAccepting();
-    record.touch();
+    this.#touch();
     await this.ready();
     const client = this.#client!;
     this.#inFlight += 1;
@@ -201,7 +203,7 @@ export class BackendInstance {
       options.signal?.removeEventListener("abort", onCallerAbort);
       if (token) this.#progress.delete(token);
       this.#inFlight -= 1;
-      record.touch();
+      this.#touch();
       if (this.#inFlight === 0) this.#becameIdle();
     }
   }
@@ -242,7 +244,7 @@ export class BackendInstance {
   async #stop(reason: string): Promise<void> {
     this.#set("stopping");
     this.#clearTimers();
-    if (reason === "idle") this.#logger.info({ idle_seconds: Math.round((Date.now() - this.host.record.lastActivity!.getTime()) / 1000) }, "Stopping idle server");
+    if (reason === "idle") this.#logger.info({ idle_seconds: Math.round((Date.now() - this.#lastActivity) / 1000) }, "Stopping idle server");
     const runtime = this.#runtime;
     if (this.#client) this.#ended = { client: this.#client, crashed: false };
     try {
@@ -277,6 +279,8 @@ export class BackendInstance {
     );
     const client = new Client(this.host.clientInfo, { capabilities: this.setup.capabilities ?? {} });
     client.onclose = () => this.#onClosed(client);
+    // Protocol-level oddities (a response to an unknown id, a malformed message): worth a trace, not a failure.
+    client.onerror = (error) => this.#logger.debug(`MCP client error: ${errorMessage(error)}`);
     client.fallbackNotificationHandler = async (notification) => this.host.notified(this, notification);
     this.setup.configure?.(client);
     let runtime: BackendRuntime | undefined;
@@ -308,6 +312,7 @@ export class BackendInstance {
     this.#interceptProgress(client.transport!);
     this.#initialize = summarize(client);
     this.#startedAt = new Date();
+    this.#lastActivity = Date.now();
     record.startSucceeded();
     this.#set("running");
     this.#logger.info({ pid: runtime.pid, ...runtime.describe?.() }, "Server started");
@@ -360,6 +365,11 @@ export class BackendInstance {
     return new BackendError("MCPGW_ERR_BACKEND_IO", this.server, `Server '${this.server}': ${method} failed: ${errorMessage(error)}`, { cause: error });
   }
 
+  #touch(): void {
+    this.#lastActivity = Date.now();
+    this.host.record.touch();
+  }
+
   #becameIdle(): void {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
     this.#scheduleIdle();
@@ -369,11 +379,11 @@ export class BackendInstance {
   #scheduleIdle(): void {
     const idleMs = this.host.record.idleTimeoutMs;
     if (idleMs === 0 || this.#idleTimer || (this.#status !== "running" && this.#status !== "unhealthy")) return;
-    const last = this.host.record.lastActivity?.getTime() ?? Date.now();
+    const last = this.#lastActivity;
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
       if (this.#inFlight > 0) return;
-      if (Date.now() - (this.host.record.lastActivity?.getTime() ?? 0) >= idleMs) void this.stop("idle");
+      if (Date.now() - this.#lastActivity >= idleMs) void this.stop("idle");
       else this.#scheduleIdle();
     }, Math.max(0, last + idleMs - Date.now()));
     this.#idleTimer.unref();

@@ -130,3 +130,17 @@ test("a new config (hot reload) stops removed servers and adds new ones; a chang
   const env = JSON.parse(textOf(await callTool(gw.supervisor, "kept", "env"))) as Record<string, string>;
   assert.equal(env.CHANGED, "1", "the next start uses the new definition");
 });
+
+test("with isolation: session, a busy session does not keep another session's idle backend alive", async (t) => {
+  const gw = await startGateway(t, { servers: [fixtureServer("iso", "probe-server", { isolation: "session", idle_timeout_seconds: 1 })] });
+  const idlePid = Number(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "idle" })));
+  const idleStopped = new Promise<void>((resolve) =>
+    gw.kernel.hooks.serverStateChanged.tap("test", (change) => {
+      if (change.session === "idle" && change.to === "stopped") resolve();
+    }),
+  );
+  const busy = callTool(gw.supervisor, "iso", "sleep", { ms: 2_500 }, { sessionId: "busy" });
+  await idleStopped;
+  await waitUntil(() => !isAlive(idlePid), 5_000, "the idle session's backend to exit");
+  assert.equal(textOf(await busy), "slept 2500");
+});
