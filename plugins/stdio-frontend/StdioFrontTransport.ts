@@ -44,17 +44,22 @@ export class StdioFrontTransport implements Transport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopReading();
+    this.onclose?.();
+  }
+
+  /** No more input; output stays open so the answers to requests still in flight reach the client. */
+  readonly #onEnd = () => {
+    this.#stopReading();
+    this.onEnd();
+  };
+
+  #stopReading(): void {
     this.input.off("data", this.#onData);
     this.input.off("end", this.#onEnd);
     this.input.off("error", this.#onEnd);
     this.input.pause();
-    this.onclose?.();
   }
-
-  readonly #onEnd = () => {
-    void this.close();
-    this.onEnd();
-  };
 
   readonly #onData = (chunk: Buffer) => {
     let start = 0;

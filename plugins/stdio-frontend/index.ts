@@ -21,7 +21,8 @@ export const stdioFrontendPlugin = definePlugin((rawOptions: Partial<StdioFronte
         const transport = new StdioFrontTransport(process.stdin, process.stdout, () => void ctx.kernel.stop({ kind: "stdin-closed" }));
         close = await serve(ctx, options, transport);
       });
-      ctx.hooks.beforeShutdown.tapPromise("stdio-frontend", () => close());
+      // At shutdown, not before: the supervisor's drain (in beforeShutdown) lets calls in flight finish, and their answers go out first.
+      ctx.hooks.shutdown.tapPromise("stdio-frontend", () => close());
     },
   };
 });
