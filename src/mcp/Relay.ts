@@ -256,12 +256,15 @@ export class Relay {
   /**
    * Waits for this session's turn on a shared server that asks clients (no other session's call in
    * flight, and nobody queued before it), then counts the call; the returned function ends it.
-   * Other servers, and calls of the session already holding the turn, go at once.
+   * Other servers, and calls of the session holding the turn, go at once.
    */
   async enter(server: string, session: { readonly id: string }, signal?: AbortSignal): Promise<() => void> {
     const queue = this.#queues.get(server) ?? [];
     const gated = this.#asking.has(server) && !this.isIsolated(server);
-    if (gated && (queue.length > 0 || this.#othersActive(server, session.id))) {
+    // The session holding the turn goes on at once (even past a queue: its client may be answering
+    // one of the backend's requests by calling it again); others wait for the turn, first come first served.
+    const holds = this.#active.get(server)?.has(session.id) ?? false;
+    if (gated && !holds && (queue.length > 0 || this.#othersActive(server, session.id))) {
       this.#queues.set(server, queue);
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {

@@ -9,9 +9,13 @@ import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema
 import type { ServerStateChange } from "../../src/kernel/hooks.js";
 import { connectClient, FULL_CLIENT_CAPABILITIES, nextEvent, nodeServer, RELAY_FIXTURE, startHttpGateway } from "./support.js";
 
-function answering(marker: string) {
+function answering(marker: string, nested?: { enabled: boolean }) {
   return (client: Client) => {
-    client.setRequestHandler(CreateMessageRequestSchema, async () => ({ model: "m", role: "assistant", content: { type: "text", text: `sampled by ${marker}` } }));
+    client.setRequestHandler(CreateMessageRequestSchema, async () => {
+      // A client may call the same server again while answering it (e.g. an agent loop).
+      const extra = nested?.enabled ? ` + ${((await client.callTool({ name: "relay__echo", arguments: { text: marker } })).content as Array<{ text: string }>)[0]!.text}` : "";
+      return { model: "m", role: "assistant", content: { type: "text", text: `sampled by ${marker}${extra}` } };
+    });
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { colour: `colour of ${marker}` } }));
     client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file:///roots/${marker}` }] }));
   };
@@ -29,8 +33,9 @@ const expected = (marker: string) => `sampled by ${marker} | colour of ${marker}
 
 test("two clients on one shared backend: each answers only its own sampling, elicitation and roots", async (t) => {
   const gateway = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE)] });
+  const nested = { enabled: false };
   const clients = await Promise.all(
-    ["alpha", "beta"].map((marker, index) => connectClient(t, `${gateway.base}${index === 0 ? "/mcp" : "/sse"}`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering(marker) })),
+    ["alpha", "beta"].map((marker, index) => connectClient(t, `${gateway.base}${index === 0 ? "/mcp" : "/sse"}`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering(marker, index === 0 ? nested : undefined) })),
   );
   const ask = (client: Client) => client.callTool({ name: "relay__ask", arguments: {} }) as Promise<CallToolResult>;
 
@@ -47,6 +52,13 @@ test("two clients on one shared backend: each answers only its own sampling, eli
     assert.equal(markersOf(outcomes[0]!), expected("alpha"), `round ${round}, alpha`);
     assert.equal(markersOf(outcomes[1]!), expected("beta"), `round ${round}, beta`);
   }
+  // Alpha calls the server again while answering its sampling request, with beta waiting for its
+  // turn: alpha's nested call goes ahead (no deadlock), then beta's ask runs.
+  nested.enabled = true;
+  const nestedRound = await Promise.allSettled(clients.map(ask));
+  assert.equal(markersOf(nestedRound[0]!), expected("alpha").replace("sampled by alpha", "sampled by alpha + echo: alpha"));
+  assert.equal(markersOf(nestedRound[1]!), expected("beta"));
+  nested.enabled = false;
   // A call of one session that needs no answer does not wait behind nothing: both finish.
   const echoes = await Promise.all(clients.map((client, index) => client.callTool({ name: "relay__echo", arguments: { text: String(index) } })));
   assert.deepEqual(echoes.map((result) => (result.content as Array<{ text: string }>)[0]!.text), ["echo: 0", "echo: 1"]);
