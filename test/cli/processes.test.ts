@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { repoRoot, tempDir, writeFiles } from "../helpers/files.js";
-import { CLI, GATEWAY_HTTP, GATEWAY_STDIO, cleanEnv, logLines, run, start } from "./spawn.js";
+import { CLI, GATEWAY_HTTP, GATEWAY_STDIO, cleanEnv, logLines, run, runExpectingRefusal, start } from "./spawn.js";
 
 const VERSION = (JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 
@@ -130,7 +130,7 @@ test("gateway-stdio on a broken config exits 1 and writes nothing on stdout", as
 
 test("a non-loopback --listen-addr with no API key refuses to start with a clear message", async (t) => {
   const cwd = project(t);
-  const result = await run(CLI, ["--listen-addr", "0.0.0.0:0"], { cwd });
+  const result = await runExpectingRefusal(t, CLI, ["--listen-addr", "0.0.0.0:0"], { cwd });
   assert.equal(result.code, 1);
   assert.equal(result.stdout, "");
   const errors = logLines(result.stderr).filter((line) => line.level === "error");
@@ -157,7 +157,7 @@ test("log level: --log-level beats LOG_LEVEL beats RUST_LOG beats log_level in t
     { name: "LOG_LEVEL beats RUST_LOG", cwd: plain, env: { LOG_LEVEL: "error", RUST_LOG: "debug" }, info: false },
     { name: "RUST_LOG-style names: WARNING", cwd: plain, env: { RUST_LOG: "WARNING" }, info: false },
   ];
-  const results = await Promise.all(cases.map((c) => run(CLI, ["--listen-addr", "0.0.0.0:0", ...(c.args ?? [])], { cwd: c.cwd, env: cleanEnv(c.env) })));
+  const results = await Promise.all(cases.map((c) => runExpectingRefusal(t, CLI, ["--listen-addr", "0.0.0.0:0", ...(c.args ?? [])], { cwd: c.cwd, env: cleanEnv(c.env) })));
   results.forEach((result, index) => {
     const c = cases[index]!;
     assert.equal(result.code, 1, c.name);

@@ -81,3 +81,21 @@ export function logLines(stderr: string): Array<{ level: string; msg: string } &
     .filter(Boolean)
     .map((line) => JSON.parse(line));
 }
+
+/**
+ * Runs a gateway that is expected to refuse to listen (a non-loopback address without a key).
+ * Should it listen after all, it is killed at once and the test fails instead of hanging.
+ */
+export async function runExpectingRefusal(t: { after(fn: () => Promise<void>): void }, script: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Finished> {
+  const child = start(t, script, args, options);
+  const listened = child.waitForStderr(/Listening on/).then(
+    () => true,
+    () => false,
+  );
+  const outcome = await Promise.race([child.exited.then(() => "exited" as const), listened.then((yes) => (yes ? ("listening" as const) : ("exited" as const)))]);
+  if (outcome === "listening") {
+    await child.kill();
+    throw new Error(`the gateway listened although it should have refused:\n${child.stderr}`);
+  }
+  return child.exited;
+}
