@@ -17,7 +17,27 @@ export interface SubstitutionContext {
  * messages name the variable, never a value.
  */
 export function substituteEnv(value: unknown, context: SubstitutionContext, path: PropertyKey[] = []): unknown {
-  return substituteAt(value, context, [...path]);
+  const unresolved = new Set<string>();
+  const inner: SubstitutionContext & { unresolved: Set<string> } = { ...context, unresolved };
+  const out = substituteAt(value, inner, [...path]);
+  if (unresolved.size > 0 && out !== null && typeof out === "object") unresolvedPaths.set(out, unresolved);
+  return out;
+}
+
+/** For each substituted tree with problems: the key paths (see `pathKey`) whose value kept an unresolved reference. */
+const unresolvedPaths = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * The key paths of `tree` (a result of `substituteEnv`) that hold a reference which could not be
+ * resolved. Validation skips its own complaints about those values: the substitution problem is
+ * the cause, and "url must be an http:// URL" about a literal `${WEB_URL}` would only be noise.
+ */
+export function unresolvedPathsOf(tree: unknown): ReadonlySet<string> | undefined {
+  return tree !== null && typeof tree === "object" ? unresolvedPaths.get(tree) : undefined;
+}
+
+export function pathKey(path: readonly PropertyKey[]): string {
+  return JSON.stringify(path.map((part) => (typeof part === "number" ? part : String(part))));
 }
 
 /** `path` is one stack pushed and popped on the way down (copied only when a problem is reported): configs can be large. */
@@ -84,7 +104,8 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
   return out;
 }
 
-function report(context: SubstitutionContext, path: readonly PropertyKey[], message: string): void {
+function report(context: SubstitutionContext & { unresolved?: Set<string> }, path: readonly PropertyKey[], message: string): void {
+  context.unresolved?.add(pathKey(path));
   const pos = context.locate ? context.locate(path) : SourceDocument.forFile(context.file)?.locate(path);
   context.issues.push({ severity: "error", message, file: context.file, path: [...path], line: pos?.line, column: pos?.column });
 }

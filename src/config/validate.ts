@@ -7,7 +7,7 @@ import type { ConfigIssue, ConfigSource, CoreSettings, GatewayConfig, PluginEntr
 import type { SchemaRegistry } from "./SchemaRegistry.js";
 import { issueAt, parseWithSchema, type IssueSite } from "./schemaIssues.js";
 import { checkServer, desktopEntries, serverEntries, type ServerSite } from "./servers.js";
-import { isPlainObject } from "./substitute.js";
+import { isPlainObject, pathKey, unresolvedPathsOf } from "./substitute.js";
 
 /** A config or catalog file as read: where it is, what it holds, and its text for line lookups. */
 export interface ConfigFileView {
@@ -86,7 +86,25 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
     settings: settings as CoreSettings & Record<string, unknown>,
     servers,
   };
-  return { config, issues };
+  return { config, issues: withoutFollowOns(issues, [input.file, ...(input.catalog ? [input.catalog] : [])]) };
+}
+
+/** Drops errors about values that still hold an unresolved `${VAR}`: the substitution error already names the cause. */
+function withoutFollowOns(issues: ConfigIssue[], files: readonly ConfigFileView[]): ConfigIssue[] {
+  const byFile = new Map<string | undefined, ReadonlySet<string>>();
+  for (const file of files) {
+    const paths = unresolvedPathsOf(file.raw);
+    if (paths) byFile.set(file.source.filepath, paths);
+  }
+  if (byFile.size === 0) return issues;
+  return issues.filter((issue) => {
+    const paths = byFile.get(issue.file);
+    if (!paths || issue.severity !== "error") return true;
+    if (paths.has(pathKey(issue.path))) return false;
+    // mcpServers entries are rewritten: `mcpServers.x.url` is checked as `mcpServers.x.runtime.url`.
+    const [root, name, runtime, ...rest] = issue.path;
+    return !(root === "mcpServers" && runtime === "runtime" && paths.has(pathKey([root, name!, ...rest])));
+  });
 }
 
 /** `catalog_path` is relative to the config file's folder; `~` is the home folder. */

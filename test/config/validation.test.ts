@@ -343,3 +343,27 @@ test("plugin options are checked by the plugin's schema, at plugins.<name>.<opti
     "mcpgw.config.yaml:5 plugins.stats: Plugin 'stats' takes a map of options, true, or false to turn it off",
   ]);
 });
+
+test("a value left with an unresolved ${VAR} gets only the substitution error, not follow-on schema errors", async (t) => {
+  const result = await loadFrom(t, {
+    [CFG]: [
+      "catalog_path: catalog.yaml",
+      "servers:",
+      '  - id: "${SERVER_ID}"', // 3
+      "    runtime: { type: local-process, command: node }",
+      "  - id: web",
+      '    runtime: { type: remote-sse, url: "${WEB_URL}" }', // 6
+      "mcpServers:",
+      '  desk: { url: "${DESK_URL}" }', // 8
+      '  other: { url: "not a url" }', // 9: a real error stays
+    ].join("\n"),
+    "catalog.yaml": ["servers:", "  - id: cat", '    runtime: { type: remote-sse, url: "${CAT_URL}" }'].join("\n"),
+  });
+  assert.deepEqual(errorsOf(result), [
+    "mcpgw.config.yaml:3 servers[0].id: Environment variable 'SERVER_ID' is not set; set it or write ${SERVER_ID:-default}",
+    "mcpgw.config.yaml:6 servers[1].runtime.url: Environment variable 'WEB_URL' is not set; set it or write ${WEB_URL:-default}",
+    "mcpgw.config.yaml:8 mcpServers.desk.url: Environment variable 'DESK_URL' is not set; set it or write ${DESK_URL:-default}",
+    "mcpgw.config.yaml:9 mcpServers.other.runtime.url: url must be an http:// or https:// URL of the server's MCP endpoint",
+    "catalog.yaml:3 servers[0].runtime.url: Environment variable 'CAT_URL' is not set; set it or write ${CAT_URL:-default}",
+  ]);
+});
