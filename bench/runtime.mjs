@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Backend runtime figures: cold start, heap per running backend and crash detection, each through
+// Backend runtime figures: cold start (plus the gateway's own share of it), heap per running backend and crash detection, each through
 // the gateway's supervisor and through a direct SDK connection to the same server, in one run.
 // Usage: npm run build && node bench/runtime.mjs [--samples N] [--backends N]
 // Runs only loopback child processes; bounded in count and time.
@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 if (typeof globalThis.gc !== "function") {
   // Heap figures need a GC before each reading: re-run with it exposed.
@@ -83,13 +83,81 @@ async function directCrash() {
   return elapsed;
 }
 
+// ---- the gateway's own share: the same server in-process, over the SDK's in-memory transport ---------
+// Child start-up noise (hundreds of ms, and very noisy on a busy machine) drops out; what remains is
+// the supervisor's path (runtime hook, client, handshake, bookkeeping) against a bare SDK connect.
+const sdkFile = (file) => pathToFileURL(path.join(root, "node_modules", "@modelcontextprotocol", "sdk", "dist", "esm", file)).href;
+const { McpServer } = await import(sdkFile("server/mcp.js"));
+const { InMemoryTransport } = await import(sdkFile("inMemory.js"));
+
+function inMemoryServer() {
+  const server = new McpServer({ name: "in-memory", version: "0" });
+  server.registerTool("echo", {}, async () => ({ content: [{ type: "text", text: "ok" }] }));
+  return server;
+}
+
+async function directInMemory() {
+  const start = performance.now();
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await inMemoryServer().connect(serverSide);
+  const client = new Client({ name: "bench", version: "0" });
+  await client.connect(clientSide);
+  const elapsed = performance.now() - start;
+  await client.close();
+  return elapsed;
+}
+
+async function gatewayInMemory(gw) {
+  const start = performance.now();
+  await gw.supervisor.acquire("mem");
+  const elapsed = performance.now() - start;
+  await gw.supervisor.capabilities("mem");
+  await gw.supervisor.stop("mem");
+  return elapsed;
+}
+
+const IN_MEMORY_PLUGIN = `
+import { InMemoryTransport } from ${JSON.stringify(sdkFile("inMemory.js"))};
+import { McpServer } from ${JSON.stringify(sdkFile("server/mcp.js"))};
+export default () => ({
+  name: "bench-in-memory",
+  apply(ctx) {
+    ctx.defineRuntime({
+      type: "bench-in-memory",
+      options: { safeParse: (value) => ({ success: true, data: value }) },
+      async create() {
+        const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+        return {
+          async connect(client, { timeoutMs, signal }) {
+            const server = new McpServer({ name: "in-memory", version: "0" });
+            server.registerTool("echo", {}, async () => ({ content: [{ type: "text", text: "ok" }] }));
+            await server.connect(serverSide);
+            await client.connect(clientSide, { timeout: timeoutMs, signal });
+          },
+          stop: () => clientSide.close(),
+        };
+      },
+    });
+  },
+});
+`;
+
 // ---- through the gateway ----------------------------------------------------------------------
 async function gateway(backends) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-"));
   const servers = Array.from({ length: backends }, (_, i) => ({ id: `p${i}`, runtime: { type: "local-process", command: process.execPath, args: [probe] } }));
+  servers.push({ id: "mem", runtime: { type: "bench-in-memory" } });
+  writeFileSync(path.join(dir, "bench-in-memory.mjs"), IN_MEMORY_PLUGIN);
   writeFileSync(
     path.join(dir, "mcpgw.config.json"),
-    JSON.stringify({ preset: "none", plugins: { "process-runtime": {} }, state_dir: path.join(dir, "state"), health_check_interval_seconds: 0, idle_timeout_seconds: 0, servers }),
+    JSON.stringify({
+      preset: "none",
+      plugins: { "process-runtime": {}, "./bench-in-memory.mjs": {} },
+      state_dir: path.join(dir, "state"),
+      health_check_interval_seconds: 0,
+      idle_timeout_seconds: 0,
+      servers,
+    }),
   );
   const loaded = await loadGateway({ configFile: path.join(dir, "mcpgw.config.json"), logger: createLogger("silent"), cwd: dir });
   await loaded.kernel.start();
@@ -155,12 +223,15 @@ await (await directClient()).client.close();
 const heapDirect = await directHeap();
 const heapGateway = await gatewayHeap();
 const [coldDirect, coldGateway] = await paired(SAMPLES, directColdStart, gatewayColdStart);
+const [memDirect, memGateway] = await paired(SAMPLES * 4, directInMemory, gatewayInMemory);
 const [crashDirect, crashGateway] = await paired(CRASH_ROUNDS, directCrash, gatewayCrash);
 
 const ms = (value) => `${value.toFixed(1)} ms`;
 const kb = (value) => `${(value / 1024).toFixed(1)} KB`;
+const delta = (value) => `${value >= 0 ? "+" : "−"}${ms(Math.abs(value))}`;
 const rows = [
-  ["cold start: spawn → initialized (median of " + SAMPLES + ")", ms(coldDirect), ms(coldGateway), (coldGateway / coldDirect).toFixed(2), `+${ms(coldGateway - coldDirect)}`, "≤ +50 ms"],
+  ["cold start: spawn → initialized (median of " + SAMPLES + ")", ms(coldDirect), ms(coldGateway), (coldGateway / coldDirect).toFixed(2), delta(coldGateway - coldDirect), "≤ +50 ms"],
+  ["  gateway's own share: in-process server (median of " + SAMPLES * 4 + ")", ms(memDirect), ms(memGateway), (memGateway / memDirect).toFixed(2), delta(memGateway - memDirect), "≤ +50 ms"],
   ["heap per running backend (after GC, " + BACKENDS + " backends)", kb(heapDirect), kb(heapGateway), (heapGateway / heapDirect).toFixed(2), kb(heapGateway), "≤ 150 KB"],
   ["SIGKILL → " + IN_FLIGHT + " in-flight calls failed (median of " + CRASH_ROUNDS + ")", ms(crashDirect), ms(crashGateway), (crashGateway / crashDirect).toFixed(2), ms(crashGateway), "≤ 250 ms"],
 ];
