@@ -64,6 +64,8 @@ const yamlLoader: Loader = (filepath, content) => {
 
 const jsonLoader: Loader = (filepath, content) => {
   try {
+    // A byte-order mark (some Windows editors write one) is not JSON; positions below count from after it.
+    if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
     return content.trim() === "" ? undefined : JSON.parse(content);
   } catch (error) {
     const message = (error as Error).message;

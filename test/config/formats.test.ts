@@ -253,3 +253,10 @@ test("YAML anchors, aliases and << merge keys work; dates stay strings", async (
   assert.deepEqual(b!.runtime, { type: "local-process", command: "node", args: ["b.js"] });
   assert.deepEqual(b!.tags, ["shared"]);
 });
+
+test("a byte-order mark at the start of a JSON or YAML file is ignored", async (t) => {
+  const json = await loadFrom(t, { "mcpgw.config.json": `\uFEFF${jsonConfig("bom-json")}` });
+  assert.deepEqual(serverIds(json), ["bom-json"]);
+  const yaml = await loadFrom(t, { "mcpgw.config.yaml": `\uFEFF${yamlConfig("bom-yaml")}` });
+  assert.deepEqual(serverIds(yaml), ["bom-yaml"]);
+});
