@@ -78,6 +78,8 @@ export class BackendInstance {
   #nextToken = 0;
   /** Set once the supervisor let go of this instance: a handle kept by a caller must not start an untracked backend. */
   #retired = false;
+  /** Runtimes of crashed or failed starts still being torn down. */
+  readonly #cleanups = new Set<Promise<void>>();
   /** Per instance: one busy session must not keep another session's idle backend alive. */
   #lastActivity = Date.now();
   /** How the last client's connection ended, so its failed calls can say "exited" or "was stopped". */
@@ -231,14 +233,24 @@ export class BackendInstance {
       this.#startAbort?.abort(new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}' was stopped while starting`));
       await this.#starting?.catch(() => undefined);
     }
+    let stopped = false;
     if (this.#status === "stopping") {
       await this.#stopping;
-      return false;
+    } else if (this.#status === "running" || this.#status === "unhealthy") {
+      this.#stopping = this.#stop(reason);
+      await this.#stopping;
+      stopped = true;
     }
-    if (this.#status !== "running" && this.#status !== "unhealthy") return false;
-    this.#stopping = this.#stop(reason);
-    await this.#stopping;
-    return true;
+    // Whatever an earlier crash or failed start left behind is gone too when stop resolves.
+    await Promise.allSettled(this.#cleanups);
+    return stopped;
+  }
+
+  #cleanUp(runtime: BackendRuntime | undefined, client: Client): void {
+    const cleanup = Promise.allSettled([runtime?.stop(), client.close()]).then(() => {
+      this.#cleanups.delete(cleanup);
+    });
+    this.#cleanups.add(cleanup);
   }
 
   async #stop(reason: string): Promise<void> {
@@ -293,8 +305,8 @@ export class BackendInstance {
       clearTimeout(timer);
       this.#client = undefined;
       this.#runtime = undefined;
-      await runtime?.stop().catch(() => undefined);
-      await client.close().catch(() => undefined);
+      // Callers hear of the failure now; a process that ignores stdin EOF may take seconds more to end.
+      this.#cleanUp(runtime, client);
       if (isGatewayError(abort.signal.reason, "MCPGW_ERR_SERVER_STOPPED")) {
         this.#set("stopped");
         throw abort.signal.reason;
@@ -348,7 +360,7 @@ export class BackendInstance {
     this.#forget();
     this.host.record.errorSeen();
     // Reaps what the backend may have left behind (its process group), without blocking the crash path.
-    void runtime?.stop().catch(() => undefined);
+    this.#cleanUp(runtime, client);
     this.#set("stopped", new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited unexpectedly`));
   }
 
