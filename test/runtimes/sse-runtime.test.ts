@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type IncomingHttpHeaders } from "node
 import { createServer as createTcpServer, type Socket } from "node:net";
 import { test } from "node:test";
 import { isGatewayError } from "../../src/kernel/errors.js";
-import { callTool, nextState, startGateway, textOf } from "../supervisor/harness.js";
+import { callTool, freePort, nextState, startGateway, textOf } from "../supervisor/harness.js";
 import { startEverythingHttp } from "./remote.js";
 
 const remote = (id: string, url: string, extra: Record<string, unknown> = {}) => ({ id, runtime: { type: "remote-sse", url, ...extra } });
@@ -72,4 +72,15 @@ test("remote-sse sends exactly the configured headers, and their values never re
     assert.equal(headers.cookie, undefined);
   }
   assert.ok(!gw.logs.text().includes(secret));
+});
+
+test("remote-sse to a port nobody listens on fails the start with the reason, then fails fast while backing off", async (t) => {
+  const port = await freePort();
+  const gw = await startGateway(t, { servers: [remote("down", `http://127.0.0.1:${port}/mcp`)] });
+  const error = await callTool(gw.supervisor, "down", "echo", {}).catch((caught: unknown) => caught);
+  assert.ok(isGatewayError(error, "MCPGW_ERR_SERVER_START"), String(error));
+  assert.match(error.message, /^Failed to start server 'down': /);
+  const fast = await callTool(gw.supervisor, "down", "echo", {}).catch((caught: unknown) => caught);
+  assert.ok(isGatewayError(fast, "MCPGW_ERR_SERVER_BACKOFF"), String(fast));
+  assert.equal(gw.supervisor.get("down").status, "backoff");
 });
