@@ -81,6 +81,11 @@ export class RemoteRuntime implements BackendRuntime {
     } catch (error) {
       await transport.close().catch(() => undefined);
       if (signal.aborted) throw new Error(`no answer from ${this.#where()} within ${timeoutMs / 1000} s (${wire})`, { cause: error });
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a TLS error) is in its cause.
+      if (error instanceof TypeError && error.message === "fetch failed") {
+        const cause = error.cause as { code?: string; message?: string } | undefined;
+        throw new Error(`cannot reach ${this.#where()}: ${cause?.code ?? cause?.message ?? "network error"}`, { cause: error });
+      }
       throw error;
     } finally {
       signal.removeEventListener("abort", onAbort);

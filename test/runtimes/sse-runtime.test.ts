@@ -79,7 +79,7 @@ test("remote-sse to a port nobody listens on fails the start with the reason, th
   const gw = await startGateway(t, { servers: [remote("down", `http://127.0.0.1:${port}/mcp`)] });
   const error = await callTool(gw.supervisor, "down", "echo", {}).catch((caught: unknown) => caught);
   assert.ok(isGatewayError(error, "MCPGW_ERR_SERVER_START"), String(error));
-  assert.match(error.message, /^Failed to start server 'down': /);
+  assert.equal(error.message, `Failed to start server 'down': cannot reach http://127.0.0.1:${port}/mcp: ECONNREFUSED`);
   const fast = await callTool(gw.supervisor, "down", "echo", {}).catch((caught: unknown) => caught);
   assert.ok(isGatewayError(fast, "MCPGW_ERR_SERVER_BACKOFF"), String(fast));
   assert.equal(gw.supervisor.get("down").status, "backoff");
