@@ -89,6 +89,20 @@ test("a hung call times out with an error naming the server, and the backend rec
   assert.equal(gw.supervisor.get("stuck").restarts, 0, "a timeout does not restart the backend");
 });
 
+test("a caller's abort cancels the call at the backend and is not counted as the backend's error", async (t) => {
+  const record = path.join(tempDir(t), "record");
+  const gw = await startGateway(t, { servers: [fixtureServer("abortable", "probe-server", { env: { RECORD_FILE: record } })] });
+  await gw.supervisor.start("abortable");
+  const controller = new AbortController();
+  const call = callTool(gw.supervisor, "abortable", "hang", {}, { signal: controller.signal }).catch((error: unknown) => error);
+  await waitUntil(() => readLines(record).includes("hang started"), 5_000, "the call to reach the backend");
+  controller.abort("client went away");
+  assert.ok(await call);
+  await waitUntil(() => readLines(record).some((line) => line === "cancelled: client went away"), 5_000, "the backend to see the cancellation");
+  assert.equal(gw.supervisor.get("abortable").error_count, 0);
+  assert.equal(gw.supervisor.get("abortable").in_flight, 0);
+});
+
 test("100 concurrent first calls to a stopped server share one spawn", async (t) => {
   const scratch = tempDir(t);
   const pids = path.join(scratch, "pids");
