@@ -24,6 +24,19 @@ const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "
 /** How long a server→client request (sampling, elicitation: a human may be answering) may take. */
 const CLIENT_REQUEST_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * How long a result waits after the call's last progress notification went out. SDK clients (through
+ * 1.32) drop a progress notification that arrives in the same read as the result (typescript-sdk#2580):
+ * they dispatch notifications a microtask later than responses. Keeping the two apart costs a call
+ * at most this long, and only when its backend sent progress right before answering.
+ */
+const PROGRESS_GAP_MS = 15;
+
+async function progressGap(lastProgressAt: number): Promise<void> {
+  const wait = lastProgressAt + PROGRESS_GAP_MS - Date.now();
+  if (lastProgressAt > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
 /** The list methods and the field holding their items. */
 const LIST_FIELDS: Readonly<Record<string, string>> = {
   "tools/list": "tools",
@@ -123,11 +136,13 @@ export class FrontSession {
     const { progressToken, ...meta } = _meta ?? {};
     const backendParams = Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
     let delivered: Promise<unknown> = Promise.resolve();
+    let lastProgressAt = 0;
     const onProgress =
       progressToken === undefined
         ? undefined
         : (progress: Params) => {
             // Chained so they leave in order, and awaited so the last one goes out before the result.
+            lastProgressAt = Date.now();
             delivered = delivered.then(() => extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken } } as ServerNotification)).catch(() => {});
           };
     this.attached.add(server);
@@ -143,6 +158,7 @@ export class FrontSession {
     try {
       const result = await this.relay.supervisor.request(server, { method, params: backendParams }, { signal: extra.signal, onProgress, ...this.acquireOptions(server) });
       await delivered;
+      await progressGap(lastProgressAt);
       return result;
     } catch (error) {
       await delivered;

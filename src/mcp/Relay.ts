@@ -230,7 +230,8 @@ export class Relay {
    */
   #sessionFor(server: string, method: string): FrontSession {
     const busy = [...(this.#active.get(server)?.keys() ?? [])];
-    if (busy.length > 0) this.#markAsking(server);
+    // roots/list is mostly sent unprompted (after initialize, after roots/list_changed), not as part of a call.
+    if (busy.length > 0 && method !== "roots/list") this.#markAsking(server);
     if (busy.length === 1) {
       const session = this.sessions.get(busy[0]!);
       if (!session) throw noSession(server, method);
