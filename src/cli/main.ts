@@ -154,6 +154,7 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
   const kernel = loaded.kernel;
   kernel.logger.info({ version: packageVersion(), config: loaded.configFile ?? null }, "Starting Open MCP Gateway");
   kernel.logger.info(`Loaded ${kernel.config.servers.length} servers`);
+  for (const issue of loaded.issues) kernel.logger.warn(formatIssue(issue, io.cwd));
   const stopped = waitForStop(kernel);
   try {
     await kernel.start();

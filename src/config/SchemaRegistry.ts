@@ -14,6 +14,8 @@ export interface OwnedSchema {
 export class SchemaRegistry {
   readonly keys = new Map<string, OwnedSchema>();
   readonly runtimes = new Map<string, OwnedSchema>();
+  /** Plugins that failed to load: a runtime type nobody provides may be theirs. */
+  readonly unavailable: string[] = [];
 
   defineKey(key: string, schema: ConfigSchema, owner: string): void {
     const existing = this.keys.get(key);

@@ -132,7 +132,8 @@ function checkRuntime(
   const provider = registry.runtimes.get(type);
   if (!provider) {
     const known = [...registry.runtimes.keys()];
-    const hint = didYouMean(type, known) || (known.length ? ` (known: ${known.join(", ")}; a plugin may provide it)` : " (no runtime plugin is enabled)");
+    const failed = registry.unavailable.length > 0 ? ` (plugin ${registry.unavailable.map((name) => `'${name}'`).join(", ")} failed to load and may provide it)` : "";
+    const hint = didYouMean(type, known) || failed || (known.length ? ` (known: ${known.join(", ")}; a plugin may provide it)` : " (no runtime plugin is enabled)");
     issues.push(issueAt(site, [...path, "type"], `Server '${id}' has unknown runtime type: ${type}${hint}`));
     return undefined;
   }

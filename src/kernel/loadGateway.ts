@@ -67,7 +67,8 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   const site = siteOf(source);
   const raw = substituteEnv(source.raw, { env, file: site.file, issues }, []) as Record<string, unknown>;
   for (const [key, value] of Object.entries(options.overrides ?? {})) if (value !== undefined) raw[key] = value;
-  if (options.overrides?.catalog_path) raw.catalog_path = resolveCatalogPath(options.overrides.catalog_path, { dir: cwd, format: "none" });
+  const catalogFromCli = options.overrides?.catalog_path !== undefined;
+  if (catalogFromCli) raw.catalog_path = resolveCatalogPath(options.overrides!.catalog_path!, { dir: cwd, format: "none" });
 
   const logger = options.logger ?? createLogger(chooseLogLevel(options, env, raw, mode));
   if (!file) logger.info(`No config file found from ${cwd}; running with no servers. Add servers in mcpgw.config.yaml (servers: [{id, runtime: {type: local-process, command, args}}]) or pass --config FILE`);
@@ -80,7 +81,9 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const notFound = error.issues.find((issue) => issue.path[0] === "catalog_path");
-      issues.push(...(notFound ? [issueAt(site, ["catalog_path"], notFound.message)] : error.issues));
+      if (!notFound) issues.push(...error.issues);
+      else if (catalogFromCli) issues.push({ severity: "error", path: [], message: `--catalog: ${notFound.message}` });
+      else issues.push(issueAt(site, ["catalog_path"], notFound.message));
     }
   }
 
@@ -109,6 +112,7 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   const kernel = new Kernel((options.container ?? globalContainer).createChildContainer(), logger, mode);
   kernel.plugins.push(...records);
   defineCoreKeys(kernel.schemas);
+  kernel.schemas.unavailable.push(...records.filter((record) => record.status === "failed").map((record) => record.name ?? record.specifier));
   try {
     for (const plugin of orderPlugins(plugins)) await applyPlugin(kernel, plugin);
     kernel.hooks.initialize.call();
@@ -133,7 +137,6 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   });
   issues.push(...validation);
   kernel.hooks.validate.call(config, reportInto(issues, site));
-  for (const issue of issues) if (issue.severity === "warning") logger.warn(issue.file ? { file: issue.file, line: issue.line } : {}, issue.message);
   if (issues.some((issue) => issue.severity === "error")) return fail([], records);
 
   kernel.setConfig(config);

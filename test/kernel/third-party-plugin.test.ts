@@ -88,8 +88,11 @@ test("the plugin validates its own options; a typo points at the key", async (t)
   const loaded = await loadGateway({ cwd: dir, env: {}, mode: "inspect", logger: captureLogs().logger });
   assert.equal(loaded.kernel, undefined);
   assert.deepEqual(
-    loaded.issues.map((i) => [i.path.join("."), i.line, i.message])[0],
-    ["plugins.hello.greting", 3, "Unknown key 'greting' (did you mean 'greeting'?)"],
+    loaded.issues.map((i) => [i.path.join("."), i.line, i.message]),
+    [
+      ["plugins.hello.greting", 3, "Unknown key 'greting' (did you mean 'greeting'?)"],
+      ["servers.0.runtime.type", 6, "Server 'greeter' has unknown runtime type: hello-runtime (plugin 'hello' failed to load and may provide it)"],
+    ],
   );
 });
 
