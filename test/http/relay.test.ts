@@ -129,6 +129,7 @@ for (const front of FRONTS) {
     assert.ok(progress.every((message) => message.params.progressToken === token), "the client's own token");
     const resultIndex = tap.messages.findIndex((message) => "result" in message && JSON.stringify(message.result).includes("slow done after 6 steps"));
     assert.ok(tap.messages.indexOf(progress.at(-1)!) < resultIndex, "the last progress came before the result");
+    t.diagnostic(`the SDK client's own onprogress saw ${seen.length} of 6`);
     assert.ok(seen.length >= 5, `the SDK's own onprogress saw ${seen.length}`);
   });
 
