@@ -7,6 +7,7 @@ import type { Kernel } from "../kernel/Kernel.js";
 import type { LoadedGateway } from "../kernel/loadGateway.js";
 import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.js";
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
+import { serversReport } from "./serversCommand.js";
 import { renderTable } from "./table.js";
 
 export interface CliIo {
@@ -135,9 +136,8 @@ async function inspect(args: ParsedArgs, io: CliIo): Promise<number> {
       status: plugin.status === "failed" ? `failed: ${plugin.error}` : plugin.status,
     }));
     io.stdout.write(args.json ? `${JSON.stringify(loaded.plugins, null, 2)}\n` : renderTable(["id", "from", "status"], rows));
-  } else if (loaded.config) {
-    const rows = loaded.config.servers.map((server) => ({ id: server.id, runtime: server.runtime.type, tags: server.tags.join(", ") }));
-    io.stdout.write(args.json ? `${JSON.stringify(loaded.config.servers.map(({ origin: _origin, env, ...server }) => ({ ...server, env: Object.keys(env) })), null, 2)}\n` : renderTable(["id", "runtime", "tags"], rows));
+  } else if (loaded.kernel) {
+    io.stdout.write(await serversReport(loaded.kernel, args.json));
   }
   if (failed) printIssues(loaded.issues, io);
   return failed ? 1 : 0;
