@@ -95,3 +95,12 @@ test("isolation: session: two sessions get two backend processes; closing a sess
   assert.equal(gateway.supervisor.get("iso").instances, 1, "the other session's backend keeps running");
   assert.equal(((await two.callTool({ name: "echo", arguments: { text: "still here" } })).content as Array<{ text: string }>)[0]!.text, "echo: still here");
 });
+
+test("a server started by POST /servers/:id/start still relays sampling, elicitation and roots to MCP clients", async (t) => {
+  const gateway = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE)] });
+  const started = await fetch(`${gateway.base}/servers/relay/start`, { method: "POST" });
+  assert.deepEqual(await started.json(), { id: "relay", status: "running", message: "Server started successfully" });
+  const client = await connectClient(t, `${gateway.base}/mcp`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering("admin") });
+  const result = (await client.callTool({ name: "relay__ask", arguments: {} })) as CallToolResult;
+  assert.equal(markersOf({ status: "fulfilled", value: result }), expected("admin"));
+});
