@@ -251,7 +251,7 @@ export class Relay {
   #markAsking(server: string): void {
     if (this.#asking.has(server)) return;
     this.#asking.add(server);
-    this.#logger.info({ server }, "This shared server asks clients (sampling, elicitation, roots) during calls: client sessions now take turns on it (set isolation: session to let them run in parallel)");
+    this.#logger.info({ server }, "This shared server asks clients (sampling, elicitation) during calls: client sessions now take turns on it (set isolation: session to let them run in parallel)");
   }
 
   /**
@@ -282,6 +282,7 @@ export class Relay {
         };
         queue.push(entry);
         signal?.addEventListener("abort", onAbort, { once: true });
+        if (signal?.aborted) onAbort();
       });
     } else {
       this.#count(server, session.id, 1);
