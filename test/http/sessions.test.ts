@@ -104,3 +104,35 @@ test("a server started by POST /servers/:id/start still relays sampling, elicita
   const result = (await client.callTool({ name: "relay__ask", arguments: {} })) as CallToolResult;
   assert.equal(markersOf({ status: "fulfilled", value: result }), expected("admin"));
 });
+
+test("turns on a shared asking server: a waiting call can be cancelled; other servers are not held up", async (t) => {
+  const gateway = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE), nodeServer("other", RELAY_FIXTURE)] });
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked!: () => void;
+  const askedOnce = new Promise<void>((resolve) => (asked = resolve));
+  const holder = await connectClient(t, `${gateway.base}/mcp`, {
+    capabilities: FULL_CLIENT_CAPABILITIES,
+    setup: (client) => {
+      answering("holder")(client);
+      client.setRequestHandler(CreateMessageRequestSchema, async () => {
+        asked();
+        await held;
+        return { model: "m", role: "assistant", content: { type: "text", text: "sampled by holder" } };
+      });
+    },
+  });
+  const waiter = await connectClient(t, `${gateway.base}/mcp`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering("waiter") });
+  // The holder's ask marks the server as one that asks clients and keeps the turn while it waits on its sampling answer.
+  const holding = holder.callTool({ name: "relay__ask", arguments: {} });
+  await askedOnce;
+  const abort = new AbortController();
+  const waiting = waiter.callTool({ name: "relay__echo", arguments: { text: "queued" } }, undefined, { signal: abort.signal });
+  // Another server answers meanwhile.
+  assert.equal(((await waiter.callTool({ name: "other__echo", arguments: { text: "free" } })).content as Array<{ text: string }>)[0]!.text, "echo: free");
+  abort.abort("gave up waiting");
+  await assert.rejects(waiting, /gave up waiting|abort/i);
+  release();
+  assert.equal(markersOf({ status: "fulfilled", value: (await holding) as CallToolResult }), expected("holder"));
+  assert.equal(((await waiter.callTool({ name: "relay__echo", arguments: { text: "now" } })).content as Array<{ text: string }>)[0]!.text, "echo: now");
+});
