@@ -62,6 +62,8 @@ export interface GatewayConfig {
   readonly plugins: readonly PluginEntry[];
   readonly settings: CoreSettings & Readonly<Record<string, unknown>>;
   readonly servers: readonly ServerDefinition[];
+  /** Every value `${VAR}` took from the environment: shown nowhere (API answers, logs of backend output). */
+  readonly secrets: readonly string[];
 }
 
 /** One problem found in a config file: what is wrong, where, and how bad. */

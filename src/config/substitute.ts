@@ -7,6 +7,8 @@ export interface SubstitutionContext {
   readonly env: NodeJS.ProcessEnv;
   readonly file?: string;
   readonly issues: ConfigIssue[];
+  /** Collects every value taken from the environment, so the gateway can keep them out of what it shows. */
+  readonly used?: Set<string>;
   /** Turns a key path into a line; defaults to the document last read for `file`. */
   readonly locate?: (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
 }
@@ -93,11 +95,18 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
       out += text.slice(index, close + 1);
     } else {
       const current = context.env[name];
-      if (separator !== -1) out += current === undefined || current === "" ? body.slice(separator + 2) : current;
+      if (separator !== -1) {
+        const taken = current === undefined || current === "" ? body.slice(separator + 2) : current;
+        if (taken === current) context.used?.add(current);
+        out += taken;
+      }
       else if (current === undefined) {
         report(context, path, `Environment variable '${name}' is not set; set it or write \${${name}:-default}`);
         out += text.slice(index, close + 1);
-      } else out += current;
+      } else {
+        context.used?.add(current);
+        out += current;
+      }
     }
     index = close + 1;
   }

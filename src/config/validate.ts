@@ -24,6 +24,7 @@ export interface ValidationInput {
   readonly registry: SchemaRegistry;
   /** Keys that belong to built-in plugins that are not enabled: ignored with a warning. */
   readonly inactiveKeyOwners: ReadonlyMap<string, string>;
+  readonly secrets: readonly string[];
 }
 
 export function siteOf(file: Omit<ConfigFileView, "raw">): ServerSite {
@@ -85,6 +86,7 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
     plugins: input.plugins,
     settings: settings as CoreSettings & Record<string, unknown>,
     servers,
+    secrets: input.secrets,
   };
   return { config, issues: withoutFollowOns(issues, [input.file, ...(input.catalog ? [input.catalog] : [])]) };
 }

@@ -65,7 +65,8 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   const source: ConfigFileView = file ?? { source: { dir: cwd, format: "none" }, raw: {} };
   if (!isPlainObject(source.raw)) return fail([issueAt(siteOf(source), [], "The config must be a mapping of keys to values")]);
   const site = siteOf(source);
-  const raw = substituteEnv(source.raw, { env, file: site.file, issues }, []) as Record<string, unknown>;
+  const secrets = new Set<string>();
+  const raw = substituteEnv(source.raw, { env, file: site.file, issues, used: secrets }, []) as Record<string, unknown>;
   for (const [key, value] of Object.entries(options.overrides ?? {})) if (value !== undefined) raw[key] = value;
   const catalogFromCli = options.overrides?.catalog_path !== undefined;
   if (catalogFromCli) raw.catalog_path = resolveCatalogPath(options.overrides!.catalog_path!, { dir: cwd, format: "none" });
@@ -77,7 +78,7 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   if (typeof raw.catalog_path === "string" && raw.catalog_path) {
     try {
       const loaded = await loadCatalogFile(resolveCatalogPath(raw.catalog_path, source.source));
-      catalog = { ...loaded, raw: substituteEnv(loaded.raw, { env, file: loaded.source.filepath, issues }, []) };
+      catalog = { ...loaded, raw: substituteEnv(loaded.raw, { env, file: loaded.source.filepath, issues, used: secrets }, []) };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const notFound = error.issues.find((issue) => issue.path[0] === "catalog_path");
@@ -134,6 +135,7 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
     plugins: section.entries,
     registry: kernel.schemas,
     inactiveKeyOwners,
+    secrets: [...secrets],
   });
   issues.push(...validation);
   kernel.hooks.validate.call(config, reportInto(issues, site));

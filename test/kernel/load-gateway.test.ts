@@ -25,3 +25,18 @@ test("warnings are returned to the caller, not logged by the loader (the CLI sho
   assert.ok(loaded.kernel);
   assert.equal(loaded.logs.text().includes("is ignored"), false);
 });
+
+test("every value taken from the environment is listed as a secret; defaults and literals are not", async (t) => {
+  const loaded = await loadTestGateway(
+    t,
+    [
+      "servers:",
+      "  - id: one",
+      "    runtime: { type: local-process, command: node, args: ['--token', '${TOKEN}', '${MODE:-fallback-mode}', 'literal-arg'] }",
+      "    env: { KEY: '${API_KEY:-unused-default}' }",
+    ].join("\n"),
+    { env: { TOKEN: "tok-123456", API_KEY: "key-abcdef" } },
+  );
+  assert.ok(loaded.kernel);
+  assert.deepEqual([...loaded.kernel.config.secrets].sort(), ["key-abcdef", "tok-123456"]);
+});
