@@ -45,8 +45,6 @@ export class ProcessTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
-  /** Set by the SDK client after initialize; kept so the gateway can report what was negotiated. */
-  protocolVersion?: string;
 
   #child?: Child;
   #exited?: Promise<void>;
@@ -63,10 +61,6 @@ export class ProcessTransport implements Transport {
 
   get pid(): number | undefined {
     return this.#child?.pid;
-  }
-
-  setProtocolVersion(version: string): void {
-    this.protocolVersion = version;
   }
 
   async start(): Promise<void> {

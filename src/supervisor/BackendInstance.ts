@@ -1,4 +1,4 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
@@ -18,6 +18,7 @@ import type { Logger } from "../kernel/logger.js";
 import type { BackendRuntime } from "../runtime/types.js";
 import { BackendError } from "./BackendError.js";
 import type { InitializeSummary } from "./CapabilityCache.js";
+import { GatewayClient } from "./GatewayClient.js";
 import type { ServerRecord } from "./ServerRecord.js";
 
 /** setTimeout's ceiling: the SDK's own request timer is parked there, ours does the timing. */
@@ -289,7 +290,7 @@ export class BackendInstance {
       () => abort.abort(new BackendError("MCPGW_ERR_SERVER_START", this.server, `Server '${this.server}' did not finish starting within ${timeoutMs / 1000} s`)),
       timeoutMs,
     );
-    const client = new Client(this.host.clientInfo, { capabilities: this.setup.capabilities ?? {} });
+    const client = new GatewayClient(this.host.clientInfo, { capabilities: this.setup.capabilities ?? {} });
     client.onclose = () => this.#onClosed(client);
     // Protocol-level oddities (a response to an unknown id, a malformed message): worth a trace, not a failure.
     client.onerror = (error) => this.#logger.debug(`MCP client error: ${errorMessage(error)}`);
@@ -447,11 +448,11 @@ export class BackendInstance {
   }
 }
 
-function summarize(client: Client): InitializeSummary {
-  const transport = client.transport as { protocolVersion?: string } | undefined;
+/** The initialize result as the server sent it, or (should a transport hide it) what the SDK kept of it. */
+function summarize(client: GatewayClient): InitializeSummary {
+  if (client.initializeResult) return client.initializeResult as unknown as InitializeSummary;
   const instructions = client.getInstructions();
   return {
-    ...(transport?.protocolVersion && { protocolVersion: transport.protocolVersion }),
     capabilities: (client.getServerCapabilities() ?? {}) as Record<string, unknown>,
     ...(client.getServerVersion() && { serverInfo: client.getServerVersion() as Record<string, unknown> }),
     ...(instructions !== undefined && { instructions }),

@@ -7,8 +7,9 @@ import { definitionHash } from "./definitionHash.js";
 
 type RawObject = Record<string, unknown>;
 
-/** What the gateway learned from a server's MCP initialize reply. */
+/** A server's MCP initialize result, as it sent it (unknown fields included). */
 export interface InitializeSummary {
+  readonly [field: string]: unknown;
   readonly protocolVersion?: string;
   readonly capabilities: RawObject;
   readonly serverInfo?: RawObject;

@@ -22,6 +22,7 @@ test("after one run, a server's lists (every page, unknown fields kept) are answ
   assert.deepEqual(live?.resources, []);
   assert.equal((live?.initialize.serverInfo as { name?: string } | undefined)?.name, "vendor-fields");
   assert.ok(live?.initialize.capabilities.tools);
+  assert.equal(typeof live?.initialize.protocolVersion, "string", "the initialize result is kept whole");
   assert.ok(existsSync(path.join(dir, "state", "capabilities", "vendor.json")));
   await first.kernel.stop();
 
