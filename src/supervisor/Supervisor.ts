@@ -109,11 +109,14 @@ export class Supervisor {
     return this.#instance(this.#record(id), options).request(request, options);
   }
 
-  /** Admin start: runs the shared backend now, ignoring any restart backoff. */
-  async start(id: string): Promise<AdminOutcome> {
+  /**
+   * Admin start: runs the shared backend now, ignoring any restart backoff. `setup` applies if this
+   * creates the shared instance (as for `acquire`), so a frontend can pass its usual client setup.
+   */
+  async start(id: string, setup: ClientSetup = {}): Promise<AdminOutcome> {
     this.assertAccepting();
     const record = this.#record(id);
-    const instance = this.#instance(record, {});
+    const instance = this.#instance(record, setup);
     if (instance.status === "running") return { id, status: "running", message: "Server already running" };
     record.resetBackoff();
     await instance.ready({ ignoreBackoff: true });
