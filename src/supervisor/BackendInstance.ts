@@ -71,6 +71,8 @@ export class BackendInstance {
   #stopping?: Promise<void>;
   #startAbort?: AbortController;
   #inFlight = 0;
+  /** Requests accepted but still waiting for the backend to start: a shutdown drain waits for them too. */
+  #awaitingStart = 0;
   #idleWaiters: Array<() => void> = [];
   #idleTimer?: NodeJS.Timeout;
   #healthTimer?: NodeJS.Timeout;
@@ -160,7 +162,15 @@ export class BackendInstance {
     const record = this.host.record;
     this.host.assertAccepting();
     this.#touch();
-    await this.ready();
+    this.#awaitingStart += 1;
+    try {
+      await this.ready();
+    } catch (error) {
+      this.#awaitingStart -= 1;
+      this.#releaseDrainWaiters();
+      throw error;
+    }
+    this.#awaitingStart -= 1;
     const client = this.#client!;
     this.#inFlight += 1;
     record.requestStarted();
@@ -216,9 +226,9 @@ export class BackendInstance {
     if (this.#status === "running" || this.#status === "unhealthy") await this.#client!.notification(notification);
   }
 
-  /** Resolves when no request is in flight (for shutdown's drain). */
+  /** Resolves when no request is in flight or waiting for a start (for shutdown's drain). */
   drained(): Promise<void> {
-    if (this.#inFlight === 0) return Promise.resolve();
+    if (this.#inFlight === 0 && this.#awaitingStart === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -384,8 +394,12 @@ export class BackendInstance {
   }
 
   #becameIdle(): void {
-    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    this.#releaseDrainWaiters();
     this.#scheduleIdle();
+  }
+
+  #releaseDrainWaiters(): void {
+    if (this.#inFlight === 0 && this.#awaitingStart === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
   /** Arms one timer for the moment the idle timeout would pass; it re-checks then, so requests need not reset it. */

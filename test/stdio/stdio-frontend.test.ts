@@ -153,3 +153,20 @@ test("--server with an unknown id answers -32001 to every request", async (t) =>
   assert.equal(await child.exited, 0);
   assert.deepEqual(JSON.parse(child.stdoutText()), { jsonrpc: "2.0", id: 1, error: { code: -32001, message: "Server 'nope' not found in catalog" } });
 });
+
+test("requests still in flight when stdin ends are answered before the gateway exits (printf | mcpgw stdio works)", async (t) => {
+  const child = spawnStdio(t, ["--config", writeConfig(t, { servers: [node("relay", [RELAY_FIXTURE])] }), "--server", "relay"]);
+  child.stdin.end(
+    [
+      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "pipe", version: "1" } } },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      // The backend is not running yet: this call waits for its start, and the drain waits for the call.
+      { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { text: "last words" } } },
+    ]
+      .map((message) => JSON.stringify(message))
+      .join("\n") + "\n",
+  );
+  assert.equal(await child.exited, 0);
+  const messages = child.stdoutText().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+  assert.deepEqual(messages.find((message) => message.id === 2)?.result, { content: [{ type: "text", text: "echo: last words" }] });
+});
