@@ -49,7 +49,7 @@ export class HttpFrontend {
     this.router.get("/health", (ctx) => {
       ctx.body = { status: "ok" };
     });
-    new RestApi(kernel, supervisor, relay, passThrough, settings.max_body_bytes).install(this.router);
+    new RestApi(kernel, supervisor, passThrough, settings.max_body_bytes).install(this.router);
     this.mcp.install(this.router);
     this.app.use(this.router.routes());
     this.app.use(this.router.allowedMethods());

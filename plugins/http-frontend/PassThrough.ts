@@ -33,7 +33,7 @@ export class PassThrough {
         return;
       }
       // The gateway did the handshake itself; a client's initialize gets the backend's answer to it.
-      const result = method === "initialize" ? (await this.supervisor.acquire(serverId, this.relay.sharedOptions(serverId))).initializeResult : await this.#request(serverId, method, params);
+      const result = method === "initialize" ? (await this.supervisor.acquire(serverId)).initializeResult : await this.#request(serverId, method, params);
       ctx.body = { jsonrpc: "2.0", id, result };
     } catch (error) {
       if (error instanceof GatewayError) return sendError(ctx, ...httpStatusOf(error));
@@ -45,7 +45,7 @@ export class PassThrough {
   async #request(serverId: string, method: string, params: Record<string, unknown> | undefined): Promise<unknown> {
     const leave = await this.relay.enter(serverId, this.#caller);
     try {
-      return await this.supervisor.request(serverId, { method, ...(params && { params }) }, this.relay.sharedOptions(serverId));
+      return await this.supervisor.request(serverId, { method, ...(params && { params }) });
     } finally {
       leave();
     }
@@ -53,7 +53,7 @@ export class PassThrough {
 
   async #notify(serverId: string, method: string, params: Record<string, unknown> | undefined): Promise<void> {
     if (method === "notifications/initialized") return;
-    const instance = await this.supervisor.acquire(serverId, this.relay.sharedOptions(serverId));
+    const instance = await this.supervisor.acquire(serverId);
     await instance.client?.notification({ method, ...(params && { params }) });
   }
 }

@@ -2,9 +2,8 @@ import type Router from "@koa/router";
 import type { Context } from "koa";
 import type { ServerDefinition } from "../../src/config/model.js";
 import type { Kernel } from "../../src/kernel/Kernel.js";
-import { GatewayError, isGatewayError } from "../../src/kernel/errors.js";
-import type { Relay } from "../../src/mcp/Relay.js";
-import type { AdminOutcome, ServerSnapshot, Supervisor } from "../../src/supervisor/Supervisor.js";
+import { GatewayError } from "../../src/kernel/errors.js";
+import type { ServerSnapshot, Supervisor } from "../../src/supervisor/Supervisor.js";
 import { readJsonBody } from "./body.js";
 import { sendError } from "./guards.js";
 import { httpStatusOf, type PassThrough } from "./PassThrough.js";
@@ -16,7 +15,6 @@ export class RestApi {
   constructor(
     private readonly kernel: Kernel,
     private readonly supervisor: Supervisor,
-    private readonly relay: Relay,
     private readonly passThrough: PassThrough,
     private readonly maxBodyBytes: number,
   ) {}
@@ -30,7 +28,7 @@ export class RestApi {
       const server = this.#definition(ctx);
       if (server) ctx.body = this.#detail(server);
     });
-    router.post("/servers/:id/start", (ctx) => this.#admin(ctx, (id) => this.#start(id)));
+    router.post("/servers/:id/start", (ctx) => this.#admin(ctx, (id) => this.supervisor.start(id)));
     router.post("/servers/:id/stop", (ctx) => this.#admin(ctx, (id) => this.supervisor.stop(id)));
     router.post("/rpc", async (ctx) => {
       const serverId = ctx.get("x-server-id");
@@ -40,23 +38,6 @@ export class RestApi {
       if (typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) return sendError(ctx, 400, "The body must be one JSON-RPC message");
       return this.passThrough.handle(ctx, serverId, body.value as Record<string, unknown>);
     });
-  }
-
-  /**
-   * Admin start. The shared backend is started as MCP sessions would start it (every client
-   * capability, the relay's handler for its requests): the supervisor keeps the setup of whoever
-   * created the instance, and its own `start` creates it with none. A start held back by the
-   * restart backoff goes through `start`, which overrides the backoff as the original's did.
-   */
-  async #start(id: string): Promise<AdminOutcome> {
-    if (this.supervisor.get(id).status === "running") return this.supervisor.start(id);
-    try {
-      await this.supervisor.acquire(id, this.relay.sharedOptions(id));
-    } catch (error) {
-      if (!isGatewayError(error, "MCPGW_ERR_SERVER_BACKOFF")) throw error;
-      return this.supervisor.start(id);
-    }
-    return { id, status: this.supervisor.get(id).status, message: "Server started successfully" };
   }
 
   #definition(ctx: Context): ServerDefinition | undefined {

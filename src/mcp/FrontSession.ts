@@ -96,7 +96,7 @@ export class FrontSession {
 
   /** What the supervisor needs to give this session its backend (its own one for `isolation: session`). */
   acquireOptions(server: string): AcquireOptions {
-    if (!this.relay.isIsolated(server)) return { sessionId: this.id, ...this.relay.sharedOptions(server) };
+    if (!this.relay.isIsolated(server)) return { sessionId: this.id };
     return { sessionId: this.id, capabilities: mirrored(this.server.getClientCapabilities()), configure: this.relay.configureFor(server, this.id) };
   }
 

@@ -5,7 +5,7 @@ import { coreTokens } from "../di/tokens.js";
 import { errorMessage } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
-import type { AcquireOptions, BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
+import type { BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
 import { Catalog } from "./Catalog.js";
 import { FrontSession, noSession, SHARED_BACKEND_CAPABILITIES, type SessionScope } from "./FrontSession.js";
 import { invalidParams, methodNotFound, toWireError, WireError } from "./wireErrors.js";
@@ -66,6 +66,9 @@ export class Relay {
     this.#logger = kernel.logger.child({ component: "relay" });
     this.catalog = new Catalog(kernel, this.supervisor, this.#logger);
     this.supervisor.onNotification((event) => this.#fanOut(event));
+    // Every shared backend, whoever starts it (a session, pass-through, an admin start, autostart),
+    // declares every client capability and hands its own requests to the relay.
+    this.supervisor.useSharedSetup((server) => ({ capabilities: SHARED_BACKEND_CAPABILITIES, configure: this.configureFor(server) }));
   }
 
   /** A new client session over all servers (`scope.server` undefined) or one; connect its `server` to a transport. */
@@ -90,11 +93,6 @@ export class Relay {
 
   isIsolated(server: string): boolean {
     return this.kernel.config.servers.find((definition) => definition.id === server)?.isolation === "session";
-  }
-
-  /** How a shared backend is acquired, whoever asks (a session, the pass-through routes): every client capability, and the relay's handler for its requests. */
-  sharedOptions(server: string): AcquireOptions {
-    return { capabilities: SHARED_BACKEND_CAPABILITIES, configure: this.configureFor(server) };
   }
 
   /**

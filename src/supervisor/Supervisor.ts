@@ -66,6 +66,7 @@ export class Supervisor {
   #cache: CapabilityCache;
   #config: GatewayConfig;
   #accepting = true;
+  #sharedSetup: (server: string) => ClientSetup = () => ({});
 
   constructor(
     private readonly kernel: Kernel,
@@ -109,14 +110,11 @@ export class Supervisor {
     return this.#instance(this.#record(id), options).request(request, options);
   }
 
-  /**
-   * Admin start: runs the shared backend now, ignoring any restart backoff. `setup` applies if this
-   * creates the shared instance (as for `acquire`), so a frontend can pass its usual client setup.
-   */
-  async start(id: string, setup: ClientSetup = {}): Promise<AdminOutcome> {
+  /** Admin start: runs the shared backend now, ignoring any restart backoff. */
+  async start(id: string): Promise<AdminOutcome> {
     this.assertAccepting();
     const record = this.#record(id);
-    const instance = this.#instance(record, setup);
+    const instance = this.#instance(record, {});
     if (instance.status === "running") return { id, status: "running", message: "Server already running" };
     record.resetBackoff();
     await instance.ready({ ignoreBackoff: true });
@@ -234,11 +232,19 @@ export class Supervisor {
     return record;
   }
 
+  /**
+   * How shared backends connect, whoever first needs one (a session, an admin start, autostart):
+   * the MCP routing core registers it, so every shared backend can reach every client session.
+   */
+  useSharedSetup(provider: (server: string) => ClientSetup): void {
+    this.#sharedSetup = provider;
+  }
+
   #instance(record: ServerRecord, options: AcquireOptions): BackendInstance {
     const key = record.instanceKey(options.sessionId);
     let instance = record.instances.get(key);
     if (!instance) {
-      instance = new BackendInstance(this.#host(record), key === SHARED ? undefined : key, options);
+      instance = new BackendInstance(this.#host(record), key === SHARED ? undefined : key, key === SHARED ? this.#sharedSetup(record.id) : options);
       record.instances.set(key, instance);
     }
     return instance;
