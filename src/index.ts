@@ -25,6 +25,7 @@ export { createToken, coreTokens } from "./di/tokens.js";
 export { defineConfig, type UserConfig } from "./config/defineConfig.js";
 export { ConfigError } from "./config/ConfigError.js";
 export { formatIssue } from "./config/issues.js";
+export { secretMasker } from "./config/secrets.js";
 export type {
   GatewayConfig,
   ServerDefinition,

@@ -4,6 +4,7 @@ import type { ServerDefinition } from "../../src/config/model.js";
 import type { Kernel } from "../../src/kernel/Kernel.js";
 import { GatewayError } from "../../src/kernel/errors.js";
 import type { ServerSnapshot, Supervisor } from "../../src/supervisor/Supervisor.js";
+import { secretMasker } from "../../src/config/secrets.js";
 import { readJsonBody } from "./body.js";
 import { sendError } from "./guards.js";
 import { httpStatusOf, type PassThrough } from "./PassThrough.js";
@@ -84,7 +85,7 @@ export class RestApi {
     const state = this.supervisor.get(server.id);
     return {
       ...this.#summary(server),
-      runtime: redactRuntime(server.runtime),
+      runtime: redactRuntime(server.runtime, secretMasker(this.kernel.config.secrets)),
       env: Object.keys(server.env),
       connection_count: state.instances,
       ...(state.pid !== undefined && { pid: state.pid }),
@@ -92,14 +93,21 @@ export class RestApi {
   }
 }
 
-/** Header values and URL credentials or query values are never shown. */
-export function redactRuntime(runtime: ServerDefinition["runtime"]): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...runtime };
+/** Header values, URL credentials and query values, and any value that came from the environment (an argument holding a token) are never shown. */
+export function redactRuntime(runtime: ServerDefinition["runtime"], mask: (text: string) => string): Record<string, unknown> {
+  const out = maskStrings(runtime, mask) as Record<string, unknown>;
   if (runtime.headers && typeof runtime.headers === "object") {
     out.headers = Object.fromEntries(Object.keys(runtime.headers).map((key) => [key, REDACTED]));
   }
   if (typeof runtime.url === "string") out.url = redactUrl(runtime.url);
   return out;
+}
+
+function maskStrings(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === "string") return mask(value);
+  if (Array.isArray(value)) return value.map((item) => maskStrings(item, mask));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item, mask)]));
+  return value;
 }
 
 function redactUrl(raw: string): string {

@@ -22,7 +22,8 @@ export class LocalProcessRuntime implements BackendRuntime {
       cwd: path.resolve(server.origin.dir, working_dir ?? "."),
       env: childEnvironment(server.env),
       logger: context.logger,
-      secrets: Object.values(server.env),
+      // Its own env values and whatever ${VAR} took from the environment anywhere in the config.
+      secrets: [...Object.values(server.env), ...context.config.secrets],
       guard,
       ...(grace && { grace }),
     });

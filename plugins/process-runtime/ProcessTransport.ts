@@ -5,7 +5,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../src/kernel/logger.js";
 import { LineSplitter } from "./LineSplitter.js";
-import { secretMasker } from "./maskSecrets.js";
+import { secretMasker } from "../../src/config/secrets.js";
 import type { OrphanGuard } from "./OrphanGuard.js";
 import { reapGroup, signalGroup } from "./processGroup.js";
 import { STDERR_LINE_BYTES, StderrLog } from "./StderrLog.js";
