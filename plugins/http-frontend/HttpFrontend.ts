@@ -25,6 +25,7 @@ export class HttpFrontend {
   readonly router = new Router();
   readonly mcp: McpEndpoints;
   #server?: Server;
+  #closed?: Promise<void>;
 
   constructor(
     private readonly kernel: Kernel,
@@ -84,16 +85,22 @@ export class HttpFrontend {
     return bound;
   }
 
-  /** Stops taking connections, ends every MCP session, then closes what is left open. */
-  async close(): Promise<void> {
+  /** Shutdown, first step: no new connections; open ones stay so answers to calls in flight still reach their clients. */
+  stopAccepting(): void {
     const server = this.#server;
     if (!server?.listening) return;
-    const closed = once(server, "close");
+    this.#closed = once(server, "close").then(() => undefined);
     server.close();
-    await this.mcp.close();
     server.closeIdleConnections();
-    server.closeAllConnections();
-    await closed;
+  }
+
+  /** Shutdown, last step (after the supervisor drained): ends every MCP session and closes what is left open. */
+  async close(): Promise<void> {
+    this.stopAccepting();
+    if (!this.#closed) return;
+    await this.mcp.close();
+    this.#server!.closeAllConnections();
+    await this.#closed;
   }
 
   async #authenticate(ctx: Koa.Context, next: Koa.Next): Promise<unknown> {

@@ -23,7 +23,9 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       ctx.hooks.listen.tapPromise("http-frontend", async () => {
         await ctx.container.resolve(httpFrontendTokens.frontend).listen();
       });
-      ctx.hooks.beforeShutdown.tapPromise("http-frontend", () => ctx.container.resolve(httpFrontendTokens.frontend).close());
+      // Stop accepting before the supervisor drains (beforeShutdown), close sessions after it (shutdown).
+      ctx.hooks.beforeShutdown.tap("http-frontend", () => ctx.container.resolve(httpFrontendTokens.frontend).stopAccepting());
+      ctx.hooks.shutdown.tapPromise("http-frontend", () => ctx.container.resolve(httpFrontendTokens.frontend).close());
     },
   };
 });
