@@ -1,13 +1,21 @@
 import type { Context } from "koa";
 import type Router from "@koa/router";
-import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
+import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../src/kernel/logger.js";
 import type { FrontSession, SessionScope } from "../../src/mcp/FrontSession.js";
 import type { Relay } from "../../src/mcp/Relay.js";
 import { readJsonBody, sendRpcError } from "./body.js";
 import type { PassThrough } from "./PassThrough.js";
+
+/** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
+let loadedTransports: Promise<typeof import("@modelcontextprotocol/sdk/server/streamableHttp.js") & typeof import("@modelcontextprotocol/sdk/server/sse.js")> | undefined;
+const serverTransports = () =>
+  (loadedTransports ??= (async () => ({
+    ...(await import("@modelcontextprotocol/sdk/server/streamableHttp.js")),
+    ...(await import("@modelcontextprotocol/sdk/server/sse.js")),
+  }))());
 
 export interface McpEndpointLimits {
   readonly maxBodyBytes: number;
@@ -91,6 +99,7 @@ export class McpEndpoints {
     }
     if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
     const session = await this.relay.openSession(scope, this.version);
+    const { StreamableHTTPServerTransport } = await serverTransports();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => session.id,
       onsessionclosed: () => void this.#end(this.#streamable, session.id),
@@ -126,6 +135,7 @@ export class McpEndpoints {
     if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
     const session = await this.relay.openSession(scope, this.version);
     ctx.respond = false;
+    const { SSEServerTransport } = await serverTransports();
     const transport = new SSEServerTransport("/messages", ctx.res);
     const open: OpenSession = { session, transport, lastSeen: Date.now() };
     this.#sse.set(transport.sessionId, open);

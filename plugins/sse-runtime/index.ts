@@ -1,6 +1,5 @@
 import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
 import { remoteSseOptions, sseRuntimePluginOptions } from "./options.js";
-import { RemoteRuntime } from "./RemoteRuntime.js";
 
 export const sseRuntimePlugin = definePlugin((options: Record<string, never> = {}) => {
   parsePluginOptions("sse-runtime", sseRuntimePluginOptions, options);
@@ -10,7 +9,8 @@ export const sseRuntimePlugin = definePlugin((options: Record<string, never> = {
       ctx.defineRuntime({
         type: "remote-sse",
         options: remoteSseOptions,
-        create: async (server, context) => new RemoteRuntime(server, context),
+        // The SDK's HTTP client transports load with the first remote server, not at boot.
+        create: async (server, context) => new (await import("./RemoteRuntime.js")).RemoteRuntime(server, context),
       });
     },
   };

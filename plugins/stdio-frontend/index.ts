@@ -3,7 +3,6 @@ import { coreTokens } from "../../src/di/tokens.js";
 import type { PluginContext } from "../../src/plugin/types.js";
 import { relayOf } from "../../src/mcp/Relay.js";
 import { gatewayVersion } from "../../src/version.js";
-import { GatewayBridge } from "./GatewayBridge.js";
 import { stdioFrontendPluginOptions, type StdioFrontendOptions } from "./options.js";
 import { StdioFrontTransport } from "./StdioFrontTransport.js";
 import { UnknownServerResponder } from "./UnknownServerResponder.js";
@@ -30,6 +29,8 @@ export const stdioFrontendPlugin = definePlugin((rawOptions: Partial<StdioFronte
 async function serve(ctx: PluginContext, options: StdioFrontendOptions, transport: StdioFrontTransport): Promise<() => Promise<void>> {
   if (options.gateway) {
     const url = new URL(options.server ? `mcp/${encodeURIComponent(options.server)}` : "mcp", options.gateway.endsWith("/") ? options.gateway : `${options.gateway}/`);
+    // Loaded only in this mode: it brings the SDK's HTTP client transport.
+    const { GatewayBridge } = await import("./GatewayBridge.js");
     const bridge = new GatewayBridge(transport, url, options.api_key ?? process.env.MCP_GATEWAY_API_KEY, ctx.logger);
     await bridge.start();
     ctx.logger.info(`Forwarding stdio to the gateway at ${url.href}`);

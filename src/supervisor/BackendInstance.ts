@@ -18,7 +18,7 @@ import type { Logger } from "../kernel/logger.js";
 import type { BackendRuntime } from "../runtime/types.js";
 import { BackendError } from "./BackendError.js";
 import type { InitializeSummary } from "./CapabilityCache.js";
-import { GatewayClient } from "./GatewayClient.js";
+import type { GatewayClient } from "./GatewayClient.js";
 import type { ServerRecord } from "./ServerRecord.js";
 
 /** setTimeout's ceiling: the SDK's own request timer is parked there, ours does the timing. */
@@ -300,6 +300,8 @@ export class BackendInstance {
       () => abort.abort(new BackendError("MCPGW_ERR_SERVER_START", this.server, `Server '${this.server}' did not finish starting within ${timeoutMs / 1000} s`)),
       timeoutMs,
     );
+    // The SDK client (and its JSON Schema validator) loads with the first backend, not at boot.
+    const { GatewayClient } = await import("./GatewayClient.js");
     const client = new GatewayClient(this.host.clientInfo, { capabilities: this.setup.capabilities ?? {} });
     client.onclose = () => this.#onClosed(client);
     // Protocol-level oddities (a response to an unknown id, a malformed message): worth a trace, not a failure.
