@@ -10,19 +10,20 @@ import {
   ResultSchema,
   type Progress,
 } from "@modelcontextprotocol/sdk/types.js";
-import { EVERYTHING_BIN, MEMORY_BIN, RELAY_FIXTURE } from "../http/support.js";
+import { EVERYTHING_BIN, MEMORY_BIN, RELAY_FIXTURE, startEverything } from "../http/support.js";
 import { tempDir } from "../helpers/files.js";
 import { childPids, commandLine, connectStdio, isAlive, spawnStdio, writeConfig } from "./support.js";
 
 const node = (id: string, args: string[], extra: Record<string, unknown> = {}) => ({ id, runtime: { type: "local-process", command: process.execPath, args }, ...extra });
 
-function aggregateConfig(t: Parameters<typeof writeConfig>[0]): string {
+function aggregateConfig(t: Parameters<typeof writeConfig>[0], extra: Array<Record<string, unknown>> = []): string {
   const dir = tempDir(t);
   return writeConfig(t, {
     servers: [
       node("everything", [EVERYTHING_BIN, "stdio"]),
       node("memory", [MEMORY_BIN], { env: { MEMORY_FILE_PATH: path.join(dir, "memory.json") } }),
       node("relay", [RELAY_FIXTURE], { env: { FIXTURE_TOOLS: "3" } }),
+      ...extra,
     ],
   });
 }
@@ -30,7 +31,8 @@ function aggregateConfig(t: Parameters<typeof writeConfig>[0]): string {
 const text = (result: unknown) => ((result as { content: Array<{ text: string }> }).content[0]!.text);
 
 test("mcpgw stdio aggregates every server with the same names as /mcp, and relays calls, progress and server→client requests", async (t) => {
-  const config = aggregateConfig(t);
+  const remote = await startEverything(t, "streamableHttp");
+  const config = aggregateConfig(t, [{ id: "remote", runtime: { type: "remote-sse", url: remote.url, transport: "streamable-http" } }]);
   const asked: string[] = [];
   const { client, stderr } = await connectStdio(t, ["--config", config], {
     capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
@@ -53,12 +55,13 @@ test("mcpgw stdio aggregates every server with the same names as /mcp, and relay
 
   const listed = await client.request({ method: "tools/list" }, ResultSchema);
   const tools = (listed.tools as Array<Record<string, unknown>>).map((tool) => tool.name as string);
-  for (const name of ["everything__echo", "memory__read_graph", "relay__echo", "relay__tool_3", "relay__ask"]) assert.ok(tools.includes(name), `${name} is listed`);
+  for (const name of ["everything__echo", "memory__read_graph", "relay__echo", "relay__tool_3", "relay__ask", "remote__echo"]) assert.ok(tools.includes(name), `${name} is listed`);
   assert.equal(tools.filter((name) => name.startsWith("relay__")).length, 3 + 7, "every page of the relay fixture was walked");
   const echo = (listed.tools as Array<Record<string, unknown>>).find((tool) => tool.name === "relay__echo")!;
   assert.deepEqual(echo.vendorExtra, { vendor: "acme", tier: 3, flags: ["beta"] }, "an unknown tool field survives");
 
   assert.equal(text(await client.callTool({ name: "everything__echo", arguments: { message: "hi" } })), "Echo: hi");
+  assert.equal(text(await client.callTool({ name: "remote__echo", arguments: { message: "over Streamable HTTP" } })), "Echo: over Streamable HTTP");
   assert.match(text(await client.callTool({ name: "memory__read_graph", arguments: {} })), /"entities"/);
 
   const progress: Progress[] = [];
