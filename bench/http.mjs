@@ -12,7 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const ECHO = path.join(import.meta.dirname, "echo-server.mjs");
+const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
 const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? 250);
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 600);

@@ -23,7 +23,7 @@ const config = path.join(dir, "mcpgw.config.yaml");
 writeFileSync(config, JSON.stringify({
   listen_addr: "127.0.0.1:0",
   state_dir: path.join(dir, "state"),
-  servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [path.join(import.meta.dirname, "echo-server.mjs")] } }],
+  servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [path.join(import.meta.dirname, "_echo-server.mjs")] } }],
 }));
 const { kernel } = await loadGateway({ configFile: config, logger: createLogger("silent") });
 await kernel.start();

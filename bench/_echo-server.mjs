@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The benchmark's backend: one trivial `echo` tool on the SDK's McpServer, over stdio by default or
+// Not a benchmark (the leading _ keeps bench/run.mjs from running it): the benchmarks' backend: one trivial `echo` tool on the SDK's McpServer, over stdio by default or
 // Streamable HTTP with `--http PORT` (the "direct" baseline every proxy is compared with).
 import { randomUUID } from "node:crypto";
 import http from "node:http";
