@@ -14,8 +14,9 @@ export const processRuntimePlugin = definePlugin((options: Record<string, never>
         options: localProcessOptions,
         create: async (server, context) => new LocalProcessRuntime(server, context, guard),
       });
-      // Started before any backend, so the first cold start does not share the CPU with it.
-      ctx.hooks.beforeStart.tap("process-runtime", () => {
+      // Started once the gateway is up (not during boot, not with the first backend), so neither the
+      // time to ready nor the first cold start shares the CPU with it.
+      ctx.hooks.started.tap("process-runtime", () => {
         if (ctx.kernel.config.servers.some((server) => server.runtime.type === "local-process")) guard.ensure();
       });
       // LIFO: this runs after the supervisor stopped every backend, so the guard has nothing left to reap.
