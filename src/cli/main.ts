@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { formatIssue, formatPath } from "../config/issues.js";
 import type { ConfigIssue } from "../config/model.js";
@@ -9,6 +8,7 @@ import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.j
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
 import { serversReport } from "./serversCommand.js";
 import { renderTable } from "./table.js";
+import { gatewayVersion } from "../version.js";
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -19,10 +19,6 @@ export interface CliIo {
 
 const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 
-export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
-  return manifest.version;
-}
 
 /** Runs one command; resolves to the exit code. `serve` and `stdio` resolve only when the gateway stops. */
 export async function runCli(argv: readonly string[], defaultCommand: Command = "serve", io: CliIo = defaultIo): Promise<number> {
@@ -55,7 +51,7 @@ async function runCommand(argv: readonly string[], defaultCommand: Command, io: 
       io.stdout.write(USAGE);
       return 0;
     case "version":
-      io.stdout.write(`${packageVersion()}\n`);
+      io.stdout.write(`${gatewayVersion()}\n`);
       return 0;
     case "validate":
       return validate(args, io);
@@ -152,7 +148,7 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
     return 1;
   }
   const kernel = loaded.kernel;
-  kernel.logger.info({ version: packageVersion(), config: loaded.configFile ?? null }, "Starting Open MCP Gateway");
+  kernel.logger.info({ version: gatewayVersion(), config: loaded.configFile ?? null }, "Starting Open MCP Gateway");
   kernel.logger.info(`Loaded ${kernel.config.servers.length} servers`);
   for (const issue of loaded.issues) kernel.logger.warn(formatIssue(issue, io.cwd));
   const stopped = waitForStop(kernel);

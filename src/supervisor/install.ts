@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { coreTokens } from "../di/tokens.js";
 import { Stage } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import { resolveStateDir } from "./stateDir.js";
 import { Supervisor } from "./Supervisor.js";
+import { gatewayVersion } from "../version.js";
 
 const TAP = "core:supervisor";
 
@@ -24,9 +24,4 @@ export function installSupervisor(kernel: Kernel): Supervisor {
   // Registered after every plugin, so LIFO runs it before the runtime plugins release their resources.
   kernel.hooks.shutdown.tapPromise(TAP, () => supervisor.stopAll());
   return supervisor;
-}
-
-function gatewayVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
-  return manifest.version;
 }
