@@ -1,4 +1,17 @@
-import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
+import type { Document, LineCounter } from "yaml";
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The `yaml` package, loaded on first need: it only explains problems (positions, clear syntax
+ * messages), and a valid config never needs it. Synchronous, so line lookups stay synchronous.
+ */
+export function yamlLibrary(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof Yaml;
+  return yamlModule;
+}
 
 /** The document most recently read for each file, so problems found later (env substitution) still get a line. */
 const latest = new Map<string, SourceDocument>();
@@ -35,6 +48,7 @@ export class SourceDocument {
   locate(path: readonly PropertyKey[]): { line: number; column: number } | undefined {
     const { document, lines } = this.parse();
     let node: unknown = document.contents;
+    const { isMap, isNode, isScalar, isSeq } = yamlLibrary();
     let offset = isNode(node) && node.range ? node.range[0] : undefined;
     for (const part of [...this.basePath, ...path]) {
       if (isMap(node)) {
@@ -58,6 +72,7 @@ export class SourceDocument {
 
   private parse(): { document: Document; lines: LineCounter } {
     if (!this.parsed) {
+      const { LineCounter, parseDocument } = yamlLibrary();
       const lines = new LineCounter();
       this.parsed = { document: parseDocument(this.text, { lineCounter: lines, uniqueKeys: false }), lines };
     }

@@ -4,9 +4,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
 import * as jsYaml from "js-yaml";
-import { parse as parseYaml, YAMLParseError } from "yaml";
 import { ConfigError } from "./ConfigError.js";
-import { SourceDocument } from "./SourceDocument.js";
+import { SourceDocument, yamlLibrary } from "./SourceDocument.js";
 import type { ConfigFormat, ConfigSource } from "./model.js";
 
 export const MODULE_NAME = "mcpgw";
@@ -28,11 +27,6 @@ export interface LoadedConfigFile {
   readonly document?: SourceDocument;
 }
 
-/**
- * js-yaml reads (the `yaml` package took 500 ms cold on a 500-server file, js-yaml 70 ms);
- * when it fails, `yaml` re-reads the text for its clearer message with line and column.
- * CORE_SCHEMA keeps dates and the like as the strings they were written as.
- */
 /** YAML 1.2 core types plus `<<` merge keys (`<<: *defaults`), which docker-compose users expect. */
 const YAML_SCHEMA = (() => {
   const module = jsYaml as unknown as { types?: { merge: jsYaml.Type }; default?: { types: { merge: jsYaml.Type } } };
@@ -40,12 +34,18 @@ const YAML_SCHEMA = (() => {
   return merge ? jsYaml.CORE_SCHEMA.extend({ implicit: [merge] }) : jsYaml.CORE_SCHEMA;
 })();
 
+/**
+ * js-yaml reads (the `yaml` package took 500 ms cold on a 500-server file, js-yaml 70 ms);
+ * when it fails, `yaml` re-reads the text for its clearer message with line and column.
+ * CORE_SCHEMA keeps dates and the like as the strings they were written as.
+ */
 const yamlLoader: Loader = (filepath, content) => {
   try {
     return jsYaml.load(content, { schema: YAML_SCHEMA, filename: filepath });
   } catch (fastError) {
+    const { parse, YAMLParseError } = yamlLibrary();
     try {
-      parseYaml(content, { prettyErrors: true });
+      parse(content, { prettyErrors: true });
     } catch (error) {
       if (!(error instanceof YAMLParseError)) throw error;
       const pos = error.linePos?.[0];

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   ErrorCode,
@@ -70,9 +70,10 @@ export class FrontSession {
     readonly scope: SessionScope,
     info: { name: string; version: string },
     capabilities: ServerCapabilities,
-    instructions?: string,
+    instructions: string | undefined,
+    ServerClass: typeof Server,
   ) {
-    this.server = new Server(info, {
+    this.server = new ServerClass(info, {
       capabilities,
       ...(instructions && { instructions }),
       debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"],

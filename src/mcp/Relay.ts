@@ -77,7 +77,9 @@ export class Relay {
     const name = scope.server === undefined ? "mcpgw" : `mcpgw/${scope.server}`;
     const cached = scope.server === undefined ? undefined : (await this.supervisor.capabilities(scope.server))?.initialize;
     const capabilities = cached ? withoutTasks(cached.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES;
-    const session = new FrontSession(this, scope, { name, version }, capabilities, cached?.instructions);
+    // The SDK's Server (and its JSON Schema validator) loads with the first session, not at boot.
+    const { Server } = await import("@modelcontextprotocol/sdk/server/index.js");
+    const session = new FrontSession(this, scope, { name, version }, capabilities, cached?.instructions, Server);
     this.sessions.set(session.id, session);
     session.server.onclose = () => void this.closeSession(session);
     return session;
