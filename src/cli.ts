@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import "reflect-metadata";
 import { runCli } from "./cli/main.js";
 
 // Exit explicitly: a paused stdin or a keep-alive socket must not hold a stopped gateway open.

@@ -1,5 +1,4 @@
 /** The public API: plugin authors import everything from `open-mcp-gateway`, never a deep path. */
-import "reflect-metadata";
 
 export { Kernel, type KernelState } from "./kernel/Kernel.js";
 export {
@@ -42,5 +41,5 @@ export type { BackendInstance, BackendRequestOptions, ClientSetup } from "./supe
 export { BackendError } from "./supervisor/BackendError.js";
 export type { CapabilitySnapshot, CapabilityLists, InitializeSummary } from "./supervisor/CapabilityCache.js";
 /** One copy of each for every plugin: a second tsyringe copy breaks injection, a second zod copy breaks nothing but size. */
-export { inject, injectable, Lifecycle, type DependencyContainer, type InjectionToken } from "tsyringe";
+export { inject, injectable, Lifecycle, type DependencyContainer, type InjectionToken } from "./di/tsyringe.js";
 export { z } from "zod";

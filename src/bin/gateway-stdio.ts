@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import "reflect-metadata";
 import { runCli } from "../cli/main.js";
 
 /** The original's `gateway-stdio`: `mcpgw stdio`. */

@@ -1,4 +1,4 @@
-import { container as globalContainer, type DependencyContainer } from "tsyringe";
+import { container as globalContainer, type DependencyContainer } from "../di/tsyringe.js";
 import { ConfigError } from "../config/ConfigError.js";
 import { defineCoreKeys } from "../config/coreSchema.js";
 import { loadCatalogFile, loadConfigFile, searchConfig, type LoadedConfigFile } from "../config/explorer.js";

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { container } from "tsyringe";
+import { container } from "../../src/di/tsyringe.js";
 import { Kernel } from "../../src/kernel/Kernel.js";
 import { Stage } from "../../src/kernel/hooks.js";
 import { GatewayError } from "../../src/kernel/errors.js";

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { container, injectable, inject, Lifecycle } from "tsyringe";
+import { container, injectable, inject, Lifecycle } from "../../src/di/tsyringe.js";
 import { Kernel } from "../../src/kernel/Kernel.js";
 import { applyPlugin, checkPlugin, orderPlugins } from "../../src/kernel/PluginHost.js";
 import { GatewayError } from "../../src/kernel/errors.js";
