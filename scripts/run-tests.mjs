@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled *.test.js under dist/test with node's test runner. Node 20's `--test DIR`
 // also runs helpers and fixture servers, and it has no glob support, so the list is built here.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 
@@ -23,5 +23,14 @@ if (files.length === 0) {
   console.error(`no test files found under ${root}`);
   process.exit(1);
 }
+// Tests that run the conformance suite or the Inspector fetch them with npx. Filling npm's cache for
+// them here, one after another, keeps parallel test files from racing on an empty cache.
+const { CONFORMANCE_PACKAGE, INSPECTOR_PACKAGE, NODE22_PACKAGE } = await import(path.join(root, "helpers", "external.js"));
+const npx = path.join(path.dirname(process.execPath), "npx");
+for (const args of [["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_PACKAGE, "--", "conformance", "--version"], ["-y", INSPECTOR_PACKAGE, "--version"]]) {
+  const warm = spawnSync(npx, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 10 * 60_000, env: { ...process.env, npm_config_update_notifier: "false" } });
+  if (warm.status !== 0) console.error(`could not prepare ${args.join(" ")}: ${String(warm.stderr).trim().split("\n").slice(-3).join(" ")}`);
+}
+
 const child = spawn(process.execPath, ["--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
 child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

@@ -4,7 +4,9 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 
-export const CONFORMANCE_PACKAGE = "@modelcontextprotocol/conformance@0.1.16";
+import { CONFORMANCE_PACKAGE, NODE22_PACKAGE } from "./external.js";
+
+export { CONFORMANCE_PACKAGE };
 export const CONFORMANCE_TIMEOUT_MS = 5 * 60_000;
 
 export interface ConformanceOptions {
@@ -33,7 +35,7 @@ export interface ConformanceResult {
 
 /** The npx command line, without a shell; exported so that docs and tests print exactly what runs. */
 export function conformanceCommand(url: string, options: ConformanceOptions = {}): { command: string; args: string[] } {
-  const args = ["-y", "-p", "node@22", "-p", CONFORMANCE_PACKAGE, "--", "conformance", "server", "--url", url];
+  const args = ["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_PACKAGE, "--", "conformance", "server", "--url", url];
   if (options.scenario) args.push("--scenario", options.scenario);
   else if (options.suite) args.push("--suite", options.suite);
   args.push(...(options.extraArgs ?? []));

@@ -5,10 +5,9 @@ import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { INSPECTOR_PACKAGE } from "../helpers/external.js";
 import { tempDir } from "../helpers/files.js";
 import { CONFORMANCE_FIXTURE, nodeServer, RELAY_FIXTURE, startHttpGateway, type TestContext } from "./support.js";
-
-export const INSPECTOR_PACKAGE = "@modelcontextprotocol/inspector@2.12.0";
 
 /** Runs `npx -y <inspector> --cli ...args` without a shell, HOME in a temp folder (it writes ~/.mcp-inspector), npm's cache shared. */
 function inspector(t: TestContext, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -11,8 +11,7 @@ import { CLI, writeConfig } from "./support.js";
 
 const run = promisify(execFile);
 
-/** Pinned so a new Inspector release cannot change what this test means; its CLI runs on Node 20 despite its engines field. */
-export const INSPECTOR = "@modelcontextprotocol/inspector@2.12.0";
+import { INSPECTOR_PACKAGE as INSPECTOR } from "../helpers/external.js";
 
 test("the MCP Inspector CLI lists the aggregated tools through `mcpgw stdio`", async (t) => {
   const config = writeConfig(t, { servers: [{ id: "relay", runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] } }] });
