@@ -6,6 +6,7 @@ import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextp
 import type { Logger } from "../../src/kernel/logger.js";
 import type { FrontSession, SessionScope } from "../../src/mcp/FrontSession.js";
 import type { Relay } from "../../src/mcp/Relay.js";
+import { isPlainObject } from "../../src/config/substitute.js";
 import { readJsonBody, sendRpcError } from "./body.js";
 import type { PassThrough } from "./PassThrough.js";
 
@@ -75,7 +76,7 @@ export class McpEndpoints {
     const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     const message = body.value;
-    if (scope.server === undefined && isObject(message) && "server_id" in message) return this.passThrough.handle(ctx, message.server_id, withoutServerId(message));
+    if (scope.server === undefined && isPlainObject(message) && "server_id" in message) return this.passThrough.handle(ctx, message.server_id, withoutServerId(message));
     if (Array.isArray(message)) return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
     if (!this.#knownScope(ctx, scope)) return;
     const sessionId = ctx.get("mcp-session-id");
@@ -85,7 +86,7 @@ export class McpEndpoints {
       return;
     }
     if (!isInitializeRequest(message)) {
-      const id = isObject(message) ? (message.id ?? null) : null;
+      const id = isPlainObject(message) ? (message.id ?? null) : null;
       const modern = modernVersion(ctx, message);
       if (modern !== undefined) {
         // A 2026-07-28-era client probing (server/discover, version in _meta): a fast, clear refusal, so a
@@ -195,17 +196,14 @@ const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
 
 /** The protocol version a session-less request claims when it is not one this SDK speaks (in `_meta` or the header). */
 function modernVersion(ctx: Context, message: unknown): string | undefined {
-  const params = isObject(message) && isObject(message.params) ? message.params : undefined;
-  const meta = params && isObject(params._meta) ? params._meta : undefined;
+  const params = isPlainObject(message) && isPlainObject(message.params) ? message.params : undefined;
+  const meta = params && isPlainObject(params._meta) ? params._meta : undefined;
   const claimed = [meta?.[META_PROTOCOL_VERSION], ctx.get("mcp-protocol-version")].find((value) => typeof value === "string" && value !== "") as string | undefined;
   if (claimed !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(claimed)) return claimed;
-  if (isObject(message) && message.method === "server/discover" && claimed === undefined) return "2026-07-28";
+  if (isPlainObject(message) && message.method === "server/discover" && claimed === undefined) return "2026-07-28";
   return undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function withoutServerId(message: Record<string, unknown>): Record<string, unknown> {
   const { server_id: _serverId, ...rest } = message;

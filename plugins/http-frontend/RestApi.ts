@@ -5,6 +5,7 @@ import type { Kernel } from "../../src/kernel/Kernel.js";
 import { GatewayError } from "../../src/kernel/errors.js";
 import type { ServerSnapshot, Supervisor } from "../../src/supervisor/Supervisor.js";
 import { secretMasker } from "../../src/config/secrets.js";
+import { isPlainObject } from "../../src/config/substitute.js";
 import { readJsonBody } from "./body.js";
 import { sendError } from "./guards.js";
 import { httpStatusOf, type PassThrough } from "./PassThrough.js";
@@ -36,8 +37,8 @@ export class RestApi {
       if (!serverId) return sendError(ctx, 400, "X-Server-ID header required");
       const body = await readJsonBody(ctx, this.maxBodyBytes);
       if (!body.ok) return sendError(ctx, body.status, body.message);
-      if (typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) return sendError(ctx, 400, "The body must be one JSON-RPC message");
-      return this.passThrough.handle(ctx, serverId, body.value as Record<string, unknown>);
+      if (!isPlainObject(body.value)) return sendError(ctx, 400, "The body must be one JSON-RPC message");
+      return this.passThrough.handle(ctx, serverId, body.value);
     });
   }
 
