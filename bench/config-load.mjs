@@ -9,7 +9,7 @@ import path from "node:path";
 
 const SERVERS = 500;
 const RUNS = 7;
-const cli = path.resolve(import.meta.dirname, "..", "dist", "src", "cli.js");
+const cli = process.env.MCPGW_CLI ?? path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
 
 function configText() {
   const lines = ["listen_addr: 127.0.0.1:0", "log_level: info", "servers:"];

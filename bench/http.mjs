@@ -104,7 +104,7 @@ const targets = [
       state_dir: path.join(dir, "state"),
       servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
     }));
-    return startTarget("mcpgw /mcp/echo", process.execPath, [path.join(ROOT, "dist/src/cli.js"), "serve", "--config", config], `http://127.0.0.1:${port}/mcp/echo`);
+    return startTarget("mcpgw /mcp/echo", process.execPath, [path.join(ROOT, "dist/bundle/cli.js"), "serve", "--config", config], `http://127.0.0.1:${port}/mcp/echo`);
   },
   async () => {
     const port = await freePort();

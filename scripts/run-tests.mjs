@@ -32,5 +32,7 @@ for (const args of [["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_PACKAGE, "--"
   if (warm.status !== 0) console.error(`could not prepare ${args.join(" ")}: ${String(warm.stderr).trim().split("\n").slice(-3).join(" ")}`);
 }
 
-const child = spawn(process.execPath, ["--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
+// In-process tests load the tsc output (dist/src); "mcpgw-source" makes a plugin's
+// `import "open-mcp-gateway"` resolve there too, so a test never mixes it with the bundle the bins use.
+const child = spawn(process.execPath, ["--conditions=mcpgw-source", "--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
 child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

@@ -1,11 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import path from "node:path";
-import { repoRoot } from "../helpers/files.js";
-
-export const CLI = path.join(repoRoot, "dist", "src", "cli.js");
-export const GATEWAY_HTTP = path.join(repoRoot, "dist", "src", "bin", "gateway-http.js");
-export const GATEWAY_STDIO = path.join(repoRoot, "dist", "src", "bin", "gateway-stdio.js");
+export { CLI, GATEWAY_HTTP, GATEWAY_STDIO } from "../helpers/files.js";
 
 /** The parent's environment without anything that would change the gateway's behaviour. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

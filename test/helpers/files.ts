@@ -6,6 +6,11 @@ import { fileURLToPath } from "node:url";
 /** The repository root, from dist/test/helpers/ back up three levels. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
+/** The bins as users run them: the bundle in dist/bundle (see scripts/bundle.mjs), not the tsc output. */
+export const CLI = path.join(repoRoot, "dist", "bundle", "cli.js");
+export const GATEWAY_HTTP = path.join(repoRoot, "dist", "bundle", "gateway-http.js");
+export const GATEWAY_STDIO = path.join(repoRoot, "dist", "bundle", "gateway-stdio.js");
+
 /** A fresh folder under the OS temp dir, removed when the test ends. */
 export function tempDir(t: { after(fn: () => void): void }, prefix = "mcpgw-test-"): string {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));

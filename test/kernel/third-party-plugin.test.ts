@@ -6,7 +6,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { loadGateway } from "../../src/kernel/loadGateway.js";
-import { repoRoot, tempDir, writeFiles } from "../helpers/files.js";
+import { CLI, repoRoot, tempDir, writeFiles } from "../helpers/files.js";
 import { captureLogs } from "../helpers/logs.js";
 
 const run = promisify(execFile);
@@ -98,7 +98,7 @@ test("the plugin validates its own options; a typo points at the key", async (t)
 
 test("`mcpgw plugins` in that folder lists the package with its version", async (t) => {
   const dir = project(t, `plugins:\n  hello: {}\n  stats: false\n${SERVERS}`);
-  const { stdout } = await run(process.execPath, [path.join(repoRoot, "dist/src/cli.js"), "plugins"], { cwd: dir, env: { PATH: process.env.PATH } });
+  const { stdout } = await run(process.execPath, [CLI, "plugins"], { cwd: dir, env: { PATH: process.env.PATH } });
   const lines = stdout.trim().split("\n").map((line) => line.split(/\s{2,}/));
   assert.deepEqual(lines[0], ["ID", "FROM", "STATUS"]);
   assert.deepEqual(lines.find((cells) => cells[0] === "hello"), ["hello", "npm mcpgw-plugin-hello@1.2.3", "enabled"]);

@@ -7,11 +7,11 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
-import { repoRoot, tempDir, writeFiles } from "../helpers/files.js";
+import { CLI, tempDir, writeFiles } from "../helpers/files.js";
 
 export type TestContext = { after(fn: () => unknown): void };
 
-export const CLI = path.join(repoRoot, "dist", "src", "cli.js");
+export { CLI };
 
 /** Writes `config` (JSON, which is YAML too) with a temp state_dir into a temp folder; returns the file. */
 export function writeConfig(t: TestContext, config: Record<string, unknown>): string {

@@ -5,10 +5,9 @@ import { once } from "node:events";
 import path from "node:path";
 import { test } from "node:test";
 import { isGatewayError } from "../../src/kernel/errors.js";
-import { repoRoot, tempDir, writeFiles } from "../helpers/files.js";
+import { CLI, tempDir, writeFiles } from "../helpers/files.js";
 import { assertNoSurvivors, callTool, fixture, fixtureServer, readLines, startGateway, textOf, waitUntil } from "./harness.js";
 
-const CLI = path.join(repoRoot, "dist", "src", "cli.js");
 
 test("kernel stop drains in-flight calls, refuses new ones, then stops the backends", async (t) => {
   const pids = path.join(tempDir(t), "pids");

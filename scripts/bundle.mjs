@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Bundles the compiled gateway (dist/src, dist/plugins) into dist/bundle: what the bins, `npm start`
+// and `import "open-mcp-gateway"` load. Node's ESM loader pays per module, and the gateway's
+// dependency graph is several hundred modules; the bundle is a few dozen files, so boot is about
+// 120 ms shorter (see bench/config-load.mjs). Code splitting keeps one copy of every module across
+// the entry points (a plugin importing `open-mcp-gateway` shares the CLI's kernel, tsyringe and zod)
+// and keeps lazily imported parts (SDK transports, the remote runtime) out of the boot path.
+import { build } from "esbuild";
+import { rmSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const dist = (file) => path.join(root, "dist", file);
+const outdir = dist("bundle");
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: {
+    cli: dist("src/cli.js"),
+    "gateway-http": dist("src/bin/gateway-http.js"),
+    "gateway-stdio": dist("src/bin/gateway-stdio.js"),
+    index: dist("src/index.js"),
+    // Spawned as a process of its own: OrphanGuard finds it next to the chunk that holds it.
+    "orphan-guard-main": dist("plugins/process-runtime/orphan-guard-main.js"),
+  },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20.19",
+  // Loaders for TypeScript config files: optional, big, and only loaded for a .ts config.
+  external: ["typescript", "tsx", "tsx/*"],
+  // CommonJS dependencies inside an ESM bundle still call require() for Node's built-ins.
+  banner: { js: 'import { createRequire as __mcpgwCreateRequire } from "node:module"; const require = __mcpgwCreateRequire(import.meta.url);' },
+  sourcemap: "linked",
+  legalComments: "linked",
+  logLevel: "warning",
+});
