@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Boot cost with a large config: 500 servers, none running. Measures, per run, the time from
+// spawning `mcpgw serve` to its "Listening on" log line and the resident memory at that moment,
+// next to a bare `node` process started the same way in the same run.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const SERVERS = 500;
+const RUNS = 7;
+const cli = process.env.MCPGW_CLI ?? path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
+
+function configText() {
+  const lines = ["listen_addr: 127.0.0.1:0", "log_level: info", "servers:"];
+  for (let i = 0; i < SERVERS; i++) {
+    lines.push(
+      `  - id: server-${i}`,
+      `    display_name: Server ${i}`,
+      `    tags: [bench, group-${i % 10}]`,
+      "    runtime:",
+      "      type: local-process",
+      "      command: node",
+      `      args: ["server.js", "--index", "${i}", "--token", "\${BENCH_TOKEN:-none}"]`,
+      `    env: { INDEX: "${i}", TOKEN: "\${BENCH_TOKEN:-none}" }`,
+      `    idle_timeout_seconds: ${60 + (i % 5)}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function rssOf(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+/** Spawns `args`, resolves when `ready` matches a stderr line (or the process exits), with time and RSS then. */
+function measure(args, ready) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let buffer = "";
+    let done = false;
+    const finish = (ms, rss) => {
+      done = true;
+      child.kill("SIGTERM");
+      resolve({ ms, rss });
+    };
+    const onText = (chunk) => {
+      buffer += chunk;
+      if (!done && ready.test(buffer)) finish(Number(process.hrtime.bigint() - started) / 1e6, rssOf(child.pid));
+    };
+    child.stderr.on("data", onText);
+    child.stdout.on("data", onText);
+    child.on("exit", (code) => {
+      if (!done) reject(new Error(`exited with ${code} before ready:\n${buffer}`));
+    });
+  });
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-"));
+try {
+  const config = path.join(dir, "mcpgw.config.yaml");
+  writeFileSync(config, configText());
+  const gateway = [];
+  const bare = [];
+  for (let run = 0; run < RUNS; run++) {
+    bare.push(await measure(["-e", "process.stderr.write('ready\\n'); setInterval(() => {}, 1000)"], /ready/));
+    gateway.push(await measure([...(process.env.FLAGS ? process.env.FLAGS.split(" ") : []), cli, "serve", "--config", config], /Listening on/));
+  }
+  const row = (name, runs) => ({
+    name,
+    ms: median(runs.map((r) => r.ms)).toFixed(1),
+    rssMB: (median(runs.map((r) => r.rss)) / 1048576).toFixed(1),
+  });
+  const g = row(`mcpgw serve, ${SERVERS} servers`, gateway);
+  const b = row("bare node process", bare);
+  console.log(`config load: median of ${RUNS} runs (spawn to ready, RSS at ready)`);
+  console.table([b, g]);
+  console.log(`gateway / bare node: time ${(Number(g.ms) / Number(b.ms)).toFixed(2)}x, RSS ${(Number(g.rssMB) / Number(b.rssMB)).toFixed(2)}x`);
+  console.log(`budget: <= 500 ms and <= 80 MB -> ${Number(g.ms) <= 500 && Number(g.rssMB) <= 80 ? "met" : "NOT met"}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
