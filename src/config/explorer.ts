@@ -3,8 +3,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
-import * as jsYaml from "js-yaml";
+import type * as JsYaml from "js-yaml";
 import { ConfigError } from "./ConfigError.js";
+import { readSimpleYaml } from "./simpleYaml.js";
 import { SourceDocument, yamlLibrary } from "./SourceDocument.js";
 import type { ConfigFormat, ConfigSource } from "./model.js";
 
@@ -27,21 +28,34 @@ export interface LoadedConfigFile {
   readonly document?: SourceDocument;
 }
 
-/** YAML 1.2 core types plus `<<` merge keys (`<<: *defaults`), which docker-compose users expect. */
-const YAML_SCHEMA = (() => {
-  const module = jsYaml as unknown as { types?: { merge: jsYaml.Type }; default?: { types: { merge: jsYaml.Type } } };
-  const merge = module.types?.merge ?? module.default?.types.merge;
-  return merge ? jsYaml.CORE_SCHEMA.extend({ implicit: [merge] }) : jsYaml.CORE_SCHEMA;
-})();
+let jsYamlLoad: ((text: string, filepath: string) => unknown) | undefined;
 
 /**
- * js-yaml reads (the `yaml` package took 500 ms cold on a 500-server file, js-yaml 70 ms);
- * when it fails, `yaml` re-reads the text for its clearer message with line and column.
+ * js-yaml with the YAML 1.2 core types plus `<<` merge keys (`<<: *defaults`), which docker-compose
+ * users expect; loaded for what the simple reader leaves.
+ */
+async function loadWithJsYaml(text: string, filepath: string): Promise<unknown> {
+  if (!jsYamlLoad) {
+    const module = (await import("js-yaml")) as typeof JsYaml & { default?: typeof JsYaml };
+    const jsYaml = module.default ?? module;
+    const merge = (jsYaml as unknown as { types?: { merge: JsYaml.Type } }).types?.merge;
+    const schema = merge ? jsYaml.CORE_SCHEMA.extend({ implicit: [merge] }) : jsYaml.CORE_SCHEMA;
+    jsYamlLoad = (source, filename) => jsYaml.load(source, { schema, filename });
+  }
+  return jsYamlLoad(text, filepath);
+}
+
+/**
+ * Plain block YAML is read by `readSimpleYaml`, everything else by js-yaml (the `yaml` package took
+ * 500 ms cold on a 500-server file, js-yaml 55 ms, the simple reader less; see simpleYaml.ts);
+ * when js-yaml fails, `yaml` re-reads the text for its clearer message with line and column.
  * CORE_SCHEMA keeps dates and the like as the strings they were written as.
  */
-const yamlLoader: Loader = (filepath, content) => {
+const yamlLoader: Loader = async (filepath, content) => {
+  const simple = readSimpleYaml(content);
+  if (simple) return simple.value;
   try {
-    return jsYaml.load(content, { schema: YAML_SCHEMA, filename: filepath });
+    return await loadWithJsYaml(content, filepath);
   } catch (fastError) {
     const { parse, YAMLParseError } = yamlLibrary();
     try {
