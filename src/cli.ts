@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { runCli } from "./cli/main.js";
+import { runBin } from "./cli/bin.js";
 
-// Exit explicitly: a paused stdin or a keep-alive socket must not hold a stopped gateway open.
-process.exit(await runCli(process.argv.slice(2)));
+await runBin("serve");

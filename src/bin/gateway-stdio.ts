@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { runCli } from "../cli/main.js";
+import { runBin } from "../cli/bin.js";
 
 /** The original's `gateway-stdio`: `mcpgw stdio`. */
-// Exit explicitly: a paused stdin or a keep-alive socket must not hold a stopped gateway open.
-process.exit(await runCli(process.argv.slice(2), "stdio"));
+await runBin("stdio");
