@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Boot cost with a large config: 500 servers, none running. Measures, per run, the time from
 // spawning `mcpgw serve` to its "Listening on" log line and the resident memory at that moment,
-// next to a bare `node` process started the same way in the same run.
+// next to a bare `node` process started the same way in the same run. MCPGW_CLI=dist/src/cli.js times
+// the unbundled tsc output instead of the bundle the bins run.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -9,25 +10,9 @@ import path from "node:path";
 
 const SERVERS = 500;
 const RUNS = 7;
+// The same generator the simple-YAML test reads (built by `npm run bench`).
+const { manyServersYaml } = await import("../dist/test/helpers/configs.js");
 const cli = process.env.MCPGW_CLI ?? path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
-
-function configText() {
-  const lines = ["listen_addr: 127.0.0.1:0", "log_level: info", "servers:"];
-  for (let i = 0; i < SERVERS; i++) {
-    lines.push(
-      `  - id: server-${i}`,
-      `    display_name: Server ${i}`,
-      `    tags: [bench, group-${i % 10}]`,
-      "    runtime:",
-      "      type: local-process",
-      "      command: node",
-      `      args: ["server.js", "--index", "${i}", "--token", "\${BENCH_TOKEN:-none}"]`,
-      `    env: { INDEX: "${i}", TOKEN: "\${BENCH_TOKEN:-none}" }`,
-      `    idle_timeout_seconds: ${60 + (i % 5)}`,
-    );
-  }
-  return lines.join("\n") + "\n";
-}
 
 function rssOf(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -63,7 +48,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-"));
 try {
   const config = path.join(dir, "mcpgw.config.yaml");
-  writeFileSync(config, configText());
+  writeFileSync(config, manyServersYaml(SERVERS));
   const gateway = [];
   const bare = [];
   for (let run = 0; run < RUNS; run++) {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { test } from "node:test";
 import jsYaml from "js-yaml";
 import { readSimpleYaml } from "../../src/config/simpleYaml.js";
+import { manyServersYaml } from "../helpers/configs.js";
 import { repoRoot } from "../helpers/files.js";
 
 // What the config loader gives when the simple reader steps aside: js-yaml, core schema plus merge keys.
@@ -17,29 +18,11 @@ function assertSame(text: string): void {
   assert.deepStrictEqual(simple.value, viaJsYaml(text), text);
 }
 
-function largeConfig(servers: number): string {
-  const lines = ["listen_addr: 127.0.0.1:0", "log_level: info", "servers:"];
-  for (let i = 0; i < servers; i++) {
-    lines.push(
-      `  - id: server-${i}`,
-      `    display_name: Server ${i}`,
-      `    tags: [bench, group-${i % 10}]`,
-      "    runtime:",
-      "      type: local-process",
-      "      command: node",
-      `      args: ["server.js", "--index", "${i}", "--token", "\${TOKEN:-none}"]`,
-      `    env: { INDEX: "${i}", TOKEN: "\${TOKEN:-none}" }`,
-      `    idle_timeout_seconds: ${60 + (i % 5)}`,
-    );
-  }
-  return lines.join("\n") + "\n";
-}
-
 test("the repo's example config, the original's config and catalog and a 500-server config read as js-yaml reads them", () => {
   for (const file of ["mcpgw.config.yaml", "test/fixtures/original/config.yaml", "test/fixtures/original/catalog.yaml"]) {
     assertSame(readFileSync(path.join(repoRoot, file), "utf8"));
   }
-  assertSame(largeConfig(500));
+  assertSame(manyServersYaml(500));
 });
 
 test("block and flow forms of the subset read as js-yaml reads them", () => {
@@ -139,7 +122,7 @@ test("random damage to a config never makes the simple reader disagree with js-y
     "list:\n  -\n    - a\n    - b\n  - c",
     "servers:\n  - id: one\n    runtime:\n      type: t\n    tags: []",
   ].join("\n");
-  const bases = [largeConfig(4).split("\n"), kitchenSink.split("\n")];
+  const bases = [manyServersYaml(4).split("\n"), kitchenSink.split("\n")];
   let answered = 0;
   for (let round = 0; round < 4000; round++) {
     const lines = [...bases[round % 2]!];
