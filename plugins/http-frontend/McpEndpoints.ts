@@ -2,11 +2,11 @@ import type { Context } from "koa";
 import type Router from "@koa/router";
 import type { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../src/kernel/logger.js";
 import type { FrontSession, SessionScope } from "../../src/mcp/FrontSession.js";
 import type { Relay } from "../../src/mcp/Relay.js";
 import { isPlainObject } from "../../src/config/substitute.js";
+import { sdkTypes } from "../../src/mcp/protocol.js";
 import { readJsonBody, sendRpcError } from "./body.js";
 import type { PassThrough } from "./PassThrough.js";
 
@@ -85,9 +85,10 @@ export class McpEndpoints {
       if (open) await this.#handOver(ctx, open, message);
       return;
     }
+    const { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } = await sdkTypes();
     if (!isInitializeRequest(message)) {
       const id = isPlainObject(message) ? (message.id ?? null) : null;
-      const modern = modernVersion(ctx, message);
+      const modern = modernVersion(ctx, message, SUPPORTED_PROTOCOL_VERSIONS);
       if (modern !== undefined) {
         // A 2026-07-28-era client probing (server/discover, version in _meta): a fast, clear refusal, so a
         // dual-era client falls back to initialize; nothing is started and no session is made.
@@ -195,11 +196,11 @@ export class McpEndpoints {
 const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
 
 /** The protocol version a session-less request claims when it is not one this SDK speaks (in `_meta` or the header). */
-function modernVersion(ctx: Context, message: unknown): string | undefined {
+function modernVersion(ctx: Context, message: unknown, supported: readonly string[]): string | undefined {
   const params = isPlainObject(message) && isPlainObject(message.params) ? message.params : undefined;
   const meta = params && isPlainObject(params._meta) ? params._meta : undefined;
   const claimed = [meta?.[META_PROTOCOL_VERSION], ctx.get("mcp-protocol-version")].find((value) => typeof value === "string" && value !== "") as string | undefined;
-  if (claimed !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(claimed)) return claimed;
+  if (claimed !== undefined && !supported.includes(claimed)) return claimed;
   if (isPlainObject(message) && message.method === "server/discover" && claimed === undefined) return "2026-07-28";
   return undefined;
 }

@@ -2,10 +2,11 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../src/kernel/logger.js";
 import { LineSplitter } from "./LineSplitter.js";
 import { secretMasker } from "../../src/config/secrets.js";
+import { sdkTypes } from "../../src/mcp/protocol.js";
 import type { OrphanGuard } from "./OrphanGuard.js";
 import { reapGroup, signalGroup } from "./processGroup.js";
 import { STDERR_LINE_BYTES, StderrLog } from "./StderrLog.js";
@@ -53,6 +54,7 @@ export class ProcessTransport implements Transport {
   #stdoutEnded = false;
   readonly #grace: StopGrace;
   readonly #mask: (text: string) => string;
+  #messageSchema?: typeof JSONRPCMessageSchema;
 
   constructor(private readonly spec: ProcessSpec) {
     this.#grace = spec.grace ?? DEFAULT_GRACE;
@@ -65,6 +67,7 @@ export class ProcessTransport implements Transport {
 
   async start(): Promise<void> {
     if (this.#child) throw new Error("ProcessTransport already started");
+    this.#messageSchema = (await sdkTypes()).JSONRPCMessageSchema;
     const { command, args, cwd, env, logger } = this.spec;
     // detached: the child leads a new process group, so signals can reach everything it spawns.
     const child = spawn(command, [...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: true, shell: false, windowsHide: true });
@@ -141,7 +144,7 @@ export class ProcessTransport implements Transport {
     if (line.trim() === "") return;
     let message: JSONRPCMessage;
     try {
-      message = JSONRPCMessageSchema.parse(JSON.parse(line));
+      message = this.#messageSchema!.parse(JSON.parse(line));
     } catch {
       // Skipped, not fatal: some servers print banners or debug output on stdout.
       this.spec.logger.warn({ stream: "stdout", bytes: Buffer.byteLength(line) }, `Ignoring a stdout line that is not an MCP message: ${preview(this.#mask(line.slice(0, 1_000)))}`);

@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { sdkTypes } from "../../src/mcp/protocol.js";
 
 /** A line longer than this is answered with an error and skipped, never buffered whole. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -21,6 +22,7 @@ export class StdioFrontTransport implements Transport {
   /** Inside a line that is over the limit: drop bytes until its end. */
   #skipping = false;
   #closed = false;
+  #messageSchema?: typeof JSONRPCMessageSchema;
 
   constructor(
     private readonly input: Readable,
@@ -30,6 +32,7 @@ export class StdioFrontTransport implements Transport {
   ) {}
 
   async start(): Promise<void> {
+    this.#messageSchema = (await sdkTypes()).JSONRPCMessageSchema;
     this.input.on("data", this.#onData);
     this.input.once("end", this.#onEnd);
     this.input.once("error", this.#onEnd);
@@ -99,7 +102,7 @@ export class StdioFrontTransport implements Transport {
     } catch {
       return this.#reply(null, -32700, "Parse error: invalid JSON");
     }
-    const parsed = JSONRPCMessageSchema.safeParse(value);
+    const parsed = this.#messageSchema!.safeParse(value);
     if (!parsed.success) {
       const id = typeof value === "object" && value !== null && "id" in value ? (value as { id: unknown }).id : null;
       return this.#reply(typeof id === "string" || typeof id === "number" ? id : null, -32600, "Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)");

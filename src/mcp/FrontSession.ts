@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
-  ErrorCode,
   ResultSchema,
   SetLevelRequestSchema,
   type ClientCapabilities,
@@ -15,7 +14,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { AcquireOptions } from "../supervisor/Supervisor.js";
 import type { Relay } from "./Relay.js";
-import { toWireError, WireError } from "./wireErrors.js";
+import { toWireError } from "./wireErrors.js";
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type Params = Record<string, unknown>;
@@ -71,9 +70,8 @@ export class FrontSession {
     info: { name: string; version: string },
     capabilities: ServerCapabilities,
     instructions: string | undefined,
-    ServerClass: typeof Server,
   ) {
-    this.server = new ServerClass(info, {
+    this.server = new Server(info, {
       capabilities,
       ...(instructions && { instructions }),
       debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"],
@@ -206,17 +204,10 @@ export class FrontSession {
   }
 }
 
-/** A shared backend may serve any client, so it declares every client capability; a client lacking one gets an MCP error when asked. */
-export const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
-
 function mirrored(front: ClientCapabilities | undefined): ClientCapabilities {
   return {
     ...(front?.sampling && { sampling: front.sampling }),
     ...(front?.elicitation && { elicitation: front.elicitation }),
     ...(front?.roots && { roots: { listChanged: true } }),
   };
-}
-
-export function noSession(server: string, method: string): WireError {
-  return new WireError(ErrorCode.InternalError, `Server '${server}' sent ${method}, but no client session is waiting on it`);
 }

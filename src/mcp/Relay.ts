@@ -1,13 +1,14 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import { ErrorCode, type JSONRPCRequest, type Result, type ServerCapabilities, type ServerNotification, type ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities, JSONRPCRequest, Result, ServerCapabilities, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { coreTokens } from "../di/tokens.js";
 import { errorMessage } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
 import type { BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
 import { Catalog } from "./Catalog.js";
-import { FrontSession, noSession, SHARED_BACKEND_CAPABILITIES, type SessionScope } from "./FrontSession.js";
+import type { FrontSession, SessionScope } from "./FrontSession.js";
+import { RpcCode } from "./protocol.js";
 import { invalidParams, methodNotFound, toWireError, WireError } from "./wireErrors.js";
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -29,6 +30,9 @@ const AGGREGATE_CAPABILITIES: ServerCapabilities = {
   logging: {},
   completions: {},
 };
+
+/** A shared backend may serve any client, so it declares every client capability; a client lacking one gets an MCP error when asked. */
+const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
 
 const LIST_CHANGED = new Set(["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"]);
 
@@ -77,9 +81,9 @@ export class Relay {
     const name = scope.server === undefined ? "mcpgw" : `mcpgw/${scope.server}`;
     const cached = scope.server === undefined ? undefined : (await this.supervisor.capabilities(scope.server))?.initialize;
     const capabilities = cached ? withoutTasks(cached.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES;
-    // The SDK's Server (and its JSON Schema validator) loads with the first session, not at boot.
-    const { Server } = await import("@modelcontextprotocol/sdk/server/index.js");
-    const session = new FrontSession(this, scope, { name, version }, capabilities, cached?.instructions, Server);
+    // Sessions (the SDK's Server, its JSON Schema validator and its types) load with the first one, not at boot.
+    const { FrontSession } = await import("./FrontSession.js");
+    const session = new FrontSession(this, scope, { name, version }, capabilities, cached?.instructions);
     this.sessions.set(session.id, session);
     session.server.onclose = () => void this.closeSession(session);
     return session;
@@ -239,7 +243,7 @@ export class Relay {
     }
     if (busy.length > 1) {
       throw new WireError(
-        ErrorCode.InternalError,
+        RpcCode.InternalError,
         `Server '${server}' sent ${method} while ${busy.length} client sessions had calls in flight to it; the gateway cannot tell which client it is for. Sessions now take turns on this server; set isolation: session to give each its own`,
       );
     }
@@ -271,7 +275,7 @@ export class Relay {
         const onAbort = () => {
           const index = queue.indexOf(entry);
           if (index >= 0) queue.splice(index, 1);
-          reject(signal?.reason instanceof Error ? signal.reason : new WireError(ErrorCode.RequestTimeout, "Cancelled while waiting for its turn on the server"));
+          reject(signal?.reason instanceof Error ? signal.reason : new WireError(RpcCode.RequestTimeout, "Cancelled while waiting for its turn on the server"));
         };
         const entry: Waiter = {
           session: session.id,
@@ -338,4 +342,8 @@ export class Relay {
 function withoutTasks(capabilities: ServerCapabilities): ServerCapabilities {
   const { tasks: _tasks, ...rest } = capabilities as ServerCapabilities & { tasks?: unknown };
   return rest;
+}
+
+function noSession(server: string, method: string): WireError {
+  return new WireError(RpcCode.InternalError, `Server '${server}' sent ${method}, but no client session is waiting on it`);
 }

@@ -1,6 +1,6 @@
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { BackendError } from "../supervisor/BackendError.js";
 import { errorMessage, GatewayError } from "../kernel/errors.js";
+import { isMcpError, RpcCode } from "./protocol.js";
 
 /** An error the SDK's Protocol sends as a JSON-RPC error object exactly as given: code, message, data. */
 export class WireError extends Error {
@@ -21,15 +21,15 @@ export class WireError extends Error {
 export function toWireError(error: unknown): WireError {
   if (error instanceof WireError) return error;
   if (error instanceof BackendError) return new WireError(error.rpcCode, error.message, error.data);
-  if (error instanceof McpError) return new WireError(error.code, error.message.replace(/^MCP error -?\d+: /, ""), error.data);
-  if (error instanceof GatewayError) return new WireError(ErrorCode.InternalError, error.message, { code: error.code, ...error.subject });
-  return new WireError(ErrorCode.InternalError, errorMessage(error));
+  if (isMcpError(error)) return new WireError(error.code, error.message.replace(/^MCP error -?\d+: /, ""), error.data);
+  if (error instanceof GatewayError) return new WireError(RpcCode.InternalError, error.message, { code: error.code, ...error.subject });
+  return new WireError(RpcCode.InternalError, errorMessage(error));
 }
 
 export function invalidParams(message: string): WireError {
-  return new WireError(ErrorCode.InvalidParams, message);
+  return new WireError(RpcCode.InvalidParams, message);
 }
 
 export function methodNotFound(method: string): WireError {
-  return new WireError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+  return new WireError(RpcCode.MethodNotFound, `Method not found: ${method}`);
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { RpcCode } from "../mcp/protocol.js";
 import { GatewayError, type GatewayErrorCode } from "../kernel/errors.js";
 
 /**
@@ -12,7 +12,7 @@ export class BackendError extends GatewayError {
   constructor(code: GatewayErrorCode, server: string, message: string, options?: { cause?: unknown; rpcCode?: number }) {
     super(code, message, { server }, options);
     this.name = "BackendError";
-    this.rpcCode = options?.rpcCode ?? ErrorCode.InternalError;
+    this.rpcCode = options?.rpcCode ?? RpcCode.InternalError;
     this.data = { server, code };
   }
 }

@@ -1,21 +1,13 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import {
-  ErrorCode,
-  McpError,
-  ResultSchema,
-  type ClientCapabilities,
-  type JSONRPCMessage,
-  type Notification,
-  type Progress,
-  type Result,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities, JSONRPCMessage, Notification, Progress, Result } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerDefinition } from "../config/model.js";
 import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { ServerStatus } from "../kernel/hooks.js";
 import type { Logger } from "../kernel/logger.js";
 import type { BackendRuntime } from "../runtime/types.js";
+import { isMcpError, RpcCode, sdkTypes } from "../mcp/protocol.js";
 import { BackendError } from "./BackendError.js";
 import type { InitializeSummary } from "./CapabilityCache.js";
 import type { GatewayClient } from "./GatewayClient.js";
@@ -205,7 +197,7 @@ export class BackendInstance {
     }
     const sdkOptions: RequestOptions = { signal: abort.signal, timeout: NO_SDK_TIMEOUT };
     try {
-      return await client.request({ method: request.method, params }, ResultSchema, sdkOptions);
+      return await client.request({ method: request.method, params }, (await sdkTypes()).ResultSchema, sdkOptions);
     } catch (error) {
       // A call its client cancelled is not the backend's failure.
       if (timeout || !options.signal?.aborted) record.errorSeen();
@@ -378,15 +370,15 @@ export class BackendInstance {
   }
 
   #explain(error: unknown, method: string, client: Client, timeout: string | undefined): unknown {
-    if (timeout) return new BackendError("MCPGW_ERR_REQUEST_TIMEOUT", this.server, timeout, { cause: error, rpcCode: ErrorCode.RequestTimeout });
-    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && this.#ended?.client === client) {
+    if (timeout) return new BackendError("MCPGW_ERR_REQUEST_TIMEOUT", this.server, timeout, { cause: error, rpcCode: RpcCode.RequestTimeout });
+    if (isMcpError(error) && error.code === RpcCode.ConnectionClosed && this.#ended?.client === client) {
       return this.#ended.crashed
         ? new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited while ${method} was in flight`, { cause: error })
         : new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}' was stopped while ${method} was in flight`, { cause: error });
     }
     // McpErrors are the backend's own answers (or the caller's cancellation) and pass unchanged;
     // anything else is a local failure to talk to it (a write to a closing pipe, a failed fetch).
-    if (error instanceof McpError || error instanceof BackendError) return error;
+    if (isMcpError(error) || error instanceof BackendError) return error;
     return new BackendError("MCPGW_ERR_BACKEND_IO", this.server, `Server '${this.server}': ${method} failed: ${errorMessage(error)}`, { cause: error });
   }
 

@@ -1,5 +1,5 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { sdkTypes } from "../mcp/protocol.js";
 import type { CapabilityLists } from "./CapabilityCache.js";
 
 type RawObject = Record<string, unknown>;
@@ -29,6 +29,7 @@ export const LIST_CHANGED: Readonly<Record<string, readonly ListKind[]>> = {
 export async function fetchList(client: Client, kind: ListKind, timeoutMs: number): Promise<RawObject[]> {
   const { method, field, capability } = LISTS[kind];
   if (!(client.getServerCapabilities() as RawObject | undefined)?.[capability]) return [];
+  const { ResultSchema } = await sdkTypes();
   const items: RawObject[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
