@@ -8,7 +8,7 @@ import { issueAt, parseWithSchema } from "../config/schemaIssues.js";
 import { isPlainObject, substituteEnv } from "../config/substitute.js";
 import { resolveCatalogPath, siteOf, validateConfig, type ConfigFileView } from "../config/validate.js";
 import { PluginOptionsError } from "../plugin/definePlugin.js";
-import { BUILTIN_PLUGINS, DEFAULT_BUNDLE } from "../plugin/builtins.js";
+import { BUILTIN_PLUGINS, DEFAULT_BUNDLE, preloadBuiltins } from "../plugin/builtins.js";
 import { resolvePlugin, type ResolvedPlugin } from "../plugin/resolvePlugin.js";
 import { installSupervisor } from "../supervisor/install.js";
 import type { GatewayPlugin, PluginRecord } from "../plugin/types.js";
@@ -55,6 +55,7 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   const issues: ConfigIssue[] = [];
   const fail = (extra: readonly ConfigIssue[] = [], plugins: readonly PluginRecord[] = []): LoadedGateway => ({ issues: [...issues, ...extra], plugins, configFile: file?.source.filepath });
 
+  preloadBuiltins();
   let file: LoadedConfigFile | undefined;
   try {
     file = options.configFile ? await loadConfigFile(options.configFile) : await searchConfig(cwd);
@@ -91,14 +92,17 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   const section = readPluginSection(raw, site, issues);
   const records: PluginRecord[] = [];
   const plugins: GatewayPlugin[] = [];
-  for (const entry of pluginEntries(section.preset, withOverrides(section.entries, options.pluginOptions))) {
+  const entries = pluginEntries(section.preset, withOverrides(section.entries, options.pluginOptions));
+  // All at once, so their module loads overlap; taken in order below.
+  const resolutions = entries.map((entry) => (entry.enabled && !entry.inline ? settled(resolvePlugin(entry.specifier, source.source.dir)) : undefined));
+  for (const [index, entry] of entries.entries()) {
     if (!entry.enabled) {
       records.push({ specifier: entry.specifier, name: BUILTIN_PLUGINS.has(entry.specifier) ? entry.specifier : undefined, source: BUILTIN_PLUGINS.has(entry.specifier) ? "builtin" : "unresolved", status: "disabled" });
       continue;
     }
     let resolved: ResolvedPlugin | undefined;
     try {
-      resolved = entry.inline ? { factory: () => entry.inline as GatewayPlugin, source: "inline" } : await resolvePlugin(entry.specifier, source.source.dir);
+      resolved = entry.inline ? { factory: () => entry.inline as GatewayPlugin, source: "inline" } : outcome(await resolutions[index]!);
       const plugin = checkPlugin(resolved.factory(entry.options ?? {}), entry.specifier);
       plugins.push(plugin);
       records.push({ specifier: entry.specifier, name: plugin.name, ...describe(resolved), status: "enabled" });
@@ -145,6 +149,20 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   installSupervisor(kernel);
   await kernel.hooks.configLoaded.promise(config);
   return { kernel, config, issues, plugins: records, configFile: file?.source.filepath };
+}
+
+type Settled<T> = { readonly value: T } | { readonly error: unknown };
+
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+function outcome<T>(result: Settled<T>): T {
+  if ("error" in result) throw result.error;
+  return result.value;
 }
 
 function withOverrides(entries: readonly PluginEntry[], overrides: LoadGatewayOptions["pluginOptions"]): PluginEntry[] {
