@@ -10,7 +10,7 @@ import type { Kernel } from "../../src/kernel/Kernel.js";
 import type { Logger } from "../../src/kernel/logger.js";
 import { relayOf } from "../../src/mcp/Relay.js";
 import { gatewayVersion } from "../../src/version.js";
-import { hostOriginGuard, sendError } from "./guards.js";
+import { corsHeaders, hostOriginGuard, sendError } from "./guards.js";
 import { McpEndpoints } from "./McpEndpoints.js";
 import { isLoopbackHost, type HttpFrontendSettings, type ListenAddress } from "./options.js";
 import { PassThrough } from "./PassThrough.js";
@@ -31,7 +31,7 @@ export class HttpFrontend {
     private readonly kernel: Kernel,
     private readonly logger: Logger,
     private readonly listenAddr: ListenAddress,
-    corsOrigins: readonly string[],
+    cors: { readonly enabled: boolean; readonly origins: readonly string[] },
     settings: HttpFrontendSettings,
   ) {
     const supervisor = kernel.container.resolve(coreTokens.supervisor);
@@ -45,7 +45,8 @@ export class HttpFrontend {
     this.app.proxy = false;
     this.app.silent = true;
     this.app.on("error", (error: Error) => this.logger.error({ err: error }, `HTTP request failed: ${error.message}`));
-    this.app.use(hostOriginGuard(listenAddr.host, corsOrigins));
+    this.app.use(hostOriginGuard(listenAddr.host, cors.enabled ? cors.origins : []));
+    if (cors.enabled) this.app.use(corsHeaders());
     this.app.use((ctx, next) => this.#authenticate(ctx, next));
     this.router.get("/health", (ctx) => {
       ctx.body = { status: "ok" };

@@ -44,6 +44,33 @@ export function hostOriginGuard(boundHost: string, allowedOrigins: readonly stri
   };
 }
 
+/** What a browser MCP client sends beyond the simple headers: auth, MCP's own, and SSE resumption. */
+const REQUEST_HEADERS = "Content-Type, Authorization, X-API-Key, X-Server-ID, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
+/** What it must be able to read: the session id above all, without which no second request works. */
+const RESPONSE_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate";
+
+/**
+ * CORS for every origin `hostOriginGuard` let through: it answers preflights itself (before auth,
+ * which a preflight never carries) and lets browsers read every answer, errors included.
+ */
+export function corsHeaders() {
+  return async (ctx: Context, next: Next) => {
+    const origin = ctx.get("origin");
+    if (!origin) return next();
+    ctx.vary("Origin");
+    ctx.set("Access-Control-Allow-Origin", origin);
+    if (ctx.method === "OPTIONS" && ctx.get("access-control-request-method")) {
+      ctx.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+      ctx.set("Access-Control-Allow-Headers", REQUEST_HEADERS);
+      ctx.set("Access-Control-Max-Age", "3600");
+      ctx.status = 204;
+      return;
+    }
+    ctx.set("Access-Control-Expose-Headers", RESPONSE_HEADERS);
+    return next();
+  };
+}
+
 function hostName(header: string): string | undefined {
   if (!header) return undefined;
   const match = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(header.trim());

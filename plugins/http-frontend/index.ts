@@ -17,8 +17,8 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       ctx.defineConfigKey("cors_origins", corsOriginsSchema);
       if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
       ctx.hooks.configLoaded.tap("http-frontend", (config) => {
-        const origins = config.settings.cors_enabled ? (config.settings.cors_origins as string[]) : [];
-        ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.kernel, ctx.logger, parseListenAddr(config.settings.listen_addr as string)!, origins, options));
+        const cors = { enabled: config.settings.cors_enabled as boolean, origins: config.settings.cors_origins as string[] };
+        ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.kernel, ctx.logger, parseListenAddr(config.settings.listen_addr as string)!, cors, options));
       });
       ctx.hooks.listen.tapPromise("http-frontend", async () => {
         await ctx.container.resolve(httpFrontendTokens.frontend).listen();

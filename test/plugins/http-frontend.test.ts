@@ -55,6 +55,62 @@ test("a foreign Host or Origin gets 403 on every route, /health included; loopba
   }
 });
 
+const INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "browser", version: "1" } },
+});
+
+test("CORS: a preflight from an allowed origin is answered before auth, with MCP's headers allowed", async (t) => {
+  const port = await startGateway(t, 'api_key: k-123\ncors_origins: ["https://app.example.com"]\n');
+  const preflight = await request(port, {
+    method: "OPTIONS",
+    path: "/mcp",
+    headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type, mcp-session-id, authorization" },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers["access-control-allow-origin"], "https://app.example.com");
+  assert.match(String(preflight.headers["access-control-allow-methods"]), /\bPOST\b.*\bDELETE\b/);
+  for (const header of ["Content-Type", "Authorization", "X-API-Key", "Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID"]) {
+    assert.ok(String(preflight.headers["access-control-allow-headers"]).split(", ").includes(header), header);
+  }
+  assert.equal(preflight.headers["access-control-max-age"], "3600");
+  assert.match(String(preflight.headers.vary), /Origin/);
+});
+
+test("CORS: answers to an allowed origin can be read, errors included, and expose Mcp-Session-Id", async (t) => {
+  const port = await startGateway(t, 'api_key: k-123\ncors_origins: ["https://app.example.com"]\n');
+  const unauthorized = await request(port, { path: "/servers", headers: { origin: "https://app.example.com" } });
+  assert.equal(unauthorized.status, 401);
+  assert.equal(unauthorized.headers["access-control-allow-origin"], "https://app.example.com");
+  // The MCP Inspector's web UI runs on a loopback origin.
+  const origin = "http://localhost:6274";
+  const initialized = await request(port, {
+    method: "POST",
+    path: "/mcp",
+    headers: { origin, "x-api-key": "k-123", "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: INITIALIZE,
+  });
+  assert.equal(initialized.status, 200, initialized.body);
+  assert.equal(initialized.headers["access-control-allow-origin"], origin);
+  assert.ok(initialized.headers["mcp-session-id"]);
+  assert.ok(String(initialized.headers["access-control-expose-headers"]).split(", ").includes("Mcp-Session-Id"));
+  const refused = await request(port, { path: "/health", headers: { origin: "http://evil.example.com" } });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers["access-control-allow-origin"], undefined);
+});
+
+test("CORS: cors_enabled false sends no CORS headers and lets only loopback origins in", async (t) => {
+  const port = await startGateway(t, 'cors_enabled: false\ncors_origins: ["https://app.example.com"]\n');
+  const loopback = await request(port, { path: "/health", headers: { origin: "http://localhost:6274" } });
+  assert.equal(loopback.status, 200);
+  assert.equal(loopback.headers["access-control-allow-origin"], undefined);
+  const preflight = await request(port, { method: "OPTIONS", path: "/mcp", headers: { origin: "http://localhost:6274", "access-control-request-method": "POST" } });
+  assert.equal(preflight.headers["access-control-allow-origin"], undefined);
+  assert.equal((await request(port, { path: "/health", headers: { origin: "https://app.example.com" } })).status, 403);
+});
+
 test("a non-loopback listen_addr with no key refuses to start, naming the fix", async (t) => {
   const loaded = await loadTestGateway(t, 'listen_addr: "0.0.0.0:0"\n');
   await assert.rejects(
