@@ -1,11 +1,15 @@
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { ServerDefinition } from "../../src/config/model.js";
+import { isMcpError, RpcCode } from "../../src/mcp/protocol.js";
 import type { BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "../../src/runtime/types.js";
 import { childEnvironment } from "./childEnv.js";
 import type { LocalProcessOptions } from "./options.js";
 import type { OrphanGuard } from "./OrphanGuard.js";
-import { ProcessTransport, type StopGrace } from "./ProcessTransport.js";
+import { describeExit, ProcessTransport, type StopGrace } from "./ProcessTransport.js";
+
+/** How long a failed connect waits to learn whether the child died (its stdout can close before its exit is reported). */
+const EXIT_REPORT_MS = 500;
 
 /** A `local-process` backend: one child process speaking MCP on stdio. */
 export class LocalProcessRuntime implements BackendRuntime {
@@ -34,7 +38,15 @@ export class LocalProcessRuntime implements BackendRuntime {
   }
 
   async connect(client: Client, options: RuntimeConnectOptions): Promise<void> {
-    await client.connect(this.#transport, { timeout: options.timeoutMs, signal: options.signal });
+    try {
+      await client.connect(this.#transport, { timeout: options.timeoutMs, signal: options.signal });
+    } catch (error) {
+      // "Connection closed" says nothing; a child that died during the handshake says why it ended.
+      const closed = isMcpError(error) && error.code === RpcCode.ConnectionClosed;
+      const exit = closed ? await this.#transport.exitWithin(EXIT_REPORT_MS) : undefined;
+      if (exit) throw new Error(`${describeExit(exit)} (its stderr is in the gateway log)`, { cause: error });
+      throw error;
+    }
   }
 
   describe(): Readonly<Record<string, unknown>> {

@@ -48,7 +48,7 @@ export class ProcessTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   #child?: Child;
-  #exited?: Promise<void>;
+  #exited?: Promise<ProcessExit | undefined>;
   #closing?: Promise<void>;
   #closed = false;
   #stdoutEnded = false;
@@ -73,7 +73,7 @@ export class ProcessTransport implements Transport {
     const child = spawn(command, [...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: true, shell: false, windowsHide: true });
     this.#child = child;
     this.#exited = once(child, "exit").then(
-      () => undefined,
+      ([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }),
       () => undefined,
     );
     try {
@@ -106,6 +106,12 @@ export class ProcessTransport implements Transport {
       if (this.#stdoutEnded) return;
       setTimeout(() => this.#finish(), STDOUT_AFTER_EXIT_MS).unref();
     });
+  }
+
+  /** How the child ended, if it has or does within `ms`; undefined while it runs (or before it started). */
+  async exitWithin(ms: number): Promise<ProcessExit | undefined> {
+    const exited = this.#exited;
+    return exited && (await exitsWithin(exited, ms)) ? exited : undefined;
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
@@ -174,7 +180,17 @@ export class ProcessTransport implements Transport {
   }
 }
 
-function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** The original gateway's words for a child that ended: "process exited with code 1". */
+export function describeExit(exit: ProcessExit): string {
+  return exit.signal ? `process was killed by ${exit.signal}` : `process exited with code ${exit.code}`;
+}
+
+function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   return Promise.race([exited.then(() => true), late]).finally(() => clearTimeout(timer));

@@ -41,13 +41,17 @@ test("a backend that exits at once is spawned at most 6 times in 10 s, then fail
   const gw = await startGateway(t, { servers: [fixtureServer("crashy", "exit-at-once", { env: { PID_FILE: pids } })] });
   const until = Date.now() + 10_000;
   let last: unknown;
+  let startFailure: unknown;
   while (Date.now() < until) {
     last = await callTool(gw.supervisor, "crashy", "echo", { text: "x" }).catch((error: unknown) => error);
     assert.ok(isGatewayError(last), `every call fails: ${String(last)}`);
+    if (last.code === "MCPGW_ERR_SERVER_START") startFailure ??= last;
     assert.equal(last.subject.server, "crashy");
     // Drives calls at a steady rate; the backoff, not this pause, decides when a spawn happens.
     if (last.code === "MCPGW_ERR_SERVER_BACKOFF") await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  // Why it failed, in the original's words, not the SDK's "Connection closed".
+  assert.match((startFailure as Error | undefined)?.message ?? "", /^Failed to start server 'crashy': process exited with code 1 \(its stderr is in the gateway log\)$/);
   const spawns = readLines(pids).length;
   t.diagnostic(`${spawns} spawns in 10 s`);
   assert.ok(spawns >= 3 && spawns <= 6, `spawns: ${spawns}`);
