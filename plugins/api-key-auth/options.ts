@@ -1,22 +1,23 @@
-import { z } from "zod";
+import { z } from "../../src/config/zod.js";
 
 export const apiKeyAuthPluginOptions = z.strictObject({});
 
 /** The original's single key; empty (as `${MCP_GATEWAY_API_KEY:-}` gives when unset) means auth off. */
-export const apiKeySchema = z
-  .string()
-  .optional()
-  .transform((key) => key || undefined);
+export const apiKeySchema = z.pipe(
+  z.optional(z.string()),
+  z.transform((key: string | undefined) => key || undefined),
+);
 
 /** Several named keys; the name is what logs and stats show, never the key. */
-export const apiKeysSchema = z
-  .array(
+export const apiKeysSchema = z._default(
+  z.array(
     z.strictObject({
-      name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "a key name is letters, digits, '_', '.' and '-'"),
-      key: z.string().min(16, "a key must be at least 16 characters"),
-      scopes: z.array(z.string()).default(["*"]),
+      name: z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, "a key name is letters, digits, '_', '.' and '-'")),
+      key: z.string().check(z.minLength(16, "a key must be at least 16 characters")),
+      scopes: z._default(z.array(z.string()), ["*"]),
     }),
-  )
-  .default([]);
+  ),
+  [],
+);
 
 export type NamedApiKey = z.infer<typeof apiKeysSchema>[number];

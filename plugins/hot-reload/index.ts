@@ -1,8 +1,8 @@
-import { z } from "zod";
+import { z } from "../../src/config/zod.js";
 import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
 
 export const hotReloadPluginOptions = z.strictObject({
-  debounce_ms: z.number().int().min(0).default(500),
+  debounce_ms: z._default(z.int().check(z.minimum(0)), 500),
 });
 
 export const hotReloadPlugin = definePlugin((options: Partial<z.infer<typeof hotReloadPluginOptions>> = {}) => {
@@ -11,7 +11,7 @@ export const hotReloadPlugin = definePlugin((options: Partial<z.infer<typeof hot
     name: "hot-reload",
     apply(ctx) {
       // The watcher itself comes with the hot-reload issue; the key is owned here so configs with it validate.
-      ctx.defineConfigKey("hot_reload", z.boolean().default(true));
+      ctx.defineConfigKey("hot_reload", z._default(z.boolean(), true));
     },
   };
 });

@@ -1,14 +1,14 @@
-import { z } from "zod";
+import { z } from "../../src/config/zod.js";
 
 export const httpFrontendPluginOptions = z.strictObject({
   /** Also serve HTTP while `mcpgw stdio` runs (off by default: a desktop client owns that process). */
-  in_stdio_mode: z.boolean().default(false),
+  in_stdio_mode: z._default(z.boolean(), false),
   /** Largest request body read; a bigger one gets 413 before it is read. */
-  max_body_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  max_body_bytes: z._default(z.int().check(z.minimum(1024)), 4 * 1024 * 1024),
   /** Open MCP sessions (Streamable HTTP and SSE together); the next initialize gets 503. */
-  max_sessions: z.number().int().min(1).default(1000),
+  max_sessions: z._default(z.int().check(z.minimum(1)), 1000),
   /** A Streamable HTTP session with no request for this long is closed (its per-session backends stop). */
-  session_idle_seconds: z.number().int().min(1).default(1800),
+  session_idle_seconds: z._default(z.int().check(z.minimum(1)), 1800),
 });
 
 export type HttpFrontendSettings = z.output<typeof httpFrontendPluginOptions>;
@@ -28,14 +28,14 @@ export function parseListenAddr(value: string): ListenAddress | undefined {
   return port <= 65535 ? { host: (match[1] ?? match[2])!, port } : undefined;
 }
 
-export const listenAddrSchema = z
-  .string()
-  .default("127.0.0.1:4444")
-  .refine((value) => parseListenAddr(value) !== undefined, "listen_addr must be HOST:PORT, for example 127.0.0.1:4444 or [::1]:4444");
+export const listenAddrSchema = z._default(
+  z.string().check(z.refine((value) => parseListenAddr(value) !== undefined, "listen_addr must be HOST:PORT, for example 127.0.0.1:4444 or [::1]:4444")),
+  "127.0.0.1:4444",
+);
 
-export const corsEnabledSchema = z.boolean().default(true);
+export const corsEnabledSchema = z._default(z.boolean(), true);
 /** Browser origins allowed besides loopback ones; "*" allows any. */
-export const corsOriginsSchema = z.array(z.string().min(1)).default([]);
+export const corsOriginsSchema = z._default(z.array(z.string().check(z.minLength(1))), []);
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"]);
 

@@ -1,13 +1,13 @@
-import { z } from "zod";
+import { z } from "../../src/config/zod.js";
 
 export const sseRuntimePluginOptions = z.strictObject({});
 
 /** `runtime:` of a `remote-sse` server: Streamable HTTP first, legacy SSE as the fallback. */
 export const remoteSseOptions = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: "url must be an http:// or https:// URL of the server's MCP endpoint" }),
-  headers: z.record(z.string(), z.string()).default({}),
-  transport: z.enum(["auto", "streamable-http", "sse"]).default("auto"),
-  connect_timeout_seconds: z.number().positive().default(10),
+  headers: z._default(z.record(z.string(), z.string()), {}),
+  transport: z._default(z.enum(["auto", "streamable-http", "sse"]), "auto"),
+  connect_timeout_seconds: z._default(z.number().check(z.positive()), 10),
 });
 
 export type RemoteSseOptions = z.infer<typeof remoteSseOptions>;

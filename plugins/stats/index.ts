@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../../src/config/zod.js";
 import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
 
 export const statsPluginOptions = z.strictObject({});

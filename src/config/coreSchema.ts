@@ -1,22 +1,22 @@
-import { z } from "zod";
+import { z } from "./zod.js";
 import type { SchemaRegistry } from "./SchemaRegistry.js";
 
 export const SERVER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 export const TOOL_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
 
-const seconds = (fallback: number) => z.number().int().min(0).default(fallback);
+const seconds = (fallback: number) => z._default(z.int().check(z.minimum(0)), fallback);
 
 /** Gateway-wide keys the core owns (names as in the original gateway). */
 const coreKeys = {
-  log_level: z.enum(["trace", "debug", "info", "warn", "warning", "error", "fatal", "silent", "off"]).optional(),
+  log_level: z.optional(z.enum(["trace", "debug", "info", "warn", "warning", "error", "fatal", "silent", "off"])),
   idle_timeout_seconds: seconds(300),
-  request_timeout_seconds: z.number().int().min(1).default(30),
+  request_timeout_seconds: z._default(z.int().check(z.minimum(1)), 30),
   health_check_interval_seconds: seconds(30),
-  max_connections_per_server: z.number().int().min(1).default(10),
-  tool_name_separator: z.string().regex(/^[A-Za-z0-9_-]{1,8}$/, "use 1 to 8 of A-Z a-z 0-9 _ -").default("__"),
-  max_tool_name_length: z.number().int().min(16).max(128).default(64),
-  catalog_path: z.string().min(1).optional(),
-  state_dir: z.string().min(1).optional(),
+  max_connections_per_server: z._default(z.int().check(z.minimum(1)), 10),
+  tool_name_separator: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,8}$/, "use 1 to 8 of A-Z a-z 0-9 _ -")), "__"),
+  max_tool_name_length: z._default(z.int().check(z.minimum(16), z.maximum(128)), 64),
+  catalog_path: z.optional(z.string().check(z.minLength(1))),
+  state_dir: z.optional(z.string().check(z.minLength(1))),
 };
 
 /** Keys the core reads itself before any plugin exists. */
@@ -28,13 +28,16 @@ export function defineCoreKeys(registry: SchemaRegistry): void {
 
 /** The fields of a server entry besides id and runtime, which are checked by hand for the original's wording. */
 export const serverFieldsSchema = z.strictObject({
-  display_name: z.string().optional(),
-  description: z.string().optional(),
-  tags: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "an env value is a string (numbers and booleans are turned into strings)" }).transform(String)).default({}),
-  idle_timeout_seconds: z.number().int().min(0).optional(),
-  request_timeout_seconds: z.number().int().min(1).optional(),
-  isolation: z.enum(["shared", "session"]).default("shared"),
-  tool_prefix: z.string().regex(TOOL_PREFIX_PATTERN, "use letters, digits, '_' and '-'").optional(),
-  autostart: z.boolean().default(false),
+  display_name: z.optional(z.string()),
+  description: z.optional(z.string()),
+  tags: z._default(z.array(z.string()), []),
+  env: z._default(
+    z.record(z.string(), z.pipe(z.union([z.string(), z.number(), z.boolean()], { error: "an env value is a string (numbers and booleans are turned into strings)" }), z.transform(String))),
+    {},
+  ),
+  idle_timeout_seconds: z.optional(z.int().check(z.minimum(0))),
+  request_timeout_seconds: z.optional(z.int().check(z.minimum(1))),
+  isolation: z._default(z.enum(["shared", "session"]), "shared"),
+  tool_prefix: z.optional(z.string().check(z.regex(TOOL_PREFIX_PATTERN, "use letters, digits, '_' and '-'"))),
+  autostart: z._default(z.boolean(), false),
 });
