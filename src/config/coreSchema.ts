@@ -11,6 +11,8 @@ const coreKeys = {
   log_level: z.optional(z.enum(["trace", "debug", "info", "warn", "warning", "error", "fatal", "silent", "off"])),
   idle_timeout_seconds: seconds(300),
   request_timeout_seconds: z._default(z.int().check(z.minimum(1)), 30),
+  // A first `npx -y` start downloads the package; a start cut off at 30 s would restart the download forever.
+  start_timeout_seconds: z._default(z.int().check(z.minimum(1)), 60),
   health_check_interval_seconds: seconds(30),
   max_connections_per_server: z._default(z.int().check(z.minimum(1)), 10),
   tool_name_separator: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,8}$/, "use 1 to 8 of A-Z a-z 0-9 _ -")), "__"),
@@ -37,6 +39,7 @@ export const serverFieldsSchema = z.strictObject({
   ),
   idle_timeout_seconds: z.optional(z.int().check(z.minimum(0))),
   request_timeout_seconds: z.optional(z.int().check(z.minimum(1))),
+  start_timeout_seconds: z.optional(z.int().check(z.minimum(1))),
   isolation: z._default(z.enum(["shared", "session"]), "shared"),
   tool_prefix: z.optional(z.string().check(z.regex(TOOL_PREFIX_PATTERN, "use letters, digits, '_' and '-'"))),
   autostart: z._default(z.boolean(), false),

@@ -63,6 +63,8 @@ const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   toolPrefix: ["tool_prefix"],
   idleTimeoutSeconds: ["idle_timeout_seconds"],
   timeout: ["request_timeout_seconds"],
+  startTimeout: ["start_timeout_seconds"],
+  startup_timeout: ["start_timeout_seconds"],
 };
 
 export function didYouMean(word: string, candidates: Iterable<string>): string {

@@ -26,6 +26,7 @@ export interface ServerDefinition {
   readonly env: Readonly<Record<string, string>>;
   readonly idle_timeout_seconds?: number;
   readonly request_timeout_seconds?: number;
+  readonly start_timeout_seconds?: number;
   readonly isolation: Isolation;
   readonly tool_prefix: string;
   readonly autostart: boolean;
@@ -38,6 +39,7 @@ export interface CoreSettings {
   readonly log_level?: string;
   readonly idle_timeout_seconds: number;
   readonly request_timeout_seconds: number;
+  readonly start_timeout_seconds: number;
   readonly health_check_interval_seconds: number;
   readonly max_connections_per_server: number;
   readonly tool_name_separator: string;

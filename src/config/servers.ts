@@ -100,6 +100,7 @@ export function checkServer(raw: RawServer, site: ServerSite, registry: SchemaRe
     env: parsed.env,
     ...(parsed.idle_timeout_seconds !== undefined && { idle_timeout_seconds: parsed.idle_timeout_seconds }),
     ...(parsed.request_timeout_seconds !== undefined && { request_timeout_seconds: parsed.request_timeout_seconds }),
+    ...(parsed.start_timeout_seconds !== undefined && { start_timeout_seconds: parsed.start_timeout_seconds }),
     isolation: parsed.isolation,
     tool_prefix: parsed.tool_prefix ?? id,
     autostart: parsed.autostart,

@@ -289,7 +289,7 @@ export class BackendInstance {
     this.#startAbort = abort;
     const timeoutMs = record.startTimeoutMs;
     const timer = setTimeout(
-      () => abort.abort(new BackendError("MCPGW_ERR_SERVER_START", this.server, `Server '${this.server}' did not finish starting within ${timeoutMs / 1000} s`)),
+      () => abort.abort(new BackendError("MCPGW_ERR_SERVER_START", this.server, `Server '${this.server}' did not finish starting within ${timeoutMs / 1000} s (raise start_timeout_seconds if it needs longer)`)),
       timeoutMs,
     );
     // The SDK client (and its JSON Schema validator) loads with the first backend, not at boot.

@@ -4,8 +4,6 @@ import { BackendError } from "./BackendError.js";
 import { backoffDelayMs, FAILURES_BEFORE_FAILED } from "./backoff.js";
 import type { BackendInstance } from "./BackendInstance.js";
 
-export const MIN_START_TIMEOUT_MS = 10_000;
-
 /** The key of a server's shared instance in `instances`; session instances use the session id. */
 export const SHARED = "";
 
@@ -35,12 +33,9 @@ export class ServerRecord {
   get requestTimeoutMs(): number {
     return (this.definition.request_timeout_seconds ?? this.settings.request_timeout_seconds) * 1000;
   }
-  /**
-   * A start (spawn or connect, plus MCP initialize) gets the request budget, but never less than
-   * 10 s: a cold `npx` launch alone can take seconds, and a short call timeout must not forbid it.
-   */
+  /** The budget of one start: spawn or connect, plus MCP initialize. */
   get startTimeoutMs(): number {
-    return Math.max(this.requestTimeoutMs, MIN_START_TIMEOUT_MS);
+    return (this.definition.start_timeout_seconds ?? this.settings.start_timeout_seconds) * 1000;
   }
   /** 0 means never stop for idleness. */
   get idleTimeoutMs(): number {

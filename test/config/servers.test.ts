@@ -35,6 +35,7 @@ test("the original's config.yaml + catalog.yaml pair loads unchanged", async (t)
   assert.equal(settings.health_check_interval_seconds, 30);
   assert.equal(settings.max_connections_per_server, 10);
   assert.equal(settings.request_timeout_seconds, 30);
+  assert.equal(settings.start_timeout_seconds, 60);
   assert.equal(settings.cors_enabled, true);
   assert.deepEqual(settings.cors_origins, ["*"]);
   assert.equal(settings.catalog_path, "catalog.yaml");
@@ -137,6 +138,7 @@ test("every server field is read into the normalised model", async (t) => {
       "    env: { NUM: 3, FLAG: true, TEXT: hi }",
       "    idle_timeout_seconds: 0",
       "    request_timeout_seconds: 5",
+      "    start_timeout_seconds: 120",
       "    isolation: session",
       "    tool_prefix: Full_1",
       "    autostart: true",
@@ -152,6 +154,7 @@ test("every server field is read into the normalised model", async (t) => {
       env: { NUM: "3", FLAG: "true", TEXT: "hi" },
       idle_timeout_seconds: 0,
       request_timeout_seconds: 5,
+      start_timeout_seconds: 120,
       isolation: "session",
       tool_prefix: "Full_1",
       autostart: true,

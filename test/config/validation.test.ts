@@ -187,7 +187,7 @@ test("server field value errors", async (t) => {
 
 test("core setting errors", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["idle_timeout_seconds: soon", "request_timeout_seconds: 0", "tool_name_separator: '::'", "log_level: loud", 'listen_addr: "localhost"', "preset: everything"].join("\n"),
+    [CFG]: ["idle_timeout_seconds: soon", "request_timeout_seconds: 0", "tool_name_separator: '::'", "log_level: loud", 'listen_addr: "localhost"', "preset: everything", "start_timeout_seconds: 1.5"].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:1 idle_timeout_seconds: Invalid input: expected number, received string",
@@ -196,6 +196,7 @@ test("core setting errors", async (t) => {
     "mcpgw.config.yaml:4 log_level: Invalid option: expected one of \"trace\"|\"debug\"|\"info\"|\"warn\"|\"warning\"|\"error\"|\"fatal\"|\"silent\"|\"off\"",
     "mcpgw.config.yaml:5 listen_addr: listen_addr must be HOST:PORT, for example 127.0.0.1:4444 or [::1]:4444",
     "mcpgw.config.yaml:6 preset: Unknown preset 'everything': use 'default' (every built-in plugin) or 'none' (an empty kernel)",
+    "mcpgw.config.yaml:7 start_timeout_seconds: Invalid input: expected int, received number",
   ]);
 });
 
