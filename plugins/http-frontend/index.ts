@@ -1,6 +1,6 @@
 import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
 import { createToken } from "../../src/di/tokens.js";
-import { HttpFrontend } from "./HttpFrontend.js";
+import type { HttpFrontend } from "./HttpFrontend.js";
 import { corsEnabledSchema, corsOriginsSchema, httpFrontendPluginOptions, listenAddrSchema, parseListenAddr, type HttpFrontendPluginOptions } from "./options.js";
 
 export const httpFrontendTokens = {
@@ -16,7 +16,9 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       ctx.defineConfigKey("cors_enabled", corsEnabledSchema);
       ctx.defineConfigKey("cors_origins", corsOriginsSchema);
       if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
-      ctx.hooks.configLoaded.tap("http-frontend", (config) => {
+      // koa and the routes load only when HTTP is served: not for `mcpgw stdio`, validate, plugins, servers.
+      ctx.hooks.configLoaded.tapPromise("http-frontend", async (config) => {
+        const { HttpFrontend } = await import("./HttpFrontend.js");
         const cors = { enabled: config.settings.cors_enabled as boolean, origins: config.settings.cors_origins as string[] };
         ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.kernel, ctx.logger, parseListenAddr(config.settings.listen_addr as string)!, cors, options));
       });

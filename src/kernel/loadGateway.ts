@@ -55,7 +55,7 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   const issues: ConfigIssue[] = [];
   const fail = (extra: readonly ConfigIssue[] = [], plugins: readonly PluginRecord[] = []): LoadedGateway => ({ issues: [...issues, ...extra], plugins, configFile: file?.source.filepath });
 
-  preloadBuiltins();
+  preloadBuiltins(mode);
   let file: LoadedConfigFile | undefined;
   try {
     file = options.configFile ? await loadConfigFile(options.configFile) : await searchConfig(cwd);
