@@ -103,6 +103,34 @@ test("--server serves one server with names unchanged", async (t) => {
   assert.deepEqual(await client.request({ method: "acme/ping" } as never, ResultSchema), { pong: 42 });
 });
 
+test("with http-frontend's in_stdio_mode, mcpgw stdio also serves HTTP from the same gateway", async (t) => {
+  const config = writeConfig(t, {
+    listen_addr: "127.0.0.1:0",
+    log_level: "info",
+    plugins: { "http-frontend": { in_stdio_mode: true } },
+    servers: [node("relay", [RELAY_FIXTURE], { env: { FIXTURE_TOOLS: "3" } })],
+  });
+  const { client, transport, stderr } = await connectStdio(t, ["--config", config]);
+  const listening = /Listening on http:\/\/127\.0\.0\.1:(\d+)/;
+  const port =
+    listening.exec(stderr())?.[1] ??
+    (await new Promise<string>((resolve) => {
+      const onData = () => {
+        const match = listening.exec(stderr());
+        if (!match) return;
+        transport.stderr!.off("data", onData);
+        resolve(match[1]!);
+      };
+      transport.stderr!.on("data", onData);
+    }));
+  assert.equal(text(await client.callTool({ name: "relay__echo", arguments: { text: "over stdio" } })), "echo: over stdio");
+  const health = await fetch(`http://127.0.0.1:${port}/health`);
+  assert.deepEqual(await health.json(), { status: "ok" });
+  const servers = (await (await fetch(`http://127.0.0.1:${port}/servers`)).json()) as Array<{ id: string; status: string }>;
+  // The HTTP side sees the backend the stdio side started: one gateway.
+  assert.deepEqual(servers.map((server) => [server.id, server.status]), [["relay", "running"]]);
+});
+
 test("the end of stdin stops everything: backends exit and the gateway exits 0", async (t) => {
   const child = spawnStdio(t, ["--config", aggregateConfig(t)]);
   const lines = async (count: number) => {
