@@ -2,8 +2,8 @@
  * A reader for the plain block YAML that configs are written in: mappings and lists by indentation,
  * one-line scalars, and one-line flow lists and maps of scalars. It exists for boot time: on a
  * 500-server config js-yaml spends about 55 ms running cold, and this reader a fraction of that.
- * It tests characters by hand rather than with regular expressions: each regex costs milliseconds
- * the first time it runs, which is the only time that matters here.
+ * It mostly tests characters by hand rather than with regular expressions: each regex costs
+ * milliseconds the first time it runs, which is the only time that matters here.
  *
  * It answers only where it is sure to give what js-yaml (core schema) gives; on anything else
  * (anchors, tags, block scalars, multi-line values, floats, odd keys, errors) it returns undefined
