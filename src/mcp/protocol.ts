@@ -22,6 +22,27 @@ export function isMcpError(error: unknown): error is SdkTypes.McpError {
   return error instanceof Error && error.name === "McpError" && typeof (error as { code?: unknown }).code === "number";
 }
 
+/**
+ * How deep a backend's answer may nest. JSON.stringify recurses, and somewhere past 3,000 levels it
+ * overflows the stack; the SDK then drops the response and the client waits forever. No real MCP
+ * message comes near this.
+ */
+export const MAX_MESSAGE_DEPTH = 1_000;
+
+/** Whether `value` nests arrays or objects more than `limit` levels deep; iterative, so any depth is safe to ask about. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 let types: Promise<typeof SdkTypes> | undefined;
 
 /** The SDK's types module (schemas, guards, protocol versions), loaded on first need. */

@@ -1,10 +1,12 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { MAX_MESSAGE_DEPTH, nestedDeeperThan, RpcCode } from "../mcp/protocol.js";
 
 /**
  * The SDK client, plus the server's initialize result exactly as sent: the SDK keeps only some of
  * its fields (capabilities, serverInfo, instructions), and the gateway caches and re-serves it whole.
+ * A result nested too deeply to pass on (see MAX_MESSAGE_DEPTH) becomes an error for its request.
  */
 export class GatewayClient extends Client {
   #initializeResult?: Record<string, unknown>;
@@ -19,7 +21,14 @@ export class GatewayClient extends Client {
     const previous = transport.onmessage;
     let connecting = true;
     transport.onmessage = (message, extra) => {
-      if (connecting && !this.#initializeResult && "result" in message) this.#initializeResult = message.result as Record<string, unknown>;
+      if ("result" in message && nestedDeeperThan(message.result, MAX_MESSAGE_DEPTH)) {
+        // The SDK dispatches this same object after us: rewritten in place, the call ends with an error.
+        const response = message as unknown as Record<string, unknown>;
+        delete response.result;
+        response.error = { code: RpcCode.InternalError, message: `The server's answer nests deeper than ${MAX_MESSAGE_DEPTH} levels; the gateway does not pass it on` };
+      } else if (connecting && !this.#initializeResult && "result" in message) {
+        this.#initializeResult = message.result as Record<string, unknown>;
+      }
       previous?.(message, extra);
     };
     try {

@@ -7,6 +7,7 @@ import http from "node:http";
 import { after, before, test } from "node:test";
 import type { ServerStateChange } from "../../src/kernel/hooks.js";
 import { request, type RawResponse } from "../helpers/http.js";
+import { fixture } from "../supervisor/harness.js";
 import { connectClient, nodeServer, RELAY_FIXTURE, startHttpGateway, suiteScope, type TestGateway } from "./support.js";
 
 const scope = suiteScope();
@@ -15,7 +16,10 @@ const changes: ServerStateChange[] = [];
 const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
 before(async () => {
-  gateway = await startHttpGateway(scope, { servers: [nodeServer("relay", RELAY_FIXTURE)], plugins: { "http-frontend": { max_body_bytes: 1024 * 1024 } } });
+  gateway = await startHttpGateway(scope, {
+    servers: [nodeServer("relay", RELAY_FIXTURE), nodeServer("noisy", fixture("noisy-server"))],
+    plugins: { "http-frontend": { max_body_bytes: 1024 * 1024 } },
+  });
   gateway.kernel.hooks.serverStateChanged.tap("bad-input-test", (change) => void changes.push(change));
 });
 after(() => scope.cleanup());
@@ -213,4 +217,22 @@ test("a foreign Host or Origin gets 403 on the MCP and REST routes", async () =>
       assert.equal(answer.json().error, "Forbidden");
     }
   }
+});
+
+test("a backend's answer nested 10,000 deep ends the call with an error instead of hanging (MCP and pass-through); the gateway keeps serving", async () => {
+  const sessionId = await initialize("/mcp/noisy");
+  const headers = { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" };
+  const call = await post("/mcp/noisy", JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "deep-result", arguments: {} } }), headers);
+  assert.equal(call.status, 200);
+  const answer = JSON.parse(/^data: (.*)$/m.exec(call.body)?.[1] ?? call.body) as { id: number; error?: { code: number; message: string } };
+  assert.equal(answer.id, 7);
+  assert.deepEqual(answer.error, { code: -32603, message: "The server's answer nests deeper than 1000 levels; the gateway does not pass it on" });
+  const next = await post("/mcp/noisy", JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "pid", arguments: {} } }), headers);
+  const nextAnswer = JSON.parse(/^data: (.*)$/m.exec(next.body)?.[1] ?? next.body) as { id: number; result?: unknown };
+  assert.deepEqual([nextAnswer.id, "result" in nextAnswer], [8, true], "the session goes on");
+  // The pass-through returns a backend's JSON-RPC errors as they are: this one is the gateway's stand-in.
+  const passThrough = await post("/rpc", JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "deep-result", arguments: {} } }), { "x-server-id": "noisy" });
+  assert.equal(passThrough.status, 200);
+  assert.deepEqual(passThrough.json(), { jsonrpc: "2.0", id: 9, error: { code: -32603, message: "The server's answer nests deeper than 1000 levels; the gateway does not pass it on" } });
+  await stillServing();
 });
