@@ -114,10 +114,12 @@ test("with http-frontend's in_stdio_mode, mcpgw stdio also serves HTTP from the 
   const listening = /Listening on http:\/\/127\.0\.0\.1:(\d+)/;
   const port =
     listening.exec(stderr())?.[1] ??
-    (await new Promise<string>((resolve) => {
+    (await new Promise<string>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error(`no "Listening on" line within 10 s; stderr:\n${stderr()}`)), 10_000);
       const onData = () => {
         const match = listening.exec(stderr());
         if (!match) return;
+        clearTimeout(deadline);
         transport.stderr!.off("data", onData);
         resolve(match[1]!);
       };
