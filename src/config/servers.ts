@@ -82,14 +82,16 @@ export function checkServer(raw: RawServer, site: ServerSite, registry: SchemaRe
   if (raw.key !== undefined && givenId !== undefined && givenId !== raw.key) {
     issues.push(issueAt(site, [...raw.path, "id"], `Server '${raw.key}' has id '${String(givenId)}'; in the map form the key is the id, so drop the id field`));
   }
-  if (typeof id !== "string" || !SERVER_ID_PATTERN.test(id)) {
+  const validId = typeof id === "string" && SERVER_ID_PATTERN.test(id);
+  if (!validId) {
     issues.push(
       issueAt(site, raw.key !== undefined ? raw.path : [...raw.path, "id"], `Invalid server ID: ${String(id)} (use lowercase letters, digits, '-' and '_', starting with a letter or digit)`),
     );
-    return {};
   }
-  const runtimeSpec = checkRuntime(id, runtime, [...raw.path, "runtime"], site, registry, issues);
+  // The rest is checked even under a bad id: every problem in one run.
+  const runtimeSpec = checkRuntime(String(id), runtime, [...raw.path, "runtime"], site, registry, issues);
   const parsed = parseWithSchema(serverFieldsSchema, fields, site, raw.path, issues);
+  if (!validId) return {};
   if (!runtimeSpec || !parsed) return { id };
   const server: ServerDefinition = {
     id,

@@ -96,8 +96,9 @@ test("validate on a broken config prints every problem with file:line:col and ke
       "mcpgw.config.yaml:3:5 servers[0].id: Invalid server ID: Bad_Id (use lowercase letters, digits, '-' and '_', starting with a letter or digit)",
       "mcpgw.config.yaml:7:7 servers[1].runtime.type: Server 'ok' has unknown runtime type: local-proces (did you mean 'local-process'?)",
       "mcpgw.config.yaml:9:5 servers[2].id: Environment variable 'UNSET_FOR_TEST' is not set; set it or write ${UNSET_FOR_TEST:-default}",
+      "mcpgw.config.yaml:9:5 servers[2]: Server '${UNSET_FOR_TEST}x' missing required field: runtime",
       "mcpgw.config.yaml:11:3 mcpServers.ok: Duplicate server ID: ok",
-      "5 problems in mcpgw.config.yaml",
+      "6 problems in mcpgw.config.yaml",
       "",
     ].join("\n"),
   );
@@ -113,7 +114,7 @@ test("validate --json prints the problems as JSON on stdout", async (t) => {
   assert.equal(report.file, path.join(dir, "mcpgw.config.yaml"));
   assert.deepEqual(
     report.issues.map((issue) => `${issue.line} ${issue.key}`),
-    ["1 listen_adr", "3 servers[0].id", "7 servers[1].runtime.type", "9 servers[2].id", "11 mcpServers.ok"],
+    ["1 listen_adr", "3 servers[0].id", "7 servers[1].runtime.type", "9 servers[2].id", "9 servers[2]", "11 mcpServers.ok"],
   );
   assert.deepEqual(report.issues[2]!.path, ["servers", 1, "runtime", "type"]);
   assert.equal(report.issues[0]!.file, path.join(dir, "mcpgw.config.yaml"));
@@ -151,7 +152,7 @@ test("serve --validate is validate (the original's flag)", async (t) => {
   const dir = project(t, { "mcpgw.config.yaml": BROKEN });
   const io = captureIo(dir);
   assert.equal(await runCli(["--validate"], "serve", io), 1);
-  assert.match(io.err(), /5 problems in mcpgw\.config\.yaml\n$/);
+  assert.match(io.err(), /6 problems in mcpgw\.config\.yaml\n$/);
   const ok = captureIo(project(t, { "mcpgw.config.yaml": VALID }));
   assert.equal(await runCli(["serve", "--validate"], "serve", ok), 0);
   assert.match(ok.out(), /^Configuration is valid: /);

@@ -103,6 +103,17 @@ test("bad server ids (list and map forms)", async (t) => {
   ]);
 });
 
+test("a bad id does not hide the entry's other problems", async (t) => {
+  const result = await loadFrom(t, {
+    [CFG]: ["servers:", "  - id: Bad Id", "    runtime: { type: local-proces, command: node }", "    isolation: per-user"].join("\n"),
+  });
+  assert.deepEqual(errorsOf(result), [
+    "mcpgw.config.yaml:2 servers[0].id: Invalid server ID: Bad Id (use lowercase letters, digits, '-' and '_', starting with a letter or digit)",
+    "mcpgw.config.yaml:3 servers[0].runtime.type: Server 'Bad Id' has unknown runtime type: local-proces (did you mean 'local-process'?)",
+    'mcpgw.config.yaml:4 servers[0].isolation: Invalid option: expected one of "shared"|"session"',
+  ]);
+});
+
 test("good ids: lowercase, digits, '-' and '_'", async (t) => {
   const result = await loadFrom(t, {
     [CFG]: ["servers:", ...["a", "0", "my-server_2", "9lives"].map((id) => `  - { id: "${id}", runtime: { type: local-process, command: node } }`)].join("\n"),
