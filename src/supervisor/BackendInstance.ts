@@ -7,7 +7,7 @@ import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { ServerStatus } from "../kernel/hooks.js";
 import type { Logger } from "../kernel/logger.js";
 import type { BackendRuntime } from "../runtime/types.js";
-import { isMcpError, RpcCode, sdkTypes } from "../mcp/protocol.js";
+import { isMcpError, RpcCode } from "../mcp/protocol.js";
 import { BackendError } from "./BackendError.js";
 import type { InitializeSummary } from "./CapabilityCache.js";
 import type { GatewayClient } from "./GatewayClient.js";
@@ -43,7 +43,7 @@ export interface InstanceHost {
   assertAccepting(): void;
   createRuntime(definition: ServerDefinition, logger: Logger, signal: AbortSignal): Promise<BackendRuntime>;
   stateChanged(instance: BackendInstance, from: ServerStatus, to: ServerStatus, error?: Error): void;
-  started(instance: BackendInstance, client: Client): void;
+  started(instance: BackendInstance, client: GatewayClient): void;
   notified(instance: BackendInstance, notification: Notification): void;
 }
 
@@ -53,7 +53,7 @@ export interface InstanceHost {
  */
 export class BackendInstance {
   #status: ServerStatus = "stopped";
-  #client?: Client;
+  #client?: GatewayClient;
   #runtime?: BackendRuntime;
   #initialize?: InitializeSummary;
   /** The definition the backend was started from; a reload changes the record's, not a running backend's. */
@@ -78,7 +78,7 @@ export class BackendInstance {
   /** Per instance: one busy session must not keep another session's idle backend alive. */
   #lastActivity = Date.now();
   /** How the last client's connection ended, so its failed calls can say "exited" or "was stopped". */
-  #ended?: { readonly client: Client; readonly crashed: boolean };
+  #ended?: { readonly client: GatewayClient; readonly crashed: boolean };
   readonly #logger: Logger;
 
   constructor(
@@ -109,7 +109,7 @@ export class BackendInstance {
     return this.#runtime?.describe?.();
   }
   /** The connected SDK client while running; requests should go through `request` so they are counted and timed. */
-  get client(): Client | undefined {
+  get client(): GatewayClient | undefined {
     return this.#client;
   }
   get definition(): ServerDefinition | undefined {
@@ -197,7 +197,7 @@ export class BackendInstance {
     }
     const sdkOptions: RequestOptions = { signal: abort.signal, timeout: NO_SDK_TIMEOUT };
     try {
-      return await client.request({ method: request.method, params }, (await sdkTypes()).ResultSchema, sdkOptions);
+      return await client.requestAsSent({ method: request.method, params }, sdkOptions);
     } catch (error) {
       // A call its client cancelled is not the backend's failure.
       if (timeout || !options.signal?.aborted) record.errorSeen();
@@ -249,7 +249,7 @@ export class BackendInstance {
     return stopped;
   }
 
-  #cleanUp(runtime: BackendRuntime | undefined, client: Client): void {
+  #cleanUp(runtime: BackendRuntime | undefined, client: GatewayClient): void {
     const cleanup = Promise.allSettled([runtime?.stop(), client.close()]).then(() => {
       this.#cleanups.delete(cleanup);
     });
@@ -356,7 +356,7 @@ export class BackendInstance {
   }
 
   /** The transport closed. Unless the gateway closed it, the backend died: its in-flight calls have just been failed by the SDK. */
-  #onClosed(client: Client): void {
+  #onClosed(client: GatewayClient): void {
     if (client !== this.#client || this.#status === "starting" || this.#status === "stopping") return;
     this.#ended = { client, crashed: true };
     this.#logger.warn({ in_flight: this.#inFlight }, `Server '${this.server}' exited unexpectedly; the next request restarts it`);
@@ -369,7 +369,7 @@ export class BackendInstance {
     this.#set("stopped", new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited unexpectedly`));
   }
 
-  #explain(error: unknown, method: string, client: Client, timeout: string | undefined): unknown {
+  #explain(error: unknown, method: string, client: GatewayClient, timeout: string | undefined): unknown {
     if (timeout) return new BackendError("MCPGW_ERR_REQUEST_TIMEOUT", this.server, timeout, { cause: error, rpcCode: RpcCode.RequestTimeout });
     if (isMcpError(error) && error.code === RpcCode.ConnectionClosed && this.#ended?.client === client) {
       return this.#ended.crashed

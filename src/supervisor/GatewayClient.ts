@@ -1,6 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { ResultSchema, type Result } from "@modelcontextprotocol/sdk/types.js";
 import { MAX_MESSAGE_DEPTH, nestedDeeperThan, RpcCode } from "../mcp/protocol.js";
 
 /**
@@ -13,6 +14,11 @@ export class GatewayClient extends Client {
 
   get initializeResult(): Record<string, unknown> | undefined {
     return this.#initializeResult;
+  }
+
+  /** A request whose result comes back as sent: the SDK's loose ResultSchema, not a method's strict one, which would drop fields this SDK version does not know. */
+  requestAsSent(request: { method: string; params?: Record<string, unknown> }, options?: RequestOptions): Promise<Result> {
+    return this.request(request, ResultSchema, options);
   }
 
   override async connect(transport: Transport, options?: RequestOptions): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { GatewayClient } from "./GatewayClient.js";
 import type { Notification, Result } from "@modelcontextprotocol/sdk/types.js";
 import type { GatewayConfig, ServerDefinition } from "../config/model.js";
 import { errorMessage, GatewayError } from "../kernel/errors.js";
@@ -274,7 +274,7 @@ export class Supervisor {
   }
 
   /** Re-reads every list after a start and writes the snapshot to the cache; one refresh per server at a time. */
-  #refresh(id: string, instance: BackendInstance, client: Client): void {
+  #refresh(id: string, instance: BackendInstance, client: GatewayClient): void {
     this.#track(id, async () => {
       const definition = instance.definition!;
       const lists = await fetchAllLists(client, this.#record(id).requestTimeoutMs);

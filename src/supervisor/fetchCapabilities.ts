@@ -1,6 +1,5 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { sdkTypes } from "../mcp/protocol.js";
 import type { CapabilityLists } from "./CapabilityCache.js";
+import type { GatewayClient } from "./GatewayClient.js";
 
 type RawObject = Record<string, unknown>;
 /** A backend that keeps handing out cursors is cut off here rather than looping forever. */
@@ -26,14 +25,13 @@ export const LIST_CHANGED: Readonly<Record<string, readonly ListKind[]>> = {
  * Walks every page of one list. Results are parsed with the SDK's loose ResultSchema, not the
  * strict list schemas, which would drop fields this SDK version does not know.
  */
-export async function fetchList(client: Client, kind: ListKind, timeoutMs: number): Promise<RawObject[]> {
+export async function fetchList(client: GatewayClient, kind: ListKind, timeoutMs: number): Promise<RawObject[]> {
   const { method, field, capability } = LISTS[kind];
   if (!(client.getServerCapabilities() as RawObject | undefined)?.[capability]) return [];
-  const { ResultSchema } = await sdkTypes();
   const items: RawObject[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await client.request({ method, params: cursor === undefined ? {} : { cursor } }, ResultSchema, { timeout: timeoutMs });
+    const result = await client.requestAsSent({ method, params: cursor === undefined ? {} : { cursor } }, { timeout: timeoutMs });
     const listed = (result as RawObject)[field];
     if (Array.isArray(listed)) items.push(...(listed as RawObject[]));
     cursor = typeof result.nextCursor === "string" && result.nextCursor !== "" ? result.nextCursor : undefined;
@@ -42,7 +40,7 @@ export async function fetchList(client: Client, kind: ListKind, timeoutMs: numbe
   return items;
 }
 
-export async function fetchAllLists(client: Client, timeoutMs: number): Promise<CapabilityLists> {
+export async function fetchAllLists(client: GatewayClient, timeoutMs: number): Promise<CapabilityLists> {
   const [tools, prompts, resources, resource_templates] = await Promise.all(
     (["tools", "prompts", "resources", "resource_templates"] as const).map((kind) => fetchList(client, kind, timeoutMs)),
   );
