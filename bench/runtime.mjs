@@ -18,7 +18,7 @@ if (typeof globalThis.gc !== "function") {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (file) => path.join(root, "dist", file);
 await import("reflect-metadata");
-const { loadGateway } = await import(dist("src/kernel/loadGateway.js"));
+const { loadGateway } = await import(dist("src/gateway/loadGateway.js"));
 const { coreTokens } = await import(dist("src/di/tokens.js"));
 const { createLogger } = await import(dist("src/kernel/logger.js"));
 const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");

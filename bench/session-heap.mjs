@@ -13,7 +13,7 @@ const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
 const os = await import("node:os");
 const path = await import("node:path");
 await import("reflect-metadata");
-const { loadGateway } = await import("../dist/src/kernel/loadGateway.js");
+const { loadGateway } = await import("../dist/src/gateway/loadGateway.js");
 const { createLogger } = await import("../dist/src/kernel/logger.js");
 const { httpFrontendTokens } = await import("../dist/plugins/http-frontend/index.js");
 

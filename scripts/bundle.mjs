@@ -57,6 +57,8 @@ const result = await build({
   format: "esm",
   platform: "node",
   target: "node20.19",
+  // Built-in plugins import the public API by the package's own name, as a third party does: one copy of it, the index chunk.
+  alias: { "open-mcp-gateway": "./dist/src/index.js" },
   // Loaders for TypeScript config files: optional, big, and only loaded for a .ts config.
   external: ["typescript", "tsx", "tsx/*"],
   // CommonJS dependencies inside an ESM bundle still call require() for Node's built-ins.

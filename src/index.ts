@@ -15,16 +15,17 @@ export {
   type ServerStatus,
   type ServerStateChange,
 } from "./kernel/hooks.js";
-export { GatewayError, isGatewayError, type GatewayErrorCode, type GatewayErrorSubject } from "./kernel/errors.js";
+export { GatewayError, isGatewayError, errorMessage, type GatewayErrorCode, type GatewayErrorSubject } from "./kernel/errors.js";
 export { createLogger, type Logger, type LogLevel } from "./kernel/logger.js";
-export { loadGateway, type LoadGatewayOptions, type LoadedGateway } from "./kernel/loadGateway.js";
+export { loadGateway, type LoadGatewayOptions, type LoadedGateway } from "./gateway/loadGateway.js";
 export { definePlugin, parsePluginOptions, PluginOptionsError } from "./plugin/definePlugin.js";
-export type { GatewayPlugin, PluginContext, PluginFactory, PluginMeta, PluginRecord } from "./plugin/types.js";
+export type { ConfigKey, ServerKey, GatewayPlugin, PluginContext, PluginFactory, PluginMeta, PluginRecord } from "./plugin/types.js";
 export { createToken, coreTokens } from "./di/tokens.js";
 export { defineConfig, type UserConfig } from "./config/defineConfig.js";
 export { ConfigError } from "./config/ConfigError.js";
 export { formatIssue } from "./config/issues.js";
 export { secretMasker } from "./config/secrets.js";
+export { isPlainObject } from "./config/substitute.js";
 export type {
   GatewayConfig,
   ServerDefinition,
@@ -38,8 +39,25 @@ export type {
 export type { BackendRuntime, RuntimeConnectOptions, RuntimeContext, RuntimeDefinition } from "./runtime/types.js";
 export { Supervisor, type AcquireOptions, type AdminOutcome, type BackendNotification, type ServerSnapshot } from "./supervisor/Supervisor.js";
 export type { BackendInstance, BackendRequestOptions, ClientSetup } from "./supervisor/BackendInstance.js";
-export { BackendError } from "./supervisor/BackendError.js";
 export type { CapabilitySnapshot, CapabilityLists, InitializeSummary } from "./supervisor/CapabilityCache.js";
+
+// The protocol ground floor: what runtimes and frontends need of MCP without loading the SDK's types at boot.
+export { RpcCode, isMcpError, sdkTypes, MAX_MESSAGE_DEPTH, nestedDeeperThan } from "./protocol/protocol.js";
+export { WireError, toWireError, invalidParams, methodNotFound } from "./protocol/wireErrors.js";
+export { BackendError } from "./protocol/BackendError.js";
+
+// The request pipeline and the services plugins use.
+export { gatewayTokens } from "./services/tokens.js";
+export { Authenticators, ANONYMOUS, STDIO_PRINCIPAL, Scope, hasScope, type Authenticator } from "./services/auth.js";
+export type { HttpRoute, HttpRouteRequest, HttpReply, HttpRoutes } from "./services/httpRoutes.js";
+export { refuse, type RequestHooks } from "./mcp/hooks.js";
+export type { McpSession, McpSessions, OpenSessionOptions, PassThroughMessage, PassThroughReply } from "./mcp/service.js";
+export type { BackendMessage, FrontTransport, ListContext, ListedItem, ListKind, McpRequest, RequestOutcome, RequestStage, RpcErrorBody, SessionInfo } from "./mcp/types.js";
+export { exposedName } from "./mcp/toolNames.js";
+export { gatewayVersion } from "./version.js";
+
 /** One copy of each for every plugin: a second tsyringe copy breaks injection, a second zod copy breaks nothing but size. */
 export { inject, injectable, Lifecycle, type DependencyContainer, type InjectionToken } from "./di/tsyringe.js";
 export { z } from "zod";
+/** zod/mini with English messages: what the built-in plugins' schemas use (smaller and faster to load than `z`). */
+export { z as zodMini } from "./config/zod.js";

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Principal } from "../../src/kernel/hooks.js";
+import type { Principal } from "open-mcp-gateway";
 import type { NamedApiKey } from "./options.js";
 
 /** Configured keys, kept only as digests and compared in constant time. */

@@ -1,6 +1,4 @@
-import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
-import { GatewayError } from "../../src/kernel/errors.js";
-import { Stage, type InboundRequest } from "../../src/kernel/hooks.js";
+import { definePlugin, gatewayTokens, GatewayError, parsePluginOptions, type InboundRequest } from "open-mcp-gateway";
 import { KeyStore } from "./KeyStore.js";
 import { apiKeyAuthPluginOptions, apiKeySchema, apiKeysSchema, type NamedApiKey } from "./options.js";
 
@@ -21,21 +19,25 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
   return {
     name: "api-key-auth",
     apply(ctx) {
-      ctx.defineConfigKey("api_key", apiKeySchema);
-      ctx.defineConfigKey("api_keys", apiKeysSchema);
-      ctx.hooks.configLoaded.tap("api-key-auth", (config) => {
-        const keys: NamedApiKey[] = [...((config.settings.api_keys as NamedApiKey[] | undefined) ?? [])];
-        const single = config.settings.api_key as string | undefined;
+      const apiKey = ctx.defineConfigKey("api_key", apiKeySchema);
+      const apiKeys = ctx.defineConfigKey("api_keys", apiKeysSchema);
+      const authenticators = ctx.use(gatewayTokens.authenticators);
+      ctx.hooks.configLoaded.tap("api-key-auth", () => {
+        const keys: NamedApiKey[] = [...apiKeys.get()];
+        const single = apiKey.get();
         if (single) keys.unshift({ name: "default", key: single, scopes: ["*"] });
         if (keys.length === 0) return;
         const store = new KeyStore(keys);
         ctx.logger.info(`API key auth on (${store.size} key${store.size === 1 ? "" : "s"})`);
-        ctx.hooks.authenticate.tapPromise({ name: "api-key-auth", stage: Stage.AUTHENTICATE }, async (request) => {
-          const key = presentedKey(request);
-          if (!key) throw new GatewayError("MCPGW_ERR_UNAUTHORIZED", "API key required", { plugin: "api-key-auth" });
-          const principal = store.match(key);
-          if (!principal) throw new GatewayError("MCPGW_ERR_FORBIDDEN", "Invalid API key", { plugin: "api-key-auth" });
-          return principal;
+        authenticators.register({
+          name: "api-key-auth",
+          authenticate(request) {
+            const key = presentedKey(request);
+            if (!key) throw new GatewayError("MCPGW_ERR_UNAUTHORIZED", "API key required", { plugin: "api-key-auth" });
+            const principal = store.match(key);
+            if (!principal) throw new GatewayError("MCPGW_ERR_FORBIDDEN", "Invalid API key", { plugin: "api-key-auth" });
+            return principal;
+          },
         });
       });
       ctx.hooks.validate.tap("api-key-auth", (config, report) => {

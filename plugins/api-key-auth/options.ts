@@ -1,4 +1,4 @@
-import { z } from "../../src/config/zod.js";
+import { zodMini as z } from "open-mcp-gateway";
 
 export const apiKeyAuthPluginOptions = z.strictObject({});
 

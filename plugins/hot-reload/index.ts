@@ -1,5 +1,4 @@
-import { z } from "../../src/config/zod.js";
-import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
+import { zodMini as z, definePlugin, parsePluginOptions } from "open-mcp-gateway";
 
 export const hotReloadPluginOptions = z.strictObject({
   debounce_ms: z._default(z.int().check(z.minimum(0)), 500),

@@ -1,58 +1,59 @@
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import Koa from "koa";
+import Koa, { type Context, type Middleware } from "koa";
 import Router from "@koa/router";
-import { coreTokens } from "../../src/di/tokens.js";
-import { GatewayError, isGatewayError } from "../../src/kernel/errors.js";
-import { isTapped } from "../../src/kernel/hooks.js";
-import type { Kernel } from "../../src/kernel/Kernel.js";
-import type { Logger } from "../../src/kernel/logger.js";
-import { relayOf } from "../../src/mcp/Relay.js";
-import { gatewayVersion } from "../../src/version.js";
+import { GatewayError, hasScope, isGatewayError, Scope, type Authenticators, type Logger, type McpSessions, type Principal } from "open-mcp-gateway";
+import { readJsonBody } from "./body.js";
 import { corsHeaders, hostOriginGuard, sendError } from "./guards.js";
 import { McpEndpoints } from "./McpEndpoints.js";
 import { isLoopbackHost, type HttpFrontendSettings, type ListenAddress } from "./options.js";
 import { PassThrough } from "./PassThrough.js";
-import { RestApi } from "./RestApi.js";
+import type { RouteTable } from "./RouteTable.js";
 
-/** Paths that never need a key. */
-const OPEN_PATHS = new Set(["/health"]);
+/** Who a refused request is reported as: its credentials were not accepted, so it has no name. */
+const UNAUTHENTICATED: Principal = Object.freeze({ id: "unauthenticated", scopes: Object.freeze([]) });
 
-/** The koa application and its socket: the REST API of the original gateway and MCP over HTTP. */
+export interface HttpFrontendServices {
+  readonly sessions: McpSessions;
+  readonly authenticators: Authenticators;
+  readonly routes: RouteTable;
+}
+
+/** The koa application and its socket: the REST API of the original gateway, plugins' routes, and MCP over HTTP. */
 export class HttpFrontend {
   readonly app = new Koa();
   readonly router = new Router();
   readonly mcp: McpEndpoints;
+  readonly #authenticators: Authenticators;
   #server?: Server;
   #closed?: Promise<void>;
 
   constructor(
-    private readonly kernel: Kernel,
     private readonly logger: Logger,
     private readonly listenAddr: ListenAddress,
     cors: { readonly enabled: boolean; readonly origins: readonly string[] },
-    settings: HttpFrontendSettings,
+    private readonly settings: HttpFrontendSettings,
+    services: HttpFrontendServices,
   ) {
-    const supervisor = kernel.container.resolve(coreTokens.supervisor);
-    const relay = relayOf(kernel);
-    const passThrough = new PassThrough(supervisor, relay);
-    this.mcp = new McpEndpoints(relay, passThrough, logger, {
+    this.#authenticators = services.authenticators;
+    const passThrough = new PassThrough(services.sessions);
+    this.mcp = new McpEndpoints(services.sessions, passThrough, logger, {
       maxBodyBytes: settings.max_body_bytes,
       maxSessions: settings.max_sessions,
       sessionIdleMs: settings.session_idle_seconds * 1000,
-    }, gatewayVersion());
+    });
     this.app.proxy = false;
     this.app.silent = true;
     this.app.on("error", (error: Error) => this.logger.error({ err: error }, `HTTP request failed: ${error.message}`));
     this.app.use(hostOriginGuard(listenAddr.host, cors.enabled ? cors.origins : []));
     if (cors.enabled) this.app.use(corsHeaders());
-    this.app.use((ctx, next) => this.#authenticate(ctx, next));
     this.router.get("/health", (ctx) => {
       ctx.body = { status: "ok" };
     });
-    new RestApi(kernel, supervisor, passThrough, settings.max_body_bytes).install(this.router);
-    this.mcp.install(this.router);
+    const guard = (scope: string) => this.#guard(scope);
+    services.routes.install(this.router, guard, settings.max_body_bytes);
+    this.mcp.install(this.router, guard(Scope.MCP));
     this.app.use(this.router.routes());
     this.app.use(this.router.allowedMethods());
     this.app.use((ctx) => sendError(ctx, 404, `No route for ${ctx.method} ${ctx.path}`));
@@ -66,7 +67,7 @@ export class HttpFrontend {
 
   async listen(): Promise<ListenAddress> {
     const { host, port } = this.listenAddr;
-    if (!isLoopbackHost(host) && !isTapped(this.kernel.hooks.authenticate)) {
+    if (!isLoopbackHost(host) && !this.#authenticators.enabled) {
       throw new GatewayError(
         "MCPGW_ERR_LISTEN",
         `listen_addr ${host}:${port} is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1`,
@@ -104,22 +105,35 @@ export class HttpFrontend {
     await this.#closed;
   }
 
-  async #authenticate(ctx: Koa.Context, next: Koa.Next): Promise<unknown> {
-    if (ctx.method === "OPTIONS" || OPEN_PATHS.has(ctx.path) || !isTapped(this.kernel.hooks.authenticate)) return next();
-    try {
-      ctx.state.principal = await this.kernel.hooks.authenticate.promise({
-        transport: "http",
-        path: ctx.path,
-        method: ctx.method,
-        headers: ctx.headers,
-        remoteAddress: ctx.socket.remoteAddress,
-      });
-    } catch (error) {
-      if (isGatewayError(error, "MCPGW_ERR_UNAUTHORIZED")) return sendError(ctx, 401, error.message);
-      if (isGatewayError(error, "MCPGW_ERR_FORBIDDEN")) return sendError(ctx, 403, error.message);
-      throw error;
+  /**
+   * Authenticates the caller and checks `scope` (`public`: nobody is asked; `any`: any accepted
+   * key). A refused MCP request is still shown to the request pipeline's observers.
+   */
+  #guard(scope: string): Middleware {
+    return async (ctx, next) => {
+      if (scope === "public") return next();
+      let principal: Principal;
+      try {
+        principal = await this.#authenticators.authenticate({ transport: "http", path: ctx.path, method: ctx.method, headers: ctx.headers, remoteAddress: ctx.socket.remoteAddress });
+      } catch (error) {
+        if (!isGatewayError(error, "MCPGW_ERR_UNAUTHORIZED") && !isGatewayError(error, "MCPGW_ERR_FORBIDDEN")) throw error;
+        const status = error.code === "MCPGW_ERR_UNAUTHORIZED" ? 401 : 403;
+        return this.#refuse(ctx, scope, UNAUTHENTICATED, status, error.message);
+      }
+      if (scope !== "any" && !hasScope(principal, scope)) {
+        return this.#refuse(ctx, scope, principal, 403, `API key '${principal.id}' lacks the '${scope}' scope`);
+      }
+      ctx.state.principal = principal;
+      return next();
+    };
+  }
+
+  async #refuse(ctx: Context, scope: string, principal: Principal, status: number, message: string): Promise<void> {
+    if (scope === Scope.MCP && ctx.method === "POST") {
+      const body = await readJsonBody(ctx, this.settings.max_body_bytes);
+      if (body.ok) this.mcp.reportRefused(ctx, body.value, principal, { code: -32600, message, data: { http_status: status } });
     }
-    return next();
+    sendError(ctx, status, message);
   }
 }
 

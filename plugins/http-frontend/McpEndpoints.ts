@@ -1,13 +1,10 @@
-import type { Context } from "koa";
+import type { Context, Middleware } from "koa";
 import type Router from "@koa/router";
 import type { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { Logger } from "../../src/kernel/logger.js";
-import type { FrontSession, SessionScope } from "../../src/mcp/FrontSession.js";
-import type { Relay } from "../../src/mcp/Relay.js";
-import { isPlainObject } from "../../src/config/substitute.js";
-import { sdkTypes } from "../../src/mcp/protocol.js";
+import { isPlainObject, sdkTypes, type FrontTransport, type Logger, type McpSession, type McpSessions, type Principal, type RpcErrorBody } from "open-mcp-gateway";
 import { readJsonBody, sendRpcError } from "./body.js";
+import { sendError } from "./guards.js";
 import type { PassThrough } from "./PassThrough.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
@@ -24,8 +21,11 @@ export interface McpEndpointLimits {
   readonly sessionIdleMs: number;
 }
 
+/** Which servers a session sees: all of them, aggregated, or one with names unchanged. */
+type SessionScope = { readonly server?: string };
+
 interface OpenSession {
-  readonly session: FrontSession;
+  readonly session: McpSession;
   readonly transport: StreamableHTTPServerTransport | SSEServerTransport;
   lastSeen: number;
 }
@@ -40,36 +40,51 @@ export class McpEndpoints {
   #sweeper?: NodeJS.Timeout;
 
   constructor(
-    private readonly relay: Relay,
+    private readonly sessions: McpSessions,
     private readonly passThrough: PassThrough,
     private readonly logger: Logger,
     private readonly limits: McpEndpointLimits,
-    private readonly version: string,
   ) {}
 
   get sessionCount(): number {
     return this.#streamable.size + this.#sse.size;
   }
 
-  install(router: Router): void {
-    router.post("/mcp", (ctx) => this.#post(ctx, {}));
-    router.post("/mcp/:id", (ctx) => this.#post(ctx, { server: ctx.params.id }));
+  /** The MCP routes, each behind `guard` (authentication and the `mcp` scope). */
+  install(router: Router, guard: Middleware): void {
+    router.post("/mcp", guard, (ctx) => this.#post(ctx, {}));
+    router.post("/mcp/:id", guard, (ctx) => this.#post(ctx, { server: ctx.params.id }));
     for (const method of ["get", "delete"] as const) {
-      router[method]("/mcp", (ctx) => this.#existing(ctx, {}));
-      router[method]("/mcp/:id", (ctx) => this.#existing(ctx, { server: ctx.params.id }));
+      router[method]("/mcp", guard, (ctx) => this.#existing(ctx, {}));
+      router[method]("/mcp/:id", guard, (ctx) => this.#existing(ctx, { server: ctx.params.id }));
     }
-    router.get("/sse", (ctx) => this.#openSse(ctx, {}));
-    router.get("/sse/:id", (ctx) => this.#openSse(ctx, { server: ctx.params.id }));
-    router.post("/messages", (ctx) => this.#sseMessage(ctx));
+    router.get("/sse", guard, (ctx) => this.#openSse(ctx, {}));
+    router.get("/sse/:id", guard, (ctx) => this.#openSse(ctx, { server: ctx.params.id }));
+    router.post("/messages", guard, (ctx) => this.#sseMessage(ctx));
+    router.post("/rpc", guard, async (ctx) => {
+      const serverId = ctx.get("x-server-id");
+      if (!serverId) return sendError(ctx, 400, "X-Server-ID header required");
+      const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
+      if (!body.ok) return sendError(ctx, body.status, body.message);
+      if (!isPlainObject(body.value)) return sendError(ctx, 400, "The body must be one JSON-RPC message");
+      return this.passThrough.handle(ctx, serverId, body.value);
+    });
     this.#sweeper = setInterval(() => this.#expireIdle(), Math.min(this.limits.sessionIdleMs, 60_000));
     this.#sweeper.unref();
+  }
+
+  /** Shows the request pipeline's observers an MCP request that authentication refused. */
+  reportRefused(ctx: Context, message: unknown, principal: Principal, error: RpcErrorBody): void {
+    const passThrough = ctx.path === "/rpc" || (isPlainObject(message) && "server_id" in message && ctx.path === "/mcp");
+    const transport: FrontTransport = passThrough ? "pass-through" : ctx.path === "/messages" ? "sse" : "streamable-http";
+    this.sessions.refused(message, principal, transport, error);
   }
 
   /** Closes every session (shutdown). */
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     const open = [...this.#streamable.values(), ...this.#sse.values()];
-    await Promise.all(open.map(({ session }) => this.relay.closeSession(session)));
+    await Promise.all(open.map(({ session }) => session.close()));
   }
 
   async #post(ctx: Context, scope: SessionScope): Promise<void> {
@@ -100,21 +115,22 @@ export class McpEndpoints {
       return sendRpcError(ctx, 400, -32600, "Bad Request: no Mcp-Session-Id header; start a session with initialize", id);
     }
     if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
-    const session = await this.relay.openSession(scope, this.version);
+    const session = await this.#open(ctx, scope, "streamable-http");
+    const id = session.info.id;
     const { StreamableHTTPServerTransport } = await serverTransports();
     const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => session.id,
-      onsessionclosed: () => void this.#end(this.#streamable, session.id),
+      sessionIdGenerator: () => id,
+      onsessionclosed: () => void this.#end(this.#streamable, id),
     });
     const open: OpenSession = { session, transport, lastSeen: Date.now() };
-    this.#streamable.set(session.id, open);
-    transport.onclose = () => void this.#end(this.#streamable, session.id);
-    await session.server.connect(transport);
+    this.#streamable.set(id, open);
+    transport.onclose = () => void this.#end(this.#streamable, id);
+    await session.connect(transport);
     try {
       await this.#handOver(ctx, open, message);
     } finally {
       // The transport refused the initialize (406 for a wrong Accept, 400 for a bad version, ...): no session came of it.
-      if (transport.sessionId === undefined) await this.#end(this.#streamable, session.id);
+      if (transport.sessionId === undefined) await this.#end(this.#streamable, id);
     }
   }
 
@@ -135,7 +151,7 @@ export class McpEndpoints {
   async #openSse(ctx: Context, scope: SessionScope): Promise<void> {
     if (!this.#knownScope(ctx, scope)) return;
     if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
-    const session = await this.relay.openSession(scope, this.version);
+    const session = await this.#open(ctx, scope, "sse");
     ctx.respond = false;
     const { SSEServerTransport } = await serverTransports();
     const transport = new SSEServerTransport("/messages", ctx.res);
@@ -143,13 +159,17 @@ export class McpEndpoints {
     this.#sse.set(transport.sessionId, open);
     transport.onclose = () => void this.#end(this.#sse, transport.sessionId);
     ctx.req.on("close", () => void this.#end(this.#sse, transport.sessionId));
-    await session.server.connect(transport);
+    await session.connect(transport);
+  }
+
+  #open(ctx: Context, scope: SessionScope, transport: FrontTransport): Promise<McpSession> {
+    return this.sessions.open({ ...scope, principal: principalOf(ctx), transport });
   }
 
   async #sseMessage(ctx: Context): Promise<void> {
     const sessionId = String(ctx.query.sessionId ?? "");
     const open = this.#sse.get(sessionId);
-    if (!open) return sendRpcError(ctx, 404, -32001, `Session not found: ${sessionId || "(no sessionId)"}`);
+    if (!open || !ownedBy(open, ctx)) return sendRpcError(ctx, 404, -32001, `Session not found: ${sessionId || "(no sessionId)"}`);
     const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     if (Array.isArray(body.value)) return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
@@ -160,15 +180,18 @@ export class McpEndpoints {
 
   /** `/mcp/:id` for a server that is not configured is an MCP error, 404. */
   #knownScope(ctx: Context, scope: SessionScope): boolean {
-    if (scope.server === undefined || this.relay.supervisor.ids().includes(scope.server)) return true;
+    if (scope.server === undefined || this.sessions.servers().includes(scope.server)) return true;
     sendRpcError(ctx, 404, -32001, `Server '${scope.server}' not found`);
     return false;
   }
 
-  /** An unknown or ended session is 404, so the client starts a new one; so is a session of another endpoint. */
+  /**
+   * An unknown or ended session is 404, so the client starts a new one; so is a session of another
+   * endpoint, and one another principal opened (its owner's session goes on undisturbed).
+   */
   #find(ctx: Context, sessionId: string, scope: SessionScope): OpenSession | undefined {
     const open = this.#streamable.get(sessionId);
-    if (!open || open.session.scope.server !== scope.server) {
+    if (!open || open.session.info.server !== scope.server || !ownedBy(open, ctx)) {
       sendRpcError(ctx, 404, -32001, "Session not found: it ended or never existed; send initialize again");
       return undefined;
     }
@@ -179,7 +202,7 @@ export class McpEndpoints {
     const open = sessions.get(id);
     if (!open) return;
     sessions.delete(id);
-    await this.relay.closeSession(open.session);
+    await open.session.close();
   }
 
   /** Streamable HTTP sessions live across requests, so an abandoned one is closed after a quiet period; an SSE session ends with its connection. */
@@ -205,6 +228,13 @@ function modernVersion(ctx: Context, message: unknown, supported: readonly strin
   return undefined;
 }
 
+function principalOf(ctx: Context): Principal {
+  return ctx.state.principal as Principal;
+}
+
+function ownedBy(open: OpenSession, ctx: Context): boolean {
+  return open.session.info.principal.id === principalOf(ctx).id;
+}
 
 function withoutServerId(message: Record<string, unknown>): Record<string, unknown> {
   const { server_id: _serverId, ...rest } = message;

@@ -1,97 +1,62 @@
-import type Router from "@koa/router";
-import type { Context } from "koa";
-import type { ServerDefinition } from "../../src/config/model.js";
-import type { Kernel } from "../../src/kernel/Kernel.js";
-import { GatewayError } from "../../src/kernel/errors.js";
-import type { ServerSnapshot, Supervisor } from "../../src/supervisor/Supervisor.js";
-import { secretMasker } from "../../src/config/secrets.js";
-import { isPlainObject } from "../../src/config/substitute.js";
-import { readJsonBody } from "./body.js";
-import { sendError } from "./guards.js";
-import { httpStatusOf, type PassThrough } from "./PassThrough.js";
+import { GatewayError, secretMasker, type GatewayConfig, type HttpRoutes, type ServerDefinition, type ServerSnapshot, type Supervisor } from "open-mcp-gateway";
 
 const REDACTED = "[redacted]";
 
-/** The original gateway's REST API: server list and detail, start/stop, and the `/rpc` pass-through. */
-export class RestApi {
-  constructor(
-    private readonly kernel: Kernel,
-    private readonly supervisor: Supervisor,
-    private readonly passThrough: PassThrough,
-    private readonly maxBodyBytes: number,
-  ) {}
-
-  install(router: Router): void {
-    router.get("/servers", (ctx) => {
-      const tag = typeof ctx.query.tag === "string" ? ctx.query.tag : undefined;
-      ctx.body = this.kernel.config.servers.filter((server) => tag === undefined || server.tags.includes(tag)).map((server) => this.#summary(server));
-    });
-    router.get("/servers/:id", (ctx) => {
-      const server = this.#definition(ctx);
-      if (server) ctx.body = this.#detail(server);
-    });
-    router.post("/servers/:id/start", (ctx) => this.#admin(ctx, (id) => this.supervisor.start(id)));
-    router.post("/servers/:id/stop", (ctx) => this.#admin(ctx, (id) => this.supervisor.stop(id)));
-    router.post("/rpc", async (ctx) => {
-      const serverId = ctx.get("x-server-id");
-      if (!serverId) return sendError(ctx, 400, "X-Server-ID header required");
-      const body = await readJsonBody(ctx, this.maxBodyBytes);
-      if (!body.ok) return sendError(ctx, body.status, body.message);
-      if (!isPlainObject(body.value)) return sendError(ctx, 400, "The body must be one JSON-RPC message");
-      return this.passThrough.handle(ctx, serverId, body.value);
-    });
-  }
-
-  #definition(ctx: Context): ServerDefinition | undefined {
-    const server = this.kernel.config.servers.find((candidate) => candidate.id === ctx.params.id);
-    if (!server) sendError(ctx, 404, `Server '${ctx.params.id}' not found`);
+/** The original gateway's REST API: server list and detail (any key), start and stop (admin). */
+export function addRestApi(routes: HttpRoutes, config: () => GatewayConfig, supervisor: () => Supervisor): void {
+  const definition = (id: string | undefined): ServerDefinition => {
+    const server = config().servers.find((candidate) => candidate.id === id);
+    if (!server) throw new GatewayError("MCPGW_ERR_SERVER_NOT_FOUND", `Server '${id}' not found`, { server: id });
     return server;
-  }
+  };
+  routes.add({
+    method: "GET",
+    path: "/servers",
+    scope: "any",
+    handler: ({ query }) => {
+      const tag = typeof query.tag === "string" ? query.tag : undefined;
+      return config()
+        .servers.filter((server) => tag === undefined || server.tags.includes(tag))
+        .map((server) => summary(server, supervisor().get(server.id)));
+    },
+  });
+  routes.add({ method: "GET", path: "/servers/:id", scope: "any", handler: ({ params }) => detail(definition(params.id), supervisor(), config()) });
+  routes.add({ method: "POST", path: "/servers/:id/start", handler: ({ params }) => supervisor().start(definition(params.id).id) });
+  routes.add({ method: "POST", path: "/servers/:id/stop", handler: ({ params }) => supervisor().stop(definition(params.id).id) });
+}
 
-  async #admin(ctx: Context, action: (id: string) => Promise<unknown>): Promise<void> {
-    if (!this.#definition(ctx)) return;
-    try {
-      ctx.body = await action(ctx.params.id!);
-    } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      sendError(ctx, ...httpStatusOf(error));
-    }
-  }
+/** The original's list entry; null fields are left out. */
+function summary(server: ServerDefinition, state: ServerSnapshot): Record<string, unknown> {
+  const started = state.started_at ? Date.parse(state.started_at) : undefined;
+  return {
+    id: server.id,
+    display_name: server.display_name,
+    ...(server.description !== undefined && { description: server.description }),
+    status: state.status,
+    tags: server.tags,
+    runtime_type: server.runtime.type,
+    ...(state.started_at && { started_at: state.started_at }),
+    ...(state.last_activity && { last_activity: state.last_activity }),
+    request_count: state.request_count,
+    error_count: state.error_count,
+    restarts: state.restarts,
+    in_flight: state.in_flight,
+    ...(started !== undefined && { uptime_seconds: Math.floor((Date.now() - started) / 1000) }),
+    ...(state.retry_at && { retry_at: state.retry_at }),
+    ...(state.last_error && { last_error: state.last_error }),
+  };
+}
 
-  /** The original's list entry; null fields are left out. */
-  #summary(server: ServerDefinition): Record<string, unknown> {
-    const state: ServerSnapshot = this.supervisor.get(server.id);
-    const started = state.started_at ? Date.parse(state.started_at) : undefined;
-    return {
-      id: server.id,
-      display_name: server.display_name,
-      ...(server.description !== undefined && { description: server.description }),
-      status: state.status,
-      tags: server.tags,
-      runtime_type: server.runtime.type,
-      ...(state.started_at && { started_at: state.started_at }),
-      ...(state.last_activity && { last_activity: state.last_activity }),
-      request_count: state.request_count,
-      error_count: state.error_count,
-      restarts: state.restarts,
-      in_flight: state.in_flight,
-      ...(started !== undefined && { uptime_seconds: Math.floor((Date.now() - started) / 1000) }),
-      ...(state.retry_at && { retry_at: state.retry_at }),
-      ...(state.last_error && { last_error: state.last_error }),
-    };
-  }
-
-  /** The list entry plus the runtime (secrets redacted), the env's keys, and the pid while a local process runs. */
-  #detail(server: ServerDefinition): Record<string, unknown> {
-    const state = this.supervisor.get(server.id);
-    return {
-      ...this.#summary(server),
-      runtime: redactRuntime(server.runtime, secretMasker(this.kernel.config.secrets)),
-      env: Object.keys(server.env),
-      connection_count: state.instances,
-      ...(state.pid !== undefined && { pid: state.pid }),
-    };
-  }
+/** The list entry plus the runtime (secrets redacted), the env's keys, and the pid while a local process runs. */
+function detail(server: ServerDefinition, supervisor: Supervisor, config: GatewayConfig): Record<string, unknown> {
+  const state = supervisor.get(server.id);
+  return {
+    ...summary(server, state),
+    runtime: redactRuntime(server.runtime, secretMasker(config.secrets)),
+    env: Object.keys(server.env),
+    connection_count: state.instances,
+    ...(state.pid !== undefined && { pid: state.pid }),
+  };
 }
 
 /** Header values, URL credentials and query values, and any value that came from the environment (an argument holding a token) are never shown. */

@@ -1,7 +1,8 @@
-import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
-import { createToken } from "../../src/di/tokens.js";
+import { createToken, definePlugin, gatewayTokens, parsePluginOptions } from "open-mcp-gateway";
 import type { HttpFrontend } from "./HttpFrontend.js";
 import { corsEnabledSchema, corsOriginsSchema, httpFrontendPluginOptions, listenAddrSchema, parseListenAddr, type HttpFrontendPluginOptions } from "./options.js";
+import { addRestApi } from "./RestApi.js";
+import { RouteTable } from "./RouteTable.js";
 
 export const httpFrontendTokens = {
   frontend: createToken<HttpFrontend>("http-frontend.frontend"),
@@ -12,15 +13,21 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
   return {
     name: "http-frontend",
     apply(ctx) {
-      ctx.defineConfigKey("listen_addr", listenAddrSchema);
-      ctx.defineConfigKey("cors_enabled", corsEnabledSchema);
-      ctx.defineConfigKey("cors_origins", corsOriginsSchema);
+      const listenAddr = ctx.defineConfigKey("listen_addr", listenAddrSchema);
+      const corsEnabled = ctx.defineConfigKey("cors_enabled", corsEnabledSchema);
+      const corsOrigins = ctx.defineConfigKey("cors_origins", corsOriginsSchema);
+      // Offered in every mode, so plugins add routes without asking whether HTTP is served.
+      const routes = new RouteTable();
+      ctx.provide(gatewayTokens.httpRoutes, routes);
+      addRestApi(routes, () => ctx.kernel.config, () => ctx.use(gatewayTokens.supervisor));
       if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
+      const authenticators = ctx.use(gatewayTokens.authenticators);
       // koa and the routes load only when HTTP is served: not for `mcpgw stdio`, validate, plugins, servers.
-      ctx.hooks.configLoaded.tapPromise("http-frontend", async (config) => {
+      ctx.hooks.configLoaded.tapPromise("http-frontend", async () => {
         const { HttpFrontend } = await import("./HttpFrontend.js");
-        const cors = { enabled: config.settings.cors_enabled as boolean, origins: config.settings.cors_origins as string[] };
-        ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.kernel, ctx.logger, parseListenAddr(config.settings.listen_addr as string)!, cors, options));
+        const cors = { enabled: corsEnabled.get(), origins: corsOrigins.get() };
+        const services = { sessions: ctx.use(gatewayTokens.sessions), authenticators, routes };
+        ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.logger, parseListenAddr(listenAddr.get())!, cors, options, services));
       });
       ctx.hooks.listen.tapPromise("http-frontend", async () => {
         await ctx.container.resolve(httpFrontendTokens.frontend).listen();

@@ -1,4 +1,4 @@
-import { z } from "../../src/config/zod.js";
+import { zodMini as z } from "open-mcp-gateway";
 
 export const httpFrontendPluginOptions = z.strictObject({
   /** Also serve HTTP while `mcpgw stdio` runs (off by default: a desktop client owns that process). */

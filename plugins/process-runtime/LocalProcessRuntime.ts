@@ -1,8 +1,6 @@
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { ServerDefinition } from "../../src/config/model.js";
-import { isMcpError, RpcCode } from "../../src/mcp/protocol.js";
-import type { BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "../../src/runtime/types.js";
+import { type ServerDefinition, isMcpError, RpcCode, type BackendRuntime, type RuntimeConnectOptions, type RuntimeContext } from "open-mcp-gateway";
 import { childEnvironment } from "./childEnv.js";
 import type { LocalProcessOptions } from "./options.js";
 import type { OrphanGuard } from "./OrphanGuard.js";

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "../../src/kernel/logger.js";
+import type { Logger } from "open-mcp-gateway";
 
 const GUARD_SCRIPT = fileURLToPath(new URL("./orphan-guard-main.js", import.meta.url));
 

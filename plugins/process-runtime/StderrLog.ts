@@ -1,4 +1,4 @@
-import type { Logger } from "../../src/kernel/logger.js";
+import type { Logger } from "open-mcp-gateway";
 
 /** Longer stderr lines are cut here (a byte budget: one log record stays small). */
 export const STDERR_LINE_BYTES = 2048;

@@ -1,4 +1,4 @@
-import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
+import { definePlugin, parsePluginOptions } from "open-mcp-gateway";
 import { LocalProcessRuntime } from "./LocalProcessRuntime.js";
 import { localProcessOptions, processRuntimePluginOptions } from "./options.js";
 import { OrphanGuard } from "./OrphanGuard.js";

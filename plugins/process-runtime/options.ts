@@ -1,4 +1,4 @@
-import { z } from "../../src/config/zod.js";
+import { zodMini as z } from "open-mcp-gateway";
 
 /** Options of the plugin itself (under `plugins: { process-runtime: ... }`). */
 export const processRuntimePluginOptions = z.strictObject({});

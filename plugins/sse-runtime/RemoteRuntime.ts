@@ -2,9 +2,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { ServerDefinition } from "../../src/config/model.js";
-import type { Logger } from "../../src/kernel/logger.js";
-import type { BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "../../src/runtime/types.js";
+import type { ServerDefinition, Logger, BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "open-mcp-gateway";
 import type { RemoteSseOptions } from "./options.js";
 
 /** Statuses with which a legacy HTTP+SSE server answers a Streamable HTTP POST (spec's backwards-compatibility rule). */

@@ -1,4 +1,4 @@
-import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
+import { definePlugin, parsePluginOptions } from "open-mcp-gateway";
 import { remoteSseOptions, sseRuntimePluginOptions } from "./options.js";
 
 export const sseRuntimePlugin = definePlugin((options: Record<string, never> = {}) => {

@@ -1,7 +1,6 @@
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { isJSONRPCRequest, type JSONRPCMessage, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
-import { errorMessage } from "../../src/kernel/errors.js";
-import type { Logger } from "../../src/kernel/logger.js";
+import { errorMessage, type Logger } from "open-mcp-gateway";
 import type { StdioFrontTransport } from "./StdioFrontTransport.js";
 
 /** The original's code for "could not reach the server", here the gateway. */

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
-import { sdkTypes } from "../../src/mcp/protocol.js";
+import { sdkTypes } from "open-mcp-gateway";
 
 /** A line longer than this is answered with an error and skipped, never buffered whole. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { sdkTypes } from "../../src/mcp/protocol.js";
+import { sdkTypes } from "open-mcp-gateway";
 import type { StdioFrontTransport } from "./StdioFrontTransport.js";
 
 /** The original's answer when `--server` names no configured server: -32001 to every request, so the client shows why. */

@@ -1,8 +1,4 @@
-import { definePlugin, parsePluginOptions } from "../../src/plugin/definePlugin.js";
-import { coreTokens } from "../../src/di/tokens.js";
-import type { PluginContext } from "../../src/plugin/types.js";
-import { relayOf } from "../../src/mcp/Relay.js";
-import { gatewayVersion } from "../../src/version.js";
+import { definePlugin, gatewayTokens, parsePluginOptions, STDIO_PRINCIPAL, type PluginContext } from "open-mcp-gateway";
 import { stdioFrontendPluginOptions, type StdioFrontendOptions } from "./options.js";
 import { StdioFrontTransport } from "./StdioFrontTransport.js";
 import { UnknownServerResponder } from "./UnknownServerResponder.js";
@@ -36,18 +32,18 @@ async function serve(ctx: PluginContext, options: StdioFrontendOptions, transpor
     ctx.logger.info(`Forwarding stdio to the gateway at ${url.href}`);
     return () => bridge.close();
   }
-  const supervisor = ctx.kernel.container.resolve(coreTokens.supervisor);
-  if (options.server && !supervisor.ids().includes(options.server)) {
-    ctx.logger.error(`Server '${options.server}' not found in catalog; known: ${supervisor.ids().join(", ") || "none"}`);
+  const sessions = ctx.use(gatewayTokens.sessions);
+  const servers = sessions.servers();
+  if (options.server && !servers.includes(options.server)) {
+    ctx.logger.error(`Server '${options.server}' not found in catalog; known: ${servers.join(", ") || "none"}`);
     const responder = new UnknownServerResponder(transport, options.server);
     await responder.start();
     return () => transport.close();
   }
-  const relay = relayOf(ctx.kernel);
-  const session = await relay.openSession({ server: options.server }, gatewayVersion());
-  await session.server.connect(transport);
-  ctx.logger.info(options.server ? `Serving server '${options.server}' on stdio` : `Serving ${supervisor.ids().length} servers on stdio`);
-  return () => relay.closeSession(session);
+  const session = await sessions.open({ ...(options.server && { server: options.server }), principal: STDIO_PRINCIPAL, transport: "stdio" });
+  await session.connect(transport);
+  ctx.logger.info(options.server ? `Serving server '${options.server}' on stdio` : `Serving ${servers.length} servers on stdio`);
+  return () => session.close();
 }
 
 export default stdioFrontendPlugin;

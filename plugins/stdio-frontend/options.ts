@@ -1,4 +1,4 @@
-import { z } from "../../src/config/zod.js";
+import { zodMini as z } from "open-mcp-gateway";
 
 /** Usually set from the command line (`mcpgw stdio --server ID --gateway URL --api-key KEY`), or under `plugins: { stdio-frontend: ... }`. */
 export const stdioFrontendPluginOptions = z.strictObject({

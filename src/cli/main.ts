@@ -3,7 +3,7 @@ import { formatIssue, formatPath } from "../config/issues.js";
 import type { ConfigIssue } from "../config/model.js";
 import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
-import type { LoadedGateway } from "../kernel/loadGateway.js";
+import type { LoadedGateway } from "../gateway/loadGateway.js";
 import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.js";
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
 import { serversReport } from "./serversCommand.js";
@@ -67,7 +67,7 @@ async function runCommand(argv: readonly string[], defaultCommand: Command, io: 
 
 /** The kernel and every plugin load only here, so --version, --help and usage errors answer at once. */
 async function load(args: ParsedArgs, io: CliIo, mode: "serve" | "stdio" | "inspect"): Promise<LoadedGateway> {
-  const { loadGateway } = await import("../kernel/loadGateway.js");
+  const { loadGateway } = await import("../gateway/loadGateway.js");
   return loadGateway({
     cwd: io.cwd,
     env: io.env,

@@ -14,6 +14,8 @@ export interface OwnedSchema {
 export class SchemaRegistry {
   readonly keys = new Map<string, OwnedSchema>();
   readonly runtimes = new Map<string, OwnedSchema>();
+  /** Fields a plugin adds to every server entry (`tools:` of tool-filter). */
+  readonly serverKeys = new Map<string, OwnedSchema>();
   /** Plugins that failed to load: a runtime type nobody provides may be theirs. */
   readonly unavailable: string[] = [];
 
@@ -23,6 +25,14 @@ export class SchemaRegistry {
       throw new GatewayError("MCPGW_ERR_PROVIDER_CONFLICT", `Config key '${key}' is declared by both '${existing.owner}' and '${owner}'`, { plugin: owner, key });
     }
     this.keys.set(key, { schema, owner });
+  }
+
+  defineServerKey(key: string, schema: ConfigSchema, owner: string): void {
+    const existing = this.serverKeys.get(key);
+    if (existing) {
+      throw new GatewayError("MCPGW_ERR_PROVIDER_CONFLICT", `Server field '${key}' is declared by both '${existing.owner}' and '${owner}'`, { plugin: owner, key });
+    }
+    this.serverKeys.set(key, { schema, owner });
   }
 
   defineRuntime(type: string, schema: ConfigSchema, owner: string): void {

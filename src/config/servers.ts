@@ -27,10 +27,10 @@ export function serverEntries(value: unknown, site: ServerSite, basePath: readon
   return [];
 }
 
-const DESKTOP_IGNORED = new Set(["autoApprove", "alwaysAllow", "disabledTools"]);
+const DESKTOP_IGNORED = new Set(["autoApprove", "alwaysAllow"]);
 
 /** The Claude Desktop / Cursor `mcpServers` map, rewritten into the gateway's own entries. */
-export function desktopEntries(value: unknown, site: ServerSite, issues: ConfigIssue[]): RawServer[] {
+export function desktopEntries(value: unknown, site: ServerSite, issues: ConfigIssue[], registry: SchemaRegistry): RawServer[] {
   if (value === undefined || value === null) return [];
   if (!isPlainObject(value)) {
     issues.push(issueAt(site, ["mcpServers"], "mcpServers must be a map of name to { command, args, env } or { url, headers }"));
@@ -43,9 +43,14 @@ export function desktopEntries(value: unknown, site: ServerSite, issues: ConfigI
       issues.push(issueAt(site, path, `Server '${key}' must be a mapping with command or url`));
       continue;
     }
-    const { command, args, env, cwd, url, headers, type, disabled, ...rest } = entry;
+    const { command, args, env, cwd, url, headers, type, disabled, disabledTools, ...rest } = entry;
     if (disabled === true) continue;
     for (const ignored of DESKTOP_IGNORED) delete rest[ignored];
+    // The desktop apps' per-server tool switch is the tool filter's deny list (ignored without one).
+    if (disabledTools !== undefined && registry.serverKeys.has("tools")) {
+      const tools = isPlainObject(rest.tools) ? rest.tools : {};
+      rest.tools = { ...tools, deny: [...(Array.isArray(tools.deny) ? tools.deny : []), ...(Array.isArray(disabledTools) ? disabledTools : [disabledTools])] };
+    }
     let runtime: Record<string, unknown>;
     if (command !== undefined) {
       runtime = { type: "local-process", command, ...(args !== undefined && { args }), ...(cwd !== undefined && { working_dir: cwd }) };
@@ -90,9 +95,18 @@ export function checkServer(raw: RawServer, site: ServerSite, registry: SchemaRe
   }
   // The rest is checked even under a bad id: every problem in one run.
   const runtimeSpec = checkRuntime(String(id), runtime, [...raw.path, "runtime"], site, registry, issues);
+  const extensions: Record<string, unknown> = {};
+  let extensionsValid = true;
+  for (const [key, owned] of registry.serverKeys) {
+    if (!(key in fields)) continue;
+    const value = parseWithSchema(owned.schema, fields[key], site, [...raw.path, key], issues);
+    if (value === undefined) extensionsValid = false;
+    else extensions[key] = value;
+    delete fields[key];
+  }
   const parsed = parseWithSchema(serverFieldsSchema, fields, site, raw.path, issues);
   if (!validId) return {};
-  if (!runtimeSpec || !parsed) return { id };
+  if (!runtimeSpec || !parsed || !extensionsValid) return { id };
   const server: ServerDefinition = {
     id,
     display_name: parsed.display_name ?? id,
@@ -106,6 +120,7 @@ export function checkServer(raw: RawServer, site: ServerSite, registry: SchemaRe
     isolation: parsed.isolation,
     tool_prefix: parsed.tool_prefix ?? id,
     autostart: parsed.autostart,
+    ...(Object.keys(extensions).length > 0 && { extensions }),
     origin: { file: site.file, path: raw.path, dir: site.dir },
   };
   return { id, server };

@@ -53,7 +53,7 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
   const servers: ServerDefinition[] = [];
   const raws = [
     ...serverEntries(raw.servers, site, ["servers"], issues).map((entry) => ({ entry, site })),
-    ...desktopEntries(raw.mcpServers, site, issues).map((entry) => ({ entry, site })),
+    ...desktopEntries(raw.mcpServers, site, issues, input.registry).map((entry) => ({ entry, site })),
   ];
   if (input.catalog) {
     const catalogSite = siteOf(input.catalog);

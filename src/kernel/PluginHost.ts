@@ -1,5 +1,5 @@
 import type { InjectionToken } from "tsyringe";
-import type { ConfigSchema } from "../config/model.js";
+import type { ConfigSchema, ServerDefinition } from "../config/model.js";
 import type { GatewayPlugin, PluginContext } from "../plugin/types.js";
 import type { RuntimeDefinition } from "../runtime/types.js";
 import { GatewayError, errorMessage } from "./errors.js";
@@ -59,7 +59,14 @@ export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin, timeout
     container,
     logger: kernel.logger.child({ plugin: plugin.name }),
     mode: kernel.mode,
-    defineConfigKey: (key: string, schema: ConfigSchema) => kernel.schemas.defineKey(key, schema, plugin.name),
+    defineConfigKey: <T>(key: string, schema: ConfigSchema<T>) => {
+      kernel.schemas.defineKey(key, schema, plugin.name);
+      return { key, get: () => kernel.config.settings[key] as T };
+    },
+    defineServerKey: <T>(key: string, schema: ConfigSchema<T>) => {
+      kernel.schemas.defineServerKey(key, schema, plugin.name);
+      return { key, get: (server: ServerDefinition) => server.extensions?.[key] as T | undefined };
+    },
     defineRuntime: <O>(definition: RuntimeDefinition<O>) => {
       kernel.schemas.defineRuntime(definition.type, definition.options, plugin.name);
       kernel.hooks.runtime.for(definition.type).tapPromise(plugin.name, (server, runtimeContext) => definition.create(server as never, runtimeContext));
@@ -69,6 +76,12 @@ export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin, timeout
         throw new GatewayError("MCPGW_ERR_PROVIDER_CONFLICT", `Plugin '${plugin.name}' provides ${String(token)}, which another plugin already provides`, { plugin: plugin.name });
       }
       kernel.container.register(token, { useValue: value });
+    },
+    use: <T>(token: InjectionToken<T>) => {
+      if (!kernel.container.isRegistered(token, true)) {
+        throw new GatewayError("MCPGW_ERR_PLUGIN_DEPENDENCY", `Plugin '${plugin.name}' uses ${String(token)}, which no plugin provides (yet): enable the plugin that provides it, or use it in a later hook`, { plugin: plugin.name });
+      }
+      return kernel.container.resolve(token);
     },
   };
   let timer: NodeJS.Timeout | undefined;

@@ -25,7 +25,9 @@ export type GatewayErrorCode =
   | "MCPGW_ERR_LISTEN"
   | "MCPGW_ERR_UNAUTHORIZED"
   | "MCPGW_ERR_FORBIDDEN"
-  | "MCPGW_ERR_USAGE";
+  | "MCPGW_ERR_USAGE"
+  | "MCPGW_ERR_BAD_REQUEST"
+  | "MCPGW_ERR_NOT_FOUND";
 
 /** What an error is about: the plugin, hook, server or config key it names. */
 export interface GatewayErrorSubject {

@@ -37,7 +37,7 @@ export interface ShutdownReason {
   readonly signal?: NodeJS.Signals;
 }
 
-/** The transport-neutral view of an inbound call that authentication plugins judge. */
+/** The transport-neutral view of an inbound call that authenticators judge. */
 export interface InboundRequest {
   readonly transport: string;
   readonly path: string;
@@ -46,6 +46,7 @@ export interface InboundRequest {
   readonly remoteAddress?: string;
 }
 
+/** Who makes a request: `anonymous` when no authenticator is registered, `stdio` for the local stdio client. */
 export interface Principal {
   /** A name safe to log: a key's configured name, never the key itself. */
   readonly id: string;
@@ -92,8 +93,6 @@ export function createKernelHooks() {
     listen: new AsyncSeriesHook<[]>([], "listen"),
     /** Everything is up. Errors here are logged, not fatal. */
     started: new AsyncParallelHook<[]>([], "started"),
-    /** First answer wins: a principal, or a thrown MCPGW_ERR_UNAUTHORIZED / MCPGW_ERR_FORBIDDEN. */
-    authenticate: new AsyncSeriesBailHook<[InboundRequest], Principal | undefined>(["request"], "authenticate"),
     /** A server changed state (supervisor). */
     serverStateChanged: new SyncHook<[ServerStateChange]>(["change"], "serverStateChanged"),
     /** A new config replaced the old one while running (hot reload, /admin/reload). */

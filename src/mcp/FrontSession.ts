@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
@@ -12,14 +11,18 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { AcquireOptions } from "../supervisor/Supervisor.js";
-import type { Relay } from "./Relay.js";
-import { toWireError } from "./wireErrors.js";
+import { methodNotFound, toWireError } from "../protocol/wireErrors.js";
+import { LOG_LEVELS } from "./LogLevels.js";
+import type { McpCore } from "./McpCore.js";
+import type { RequestCarrier } from "./RequestPipeline.js";
+import type { McpSession } from "./service.js";
+import type { SessionInfo } from "./types.js";
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type Params = Record<string, unknown>;
 
-const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
 /** How long a server→client request (sampling, elicitation: a human may be answering) may take. */
 const CLIENT_REQUEST_TIMEOUT_MS = 10 * 60_000;
 
@@ -36,67 +39,64 @@ async function progressGap(lastProgressAt: number): Promise<void> {
   if (lastProgressAt > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
-/** The list methods and the field holding their items. */
-const LIST_FIELDS: Readonly<Record<string, string>> = {
-  "tools/list": "tools",
-  "prompts/list": "prompts",
-  "resources/list": "resources",
-  "resources/templates/list": "resourceTemplates",
-};
-/** A backend that keeps handing out cursors is cut off here rather than looping forever. */
-const MAX_PAGES = 1_000;
-
-/** Which servers a session sees: all of them, aggregated, or one with names unchanged. */
-export type SessionScope = { readonly server?: string };
-
 /**
  * One client session (a Streamable HTTP session, an SSE connection, a stdio process): an SDK
- * low-level Server whose every request goes through one relay function, so results and errors
+ * low-level Server whose every request goes through the request pipeline, so results and errors
  * pass through as the backends sent them.
  */
-export class FrontSession {
-  readonly id = randomUUID();
+export class FrontSession implements McpSession {
   readonly server: Server;
   readonly subscriptions = new Set<string>();
   /** Servers this session has sent requests to (where a shared backend's requests may be for it). */
   readonly attached = new Set<string>();
-  #logLevel?: string;
+  /** The level this client set with logging/setLevel, if any. */
+  logLevel?: string;
   /** Front request ids forwarded to each server and still in flight, most recent last. */
   readonly #inFlight = new Map<string, Array<string | number>>();
+  readonly #logs: boolean;
 
   constructor(
-    private readonly relay: Relay,
-    readonly scope: SessionScope,
-    info: { name: string; version: string },
+    private readonly core: McpCore,
+    readonly info: SessionInfo,
+    serverInfo: { name: string; version: string },
     capabilities: ServerCapabilities,
     instructions: string | undefined,
   ) {
-    this.server = new Server(info, {
+    this.server = new Server(serverInfo, {
       capabilities,
       ...(instructions && { instructions }),
       debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"],
     });
-    this.server.fallbackRequestHandler = (request, extra) => this.#handle(request as JSONRPCRequest, extra as Extra);
     // A one-server session whose backend does not log leaves logging/setLevel to the backend's own answer.
-    if (capabilities.logging) this.server.setRequestHandler(SetLevelRequestSchema, (request, extra) => this.#setLevel(request.params.level, extra as Extra));
+    this.#logs = capabilities.logging !== undefined;
+    this.server.fallbackRequestHandler = (request, extra) => this.#handle(request as JSONRPCRequest, extra as Extra);
+    // The SDK's Server answers logging/setLevel itself when logging is declared; this one takes the pipeline too.
+    if (this.#logs) this.server.setRequestHandler(SetLevelRequestSchema, (request, extra) => this.#handle(request as unknown as JSONRPCRequest, extra as Extra));
     this.server.fallbackNotificationHandler = async (notification) => {
-      if (notification.method === "notifications/roots/list_changed") await this.relay.rootsChanged(this);
+      if (notification.method === "notifications/roots/list_changed") await this.#rootsChanged();
     };
   }
 
-  /** The level this client set with logging/setLevel, if any. */
-  get logLevel(): string | undefined {
-    return this.#logLevel;
+  get id(): string {
+    return this.info.id;
+  }
+
+  connect(transport: Transport): Promise<void> {
+    return this.server.connect(transport);
+  }
+
+  close(): Promise<void> {
+    return this.core.closeSession(this);
   }
 
   sees(server: string): boolean {
-    return this.scope.server === undefined || this.scope.server === server;
+    return this.info.server === undefined || this.info.server === server;
   }
 
   /** What the supervisor needs to give this session its backend (its own one for `isolation: session`). */
   acquireOptions(server: string): AcquireOptions {
-    if (!this.relay.isIsolated(server)) return { sessionId: this.id };
-    return { sessionId: this.id, capabilities: mirrored(this.server.getClientCapabilities()), configure: this.relay.configureFor(server, this.id) };
+    if (!this.core.isIsolated(server)) return { sessionId: this.id };
+    return { sessionId: this.id, capabilities: mirrored(this.server.getClientCapabilities()), configure: this.core.configureFor(server, this.id) };
   }
 
   /** The most recent front request in flight to `server`, so a backend's request can travel on its stream. */
@@ -116,8 +116,8 @@ export class FrontSession {
   /** A backend's log message, if this session's level lets it through; loggers are labelled `<server>/<logger>` when aggregated. */
   log(server: string, params: Params): void {
     const level = String(params.level);
-    if (this.#logLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.#logLevel)) return;
-    const logger = this.scope.server === undefined ? [server, params.logger].filter(Boolean).join("/") : params.logger;
+    if (this.logLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.logLevel)) return;
+    const logger = this.info.server === undefined ? [server, params.logger].filter(Boolean).join("/") : params.logger;
     this.notify({ method: "notifications/message", params: { ...params, ...(logger !== undefined && { logger }) } }, server);
   }
 
@@ -145,23 +145,18 @@ export class FrontSession {
             delivered = delivered.then(() => extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken } } as ServerNotification)).catch(() => {});
           };
     this.attached.add(server);
-    let leave: () => void;
-    try {
-      leave = await this.relay.enter(server, this, extra.signal);
-    } catch (error) {
-      throw toWireError(error);
-    }
+    const leave = await this.core.turns.enter(server, this.id, extra.signal);
     const list = this.#inFlight.get(server) ?? [];
     this.#inFlight.set(server, list);
     list.push(extra.requestId);
     try {
-      const result = await this.relay.supervisor.request(server, { method, params: backendParams }, { signal: extra.signal, onProgress, ...this.acquireOptions(server) });
+      const result = await this.core.supervisor.request(server, { method, params: backendParams }, { signal: extra.signal, onProgress, ...this.acquireOptions(server) });
       await delivered;
       await progressGap(lastProgressAt);
       return result;
     } catch (error) {
       await delivered;
-      throw toWireError(error);
+      throw error;
     } finally {
       list.splice(list.indexOf(extra.requestId), 1);
       leave();
@@ -169,38 +164,52 @@ export class FrontSession {
   }
 
   async #handle(request: JSONRPCRequest, extra: Extra): Promise<Result> {
-    const params = (request.params ?? {}) as Params;
-    const only = this.scope.server;
-    if (only !== undefined) {
-      if (request.method === "resources/subscribe" || request.method === "resources/unsubscribe") return this.relay.subscription(this, only, request.method, params, extra);
-      const listed = LIST_FIELDS[request.method];
-      if (listed && params.cursor === undefined) return this.#listAll(only, request.method, listed, params, extra);
-      return this.forward(only, request.method, params, extra);
+    try {
+      return await this.core.pipeline.handle(this.#carrier(extra), request.id, request.method, (request.params ?? {}) as Params);
+    } catch (error) {
+      throw toWireError(error);
     }
-    return this.relay.aggregate(this, request.method, params, extra);
   }
 
-  /**
-   * A list on a one-server endpoint: every page of the backend's list, in one answer (clients such
-   * as inspector v1 read only the first page). Items are passed on as the backend sent them.
-   */
-  async #listAll(server: string, method: string, field: string, params: Params, extra: Extra): Promise<Result> {
-    const first = await this.forward(server, method, params, extra);
-    const items = Array.isArray(first[field]) ? [...(first[field] as unknown[])] : [];
-    let cursor = first.nextCursor;
-    for (let page = 1; typeof cursor === "string" && cursor !== "" && page < MAX_PAGES; page++) {
-      const next = await this.forward(server, method, { ...params, cursor }, extra);
-      if (Array.isArray(next[field])) items.push(...(next[field] as unknown[]));
-      cursor = next.nextCursor;
-    }
-    const { nextCursor: _nextCursor, ...rest } = first;
-    return { ...rest, [field]: items };
+  #carrier(extra: Extra): RequestCarrier {
+    return {
+      principal: this.info.principal,
+      transport: this.info.transport,
+      session: this.info,
+      ...(this.info.server !== undefined && { server: this.info.server }),
+      optionsFor: (server) => this.acquireOptions(server),
+      send: (server, method, params) => this.forward(server, method, params, extra),
+      answer: (request) => (request.method === "logging/setLevel" && this.#logs ? this.#setLevel(String(request.params.level), extra) : undefined),
+      subscribe: (server, method, params) => this.core.subscriptions.change(this, server, method, () => this.forward(server, method, params, extra), String(params.uri)),
+      ...(this.info.server === undefined && { vendor: (method: string, params: Params) => this.#vendor(method, params, extra) }),
+    };
   }
 
   async #setLevel(level: string, extra: Extra): Promise<Result> {
-    this.#logLevel = level;
-    await this.relay.setLevel(this, level, extra);
+    await this.core.logLevels.set(this, level, (server, wanted) => this.forward(server, "logging/setLevel", { level: wanted }, extra));
     return {};
+  }
+
+  /** A method the gateway does not know: the first running server that answers it (not "method not found") wins. */
+  async #vendor(method: string, params: Params, extra: Extra): Promise<Result> {
+    for (const server of this.core.supervisor.ids()) {
+      if (this.core.supervisor.get(server).status !== "running") continue;
+      try {
+        return await this.forward(server, method, params, extra);
+      } catch (error) {
+        if (toWireError(error).code !== -32601) throw error;
+      }
+    }
+    throw methodNotFound(method);
+  }
+
+  /** The client's roots changed: tell the running backends this session uses. */
+  async #rootsChanged(): Promise<void> {
+    for (const server of this.attached) {
+      if (this.core.supervisor.get(server).status !== "running") continue;
+      const instance = await this.core.supervisor.acquire(server, this.acquireOptions(server)).catch(() => undefined);
+      await instance?.client?.sendRootsListChanged().catch(() => {});
+    }
   }
 }
 

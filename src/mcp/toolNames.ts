@@ -39,12 +39,15 @@ export class NameMap {
     private readonly onChange: (change: NameChange) => void = () => {},
   ) {}
 
-  /** Maps `name` of `server` (listed under `prefix`); undefined when another tool already holds that exposed name. */
-  expose(server: string, prefix: string, name: string): string | undefined {
+  /**
+   * Maps `name` of `server` (listed under `prefix`; `original` is the backend's own name when a
+   * plugin renamed it); undefined when another tool already holds that exposed name.
+   */
+  expose(server: string, prefix: string, name: string, original = name): string | undefined {
     const exposed = exposedName(prefix, name, this.options);
     const holder = this.#byExposed.get(exposed);
-    if (holder && (holder.server !== server || holder.name !== name)) return undefined;
-    this.#byExposed.set(exposed, { server, name });
+    if (holder && (holder.server !== server || holder.name !== original)) return undefined;
+    this.#byExposed.set(exposed, { server, name: original });
     if (exposed !== `${prefix}${this.options.separator}${name}` && !this.#reported.has(exposed)) {
       this.#reported.add(exposed);
       this.onChange({ server, original: name, exposed });

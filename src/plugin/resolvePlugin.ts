@@ -3,8 +3,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { GatewayError, errorMessage } from "../kernel/errors.js";
 import { closest } from "../config/issues.js";
-import { BUILTIN_PLUGINS } from "./builtins.js";
-import type { PluginFactory, PluginSource } from "./types.js";
+import type { BuiltinPlugin, PluginFactory, PluginSource } from "./types.js";
 
 export interface ResolvedPlugin {
   readonly factory: PluginFactory;
@@ -32,11 +31,11 @@ export function isPathSpecifier(specifier: string): boolean {
 }
 
 /** Finds a plugin's factory: builtin id first (nobody can shadow one), then a file, then an npm package from the config's folder. */
-export async function resolvePlugin(specifier: string, configDir: string): Promise<ResolvedPlugin> {
-  const builtin = BUILTIN_PLUGINS.get(specifier);
+export async function resolvePlugin(specifier: string, configDir: string, builtins: ReadonlyMap<string, BuiltinPlugin>): Promise<ResolvedPlugin> {
+  const builtin = builtins.get(specifier);
   if (builtin) return { factory: factoryOf(await builtin.load(), specifier), source: "builtin" };
   if (isPathSpecifier(specifier)) return resolveFile(specifier, configDir);
-  return resolvePackage(specifier, configDir);
+  return resolvePackage(specifier, configDir, builtins);
 }
 
 async function resolveFile(specifier: string, configDir: string): Promise<ResolvedPlugin> {
@@ -47,7 +46,7 @@ async function resolveFile(specifier: string, configDir: string): Promise<Resolv
   return { factory: factoryOf(await importPlugin(pathToFileURL(location).href, specifier), specifier), source: "file", location };
 }
 
-async function resolvePackage(specifier: string, configDir: string): Promise<ResolvedPlugin> {
+async function resolvePackage(specifier: string, configDir: string, builtins: ReadonlyMap<string, BuiltinPlugin>): Promise<ResolvedPlugin> {
   const packageName = packageNameFor(specifier);
   const parent = pathToFileURL(path.join(configDir, "noop.js")).href;
   let url: string;
@@ -56,18 +55,18 @@ async function resolvePackage(specifier: string, configDir: string): Promise<Res
     const { resolve: resolveModule } = await import("import-meta-resolve");
     url = resolveModule(packageName, parent);
   } catch (error) {
-    throw new GatewayError("MCPGW_ERR_PLUGIN_NOT_FOUND", notFoundMessage(specifier, packageName, configDir, error), { plugin: specifier }, { cause: error });
+    throw new GatewayError("MCPGW_ERR_PLUGIN_NOT_FOUND", notFoundMessage(specifier, packageName, configDir, error, builtins), { plugin: specifier }, { cause: error });
   }
   const location = fileURLToPath(url);
   const manifest = findManifest(location, packageName);
   return { factory: factoryOf(await importPlugin(url, specifier), specifier), source: "npm", packageName, version: manifest?.version, location };
 }
 
-function notFoundMessage(specifier: string, packageName: string, configDir: string, error: unknown): string {
+function notFoundMessage(specifier: string, packageName: string, configDir: string, error: unknown, builtins: ReadonlyMap<string, BuiltinPlugin>): string {
   const tried = packageName === specifier ? `'${packageName}'` : `'${packageName}' (from '${specifier}')`;
   const code = (error as NodeJS.ErrnoException).code;
   if (code && code !== "ERR_MODULE_NOT_FOUND") return `Plugin package ${tried} could not be resolved from ${configDir}: ${errorMessage(error)}`;
-  const builtin = closest(specifier, BUILTIN_PLUGINS.keys());
+  const builtin = closest(specifier, builtins.keys());
   const hints = [
     builtin ? `did you mean the built-in plugin '${builtin}'?` : undefined,
     `install it next to the config with \`npm install ${packageName}\``,

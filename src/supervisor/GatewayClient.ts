@@ -2,7 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ResultSchema, type Result } from "@modelcontextprotocol/sdk/types.js";
-import { MAX_MESSAGE_DEPTH, nestedDeeperThan, RpcCode } from "../mcp/protocol.js";
+import { MAX_MESSAGE_DEPTH, nestedDeeperThan, RpcCode } from "../protocol/protocol.js";
 
 /**
  * The SDK client, plus the server's initialize result exactly as sent: the SDK keeps only some of

@@ -1,6 +1,6 @@
 import type { CoreSettings, ServerDefinition } from "../config/model.js";
 import type { ServerStatus } from "../kernel/hooks.js";
-import { BackendError } from "./BackendError.js";
+import { BackendError } from "../protocol/BackendError.js";
 import { backoffDelayMs, FAILURES_BEFORE_FAILED } from "./backoff.js";
 import type { BackendInstance } from "./BackendInstance.js";
 

@@ -6,7 +6,7 @@ import type { ServerStatus } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
 import type { BackendRuntime } from "../runtime/types.js";
-import { BackendError } from "./BackendError.js";
+import { BackendError } from "../protocol/BackendError.js";
 import { BackendInstance, type BackendRequestOptions, type ClientSetup, type InstanceHost } from "./BackendInstance.js";
 import { CapabilityCache, type CapabilitySnapshot } from "./CapabilityCache.js";
 import { definitionHash } from "./definitionHash.js";

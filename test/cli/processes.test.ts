@@ -62,7 +62,7 @@ test("validate on the repo's example config exits 0", async () => {
   const result = await run(CLI, ["validate"], { cwd: repoRoot });
   assert.equal(result.stderr, "");
   assert.equal(result.code, 0);
-  assert.match(result.stdout, /^Configuration is valid: .*mcpgw\.config\.yaml, 2 servers, 7 plugins\n$/);
+  assert.match(result.stdout, /^Configuration is valid: .*mcpgw\.config\.yaml, 2 servers, 8 plugins\n$/);
 });
 
 test("servers and plugins print tables (and --json) on stdout", async (t) => {
@@ -77,7 +77,7 @@ test("servers and plugins print tables (and --json) on stdout", async (t) => {
   assert.equal(plugins.code, 0);
   assert.deepEqual(
     (JSON.parse(plugins.stdout) as Array<{ name: string; status: string }>).map((plugin) => `${plugin.name}:${plugin.status}`),
-    ["process-runtime", "sse-runtime", "api-key-auth", "hot-reload", "stats", "http-frontend", "stdio-frontend"].map((id) => `${id}:enabled`),
+    ["process-runtime", "sse-runtime", "api-key-auth", "hot-reload", "stats", "tool-filter", "http-frontend", "stdio-frontend"].map((id) => `${id}:enabled`),
   );
 });
 

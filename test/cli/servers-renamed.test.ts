@@ -4,7 +4,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { runCli } from "../../src/cli/main.js";
 import { coreTokens } from "../../src/di/tokens.js";
-import { loadGateway } from "../../src/kernel/loadGateway.js";
+import { loadGateway } from "../../src/gateway/loadGateway.js";
 import { exposedName } from "../../src/mcp/toolNames.js";
 import { tempDir, writeFiles } from "../helpers/files.js";
 import { captureLogs } from "../helpers/logs.js";

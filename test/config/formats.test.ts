@@ -145,7 +145,7 @@ test("no config at all: defaults, no servers, every built-in plugin, and a log l
   assert.deepEqual(config.servers, []);
   assert.deepEqual(
     result.loaded.plugins.map((plugin) => `${plugin.name}:${plugin.status}`),
-    ["process-runtime", "sse-runtime", "api-key-auth", "hot-reload", "stats", "http-frontend", "stdio-frontend"].map((id) => `${id}:enabled`),
+    ["process-runtime", "sse-runtime", "api-key-auth", "hot-reload", "stats", "tool-filter", "http-frontend", "stdio-frontend"].map((id) => `${id}:enabled`),
   );
   assert.equal(config.settings.listen_addr, "127.0.0.1:4444");
   const hint = result.logs.records.find((record) => record.msg.startsWith("No config file found"));
@@ -202,7 +202,7 @@ test("JS and TS configs get ${VAR} substitution too", async (t) => {
 });
 
 test("JS and TS configs are read afresh on every load (a reload sees the edited file)", async (t) => {
-  const { loadGateway } = await import("../../src/kernel/loadGateway.js");
+  const { loadGateway } = await import("../../src/gateway/loadGateway.js");
   const { captureLogs } = await import("../helpers/logs.js");
   const { tempDir, writeFiles } = await import("../helpers/files.js");
   const { utimesSync } = await import("node:fs");

@@ -3,7 +3,7 @@ import path from "node:path";
 import { sortIssues } from "../../src/cli/main.js";
 import { formatPath } from "../../src/config/issues.js";
 import type { ConfigIssue } from "../../src/config/model.js";
-import { loadGateway, type LoadedGateway } from "../../src/kernel/loadGateway.js";
+import { loadGateway, type LoadedGateway } from "../../src/gateway/loadGateway.js";
 import { tempDir, writeFiles } from "../helpers/files.js";
 import { captureLogs, type CapturedLogs } from "../helpers/logs.js";
 

@@ -4,7 +4,7 @@ import { cpSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { loadGateway } from "../../src/kernel/loadGateway.js";
+import { loadGateway } from "../../src/gateway/loadGateway.js";
 import { repoRoot, tempDir } from "../helpers/files.js";
 import { captureLogs } from "../helpers/logs.js";
 import { errorsOf, loadFrom, serverIds } from "./load.js";
@@ -245,6 +245,8 @@ test("mcpServers (Claude Desktop format): command entries become local-process, 
       isolation: "shared",
       tool_prefix: "approved",
       autostart: false,
+      // disabledTools is the tool filter's deny list.
+      extensions: { tools: { deny: ["y"], override: {} } },
     },
   ]);
   assert.deepEqual(result.loaded.config!.servers[0]!.origin.path, ["mcpServers", "memory"]);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { loadGateway, type LoadGatewayOptions, type LoadedGateway } from "../../src/kernel/loadGateway.js";
+import { loadGateway, type LoadGatewayOptions, type LoadedGateway } from "../../src/gateway/loadGateway.js";
 import { captureLogs, type CapturedLogs } from "./logs.js";
 import { tempDir, writeFiles } from "./files.js";
 

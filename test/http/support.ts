@@ -14,7 +14,8 @@ import { httpFrontendTokens } from "../../plugins/http-frontend/index.js";
 import type { HttpFrontend } from "../../plugins/http-frontend/HttpFrontend.js";
 import { coreTokens } from "../../src/di/tokens.js";
 import type { Kernel } from "../../src/kernel/Kernel.js";
-import { relayOf, type Relay } from "../../src/mcp/Relay.js";
+import type { McpCore } from "../../src/mcp/McpCore.js";
+import { gatewayTokens } from "../../src/services/tokens.js";
 import type { Supervisor } from "../../src/supervisor/Supervisor.js";
 import { repoRoot, tempDir } from "../helpers/files.js";
 import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
@@ -32,7 +33,7 @@ export interface TestGateway {
   readonly port: number;
   readonly base: string;
   readonly supervisor: Supervisor;
-  readonly relay: Relay;
+  readonly relay: McpCore;
   readonly frontend: HttpFrontend;
   readonly logs: CapturedLogs;
   readonly dir: string;
@@ -53,7 +54,7 @@ export async function startHttpGateway(t: TestContext, config: Record<string, un
     port,
     base: `http://127.0.0.1:${port}`,
     supervisor: kernel.container.resolve(coreTokens.supervisor),
-    relay: relayOf(kernel),
+    relay: kernel.container.resolve(gatewayTokens.sessions) as McpCore,
     frontend,
     logs: loaded.logs,
     dir: loaded.dir,

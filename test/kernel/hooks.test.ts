@@ -97,11 +97,11 @@ test("sync and callback-style taps are wrapped too; taps made outside apply are 
 
 test("a GatewayError thrown on purpose (an auth rejection) passes through unwrapped", async () => {
   const kernel = newKernel();
-  kernel.hooks.authenticate.tapPromise("auth", async () => {
+  kernel.hooks.beforeStart.tapPromise("auth", async () => {
     throw new GatewayError("MCPGW_ERR_UNAUTHORIZED", "API key required");
   });
   await assert.rejects(
-    kernel.hooks.authenticate.promise({ transport: "http", path: "/x", method: "GET", headers: {} }),
+    kernel.hooks.beforeStart.promise(),
     (error: unknown) => error instanceof GatewayError && error.code === "MCPGW_ERR_UNAUTHORIZED" && error.message === "API key required",
   );
 });

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import path from "node:path";
 import { packageNameFor, resolvePlugin } from "../../src/plugin/resolvePlugin.js";
 import { GatewayError } from "../../src/kernel/errors.js";
+import { BUILTIN_PLUGINS } from "../../src/gateway/builtins.js";
 import { tempDir, writeFiles } from "../helpers/files.js";
 import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
 
@@ -28,7 +29,7 @@ test("package names follow the ESLint/Babel shorthand rules", () => {
 test("a built-in id resolves to the bundled plugin, and no package can shadow it", async (t) => {
   const dir = tempDir(t);
   writeFiles(dir, fakePackage("mcpgw-plugin-stats", "9.9.9"));
-  const resolved = await resolvePlugin("stats", dir);
+  const resolved = await resolvePlugin("stats", dir, BUILTIN_PLUGINS);
   assert.equal(resolved.source, "builtin");
   assert.equal(resolved.factory({}).name, "stats");
 });
@@ -36,41 +37,41 @@ test("a built-in id resolves to the bundled plugin, and no package can shadow it
 test("a path resolves against the config file's folder, not the working directory", async (t) => {
   const dir = tempDir(t);
   writeFiles(dir, { "plugins/local.mjs": pluginModule("local") });
-  const resolved = await resolvePlugin("./plugins/local.mjs", dir);
+  const resolved = await resolvePlugin("./plugins/local.mjs", dir, BUILTIN_PLUGINS);
   assert.equal(resolved.source, "file");
   assert.equal(resolved.location, path.join(dir, "plugins/local.mjs"));
   assert.equal(resolved.factory({}).name, "local");
-  await assert.rejects(resolvePlugin("./plugins/missing.mjs", dir), /Plugin file not found: .*missing\.mjs \(a plugin path is relative to the config file's folder/);
+  await assert.rejects(resolvePlugin("./plugins/missing.mjs", dir, BUILTIN_PLUGINS), /Plugin file not found: .*missing\.mjs \(a plugin path is relative to the config file's folder/);
 });
 
 test("shorthand, full and scoped names resolve to packages from the config's folder, with their versions", async (t) => {
   const dir = tempDir(t);
   writeFiles(dir, { ...fakePackage("mcpgw-plugin-hello", "1.2.3"), ...fakePackage("@acme/mcpgw-plugin-vault", "0.4.0"), ...fakePackage("@acme/mcpgw-plugin", "2.0.0") });
   for (const specifier of ["hello", "mcpgw-plugin-hello"]) {
-    const resolved = await resolvePlugin(specifier, dir);
+    const resolved = await resolvePlugin(specifier, dir, BUILTIN_PLUGINS);
     assert.deepEqual([resolved.source, resolved.packageName, resolved.version], ["npm", "mcpgw-plugin-hello", "1.2.3"], specifier);
   }
-  const scoped = await resolvePlugin("@acme/vault", dir);
+  const scoped = await resolvePlugin("@acme/vault", dir, BUILTIN_PLUGINS);
   assert.deepEqual([scoped.packageName, scoped.version], ["@acme/mcpgw-plugin-vault", "0.4.0"]);
-  const scopeOnly = await resolvePlugin("@acme", dir);
+  const scopeOnly = await resolvePlugin("@acme", dir, BUILTIN_PLUGINS);
   assert.deepEqual([scopeOnly.packageName, scopeOnly.version], ["@acme/mcpgw-plugin", "2.0.0"]);
 });
 
 test("a missing plugin says what was tried and how to fix it", async (t) => {
   const dir = tempDir(t);
-  const error = await resolvePlugin("dokcer", dir).then(() => assert.fail("resolved"), (e: unknown) => e);
+  const error = await resolvePlugin("dokcer", dir, BUILTIN_PLUGINS).then(() => assert.fail("resolved"), (e: unknown) => e);
   assert.ok(error instanceof GatewayError);
   assert.equal(error.code, "MCPGW_ERR_PLUGIN_NOT_FOUND");
   assert.match(error.message, /Plugin 'dokcer' not found: tried the package 'mcpgw-plugin-dokcer' \(from 'dokcer'\) from /);
   assert.match(error.message, /`npm install mcpgw-plugin-dokcer`/);
-  const nearBuiltin = await resolvePlugin("stat", dir).then(() => assert.fail("resolved"), (e: unknown) => e as Error);
+  const nearBuiltin = await resolvePlugin("stat", dir, BUILTIN_PLUGINS).then(() => assert.fail("resolved"), (e: unknown) => e as Error);
   assert.match(nearBuiltin.message, /did you mean the built-in plugin 'stats'\?/);
 });
 
 test("a package whose default export is not a factory is rejected by name", async (t) => {
   const dir = tempDir(t);
   writeFiles(dir, fakePackage("mcpgw-plugin-odd", "1.0.0", "export default { name: 'odd' };\n"));
-  await assert.rejects(resolvePlugin("odd", dir), (e: unknown) => e instanceof GatewayError && e.code === "MCPGW_ERR_PLUGIN_INVALID" && /must export a factory/.test(e.message));
+  await assert.rejects(resolvePlugin("odd", dir, BUILTIN_PLUGINS), (e: unknown) => e instanceof GatewayError && e.code === "MCPGW_ERR_PLUGIN_INVALID" && /must export a factory/.test(e.message));
 });
 
 test("plugins: false turns a bundled plugin off, and preset: none starts from an empty kernel", async (t) => {

@@ -5,7 +5,7 @@ import { symlinkSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { loadGateway } from "../../src/kernel/loadGateway.js";
+import { loadGateway } from "../../src/gateway/loadGateway.js";
 import { CLI, repoRoot, tempDir, writeFiles } from "../helpers/files.js";
 import { captureLogs } from "../helpers/logs.js";
 
@@ -103,5 +103,5 @@ test("`mcpgw plugins` in that folder lists the package with its version", async 
   assert.deepEqual(lines[0], ["ID", "FROM", "STATUS"]);
   assert.deepEqual(lines.find((cells) => cells[0] === "hello"), ["hello", "npm mcpgw-plugin-hello@1.2.3", "enabled"]);
   assert.deepEqual(lines.find((cells) => cells[0] === "stats"), ["stats", "builtin", "disabled"]);
-  assert.equal(lines.length, 9);
+  assert.equal(lines.length, 10);
 });

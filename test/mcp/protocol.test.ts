@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { nestedDeeperThan } from "../../src/mcp/protocol.js";
+import { nestedDeeperThan } from "../../src/protocol/protocol.js";
 
 const nest = (depth: number, leaf: unknown = 1): unknown => JSON.parse('{"a":'.repeat(depth) + JSON.stringify(leaf) + "}".repeat(depth));
 

@@ -2,7 +2,8 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GatewayError } from "../../src/kernel/errors.js";
-import { isTapped, type InboundRequest } from "../../src/kernel/hooks.js";
+import type { InboundRequest } from "../../src/kernel/hooks.js";
+import { gatewayTokens } from "../../src/services/tokens.js";
 import { presentedKey } from "../../plugins/api-key-auth/index.js";
 import { KeyStore } from "../../plugins/api-key-auth/KeyStore.js";
 import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
@@ -32,7 +33,7 @@ test("the key store matches only exact keys and names the principal by key name"
 async function authenticate(t: Parameters<typeof loadTestGateway>[0], config: string, headers: Record<string, string>) {
   const loaded = await loadTestGateway(t, config, { mode: "inspect" });
   assert.deepEqual(errorsOf(loaded), []);
-  return loaded.kernel!.hooks.authenticate.promise(req(headers));
+  return loaded.kernel!.container.resolve(gatewayTokens.authenticators).authenticate(req(headers));
 }
 
 test("with api_key set: none is 401 'API key required', wrong is 403 'Invalid API key', right gives the principal", async (t) => {
@@ -42,10 +43,12 @@ test("with api_key set: none is 401 'API key required', wrong is 403 'Invalid AP
   assert.deepEqual(await authenticate(t, config, { authorization: "Bearer s3cret-key" }), { id: "default", scopes: ["*"] });
 });
 
-test("with no key configured (or an empty one), nothing taps authenticate", async (t) => {
+test("with no key configured (or an empty one), no authenticator is registered and callers are anonymous", async (t) => {
   for (const config of ["log_level: info\n", 'api_key: "${UNSET_KEY:-}"\n']) {
     const loaded = await loadTestGateway(t, config, { mode: "inspect" });
-    assert.equal(isTapped(loaded.kernel!.hooks.authenticate), false, config);
+    const authenticators = loaded.kernel!.container.resolve(gatewayTokens.authenticators);
+    assert.equal(authenticators.enabled, false, config);
+    assert.deepEqual(await authenticators.authenticate(req({})), { id: "anonymous", scopes: ["*"] });
   }
 });
 

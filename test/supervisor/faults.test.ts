@@ -3,7 +3,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import { isGatewayError } from "../../src/kernel/errors.js";
-import { BackendError } from "../../src/supervisor/BackendError.js";
+import { BackendError } from "../../src/protocol/BackendError.js";
 import { tempDir } from "../helpers/files.js";
 import { assertNoSurvivors, callTool, fixtureServer, readLines, startGateway, textOf, waitUntil } from "./harness.js";
 

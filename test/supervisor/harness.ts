@@ -7,7 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { coreTokens } from "../../src/di/tokens.js";
 import type { ServerStatus, ServerStateChange } from "../../src/kernel/hooks.js";
 import type { Kernel } from "../../src/kernel/Kernel.js";
-import { loadGateway } from "../../src/kernel/loadGateway.js";
+import { loadGateway } from "../../src/gateway/loadGateway.js";
 import type { Supervisor } from "../../src/supervisor/Supervisor.js";
 import { repoRoot, writeFiles } from "../helpers/files.js";
 import { captureLogs, type CapturedLogs } from "../helpers/logs.js";

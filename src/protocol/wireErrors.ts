@@ -1,4 +1,4 @@
-import { BackendError } from "../supervisor/BackendError.js";
+import { BackendError } from "./BackendError.js";
 import { errorMessage, GatewayError } from "../kernel/errors.js";
 import { isMcpError, RpcCode } from "./protocol.js";
 

@@ -8,10 +8,8 @@ import { issueAt, parseWithSchema } from "../config/schemaIssues.js";
 import { isPlainObject, substituteEnv } from "../config/substitute.js";
 import { resolveCatalogPath, siteOf, validateConfig, type ConfigFileView } from "../config/validate.js";
 import { PluginOptionsError } from "../plugin/definePlugin.js";
-import { BUILTIN_PLUGINS, DEFAULT_BUNDLE, preloadBuiltins } from "../plugin/builtins.js";
 import { resolvePlugin, type ResolvedPlugin } from "../plugin/resolvePlugin.js";
-import { installSupervisor } from "../supervisor/install.js";
-import type { GatewayPlugin, PluginRecord } from "../plugin/types.js";
+import type { GatewayAssembly, GatewayPlugin, PluginRecord } from "../plugin/types.js";
 import { GatewayError, errorMessage } from "./errors.js";
 import type { ConfigEnv, ConfigReport, GatewayMode } from "./hooks.js";
 import { Kernel } from "./Kernel.js";
@@ -46,16 +44,18 @@ export interface LoadedGateway {
 
 /**
  * Config → plugins → validation, collecting every problem instead of stopping at the first.
- * Nothing starts here: `kernel.start()` does that.
+ * Nothing starts here: `kernel.start()` does that. What plugins exist, and which core plugins
+ * come before them, is the caller's `assembly` (the command line's is src/gateway/builtins.ts).
  */
-export async function loadGateway(options: LoadGatewayOptions = {}): Promise<LoadedGateway> {
+export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayAssembly): Promise<LoadedGateway> {
+  const BUILTIN_PLUGINS = assembly.builtins;
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const mode = options.mode ?? "serve";
   const issues: ConfigIssue[] = [];
   const fail = (extra: readonly ConfigIssue[] = [], plugins: readonly PluginRecord[] = []): LoadedGateway => ({ issues: [...issues, ...extra], plugins, configFile: file?.source.filepath });
 
-  preloadBuiltins(mode);
+  assembly.preload(mode);
   let file: LoadedConfigFile | undefined;
   try {
     file = options.configFile ? await loadConfigFile(options.configFile) : await searchConfig(cwd);
@@ -92,9 +92,9 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   const section = readPluginSection(raw, site, issues);
   const records: PluginRecord[] = [];
   const plugins: GatewayPlugin[] = [];
-  const entries = pluginEntries(section.preset, withOverrides(section.entries, options.pluginOptions));
+  const entries = pluginEntries(section.preset, withOverrides(section.entries, options.pluginOptions), assembly.defaultBundle);
   // All at once, so their module loads overlap; taken in order below.
-  const resolutions = entries.map((entry) => (entry.enabled && !entry.inline ? settled(resolvePlugin(entry.specifier, source.source.dir)) : undefined));
+  const resolutions = entries.map((entry) => (entry.enabled && !entry.inline ? settled(resolvePlugin(entry.specifier, source.source.dir, BUILTIN_PLUGINS)) : undefined));
   for (const [index, entry] of entries.entries()) {
     if (!entry.enabled) {
       records.push({ specifier: entry.specifier, name: BUILTIN_PLUGINS.has(entry.specifier) ? entry.specifier : undefined, source: BUILTIN_PLUGINS.has(entry.specifier) ? "builtin" : "unresolved", status: "disabled" });
@@ -119,7 +119,7 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   defineCoreKeys(kernel.schemas);
   kernel.schemas.unavailable.push(...records.filter((record) => record.status === "failed").map((record) => record.name ?? record.specifier));
   try {
-    for (const plugin of orderPlugins(plugins)) await applyPlugin(kernel, plugin);
+    for (const plugin of [...assembly.core, ...orderPlugins(plugins)]) await applyPlugin(kernel, plugin);
     kernel.hooks.initialize.call();
   } catch (error) {
     markFailed(records, error);
@@ -146,7 +146,6 @@ export async function loadGateway(options: LoadGatewayOptions = {}): Promise<Loa
   if (issues.some((issue) => issue.severity === "error")) return fail([], records);
 
   kernel.setConfig(config);
-  installSupervisor(kernel);
   await kernel.hooks.configLoaded.promise(config);
   return { kernel, config, issues, plugins: records, configFile: file?.source.filepath };
 }
@@ -177,9 +176,9 @@ function withOverrides(entries: readonly PluginEntry[], overrides: LoadGatewayOp
 }
 
 /** The default bundle in its order (minus what the config turns off), then the config's own entries in file order. */
-function pluginEntries(preset: "default" | "none", entries: readonly PluginEntry[]): PluginEntry[] {
+function pluginEntries(preset: "default" | "none", entries: readonly PluginEntry[], defaultBundle: readonly string[]): PluginEntry[] {
   const configured = new Map(entries.map((entry) => [entry.specifier, entry]));
-  const bundled = preset === "default" ? DEFAULT_BUNDLE.map((id) => configured.get(id) ?? { specifier: id, enabled: true, options: {} }) : [];
+  const bundled = preset === "default" ? defaultBundle.map((id) => configured.get(id) ?? { specifier: id, enabled: true, options: {} }) : [];
   return [...bundled, ...entries.filter((entry) => !bundled.includes(entry))];
 }
 

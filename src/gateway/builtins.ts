@@ -1,13 +1,6 @@
 import type { GatewayMode } from "../kernel/hooks.js";
-import type { PluginFactory } from "./types.js";
-
-interface BuiltinPlugin {
-  readonly load: () => Promise<{ default: PluginFactory }>;
-  /** Modules the plugin imports lazily but will need at once in a mode: loaded with the preload. */
-  readonly warm?: Partial<Record<GatewayMode, () => Promise<unknown>>>;
-  /** Top-level config keys it owns: kept (with a warning) when the plugin is off. */
-  readonly ownsKeys: readonly string[];
-}
+import type { BuiltinPlugin, GatewayAssembly } from "../plugin/types.js";
+import { corePlugin } from "./corePlugin.js";
 
 /** The built-in plugins, in the order the default bundle applies them. */
 export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<string, BuiltinPlugin>([
@@ -16,6 +9,7 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<strin
   ["api-key-auth", { load: () => import("../../plugins/api-key-auth/index.js"), ownsKeys: ["api_key", "api_keys"] }],
   ["hot-reload", { load: () => import("../../plugins/hot-reload/index.js"), ownsKeys: ["hot_reload"] }],
   ["stats", { load: () => import("../../plugins/stats/index.js"), ownsKeys: [] }],
+  ["tool-filter", { load: () => import("../../plugins/tool-filter/index.js"), ownsKeys: [] }],
   [
     "http-frontend",
     {
@@ -41,3 +35,6 @@ export function preloadBuiltins(mode: GatewayMode): void {
     builtin.warm?.[mode]?.().catch(() => {});
   }
 }
+
+/** What `mcpgw` runs: the core services and every built-in plugin. */
+export const DEFAULT_ASSEMBLY: GatewayAssembly = { builtins: BUILTIN_PLUGINS, defaultBundle: DEFAULT_BUNDLE, core: [corePlugin], preload: preloadBuiltins };

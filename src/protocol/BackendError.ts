@@ -1,4 +1,4 @@
-import { RpcCode } from "../mcp/protocol.js";
+import { RpcCode } from "./protocol.js";
 import { GatewayError, type GatewayErrorCode } from "../kernel/errors.js";
 
 /**

@@ -1,0 +1,230 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { ClientCapabilities, JSONRPCRequest, Result, ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import { errorMessage, GatewayError } from "../kernel/errors.js";
+import type { Kernel } from "../kernel/Kernel.js";
+import type { Principal } from "../kernel/hooks.js";
+import type { Logger } from "../kernel/logger.js";
+import { RpcCode } from "../protocol/protocol.js";
+import { toWireError, WireError } from "../protocol/wireErrors.js";
+import type { BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
+import { gatewayVersion } from "../version.js";
+import type { FrontSession } from "./FrontSession.js";
+import type { RequestHooks } from "./hooks.js";
+import { Lists } from "./Lists.js";
+import { LogLevels } from "./LogLevels.js";
+import { RequestPipeline, type RequestCarrier } from "./RequestPipeline.js";
+import type { McpSessions, OpenSessionOptions, PassThroughMessage, PassThroughReply } from "./service.js";
+import { Subscriptions } from "./Subscriptions.js";
+import { TurnTaking } from "./TurnTaking.js";
+import type { BackendMessage, FrontTransport, RpcErrorBody, SessionInfo } from "./types.js";
+
+type Params = Record<string, unknown>;
+
+/** What the aggregated endpoint offers, whatever the servers behind it. */
+const AGGREGATE_CAPABILITIES: ServerCapabilities = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  logging: {},
+  completions: {},
+};
+
+/** A shared backend may serve any client, so it declares every client capability; a client lacking one gets an MCP error when asked. */
+const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
+
+const LIST_CHANGED = new Set(["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"]);
+
+/** Pass-through calls count as one more client on a shared backend (one that cannot be asked anything). */
+const PASS_THROUGH = "\u0000pass-through";
+
+/**
+ * The MCP core both frontends share: the registry of client sessions, the request pipeline they
+ * all use, and the way back from the backends (notifications and the backends' own requests) to
+ * the sessions they are for.
+ */
+export class McpCore implements McpSessions {
+  readonly sessions = new Map<string, FrontSession>();
+  readonly lists: Lists;
+  readonly pipeline: RequestPipeline;
+  readonly turns: TurnTaking;
+  readonly subscriptions: Subscriptions;
+  readonly logLevels: LogLevels;
+  readonly #logger: Logger;
+  readonly #configurers = new Map<string, (client: Client) => void>();
+
+  constructor(
+    private readonly kernel: Kernel,
+    readonly supervisor: Supervisor,
+    readonly hooks: RequestHooks,
+  ) {
+    this.#logger = kernel.logger.child({ component: "mcp" });
+    const isolated = (server: string) => this.isIsolated(server);
+    const sessions = () => this.sessions.values();
+    this.lists = new Lists(kernel, supervisor, hooks, this.#logger);
+    this.pipeline = new RequestPipeline(hooks, this.lists);
+    this.turns = new TurnTaking(this.#logger, isolated);
+    this.subscriptions = new Subscriptions(sessions, isolated);
+    this.logLevels = new LogLevels(supervisor, sessions, isolated, this.#logger);
+    supervisor.onNotification((event) => this.#fanOut(event));
+    // Every shared backend, whoever starts it (a session, pass-through, an admin start, autostart),
+    // declares every client capability and hands its own requests to the core.
+    supervisor.useSharedSetup((server) => ({ capabilities: SHARED_BACKEND_CAPABILITIES, configure: this.configureFor(server) }));
+  }
+
+  servers(): readonly string[] {
+    return this.supervisor.ids();
+  }
+
+  async open({ server, principal, transport }: OpenSessionOptions): Promise<FrontSession> {
+    if (server !== undefined) this.supervisor.get(server);
+    const cached = server === undefined ? undefined : (await this.supervisor.capabilities(server))?.initialize;
+    const capabilities = cached ? withoutTasks(cached.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES;
+    // Sessions (the SDK's Server, its JSON Schema validator and its types) load with the first one, not at boot.
+    const { FrontSession } = await import("./FrontSession.js");
+    const info: SessionInfo = { id: crypto.randomUUID(), principal, transport, ...(server !== undefined && { server }), openedAt: new Date() };
+    const session = new FrontSession(this, info, { name: server === undefined ? "mcpgw" : `mcpgw/${server}`, version: gatewayVersion() }, capabilities, cached?.instructions);
+    this.sessions.set(info.id, session);
+    session.server.onclose = () => void this.closeSession(session);
+    this.hooks.sessionOpened.call(info);
+    return session;
+  }
+
+  get(id: string): FrontSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  list(): SessionInfo[] {
+    return [...this.sessions.values()].map((session) => session.info);
+  }
+
+  /** Ends a session: its per-session backends stop; closing twice is harmless. */
+  async closeSession(session: FrontSession): Promise<void> {
+    if (!this.sessions.delete(session.id)) return;
+    for (const key of this.#configurers.keys()) if (key.endsWith(`\u0000${session.id}`)) this.#configurers.delete(key);
+    this.hooks.sessionClosed.call(session.info);
+    await session.server.close().catch(() => {});
+    await this.supervisor.releaseSession(session.id).catch((error) => this.#logger.warn(`Releasing session backends failed: ${errorMessage(error)}`));
+  }
+
+  isIsolated(server: string): boolean {
+    return this.kernel.config.servers.find((definition) => definition.id === server)?.isolation === "session";
+  }
+
+  async passThrough(server: string, message: PassThroughMessage, principal: Principal): Promise<PassThroughReply> {
+    this.supervisor.get(server);
+    const params = message.params;
+    if (message.id === undefined || message.id === null) {
+      if (message.method !== "notifications/initialized") await (await this.supervisor.acquire(server)).client?.notification({ method: message.method, ...(params && { params }) });
+      return { kind: "accepted" };
+    }
+    // The gateway did the handshake itself; a client's initialize gets the backend's answer to it.
+    if (message.method === "initialize") return { kind: "result", result: (await this.supervisor.acquire(server)).initializeResult as unknown as Record<string, unknown> };
+    try {
+      return { kind: "result", result: await this.pipeline.handle(this.#passThroughCarrier(server, principal), message.id, message.method, params ?? {}) };
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      const wire = toWireError(error);
+      return { kind: "error", error: { code: wire.code, message: wire.message, ...(wire.data !== undefined && { data: wire.data }) } };
+    }
+  }
+
+  refused(message: unknown, principal: Principal, transport: FrontTransport, error: RpcErrorBody): void {
+    const request = message as { id?: unknown; method?: unknown; params?: unknown } | undefined;
+    if (typeof request?.method !== "string" || (typeof request.id !== "string" && typeof request.id !== "number")) return;
+    this.pipeline.refused({ principal, transport }, request.id, request.method, (request.params ?? {}) as Params, error);
+  }
+
+  /**
+   * Installs the handler for a backend's own requests (sampling, elicitation, roots, vendor) on
+   * each new backend client of `server`; `owner` is the session of an `isolation: session` backend.
+   */
+  configureFor(server: string, owner?: string): (client: Client) => void {
+    const key = `${server}\u0000${owner ?? ""}`;
+    let configure = this.#configurers.get(key);
+    if (!configure) {
+      configure = (client) => {
+        client.fallbackRequestHandler = async (request, extra) => {
+          const { method, params } = request as JSONRPCRequest;
+          const target = owner === undefined ? this.#sessionFor(server, method) : this.sessions.get(owner);
+          if (!target) throw noSession(server, method);
+          const message = this.#toClient("request", server, target, method, (params ?? {}) as Params);
+          if (message.dropped !== undefined) throw new WireError(RpcCode.InternalError, `Server '${server}' sent ${method}, which the gateway did not pass on: ${message.dropped}`);
+          return target.ask(method, message.params, target.inFlightTo(server), extra.signal);
+        };
+      };
+      this.#configurers.set(key, configure);
+    }
+    return configure;
+  }
+
+  /** The one session with calls in flight to a shared server, or with none in flight, the only session that uses it. */
+  #sessionFor(server: string, method: string): FrontSession {
+    const busy = this.turns.attribute(server, method);
+    if (busy !== undefined) {
+      const session = this.sessions.get(busy);
+      if (!session) throw noSession(server, method);
+      return session;
+    }
+    const attached = [...this.sessions.values()].filter((session) => session.sees(server) && session.attached.has(server));
+    if (attached.length === 1) return attached[0]!;
+    throw noSession(server, method);
+  }
+
+  /** Runs the backendMessage hook for one message to one session. */
+  #toClient(kind: BackendMessage["kind"], server: string, session: FrontSession, method: string, params: Params): BackendMessage {
+    const message: { -readonly [K in keyof BackendMessage]: BackendMessage[K] } = {
+      kind,
+      server,
+      session: session.info,
+      method,
+      params,
+      drop: (reason: string) => {
+        message.dropped = reason;
+      },
+    };
+    if (this.hooks.backendMessage.taps.length > 0) this.hooks.backendMessage.call(message);
+    return message;
+  }
+
+  #passThroughCarrier(server: string, principal: Principal): RequestCarrier {
+    const send = async (target: string, method: string, params: Params): Promise<Result> => {
+      const leave = await this.turns.enter(target, PASS_THROUGH);
+      try {
+        return await this.supervisor.request(target, { method, params });
+      } finally {
+        leave();
+      }
+    };
+    return {
+      principal,
+      transport: "pass-through",
+      server,
+      optionsFor: () => ({}),
+      onePage: true,
+      send,
+    };
+  }
+
+  #fanOut({ server, session: owner, notification }: BackendNotification): void {
+    const targets = [...this.sessions.values()].filter((session) => session.sees(server) && (owner === undefined || session.id === owner));
+    for (const session of targets) {
+      const method = notification.method;
+      if (method === "notifications/resources/updated" && !session.subscriptions.has(String((notification.params as Params | undefined)?.uri))) continue;
+      const message = this.#toClient("notification", server, session, method, { ...((notification.params ?? {}) as Params) });
+      if (message.dropped !== undefined) continue;
+      if (LIST_CHANGED.has(method)) session.notify({ method });
+      else if (method === "notifications/message") session.log(server, message.params);
+      else session.notify({ method, params: message.params }, server);
+    }
+  }
+}
+
+/** Tasks (2025-11-25, experimental) are not relayed, so they are not advertised. */
+function withoutTasks(capabilities: ServerCapabilities): ServerCapabilities {
+  const { tasks: _tasks, ...rest } = capabilities as ServerCapabilities & { tasks?: unknown };
+  return rest;
+}
+
+function noSession(server: string, method: string): WireError {
+  return new WireError(RpcCode.InternalError, `Server '${server}' sent ${method}, but no client session is waiting on it`);
+}

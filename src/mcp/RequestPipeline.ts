@@ -1,0 +1,151 @@
+import type { Result } from "@modelcontextprotocol/sdk/types.js";
+import type { Principal } from "../kernel/hooks.js";
+import { invalidParams, methodNotFound, toWireError } from "../protocol/wireErrors.js";
+import type { RequestHooks } from "./hooks.js";
+import { LIST_METHODS, type Lists, type OptionsFor } from "./Lists.js";
+import type { FrontTransport, ListContext, McpRequest, RequestOutcome, RequestStage, SessionInfo } from "./types.js";
+
+type Params = Record<string, unknown>;
+
+/** What the pipeline needs of whoever carries the request: a session, or the pass-through. */
+export interface RequestCarrier {
+  readonly principal: Principal;
+  readonly transport: FrontTransport;
+  readonly session?: SessionInfo;
+  /** The one server this carrier sees, if not all. */
+  readonly server?: string;
+  readonly optionsFor: OptionsFor;
+  /** Lists come one backend page at a time, as the backend paged them. */
+  readonly onePage?: boolean;
+  /** Sends one request to a backend. */
+  send(server: string, method: string, params: Params): Promise<Result>;
+  /** Methods the carrier answers itself (logging/setLevel on a session); undefined to go on. */
+  answer?(request: McpRequest): Promise<Result> | undefined;
+  subscribe?(server: string, method: "resources/subscribe" | "resources/unsubscribe", params: Params): Promise<Result>;
+  /** A method nobody routes: the aggregated endpoint asks each running server. */
+  vendor?(method: string, params: Params): Promise<Result>;
+}
+
+/**
+ * The one path every MCP request takes, whichever frontend it came through: its target read from
+ * the method and params, the stages `authorize`, `shape`, `route`, then the dispatch to a backend
+ * (or the gateway's own answer), and `outcome` for every observer, refused or not.
+ */
+export class RequestPipeline {
+  constructor(
+    private readonly hooks: RequestHooks,
+    private readonly lists: Lists,
+  ) {}
+
+  async handle(carrier: RequestCarrier, id: string | number, method: string, params: Params): Promise<Result> {
+    const request = await this.#request(carrier, id, method, params);
+    let stage: RequestStage = "authorize";
+    try {
+      await this.hooks.authorize.promise(request);
+      stage = "shape";
+      await this.hooks.shape.promise(request);
+      stage = "route";
+      await this.hooks.route.promise(request);
+      stage = "dispatch";
+      const result = await this.#dispatch(carrier, request);
+      this.#report(request, { ok: true, result, durationMs: Date.now() - request.receivedAt });
+      return result;
+    } catch (error) {
+      const wire = toWireError(error);
+      this.#report(request, { ok: false, error: { code: wire.code, message: wire.message, ...(wire.data !== undefined && { data: wire.data }) }, stage, durationMs: Date.now() - request.receivedAt });
+      // As thrown: a frontend may answer gateway-side failures its own way (pass-through's HTTP statuses).
+      throw error;
+    }
+  }
+
+  /** A request refused before the pipeline (authentication): observers see it all the same. */
+  refused(carrier: Pick<RequestCarrier, "principal" | "transport">, id: string | number, method: string, params: Params, error: { code: number; message: string }): void {
+    const request = draft(carrier, id, method, params);
+    this.#report(request, { ok: false, error, stage: "authenticate", durationMs: 0 });
+  }
+
+  #report(request: McpRequest, outcome: RequestOutcome): void {
+    if (this.hooks.outcome.taps.length > 0) this.hooks.outcome.call(request, outcome);
+  }
+
+  /** The request with its target read from the method and params, before any stage runs. */
+  async #request(carrier: RequestCarrier, id: string | number, method: string, params: Params): Promise<McpRequest> {
+    const request = draft(carrier, id, method, params);
+    const sources = { optionsFor: carrier.optionsFor, send: carrier.send };
+    const context = (kind: ListContext["kind"]) => listContext(carrier, kind);
+    const routeName = async (kind: "tools" | "prompts", exposed: string) => {
+      Object.assign(request, { exposedName: exposed });
+      const route = await this.lists.route(kind, exposed, context(kind), sources);
+      request.server = route?.server ?? carrier.server;
+      request.name = route?.name ?? (carrier.server !== undefined ? exposed : undefined);
+    };
+    const routeUri = async (uri: string) => {
+      Object.assign(request, { uri });
+      request.server = carrier.server ?? (await this.lists.routeResource(uri, carrier.optionsFor));
+    };
+    switch (method) {
+      case "tools/call":
+        await routeName("tools", String(params.name));
+        break;
+      case "prompts/get":
+        await routeName("prompts", String(params.name));
+        break;
+      case "resources/read":
+      case "resources/subscribe":
+      case "resources/unsubscribe":
+        await routeUri(String(params.uri));
+        break;
+      case "completion/complete": {
+        const ref = (params.ref ?? {}) as Params;
+        if (ref.type === "ref/prompt") await routeName("prompts", String(ref.name));
+        else await routeUri(String(ref.uri));
+        break;
+      }
+      default:
+        if (!LIST_METHODS[method]) request.server = carrier.server;
+    }
+    return request;
+  }
+
+  async #dispatch(carrier: RequestCarrier, request: McpRequest): Promise<Result> {
+    const { method, params, server } = request;
+    const listed = LIST_METHODS[method];
+    if (listed) {
+      const cursor = typeof params.cursor === "string" ? params.cursor : undefined;
+      if (carrier.server === undefined && params.cursor !== undefined) throw invalidParams(`Unknown cursor for ${method}: the gateway returns every item in one page`);
+      const { items, nextCursor } = await this.lists.list(listContext(carrier, listed.kind), { optionsFor: carrier.optionsFor, send: carrier.send, onePage: carrier.onePage === true, ...(cursor !== undefined && { cursor }) });
+      return { [listed.field]: items, ...(nextCursor !== undefined && { nextCursor }) };
+    }
+    const answered = carrier.answer?.(request);
+    if (answered) return answered;
+    switch (method) {
+      case "tools/call":
+      case "prompts/get":
+        if (server === undefined || request.name === undefined) throw invalidParams(`Unknown ${method === "tools/call" ? "tool" : "prompt"}: ${request.exposedName}`);
+        return carrier.send(server, method, { ...params, name: request.name });
+      case "resources/read":
+      case "resources/subscribe":
+      case "resources/unsubscribe":
+        if (server === undefined) throw invalidParams(`Unknown resource: ${request.uri}`);
+        if (method !== "resources/read" && carrier.subscribe) return carrier.subscribe(server, method, params);
+        return carrier.send(server, method, params);
+      case "completion/complete": {
+        const ref = (params.ref ?? {}) as Params;
+        if (server === undefined || (ref.type === "ref/prompt" && request.name === undefined)) throw invalidParams(`Unknown ${ref.type === "ref/prompt" ? `prompt: ${request.exposedName}` : `resource: ${request.uri}`}`);
+        return carrier.send(server, method, ref.type === "ref/prompt" ? { ...params, ref: { ...ref, name: request.name } } : params);
+      }
+      default:
+        if (server !== undefined) return carrier.send(server, method, params);
+        if (carrier.vendor) return carrier.vendor(method, params);
+        throw methodNotFound(method);
+    }
+  }
+}
+
+function draft(carrier: Pick<RequestCarrier, "principal" | "transport" | "session">, id: string | number, method: string, params: Params): McpRequest {
+  return { id, method, params, principal: carrier.principal, transport: carrier.transport, ...(carrier.session && { session: carrier.session }), receivedAt: Date.now(), state: new Map() };
+}
+
+function listContext(carrier: RequestCarrier, kind: ListContext["kind"]): ListContext {
+  return { kind, principal: carrier.principal, transport: carrier.transport, ...(carrier.session && { session: carrier.session }), ...(carrier.server !== undefined && { server: carrier.server }) };
+}

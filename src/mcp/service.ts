@@ -1,0 +1,52 @@
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Principal } from "../kernel/hooks.js";
+import type { FrontTransport, RpcErrorBody, SessionInfo } from "./types.js";
+
+/** One client session: connect it to a transport and the gateway serves MCP on it. */
+export interface McpSession {
+  readonly info: SessionInfo;
+  /** Starts serving on `transport` (the SDK's server transports, or any implementation of its Transport). */
+  connect(transport: Transport): Promise<void>;
+  /** Ends the session; its per-session backends stop. Closing twice is harmless. */
+  close(): Promise<void>;
+}
+
+export interface OpenSessionOptions {
+  /** Serve this one server with names unchanged; undefined aggregates every server. */
+  readonly server?: string;
+  readonly principal: Principal;
+  readonly transport: FrontTransport;
+}
+
+/** A JSON-RPC message for one server on the original gateway's pass-through routes. */
+export interface PassThroughMessage {
+  readonly id?: string | number | null;
+  readonly method: string;
+  readonly params?: Record<string, unknown>;
+}
+
+export type PassThroughReply =
+  | { readonly kind: "accepted" }
+  | { readonly kind: "result"; readonly result: Record<string, unknown> }
+  | { readonly kind: "error"; readonly error: RpcErrorBody };
+
+/**
+ * The MCP core as frontends use it: client sessions (every request of which goes through the
+ * request pipeline), the pass-through of single messages, and refusals to report. Resolve it with
+ * `mcpTokens.sessions` from `configLoaded` on (not in `inspect` mode).
+ */
+export interface McpSessions {
+  /** Configured server ids, in config order. */
+  servers(): readonly string[];
+  open(options: OpenSessionOptions): Promise<McpSession>;
+  get(id: string): McpSession | undefined;
+  list(): SessionInfo[];
+  /**
+   * One message for `server`, outside any session (`/rpc`, `/mcp` with `server_id`). Gateway-side
+   * failures (unknown server, start failure, timeout) reject with a GatewayError, so an HTTP
+   * frontend can answer them with a status.
+   */
+  passThrough(server: string, message: PassThroughMessage, principal: Principal): Promise<PassThroughReply>;
+  /** Tells the pipeline's observers about a request a frontend refused before it reached the pipeline (authentication). */
+  refused(message: unknown, principal: Principal, transport: FrontTransport, error: RpcErrorBody): void;
+}

@@ -1,0 +1,62 @@
+import { GatewayError } from "../kernel/errors.js";
+import type { InboundRequest, Principal } from "../kernel/hooks.js";
+
+/** Scope names a principal may hold; `*` holds every scope. */
+export const Scope = { ALL: "*", MCP: "mcp", ADMIN: "admin" } as const;
+
+/** Who calls when no authenticator is registered: everything is allowed (loopback-only by default). */
+export const ANONYMOUS: Principal = Object.freeze({ id: "anonymous", scopes: Object.freeze([Scope.ALL]) });
+/** The local client of `mcpgw stdio`: the user who started the process. */
+export const STDIO_PRINCIPAL: Principal = Object.freeze({ id: "stdio", scopes: Object.freeze([Scope.ALL]) });
+
+export function hasScope(principal: Principal, scope: string): boolean {
+  return principal.scopes.includes(Scope.ALL) || principal.scopes.includes(scope);
+}
+
+/**
+ * Judges one inbound request: a principal to accept it, `undefined` to abstain (not this scheme's
+ * credentials), or a thrown `MCPGW_ERR_UNAUTHORIZED` / `MCPGW_ERR_FORBIDDEN` to refuse it.
+ */
+export interface Authenticator {
+  readonly name: string;
+  authenticate(request: InboundRequest): Principal | undefined | Promise<Principal | undefined>;
+}
+
+/**
+ * The authenticators plugins register. None registered: every request is `anonymous`. Once one
+ * is registered, a request that none accepts is refused (deny by default), with the first
+ * refusal an authenticator gave, or "Authentication required".
+ */
+export class Authenticators {
+  readonly #registered: Authenticator[] = [];
+
+  register(authenticator: Authenticator): void {
+    this.#registered.push(authenticator);
+  }
+
+  /** Whether any authenticator is registered: the gateway then refuses what none accepts. */
+  get enabled(): boolean {
+    return this.#registered.length > 0;
+  }
+
+  get names(): string[] {
+    return this.#registered.map((authenticator) => authenticator.name);
+  }
+
+  async authenticate(request: InboundRequest): Promise<Principal> {
+    if (!this.enabled) return ANONYMOUS;
+    let refusal: GatewayError | undefined;
+    for (const authenticator of this.#registered) {
+      try {
+        const principal = await authenticator.authenticate(request);
+        if (principal) return principal;
+      } catch (error) {
+        if (!(error instanceof GatewayError)) {
+          throw new GatewayError("MCPGW_ERR_PLUGIN_HOOK", `Authenticator '${authenticator.name}' failed: ${(error as Error).message}`, { plugin: authenticator.name }, { cause: error });
+        }
+        refusal ??= error;
+      }
+    }
+    throw refusal ?? new GatewayError("MCPGW_ERR_UNAUTHORIZED", `Authentication required (${this.names.join(", ")})`);
+  }
+}

@@ -1,0 +1,22 @@
+import { coreTokens, createToken } from "../di/tokens.js";
+import type { RequestHooks } from "../mcp/hooks.js";
+import type { McpSessions } from "../mcp/service.js";
+import type { Authenticators } from "./auth.js";
+import type { HttpRoutes } from "./httpRoutes.js";
+
+/**
+ * The gateway's services, each resolved with `ctx.use(token)` (or `container.resolve`). Tokens
+ * are `Symbol.for` ids, identical across copies of the package.
+ */
+export const gatewayTokens = {
+  /** Backend lifecycle: start, stop, state, capabilities; from `configLoaded` on. */
+  supervisor: coreTokens.supervisor,
+  /** The request pipeline's hooks; available in `apply`. */
+  requestHooks: createToken<RequestHooks>("mcp.requestHooks"),
+  /** Client sessions and pass-through (frontends); from `configLoaded` on, not in `inspect` mode. */
+  sessions: createToken<McpSessions>("mcp.sessions"),
+  /** Register authenticators here; available in `apply`. */
+  authenticators: createToken<Authenticators>("core.authenticators"),
+  /** HTTP routes under the gateway's auth, Host checks and error format (the http-frontend plugin); available in `apply`. */
+  httpRoutes: createToken<HttpRoutes>("http-frontend.routes"),
+} as const;
