@@ -11,9 +11,29 @@ import path from "node:path";
 
 const SERVERS = 500;
 const RUNS = 7;
-// The same generator the simple-YAML test reads (built by `npm run bench`).
-const { manyServersYaml } = await import("../dist/test/helpers/configs.js");
 const cli = process.env.MCPGW_CLI ?? path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
+
+/**
+ * `count` local-process servers in the shapes configs are written in: block mappings, flow lists
+ * and maps, `${VAR:-default}` in args and env.
+ */
+function manyServersYaml(count) {
+  const lines = ["listen_addr: 127.0.0.1:0", "log_level: info", "servers:"];
+  for (let i = 0; i < count; i++) {
+    lines.push(
+      `  - id: server-${i}`,
+      `    display_name: Server ${i}`,
+      `    tags: [bench, group-${i % 10}]`,
+      "    runtime:",
+      "      type: local-process",
+      "      command: node",
+      `      args: ["server.js", "--index", "${i}", "--token", "\${BENCH_TOKEN:-none}"]`,
+      `    env: { INDEX: "${i}", TOKEN: "\${BENCH_TOKEN:-none}" }`,
+      `    idle_timeout_seconds: ${60 + (i % 5)}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
 
 function rssOf(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -81,7 +101,8 @@ try {
   console.log(`config load: median of ${RUNS} runs (spawn to ready, RSS at ready)`);
   console.table([b, g, s]);
   console.log(`gateway / bare node: time ${(Number(g.ms) / Number(b.ms)).toFixed(2)}x, RSS ${(Number(g.rssMB) / Number(b.rssMB)).toFixed(2)}x`);
-  console.log(`budget: <= 500 ms and <= 80 MB -> ${Number(g.ms) <= 500 && Number(g.rssMB) <= 80 ? "met" : "NOT met"}`);
+  const met = Number(g.ms) <= 3 * Number(b.ms) && Number(g.rssMB) <= 80;
+  console.log(`budget: <= 3x the bare node time and <= 80 MB -> ${met ? "met" : "NOT met"}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

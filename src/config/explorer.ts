@@ -5,7 +5,6 @@ import { pathToFileURL } from "node:url";
 import { cosmiconfig, defaultLoaders, type Loader } from "cosmiconfig";
 import type * as JsYaml from "js-yaml";
 import { ConfigError } from "./ConfigError.js";
-import { readSimpleYaml } from "./simpleYaml.js";
 import { SourceDocument, yamlLibrary } from "./SourceDocument.js";
 import type { ConfigFormat, ConfigSource } from "./model.js";
 
@@ -30,30 +29,27 @@ export interface LoadedConfigFile {
 
 let jsYamlLoad: ((text: string, filepath: string) => unknown) | undefined;
 
-/**
- * js-yaml with the YAML 1.2 core types plus `<<` merge keys (`<<: *defaults`), which docker-compose
- * users expect; loaded for what the simple reader leaves.
- */
+/** Loaded with the first YAML file: JSON and JS configs never need it. */
 async function loadWithJsYaml(text: string, filepath: string): Promise<unknown> {
   if (!jsYamlLoad) {
     const module = (await import("js-yaml")) as typeof JsYaml & { default?: typeof JsYaml };
     const jsYaml = module.default ?? module;
-    const merge = (jsYaml as unknown as { types?: { merge: JsYaml.Type } }).types?.merge;
-    const schema = merge ? jsYaml.CORE_SCHEMA.extend({ implicit: [merge] }) : jsYaml.CORE_SCHEMA;
+    // `types` is exported by js-yaml 4 but missing from @types/js-yaml.
+    const { merge } = (jsYaml as unknown as { types: { merge: JsYaml.Type } }).types;
+    const schema = jsYaml.CORE_SCHEMA.extend({ implicit: [merge] });
     jsYamlLoad = (source, filename) => jsYaml.load(source, { schema, filename });
   }
   return jsYamlLoad(text, filepath);
 }
 
 /**
- * Plain block YAML is read by `readSimpleYaml`, everything else by js-yaml (the `yaml` package took
- * 500 ms cold on a 500-server file, js-yaml 55 ms, the simple reader less; see simpleYaml.ts);
- * when js-yaml fails, `yaml` re-reads the text for its clearer message with line and column.
- * CORE_SCHEMA keeps dates and the like as the strings they were written as.
+ * js-yaml reads the values: cold, it parses the 500 servers of bench/config-load.mjs in about 70 ms,
+ * the `yaml` package in over 400 ms, which alone breaks the boot budget (docs/architecture.md). When
+ * js-yaml fails, `yaml` re-reads the text for its clearer message with line and column.
+ * The YAML 1.2 core schema keeps dates and the like as the strings they were written as; `<<` merge
+ * keys (`<<: *defaults`) are there because docker-compose users expect them.
  */
 const yamlLoader: Loader = async (filepath, content) => {
-  const simple = readSimpleYaml(content);
-  if (simple) return simple.value;
   try {
     return await loadWithJsYaml(content, filepath);
   } catch (fastError) {
