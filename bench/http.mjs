@@ -90,22 +90,26 @@ async function throughput(url) {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-http-"));
+
+async function startGateway(name, root) {
+  const port = await freePort();
+  const config = path.join(dir, `${name.replace(/\W+/g, "-")}.config.yaml`);
+  writeFileSync(config, JSON.stringify({
+    listen_addr: `127.0.0.1:${port}`,
+    log_level: "warn",
+    state_dir: path.join(dir, "state"),
+    servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
+  }));
+  return startTarget(name, process.execPath, [path.join(root, "dist/bundle/cli.js"), "serve", "--config", config], `http://127.0.0.1:${port}/mcp/echo`);
+}
 const targets = [
   async () => {
     const port = await freePort();
     return startTarget("direct (SDK Streamable HTTP)", process.execPath, [ECHO, "--http", String(port)], `http://127.0.0.1:${port}/mcp`);
   },
-  async () => {
-    const port = await freePort();
-    const config = path.join(dir, "mcpgw.config.yaml");
-    writeFileSync(config, JSON.stringify({
-      listen_addr: `127.0.0.1:${port}`,
-      log_level: "warn",
-      state_dir: path.join(dir, "state"),
-      servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
-    }));
-    return startTarget("mcpgw /mcp/echo", process.execPath, [path.join(ROOT, "dist/bundle/cli.js"), "serve", "--config", config], `http://127.0.0.1:${port}/mcp/echo`);
-  },
+  () => startGateway("mcpgw /mcp/echo", ROOT),
+  // Another build of the gateway in the same run (MCPGW_BASELINE=/path/to/other/checkout, built), to measure a change.
+  ...(process.env.MCPGW_BASELINE ? [() => startGateway("mcpgw baseline /mcp/echo", path.resolve(process.env.MCPGW_BASELINE))] : []),
   async () => {
     const port = await freePort();
     return startTarget("mcp-proxy 6.7.19", "npx", ["-y", "mcp-proxy@6.7.19", "--port", String(port), "--host", "127.0.0.1", "--server", "stream", "--", process.execPath, ECHO], `http://127.0.0.1:${port}/mcp`);
