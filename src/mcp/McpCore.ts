@@ -34,8 +34,13 @@ const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitat
 
 const LIST_CHANGED = new Set(["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"]);
 
-/** Pass-through calls count as one more client on a shared backend (one that cannot be asked anything). */
-const PASS_THROUGH = "\u0000pass-through";
+/** Pass-through calls count as one more client on a shared backend (one that cannot be asked anything); no session id looks like it. */
+const PASS_THROUGH_CALLER = "\u0000pass-through";
+
+/** The key of a backend-request handler: one per shared server, one per session's own backend of an isolated server. */
+function configurerKey(server: string, owner: string | undefined): string {
+  return `${server}\u0000${owner ?? ""}`;
+}
 
 /**
  * The MCP core both frontends share: the registry of client sessions, the request pipeline they
@@ -100,7 +105,7 @@ export class McpCore implements McpSessions {
   /** Ends a session: its per-session backends stop; closing twice is harmless. */
   async closeSession(session: FrontSession): Promise<void> {
     if (!this.sessions.delete(session.id)) return;
-    for (const key of this.#configurers.keys()) if (key.endsWith(`\u0000${session.id}`)) this.#configurers.delete(key);
+    for (const key of this.#configurers.keys()) if (key.endsWith(configurerKey("", session.id))) this.#configurers.delete(key);
     this.hooks.sessionClosed.call(session.info);
     await session.server.close().catch(() => {});
     await this.supervisor.releaseSession(session.id).catch((error) => this.#logger.warn(`Releasing session backends failed: ${errorMessage(error)}`));
@@ -139,7 +144,7 @@ export class McpCore implements McpSessions {
    * each new backend client of `server`; `owner` is the session of an `isolation: session` backend.
    */
   configureFor(server: string, owner?: string): (client: Client) => void {
-    const key = `${server}\u0000${owner ?? ""}`;
+    const key = configurerKey(server, owner);
     let configure = this.#configurers.get(key);
     if (!configure) {
       configure = (client) => {
@@ -188,7 +193,7 @@ export class McpCore implements McpSessions {
 
   #passThroughCarrier(server: string, principal: Principal): RequestCarrier {
     const send = async (target: string, method: string, params: Params): Promise<Result> => {
-      const leave = await this.turns.enter(target, PASS_THROUGH);
+      const leave = await this.turns.enter(target, PASS_THROUGH_CALLER);
       try {
         return await this.supervisor.request(target, { method, params });
       } finally {

@@ -15,7 +15,7 @@ import type { ServerRecord } from "./ServerRecord.js";
 
 /** setTimeout's ceiling: the SDK's own request timer is parked there, ours does the timing. */
 const NO_SDK_TIMEOUT = 2 ** 31 - 1;
-/** A call that keeps reporting progress still ends here (R4's hard maximum). */
+/** A call that keeps reporting progress still ends here: progress resets the timeout, but not forever. */
 const MAX_TOTAL_REQUEST_MS = 10 * 60_000;
 
 export interface BackendRequestOptions {
