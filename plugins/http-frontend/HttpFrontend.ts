@@ -26,6 +26,7 @@ export class HttpFrontend {
   readonly router = new Router();
   readonly mcp: McpEndpoints;
   readonly #authenticators: Authenticators;
+  readonly #routes: RouteTable;
   #server?: Server;
   #closed?: Promise<void>;
 
@@ -51,9 +52,8 @@ export class HttpFrontend {
     this.router.get("/health", (ctx) => {
       ctx.body = { status: "ok" };
     });
-    const guard = (scope: string) => this.#guard(scope);
-    services.routes.install(this.router, guard, settings.max_body_bytes);
-    this.mcp.install(this.router, guard(Scope.MCP));
+    this.#routes = services.routes;
+    this.mcp.install(this.router, this.#guard(Scope.MCP));
     this.app.use(this.router.routes());
     this.app.use(this.router.allowedMethods());
     this.app.use((ctx) => sendError(ctx, 404, `No route for ${ctx.method} ${ctx.path}`));
@@ -74,6 +74,8 @@ export class HttpFrontend {
         { plugin: "http-frontend", key: "listen_addr" },
       );
     }
+    // Plugins' routes go in last, so a plugin applied after this one can still add them in configLoaded or beforeStart.
+    this.#routes.install(this.router, (scope) => this.#guard(scope), this.settings.max_body_bytes);
     const server = this.app.listen({ host, port });
     this.#server = server;
     try {

@@ -11,7 +11,7 @@ export class RouteTable implements HttpRoutes {
   #installed = false;
 
   add(route: HttpRoute): void {
-    if (this.#installed) throw new GatewayError("MCPGW_ERR_LIFECYCLE", `HTTP route ${route.method} ${route.path} was added after the frontend started listening; add routes in apply or configLoaded`, { plugin: "http-frontend" });
+    if (this.#installed) throw new GatewayError("MCPGW_ERR_LIFECYCLE", `HTTP route ${route.method} ${route.path} was added after the HTTP frontend started listening; add routes in apply, configLoaded or beforeStart`, { plugin: "http-frontend" });
     this.#routes.push(route);
   }
 

@@ -72,7 +72,13 @@ export function normalizeServer(raw: RawServer, site: ServerSite, registry: Sche
 }
 
 /** As `normalizeServer`; `id` is set when the entry has a well-formed id, even if other fields are wrong. */
-export function checkServer(raw: RawServer, site: ServerSite, registry: SchemaRegistry, issues: ConfigIssue[]): { id?: string; server?: ServerDefinition } {
+export function checkServer(
+  raw: RawServer,
+  site: ServerSite,
+  registry: SchemaRegistry,
+  issues: ConfigIssue[],
+  inactiveKeyOwners: ReadonlyMap<string, string> = new Map(),
+): { id?: string; server?: ServerDefinition } {
   const where = raw.index !== undefined ? `Server at index ${raw.index}` : `Server '${raw.key}'`;
   if (!isPlainObject(raw.entry)) {
     issues.push(issueAt(site, raw.path, `${where} must be a mapping of fields`));
@@ -95,6 +101,11 @@ export function checkServer(raw: RawServer, site: ServerSite, registry: SchemaRe
   }
   // The rest is checked even under a bad id: every problem in one run.
   const runtimeSpec = checkRuntime(String(id), runtime, [...raw.path, "runtime"], site, registry, issues);
+  for (const [key, owner] of inactiveKeyOwners) {
+    if (!(key in fields) || registry.serverKeys.has(key)) continue;
+    issues.push(issueAt(site, [...raw.path, key], `'${key}' is ignored: its plugin '${owner}' is not enabled`, "warning"));
+    delete fields[key];
+  }
   const extensions: Record<string, unknown> = {};
   let extensionsValid = true;
   for (const [key, owned] of registry.serverKeys) {

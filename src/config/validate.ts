@@ -24,6 +24,8 @@ export interface ValidationInput {
   readonly registry: SchemaRegistry;
   /** Keys that belong to built-in plugins that are not enabled: ignored with a warning. */
   readonly inactiveKeyOwners: ReadonlyMap<string, string>;
+  /** Server-entry fields of built-in plugins that are not enabled: ignored with a warning. */
+  readonly inactiveServerKeyOwners: ReadonlyMap<string, string>;
   readonly secrets: readonly string[];
 }
 
@@ -69,7 +71,7 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
   }
   const seen = new Set<string>();
   for (const { entry, site: entrySite } of raws) {
-    const { id, server } = checkServer(entry, entrySite, input.registry, issues);
+    const { id, server } = checkServer(entry, entrySite, input.registry, issues, input.inactiveServerKeyOwners);
     // A repeated id is reported even when either entry has other problems: fixing those would not fix this.
     if (id !== undefined && seen.has(id)) {
       issues.push(issueAt(entrySite, entry.path, `Duplicate server ID: ${id}`));

@@ -130,7 +130,12 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
   const shaped = await kernel.hooks.config.promise(raw, configEnv);
   const active = new Set(plugins.map((plugin) => plugin.name));
   const inactiveKeyOwners = new Map<string, string>();
-  for (const [id, builtin] of BUILTIN_PLUGINS) if (!active.has(id)) for (const key of builtin.ownsKeys) inactiveKeyOwners.set(key, id);
+  const inactiveServerKeyOwners = new Map<string, string>();
+  for (const [id, builtin] of BUILTIN_PLUGINS) {
+    if (active.has(id)) continue;
+    for (const key of builtin.ownsKeys) inactiveKeyOwners.set(key, id);
+    for (const key of builtin.ownsServerKeys ?? []) inactiveServerKeyOwners.set(key, id);
+  }
 
   const { config, issues: validation } = validateConfig({
     file: { ...source, raw: shaped },
@@ -139,6 +144,7 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
     plugins: section.entries,
     registry: kernel.schemas,
     inactiveKeyOwners,
+    inactiveServerKeyOwners,
     secrets: [...secrets],
   });
   issues.push(...validation);

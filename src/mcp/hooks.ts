@@ -16,7 +16,7 @@ import type { BackendMessage, ListContext, ListedItem, McpRequest, RequestOutcom
  */
 export function createRequestHooks(logger: Logger) {
   const hooks = {
-    /** A client session opened (after its initialize was accepted). */
+    /** A client session was created, with its principal and transport (its initialize is being answered). */
     sessionOpened: new SyncHook<[SessionInfo]>(["session"], "sessionOpened"),
     /** A client session ended (DELETE, closed stream, idle expiry, shutdown). */
     sessionClosed: new SyncHook<[SessionInfo]>(["session"], "sessionClosed"),

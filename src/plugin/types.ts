@@ -81,6 +81,8 @@ export interface BuiltinPlugin {
   readonly warm?: Partial<Record<GatewayMode, () => Promise<unknown>>>;
   /** Top-level config keys it owns: kept (with a warning) when the plugin is off. */
   readonly ownsKeys: readonly string[];
+  /** Fields of server entries it owns: likewise kept with a warning when the plugin is off. */
+  readonly ownsServerKeys?: readonly string[];
 }
 
 /** What the command line assembles a gateway from: the built-in table and the core plugins applied before all others. */

@@ -30,7 +30,7 @@ export interface HttpReply {
   header(name: string, value: string): void;
 }
 
-/** The HTTP frontend's routes: add yours in `apply` or `configLoaded`; they are served once it listens. */
+/** The HTTP frontend's routes: add yours in `apply`, `configLoaded` or `beforeStart`; they are served once it listens. */
 export interface HttpRoutes {
   add(route: HttpRoute): void;
 }
