@@ -37,7 +37,7 @@ export type {
   PluginEntry,
 } from "./config/model.js";
 export type { BackendRuntime, RuntimeConnectOptions, RuntimeContext, RuntimeDefinition } from "./runtime/types.js";
-export { Supervisor, type AcquireOptions, type AdminOutcome, type BackendNotification, type ServerSnapshot } from "./supervisor/Supervisor.js";
+export type { ServerSupervisor, AcquireOptions, AdminOutcome, BackendNotification, ServerSnapshot } from "./supervisor/Supervisor.js";
 export type { BackendInstance, BackendRequestOptions, ClientSetup } from "./supervisor/BackendInstance.js";
 export type { CapabilitySnapshot, CapabilityLists, InitializeSummary } from "./supervisor/CapabilityCache.js";
 

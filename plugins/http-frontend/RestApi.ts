@@ -1,9 +1,9 @@
-import { GatewayError, secretMasker, type GatewayConfig, type HttpRoutes, type ServerDefinition, type ServerSnapshot, type Supervisor } from "open-mcp-gateway";
+import { GatewayError, secretMasker, type GatewayConfig, type HttpRoutes, type ServerDefinition, type ServerSnapshot, type ServerSupervisor } from "open-mcp-gateway";
 
 const REDACTED = "[redacted]";
 
 /** The original gateway's REST API: server list and detail (any key), start and stop (admin). */
-export function addRestApi(routes: HttpRoutes, config: () => GatewayConfig, supervisor: () => Supervisor): void {
+export function addRestApi(routes: HttpRoutes, config: () => GatewayConfig, supervisor: () => ServerSupervisor): void {
   const definition = (id: string | undefined): ServerDefinition => {
     const server = config().servers.find((candidate) => candidate.id === id);
     if (!server) throw new GatewayError("MCPGW_ERR_SERVER_NOT_FOUND", `Server '${id}' not found`, { server: id });
@@ -48,7 +48,7 @@ function summary(server: ServerDefinition, state: ServerSnapshot): Record<string
 }
 
 /** The list entry plus the runtime (secrets redacted), the env's keys, and the pid while a local process runs. */
-function detail(server: ServerDefinition, supervisor: Supervisor, config: GatewayConfig): Record<string, unknown> {
+function detail(server: ServerDefinition, supervisor: ServerSupervisor, config: GatewayConfig): Record<string, unknown> {
   const state = supervisor.get(server.id);
   return {
     ...summary(server, state),

@@ -2,7 +2,7 @@ import type { InjectionToken } from "tsyringe";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
 import type { GatewayConfig } from "../config/model.js";
-import type { Supervisor } from "../supervisor/Supervisor.js";
+import type { ServerSupervisor } from "../supervisor/Supervisor.js";
 
 /**
  * A typed DI token. Ids are namespaced like Backstage service refs: `core.<name>` for the
@@ -18,5 +18,5 @@ export const coreTokens = {
   logger: createToken<Logger>("core.logger"),
   config: createToken<GatewayConfig>("core.config"),
   /** Backend lifecycle: acquire, request, start/stop, capabilities (created once the config is valid). */
-  supervisor: createToken<Supervisor>("core.supervisor"),
+  supervisor: createToken<ServerSupervisor>("core.supervisor"),
 } as const;

@@ -53,12 +53,32 @@ export interface BackendNotification {
   readonly notification: Notification;
 }
 
+/** What plugins may do with backends: the supervisor as a core service (`gatewayTokens.supervisor`). */
+export interface ServerSupervisor {
+  /** Server ids in config order. */
+  ids(): string[];
+  get(id: string): ServerSnapshot;
+  list(): ServerSnapshot[];
+  /** The running backend for `id` (started on first use; the caller's own for `isolation: session`). */
+  acquire(id: string, options?: AcquireOptions): Promise<BackendInstance>;
+  /** One request to a server, starting it if needed; the backend's raw result. */
+  request(id: string, request: { method: string; params?: Record<string, unknown> }, options?: BackendRequestOptions & AcquireOptions): Promise<Result>;
+  /** Admin start, ignoring any restart backoff. */
+  start(id: string): Promise<AdminOutcome>;
+  /** Admin stop of every instance of the server. */
+  stop(id: string): Promise<AdminOutcome>;
+  /** What the server offers, from the last refresh or the on-disk cache; undefined when it never ran with this definition. */
+  capabilities(id: string): Promise<CapabilitySnapshot | undefined>;
+  /** Every notification a backend sends; returns the unsubscribe function. */
+  onNotification(listener: (event: BackendNotification) => void): () => void;
+}
+
 /**
  * Owns the life of every backend: lazy single-flight starts, idle stops, health pings, crash
  * handling, restart backoff, per-session instances, the capability cache and shutdown.
  * Frontends call `acquire` (or `request`) and never touch runtimes themselves.
  */
-export class Supervisor {
+export class Supervisor implements ServerSupervisor {
   readonly #records = new Map<string, ServerRecord>();
   readonly #listeners = new Set<(event: BackendNotification) => void>();
   readonly #refreshing = new Map<string, Promise<void>>();

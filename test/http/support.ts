@@ -53,7 +53,7 @@ export async function startHttpGateway(t: TestContext, config: Record<string, un
     kernel,
     port,
     base: `http://127.0.0.1:${port}`,
-    supervisor: kernel.container.resolve(coreTokens.supervisor),
+    supervisor: kernel.container.resolve(coreTokens.supervisor) as Supervisor,
     relay: kernel.container.resolve(gatewayTokens.sessions) as McpCore,
     frontend,
     logs: loaded.logs,

@@ -58,7 +58,7 @@ export async function startGateway(t: TestContext, config: Record<string, unknow
     if (!given) rmSync(dir, { recursive: true, force: true });
   });
   await kernel.start();
-  return { kernel, supervisor: kernel.container.resolve(coreTokens.supervisor), logs, dir, changes };
+  return { kernel, supervisor: kernel.container.resolve(coreTokens.supervisor) as Supervisor, logs, dir, changes };
 }
 
 /** Resolves on the next change of `server` to `status` (an event, not a poll). */
