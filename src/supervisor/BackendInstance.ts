@@ -1,7 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { ClientCapabilities, JSONRPCMessage, Notification, Progress, Result } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities, Notification, Progress, Result } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerDefinition } from "../config/model.js";
 import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { ServerStatus } from "../kernel/hooks.js";
@@ -9,14 +8,14 @@ import type { Logger } from "../kernel/logger.js";
 import type { BackendRuntime } from "../runtime/types.js";
 import { isMcpError, RpcCode } from "../protocol/protocol.js";
 import { BackendError } from "../protocol/BackendError.js";
+import { CallDeadline } from "./CallDeadline.js";
+import { ProgressRouter } from "./ProgressRouter.js";
 import type { InitializeSummary } from "./CapabilityCache.js";
 import type { GatewayClient } from "./GatewayClient.js";
 import type { ServerRecord } from "./ServerRecord.js";
 
 /** setTimeout's ceiling: the SDK's own request timer is parked there, ours does the timing. */
 const NO_SDK_TIMEOUT = 2 ** 31 - 1;
-/** A call that keeps reporting progress still ends here: progress resets the timeout, but not forever. */
-const MAX_TOTAL_REQUEST_MS = 10 * 60_000;
 
 export interface BackendRequestOptions {
   /** Aborting it cancels the call: the backend receives notifications/cancelled. */
@@ -69,8 +68,7 @@ export class BackendInstance {
   #idleTimer?: NodeJS.Timeout;
   #healthTimer?: NodeJS.Timeout;
   #pinging = false;
-  #progress = new Map<string, (progress: Progress) => void>();
-  #nextToken = 0;
+  readonly #progress: ProgressRouter;
   /** Set once the supervisor let go of this instance: a handle kept by a caller must not start an untracked backend. */
   #retired = false;
   /** Runtimes of crashed or failed starts still being torn down. */
@@ -88,6 +86,7 @@ export class BackendInstance {
     private readonly setup: ClientSetup = {},
   ) {
     this.#logger = session === undefined ? host.logger : host.logger.child({ session });
+    this.#progress = new ProgressRouter(host.record.id);
   }
 
   get server(): string {
@@ -166,47 +165,27 @@ export class BackendInstance {
     const client = this.#client!;
     this.#inFlight += 1;
     record.requestStarted();
-    const timeoutMs = options.timeoutMs ?? record.requestTimeoutMs;
-    const abort = new AbortController();
-    let timeout: string | undefined;
-    const onTimeout = () => {
-      // A plain string: the SDK puts it into notifications/cancelled as the reason, word for word.
-      timeout = `Server '${this.server}' did not answer ${request.method} within ${timeoutMs / 1000} s`;
-      abort.abort(timeout);
-    };
-    let timer = setTimeout(onTimeout, timeoutMs);
-    const hardStop = setTimeout(() => {
-      timeout = `Server '${this.server}' did not finish ${request.method} within ${MAX_TOTAL_REQUEST_MS / 1000} s (progress does not extend a call past that)`;
-      abort.abort(timeout);
-    }, Math.max(timeoutMs, MAX_TOTAL_REQUEST_MS));
-    const onCallerAbort = () => abort.abort(options.signal!.reason);
-    options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    if (options.signal?.aborted) onCallerAbort();
-
+    const deadline = new CallDeadline(this.server, request.method, options.timeoutMs ?? record.requestTimeoutMs, options.signal);
     let params = request.params;
     let token: string | undefined;
     if (options.onProgress) {
-      token = `mcpgw-${this.server}-${++this.#nextToken}`;
       const onProgress = options.onProgress;
-      this.#progress.set(token, (progress) => {
-        clearTimeout(timer);
-        timer = setTimeout(onTimeout, timeoutMs);
+      token = this.#progress.register((progress) => {
+        deadline.extend();
         onProgress(progress);
       });
       params = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
     }
-    const sdkOptions: RequestOptions = { signal: abort.signal, timeout: NO_SDK_TIMEOUT };
+    const sdkOptions: RequestOptions = { signal: deadline.signal, timeout: NO_SDK_TIMEOUT };
     try {
       return await client.requestAsSent({ method: request.method, params }, sdkOptions);
     } catch (error) {
       // A call its client cancelled is not the backend's failure.
-      if (timeout || !options.signal?.aborted) record.errorSeen();
-      throw this.#explain(error, request.method, client, timeout);
+      if (!deadline.cancelledByCaller) record.errorSeen();
+      throw this.#explain(error, request.method, client, deadline.expired);
     } finally {
-      clearTimeout(timer);
-      clearTimeout(hardStop);
-      options.signal?.removeEventListener("abort", onCallerAbort);
-      if (token) this.#progress.delete(token);
+      deadline.end();
+      if (token) this.#progress.release(token);
       this.#inFlight -= 1;
       this.#touch();
       if (this.#inFlight === 0) this.#becameIdle();
@@ -326,7 +305,7 @@ export class BackendInstance {
       clearTimeout(timer);
       this.#startAbort = undefined;
     }
-    this.#interceptProgress(client.transport!);
+    this.#progress.intercept(client.transport!);
     this.#initialize = summarize(client);
     this.#startedAt = new Date();
     this.#lastActivity = Date.now();
@@ -336,23 +315,6 @@ export class BackendInstance {
     this.#scheduleIdle();
     this.#scheduleHealth();
     this.host.started(this, client);
-  }
-
-  /**
-   * Progress for the gateway's own tokens is taken off the transport before the SDK sees it:
-   * the SDK dispatches notifications a microtask later than responses, so the last progress of a
-   * call would otherwise be dropped when it arrives together with the result (typescript-sdk#2580).
-   */
-  #interceptProgress(transport: Transport): void {
-    const deliver = transport.onmessage;
-    transport.onmessage = (message: JSONRPCMessage, extra) => {
-      if ("method" in message && message.method === "notifications/progress" && !("id" in message)) {
-        const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
-        const handler = typeof progressToken === "string" ? this.#progress.get(progressToken) : undefined;
-        if (handler) return handler(progress as Progress);
-      }
-      deliver?.(message, extra);
-    };
   }
 
   /** The transport closed. Unless the gateway closed it, the backend died: its in-flight calls have just been failed by the SDK. */
