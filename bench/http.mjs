@@ -48,7 +48,9 @@ async function startTarget(name, command, args, url, env = {}) {
 function stopGroup(child) {
   try {
     process.kill(-child.pid, "SIGTERM");
-  } catch {}
+  } catch {
+    // the group is already gone
+  }
   return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
 }
 

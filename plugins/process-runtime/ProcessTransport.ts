@@ -78,7 +78,7 @@ export class ProcessTransport implements Transport {
       await once(child, "spawn");
     } catch (error) {
       this.#closed = true;
-      throw new Error(describeSpawnError(error as NodeJS.ErrnoException, command, cwd));
+      throw new Error(describeSpawnError(error as NodeJS.ErrnoException, command, cwd), { cause: error });
     }
     const pid = child.pid!;
     this.spec.guard?.watch(pid);
