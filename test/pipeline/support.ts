@@ -54,11 +54,14 @@ export interface Front {
   request(method: string, params?: Record<string, unknown>): Promise<RpcReply>;
 }
 
-/** An SDK client session; `servers` undefined means aggregated (names prefixed `<id>__`). */
-export function sessionFront(label: string, client: Client, aggregated: boolean): Front {
+/**
+ * An SDK client session. Aggregated, names are `<tool_prefix>__<name>` (the documented default
+ * separator); `prefixes` gives the servers whose tool_prefix is not their id.
+ */
+export function sessionFront(label: string, client: Client, aggregated: boolean, prefixes: Record<string, string> = {}): Front {
   return {
     label,
-    prefixFor: (server) => (aggregated ? `${server}__` : ""),
+    prefixFor: (server) => (aggregated ? `${prefixes[server] ?? server}__` : ""),
     async request(method, params = {}) {
       try {
         return { result: (await client.request({ method, params }, ResultSchema)) as Record<string, any> };

@@ -10,7 +10,7 @@ import { listAll, passThroughFront, sessionFront, textOf, type Front } from "./s
 /**
  * relay (12 numbered tools): `tool_?` lets tool_1..tool_9 through and not tool_10..12; tool_2 and
  * `rec*` are denied; tool_3 is renamed, echo re-described. desk (a Claude Desktop entry): its
- * `disabledTools` join its own `tools.deny`.
+ * `disabledTools` join its own `tools.deny`; its aggregated names use its tool_prefix `dk`.
  */
 const SERVERS = {
   servers: [
@@ -25,12 +25,14 @@ const SERVERS = {
     }),
   ],
   mcpServers: {
-    desk: { command: process.execPath, args: [RELAY_FIXTURE], env: { FIXTURE_TOOLS: "3" }, disabledTools: ["echo", "slow"], tools: { deny: ["log"] } },
+    desk: { command: process.execPath, args: [RELAY_FIXTURE], env: { FIXTURE_TOOLS: "3" }, tool_prefix: "dk", disabledTools: ["echo", "slow"], tools: { deny: ["log"] } },
   },
 };
 
 const RELAY_TOOLS = ["echo", "three", "tool_1", "tool_4", "tool_5", "tool_6", "tool_7", "tool_8", "tool_9"];
 const RELAY_PROMPTS = ["plain", "welcome"];
+/** Aggregated names: `<tool_prefix>__<name>`. */
+const PREFIXES = { desk: "dk" };
 const DESK_TOOLS = ["add_tool", "ask", "records", "tool_1", "tool_2", "tool_3", "touch"];
 
 const scope = suiteScope();
@@ -111,7 +113,7 @@ test("the separator on the aggregated endpoints is the documented default '__'",
 
 for (const path of ["/mcp", "/sse"]) {
   test(`${path} (aggregated): lists hide and rename, calls are refused or mapped back, for both servers`, async (t) => {
-    const front = sessionFront(path, await connectClient(t, `${gateway.base}${path}`), true);
+    const front = sessionFront(path, await connectClient(t, `${gateway.base}${path}`), true, PREFIXES);
     await checkRelay(front);
     await checkDesk(front);
   });
@@ -141,7 +143,7 @@ test("a renamed tool is called by its new name on a one-server endpoint that nev
 test("mcpgw stdio, aggregated and --server relay", async (t) => {
   const config = writeConfig(t, SERVERS);
   const [aggregated, single] = await Promise.all([connectStdio(t, ["--config", config]), connectStdio(t, ["--config", config, "--server", "relay"])]);
-  const front = sessionFront("stdio", aggregated.client, true);
+  const front = sessionFront("stdio", aggregated.client, true, PREFIXES);
   await checkRelay(front);
   await checkDesk(front);
   await checkRelay(sessionFront("stdio --server relay", single.client, false));
