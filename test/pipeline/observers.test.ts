@@ -138,8 +138,8 @@ test("an outcome observer sees every tools/call on every path, refused ones incl
   const mcpServerId = passThroughFront(gateway.base, "/mcp", "relay", as(BOB));
   const orderFrom = order.length;
   const echo = (front: Front) => async () => assert.equal(textOf((await front.request("tools/call", { name: `${front.prefixFor("relay")}echo`, arguments: { text: front.label } })).result), `echo: ${front.label}`);
-  const refusedByAuth = (headers: Record<string, string>, url: string, extra: Record<string, string> = {}) => async () => {
-    const response = await postJson(url, { jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: "relay__echo", arguments: {} } }, { ...headers, ...extra });
+  const refusedByAuth = (headers: Record<string, string>, url: string, extra: Record<string, string> = {}, body: Record<string, unknown> = {}) => async () => {
+    const response = await postJson(url, { ...body, jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: "relay__echo", arguments: {} } }, { ...headers, ...extra });
     assert.ok(response.status === 401 || response.status === 403, `${url}: ${response.status}`);
     return response.status;
   };
@@ -156,6 +156,7 @@ test("an outcome observer sees every tools/call on every path, refused ones incl
     await refusedByAuth({}, `${gateway.base}/mcp`)();
     await refusedByAuth(as(OPS), `${gateway.base}/mcp`)();
     await refusedByAuth({ "x-api-key": "wrong-key" }, `${gateway.base}/rpc`, { "x-server-id": "relay" })();
+    await refusedByAuth({}, `${gateway.base}/mcp`, {}, { server_id: "relay" })();
     await refusedByAuth({ authorization: "Bearer wrong-key" }, `${gateway.base}/messages?sessionId=anything`)();
   });
 
@@ -184,6 +185,7 @@ test("an outcome observer sees every tools/call on every path, refused ones incl
     // A valid key without the `mcp` scope: known, but refused all the same.
     authRefused("ops", "streamable-http", 403),
     authRefused("unauthenticated", "pass-through", 403),
+    authRefused("unauthenticated", "pass-through", 401),
     authRefused("unauthenticated", "sse", 403),
   ]);
 
