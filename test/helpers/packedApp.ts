@@ -119,7 +119,7 @@ async function npm(args: readonly string[], cwd: string): Promise<string> {
     return stdout;
   } catch (error) {
     const failed = error as Error & { stderr?: string; stdout?: string };
-    throw new Error(`npm ${args.join(" ")} failed in ${cwd}: ${failed.message}\n${failed.stderr ?? ""}${failed.stdout ?? ""}`);
+    throw new Error(`npm ${args.join(" ")} failed in ${cwd}: ${failed.message}\n${failed.stderr ?? ""}${failed.stdout ?? ""}`, { cause: error });
   }
 }
 
