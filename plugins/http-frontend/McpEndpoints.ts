@@ -75,9 +75,11 @@ export class McpEndpoints {
 
   /** Shows the request pipeline's observers an MCP request that authentication refused. */
   reportRefused(ctx: Context, message: unknown, principal: Principal, error: RpcErrorBody): void {
-    const passThrough = ctx.path === "/rpc" || (isPlainObject(message) && "server_id" in message && ctx.path === "/mcp");
+    const serverId = isPlainObject(message) && ctx.path === "/mcp" ? message.server_id : undefined;
+    const passThrough = ctx.path === "/rpc" || serverId !== undefined;
     const transport: FrontTransport = passThrough ? "pass-through" : ctx.path === "/messages" ? "sse" : "streamable-http";
-    this.sessions.refused(message, principal, transport, error);
+    const server = ctx.path === "/rpc" ? ctx.get("x-server-id") : typeof serverId === "string" ? serverId : (ctx.params as { id?: string }).id;
+    this.sessions.refused(message, principal, transport, error, server || undefined);
   }
 
   /** Closes every session (shutdown). */

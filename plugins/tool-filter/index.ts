@@ -48,13 +48,29 @@ export const toolFilterPlugin = definePlugin((options: Record<string, never> = {
       if (ctx.mode === "inspect") return;
 
       const hooks = ctx.use(gatewayTokens.requestHooks);
+      const warned = new Set<string>();
+      /** Override names a server's own tool already has: a call by that name is for that tool. */
+      const shadowed = new Set<string>();
+      const warnOnce = (key: string, fields: Record<string, unknown>, message: string) => {
+        if (warned.has(key)) return;
+        warned.add(key);
+        ctx.logger.warn(fields, message);
+      };
       hooks.list.tap(NAME, (items, context) => {
         if (context.kind !== "tools" && context.kind !== "prompts") return items;
         const kind = context.kind;
+        const originals = new Set(items.map((entry) => `${entry.server}\u0000${entry.original}`));
         return items.flatMap((entry) => {
           const rules = rulesFor(kind, entry.server);
           if (!rules) return [entry];
           if (rules.hiddenBecause(entry.original)) return [];
+          const renamed = rules.rules.override[entry.original]?.name;
+          // A new name that another of the server's own tools has would hide that tool: keep the backend's name.
+          if (renamed !== undefined && renamed !== entry.original && originals.has(`${entry.server}\u0000${renamed}`)) {
+            shadowed.add(`${kind}\u0000${entry.server}\u0000${renamed}`);
+            warnOnce(`${kind}:${entry.server}:${entry.original}`, { server: entry.server }, `${kind}.override renames '${entry.original}' to '${renamed}', which the server already has; the override's name is not used`);
+            return [{ ...entry, item: rules.shown(entry.item, entry.original, { keepName: true }) }];
+          }
           return [{ ...entry, item: rules.shown(entry.item, entry.original) }];
         });
       });
@@ -63,7 +79,7 @@ export const toolFilterPlugin = definePlugin((options: Record<string, never> = {
         if (!kind || request.server === undefined || request.name === undefined) return;
         const rules = rulesFor(kind, request.server);
         if (!rules) return;
-        request.name = rules.original(request.name);
+        if (!shadowed.has(`${kind}\u0000${request.server}\u0000${request.name}`)) request.name = rules.original(request.name);
         const why = rules.hiddenBecause(request.name);
         if (why) refuse(`${kind === "tools" ? "Tool" : "Prompt"} '${request.exposedName}' of server '${request.server}' is not available: ${why === "deny" ? `${kind}.deny` : `not in ${kind}.allow`}`, -32602);
       });

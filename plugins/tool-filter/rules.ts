@@ -32,8 +32,11 @@ export class CompiledRules {
     return undefined;
   }
 
-  shown(item: Record<string, unknown>, name: string): Record<string, unknown> {
+  /** The item as clients see it: the override's fields over the backend's (its name kept when `keepName`). */
+  shown(item: Record<string, unknown>, name: string, options: { keepName?: boolean } = {}): Record<string, unknown> {
     const override = this.rules.override[name];
-    return override ? { ...item, ...override } : item;
+    if (!override) return item;
+    const { name: renamed, ...rest } = override;
+    return { ...item, ...rest, ...(renamed !== undefined && !options.keepName && { name: renamed }) };
   }
 }

@@ -133,10 +133,10 @@ export class McpCore implements McpSessions {
     }
   }
 
-  refused(message: unknown, principal: Principal, transport: FrontTransport, error: RpcErrorBody): void {
+  refused(message: unknown, principal: Principal, transport: FrontTransport, error: RpcErrorBody, server?: string): void {
     const request = message as { id?: unknown; method?: unknown; params?: unknown } | undefined;
     if (typeof request?.method !== "string" || (typeof request.id !== "string" && typeof request.id !== "number")) return;
-    this.pipeline.refused({ principal, transport }, request.id, request.method, (request.params ?? {}) as Params, error);
+    this.pipeline.refused({ principal, transport, ...(server !== undefined && { server }) }, request.id, request.method, (request.params ?? {}) as Params, error);
   }
 
   /**

@@ -59,8 +59,9 @@ export class RequestPipeline {
   }
 
   /** A request refused before the pipeline (authentication): observers see it all the same. */
-  refused(carrier: Pick<RequestCarrier, "principal" | "transport">, id: string | number, method: string, params: Params, error: { code: number; message: string }): void {
+  refused(carrier: Pick<RequestCarrier, "principal" | "transport" | "server">, id: string | number, method: string, params: Params, error: { code: number; message: string }): void {
     const request = draft(carrier, id, method, params);
+    if (carrier.server !== undefined) request.server = carrier.server;
     // Nothing is routed for it, but observers (an audit log) still learn what the client named.
     if ((method === "tools/call" || method === "prompts/get") && typeof params.name === "string") Object.assign(request, { exposedName: params.name });
     else if (method.startsWith("resources/") && typeof params.uri === "string") Object.assign(request, { uri: params.uri });

@@ -47,6 +47,9 @@ export interface McpSessions {
    * frontend can answer them with a status.
    */
   passThrough(server: string, message: PassThroughMessage, principal: Principal): Promise<PassThroughReply>;
-  /** Tells the pipeline's observers about a request a frontend refused before it reached the pipeline (authentication). */
-  refused(message: unknown, principal: Principal, transport: FrontTransport, error: RpcErrorBody): void;
+  /**
+   * Tells the pipeline's observers about a request a frontend refused before it reached the pipeline
+   * (authentication); `server` when the frontend knows the target (a one-server route, pass-through).
+   */
+  refused(message: unknown, principal: Principal, transport: FrontTransport, error: RpcErrorBody, server?: string): void;
 }

@@ -161,9 +161,11 @@ test("an outcome observer sees every tools/call on every path, refused ones incl
   });
 
   const ok = (principal: string, transport: string, exposedName: string): SeenCall => ({ principal, transport, server: "relay", exposedName, name: "echo", ok: true });
+  // A refused pass-through names its target (X-Server-ID, server_id); a session route does not.
   const authRefused = (principal: string, transport: string, status: number): SeenCall => ({
     principal,
     transport,
+    ...(transport === "pass-through" && { server: "relay" }),
     exposedName: "relay__echo",
     ok: false,
     stage: "authenticate",

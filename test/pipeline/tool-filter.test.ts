@@ -148,3 +148,20 @@ test("mcpgw stdio, aggregated and --server relay", async (t) => {
   await checkDesk(front);
   await checkRelay(sessionFront("stdio --server relay", single.client, false));
 });
+
+test("an override naming another of the server's own tools is not used: both tools stay reachable, with a warning", async (t) => {
+  const shadowing = await startHttpGateway(t, {
+    servers: [nodeServer("relay", RELAY_FIXTURE, [], { env: { FIXTURE_TOOLS: "4" }, tools: { override: { tool_3: { name: "tool_4", description: "Renamed onto tool_4" } } } })],
+  });
+  for (const url of [`${shadowing.base}/mcp/relay`, `${shadowing.base}/mcp`]) {
+    const client = await connectClient(t, url);
+    const prefix = url.endsWith("/mcp") ? "relay__" : "";
+    const { tools } = await client.listTools();
+    const three = tools.find((tool) => tool.name === `${prefix}tool_3`);
+    assert.equal(three?.description, "Renamed onto tool_4", "the rest of the override still applies");
+    assert.equal(tools.filter((tool) => tool.name === `${prefix}tool_4`).length, 1);
+    assert.equal(textOf(await client.callTool({ name: `${prefix}tool_4`, arguments: { text: "x" } })), "tool_4: x");
+    assert.equal(textOf(await client.callTool({ name: `${prefix}tool_3`, arguments: { text: "x" } })), "tool_3: x");
+  }
+  assert.match(shadowing.logs.text(), /tools\.override renames 'tool_3' to 'tool_4', which the server already has/);
+});
