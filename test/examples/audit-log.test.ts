@@ -249,6 +249,18 @@ test("validate-like loads open no file; bad options point at the key", async (t)
   assert.ok(typo.issues.some((issue) => /Unknown key 'fil' \(did you mean 'file'\?\)/.test(issue.message)), JSON.stringify(typo.issues));
 });
 
+test("a file that cannot be opened fails the start, naming the plugin", async (t) => {
+  const dir = tempDir(t);
+  writeFiles(dir, { "not-a-folder": "" });
+  const loaded = await loadTestGateway(t, JSON.stringify({ listen_addr: "127.0.0.1:0", state_dir: path.join(dir, "state"), plugins: { [pluginEntry]: { file: path.join(dir, "not-a-folder", "audit.jsonl") } } }));
+  assert.deepEqual(errorsOf(loaded), []);
+  await assert.rejects(loaded.kernel!.start(), (error: Error & { code?: string }) => {
+    assert.equal(error.code, "MCPGW_ERR_PLUGIN_HOOK");
+    assert.match(error.message, /^Plugin 'audit-log' failed in hook 'beforeStart': .*not-a-folder/);
+    return true;
+  });
+});
+
 test("the package: meta matches package.json; an exports map, files and the mcpgw-plugin keyword", async () => {
   const manifest = JSON.parse(readFileSync(path.join(EXAMPLE_DIR, "package.json"), "utf8"));
   const module = (await import(pluginEntry)) as { default: (options: unknown) => { name: string; meta: unknown }; meta: unknown };
