@@ -16,7 +16,7 @@ const outdir = dist("bundle");
 
 rmSync(outdir, { recursive: true, force: true });
 /**
- * Two changes to how dependencies are read, both for boot time:
+ * Two changes to how bundled dependencies are read, both for boot time:
  * - JSON files become `JSON.parse("...")`: V8 parses JSON text several times faster than the same
  *   data as a JavaScript object literal (mime-db alone is 430 KB and koa loads it at boot).
  * - js-yaml once: the gateway imports its ESM build and cosmiconfig requires its CommonJS build,
@@ -27,14 +27,6 @@ const bootFriendly = {
   setup(build) {
     build.onLoad({ filter: /\.json$/ }, async (args) => ({
       contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(await readFile(args.path, "utf8"))))});`,
-      loader: "js",
-    }));
-    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "boot-friendly" } : undefined,
-    );
-    build.onLoad({ filter: /^zod-locales$/, namespace: "boot-friendly" }, () => ({
-      contents: 'export { default as en } from "zod/v4/locales/en.js";',
-      resolveDir: root,
       loader: "js",
     }));
     build.onResolve({ filter: /^js-yaml$/ }, () => ({ path: path.join(root, "node_modules", "js-yaml", "index.js") }));
@@ -59,8 +51,17 @@ const result = await build({
   target: "node20.19",
   // Built-in plugins import the public API by the package's own name, as a third party does: one copy of it, the index chunk.
   alias: { "open-mcp-gateway": "./dist/src/index.js" },
-  // Loaders for TypeScript config files: optional, big, and only loaded for a .ts config.
-  external: ["typescript", "tsx", "tsx/*"],
+  external: [
+    // Loaders for TypeScript config files: optional, big, and only loaded for a .ts config.
+    "typescript",
+    "tsx",
+    "tsx/*",
+    // Shared with plugins (see above): the plugin's copy must be the gateway's.
+    "@modelcontextprotocol/sdk",
+    "@modelcontextprotocol/sdk/*",
+    "zod",
+    "zod/*",
+  ],
   // CommonJS dependencies inside an ESM bundle still call require() for Node's built-ins.
   banner: { js: 'import { createRequire as __mcpgwCreateRequire } from "node:module"; const require = __mcpgwCreateRequire(import.meta.url);' },
   sourcemap: "linked",

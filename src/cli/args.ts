@@ -99,7 +99,7 @@ Usage:
   mcpgw [serve]  [--config FILE] [--listen-addr HOST:PORT] [--log-level LEVEL] [--catalog FILE] [--validate]
   mcpgw stdio    [--config FILE] [--server ID] [--catalog FILE] [--gateway URL [--api-key KEY]]
   mcpgw validate [--config FILE] [--catalog FILE] [--json]   every problem with file, key path and line; exit 0 valid, 1 invalid
-  mcpgw plugins  [--config FILE] [--json]                    resolved plugins: id, where from, status
+  mcpgw plugins  [--config FILE] [--json]                    resolved plugins: id, version, where from, status
   mcpgw servers  [--config FILE] [--catalog FILE] [--json]   server definitions: id, runtime type, tags
   mcpgw --version | --help
 

@@ -6,8 +6,8 @@ import type { Kernel } from "../kernel/Kernel.js";
 import type { LoadedGateway } from "../gateway/loadGateway.js";
 import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.js";
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
+import { pluginsReport } from "./pluginsCommand.js";
 import { serversReport } from "./serversCommand.js";
-import { renderTable } from "./table.js";
 import { gatewayVersion } from "../version.js";
 
 export interface CliIo {
@@ -126,12 +126,7 @@ async function inspect(args: ParsedArgs, io: CliIo): Promise<number> {
   const loaded = await load(args, io, "inspect");
   const failed = loaded.issues.some((issue) => issue.severity === "error");
   if (args.command === "plugins") {
-    const rows = loaded.plugins.map((plugin) => ({
-      id: plugin.name ?? plugin.specifier,
-      from: plugin.source === "npm" ? `npm ${plugin.packageName}@${plugin.version ?? "?"}` : plugin.source === "file" ? `file ${plugin.location}` : plugin.source,
-      status: plugin.status === "failed" ? `failed: ${plugin.error}` : plugin.status,
-    }));
-    io.stdout.write(args.json ? `${JSON.stringify(loaded.plugins, null, 2)}\n` : renderTable(["id", "from", "status"], rows));
+    io.stdout.write(pluginsReport(loaded.plugins, args.json));
   } else if (loaded.kernel) {
     io.stdout.write(await serversReport(loaded.kernel, args.json));
   }

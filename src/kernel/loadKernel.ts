@@ -105,7 +105,7 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
       resolved = entry.inline ? { factory: () => entry.inline as GatewayPlugin, source: "inline" } : outcome(await resolutions[index]!);
       const plugin = checkPlugin(resolved.factory(entry.options ?? {}), entry.specifier);
       plugins.push(plugin);
-      records.push({ specifier: entry.specifier, name: plugin.name, ...describe(resolved), status: "enabled" });
+      records.push({ specifier: entry.specifier, name: plugin.name, ...(plugin.meta?.version && { version: plugin.meta.version }), ...describe(resolved), status: "enabled" });
     } catch (error) {
       const path = ["plugins", entry.specifier];
       if (error instanceof PluginOptionsError) parseWithSchema(error.schema, entry.options ?? {}, site, path, issues);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { GatewayError, errorMessage } from "../kernel/errors.js";
 import { closest } from "../config/issues.js";
+import { closestInstalledPlugin } from "./installedPlugins.js";
 import type { BuiltinPlugin, PluginFactory, PluginSource } from "./types.js";
 
 export interface ResolvedPlugin {
@@ -66,9 +67,14 @@ function notFoundMessage(specifier: string, packageName: string, configDir: stri
   const tried = packageName === specifier ? `'${packageName}'` : `'${packageName}' (from '${specifier}')`;
   const code = (error as NodeJS.ErrnoException).code;
   if (code && code !== "ERR_MODULE_NOT_FOUND") return `Plugin package ${tried} could not be resolved from ${configDir}: ${errorMessage(error)}`;
+  const installed = closestInstalledPlugin(specifier, configDir);
+  if (installed?.packageName === packageName) {
+    return `Plugin package ${tried} is installed but could not be loaded from ${configDir}: ${errorMessage(error)}`;
+  }
   const builtin = closest(specifier, builtins.keys());
   const hints = [
     builtin ? `did you mean the built-in plugin '${builtin}'?` : undefined,
+    installed ? `did you mean ${installed.key === installed.packageName ? "" : `'${installed.key}', `}the installed package '${installed.packageName}'?` : undefined,
     `install it next to the config with \`npm install ${packageName}\``,
     "or give a file path starting with ./",
   ].filter(Boolean);

@@ -68,6 +68,7 @@ export interface PluginRecord {
   readonly name?: string;
   readonly source: PluginSource | "unresolved";
   readonly packageName?: string;
+  /** An npm plugin's installed package.json version, else the plugin's `meta.version`. */
   readonly version?: string;
   readonly location?: string;
   readonly status: "enabled" | "disabled" | "failed";

@@ -194,36 +194,57 @@ test("servers on a broken config exits 1 with the problems on stderr", async (t)
   assert.match(io.err(), /^mcpgw\.config\.yaml:1:1 listen_adr: Unknown key/);
 });
 
-test("plugins prints id, where from and status; --json the records", async (t) => {
+test("plugins prints id, version, where from and status; --json the records", async (t) => {
   const dir = project(t, { "mcpgw.config.yaml": "plugins:\n  stats: false\n" });
   const io = captureIo(dir);
   assert.equal(await runCli(["plugins"], "serve", io), 0);
+  const v = VERSION.padEnd("VERSION".length);
   assert.equal(
     io.out(),
     [
-      "ID               FROM     STATUS",
-      "process-runtime  builtin  enabled",
-      "sse-runtime      builtin  enabled",
-      "api-key-auth     builtin  enabled",
-      "hot-reload       builtin  enabled",
-      "stats            builtin  disabled",
-      "tool-filter      builtin  enabled",
-      "http-frontend    builtin  enabled",
-      "stdio-frontend   builtin  enabled",
+      `ID               ${"VERSION".padEnd(VERSION.length)}  FROM     STATUS`,
+      `process-runtime  ${v}  builtin  enabled`,
+      `sse-runtime      ${v}  builtin  enabled`,
+      `api-key-auth     ${v}  builtin  enabled`,
+      `hot-reload       ${v}  builtin  enabled`,
+      `stats            ${v}  builtin  disabled`,
+      `tool-filter      ${v}  builtin  enabled`,
+      `http-frontend    ${v}  builtin  enabled`,
+      `stdio-frontend   ${v}  builtin  enabled`,
       "",
     ].join("\n"),
   );
   assert.equal(io.err(), "");
   const json = captureIo(dir);
   assert.equal(await runCli(["plugins", "--json"], "serve", json), 0);
-  const records = JSON.parse(json.out()) as Array<{ specifier: string; source: string; status: string }>;
-  assert.deepEqual(records.map((record) => `${record.specifier} ${record.source} ${record.status}`).slice(3, 5), ["hot-reload builtin enabled", "stats builtin disabled"]);
+  const records = JSON.parse(json.out()) as Array<{ specifier: string; source: string; version: string; status: string }>;
+  assert.deepEqual(records.map((record) => `${record.specifier} ${record.source} ${record.version} ${record.status}`).slice(3, 5), [`hot-reload builtin ${VERSION} enabled`, `stats builtin ${VERSION} disabled`]);
+});
+
+test("plugins shows a file plugin's version from its meta, and none for a plugin without one", async (t) => {
+  const plugin = (name: string, meta: string) => `export default () => ({ name: "${name}", ${meta} apply() {} });\n`;
+  const dir = project(t, {
+    "mcpgw.config.yaml": "preset: none\nplugins:\n  ./versioned.js: {}\n  ./bare.js: {}\n",
+    "versioned.js": plugin("versioned", 'meta: { name: "versioned", version: "0.9.1" },'),
+    "bare.js": plugin("bare", ""),
+  });
+  const io = captureIo(dir);
+  assert.equal(await runCli(["plugins"], "serve", io), 0, io.err());
+  const rows = io.out().trim().split("\n").map((line) => line.split(/\s{2,}/));
+  assert.deepEqual(rows, [
+    ["ID", "VERSION", "FROM", "STATUS"],
+    ["versioned", "0.9.1", `file ${path.join(dir, "versioned.js")}`, "enabled"],
+    ["bare", "-", `file ${path.join(dir, "bare.js")}`, "enabled"],
+  ]);
+  const json = captureIo(dir);
+  assert.equal(await runCli(["plugins", "--json"], "serve", json), 0);
+  assert.deepEqual((JSON.parse(json.out()) as Array<{ version?: string }>).map((record) => record.version), ["0.9.1", undefined]);
 });
 
 test("plugins shows a plugin that cannot be found as failed, and exits 1", async (t) => {
   const io = captureIo(project(t, { "mcpgw.config.yaml": "plugins:\n  no-such-thing: {}\n" }));
   assert.equal(await runCli(["plugins"], "serve", io), 1);
-  assert.match(io.out(), /\nno-such-thing +unresolved +failed: Plugin 'no-such-thing' not found/);
+  assert.match(io.out(), /\nno-such-thing +- +unresolved +failed: Plugin 'no-such-thing' not found/);
   assert.match(io.err(), /^mcpgw\.config\.yaml:2:3 plugins\.no-such-thing: Plugin 'no-such-thing' not found/);
 });
 

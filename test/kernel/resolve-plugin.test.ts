@@ -5,6 +5,7 @@ import path from "node:path";
 import { packageNameFor, resolvePlugin } from "../../src/plugin/resolvePlugin.js";
 import { GatewayError } from "../../src/kernel/errors.js";
 import { BUILTIN_PLUGINS } from "../../src/gateway/builtins.js";
+import { shorthandFor } from "../../src/plugin/installedPlugins.js";
 import { tempDir, writeFiles } from "../helpers/files.js";
 import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
 
@@ -66,6 +67,35 @@ test("a missing plugin says what was tried and how to fix it", async (t) => {
   assert.match(error.message, /`npm install mcpgw-plugin-dokcer`/);
   const nearBuiltin = await resolvePlugin("stat", dir, BUILTIN_PLUGINS).then(() => assert.fail("resolved"), (e: unknown) => e as Error);
   assert.match(nearBuiltin.message, /did you mean the built-in plugin 'stats'\?/);
+});
+
+test("a typo in an installed package's name gets a did-you-mean naming the package, from any node_modules up from the config", async (t) => {
+  const root = tempDir(t);
+  writeFiles(root, { ...fakePackage("mcpgw-plugin-echo-runtime", "2.3.4"), ...fakePackage("@acme/mcpgw-plugin-vault", "0.4.0") });
+  const configDir = path.join(root, "gateway", "config");
+  writeFiles(configDir, { "node_modules/mcpgw-plugin-unrelated/package.json": "{}" });
+  const notFound = (specifier: string) => resolvePlugin(specifier, configDir, BUILTIN_PLUGINS).then(() => assert.fail(`${specifier} resolved`), (e: unknown) => e as GatewayError);
+
+  const shorthand = await notFound("echo-runtme");
+  assert.ok(shorthand instanceof GatewayError);
+  assert.equal(shorthand.code, "MCPGW_ERR_PLUGIN_NOT_FOUND");
+  assert.equal(shorthand.subject.plugin, "echo-runtme");
+  assert.match(shorthand.message, /^Plugin 'echo-runtme' not found: tried the package 'mcpgw-plugin-echo-runtme' \(from 'echo-runtme'\) from .*; did you mean 'echo-runtime', the installed package 'mcpgw-plugin-echo-runtime'\?, install it/);
+  assert.match((await notFound("mcpgw-plugin-echo-runtme")).message, /; did you mean the installed package 'mcpgw-plugin-echo-runtime'\?, install it/);
+  assert.match((await notFound("@acme/vualt")).message, /; did you mean '@acme\/vault', the installed package '@acme\/mcpgw-plugin-vault'\?, install it/);
+  assert.doesNotMatch((await notFound("dokcer")).message, /installed package/);
+});
+
+test("an installed package that cannot be resolved says so instead of suggesting itself", async (t) => {
+  const dir = tempDir(t);
+  writeFiles(dir, { "node_modules/mcpgw-plugin-broken/package.json": JSON.stringify({ name: "mcpgw-plugin-broken", version: "1.0.0", main: "./missing.js" }) });
+  const error = await resolvePlugin("broken", dir, BUILTIN_PLUGINS).then(() => assert.fail("resolved"), (e: unknown) => e as GatewayError);
+  assert.equal(error.code, "MCPGW_ERR_PLUGIN_NOT_FOUND");
+  assert.match(error.message, /^Plugin package 'mcpgw-plugin-broken' \(from 'broken'\) is installed but could not be loaded from /);
+});
+
+test("shorthandFor undoes packageNameFor", () => {
+  for (const specifier of ["docker", "@acme/vault", "@acme"]) assert.equal(shorthandFor(packageNameFor(specifier)), specifier);
 });
 
 test("a package whose default export is not a factory is rejected by name", async (t) => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { loadGateway } from "../../src/gateway/loadGateway.js";
+import { gatewayVersion } from "../../src/version.js";
 import { CLI, repoRoot, tempDir, writeFiles } from "../helpers/files.js";
 import { captureLogs } from "../helpers/logs.js";
 
@@ -20,7 +21,8 @@ export default definePlugin((raw) => {
   const { greeting } = parsePluginOptions("hello", options, raw);
   return {
     name: "hello",
-    meta: { name: "mcpgw-plugin-hello", version: "1.2.3" },
+    // Stale on purpose: what \`mcpgw plugins\` shows is the installed package.json's version.
+    meta: { name: "mcpgw-plugin-hello", version: "1.2.0" },
     apply(ctx) {
       ctx.defineRuntime({
         type: "hello-runtime",
@@ -100,8 +102,8 @@ test("`mcpgw plugins` in that folder lists the package with its version", async 
   const dir = project(t, `plugins:\n  hello: {}\n  stats: false\n${SERVERS}`);
   const { stdout } = await run(process.execPath, [CLI, "plugins"], { cwd: dir, env: { PATH: process.env.PATH } });
   const lines = stdout.trim().split("\n").map((line) => line.split(/\s{2,}/));
-  assert.deepEqual(lines[0], ["ID", "FROM", "STATUS"]);
-  assert.deepEqual(lines.find((cells) => cells[0] === "hello"), ["hello", "npm mcpgw-plugin-hello@1.2.3", "enabled"]);
-  assert.deepEqual(lines.find((cells) => cells[0] === "stats"), ["stats", "builtin", "disabled"]);
+  assert.deepEqual(lines[0], ["ID", "VERSION", "FROM", "STATUS"]);
+  assert.deepEqual(lines.find((cells) => cells[0] === "hello"), ["hello", "1.2.3", "npm mcpgw-plugin-hello", "enabled"]);
+  assert.deepEqual(lines.find((cells) => cells[0] === "stats"), ["stats", gatewayVersion(), "builtin", "disabled"]);
   assert.equal(lines.length, 10);
 });
