@@ -59,7 +59,9 @@ test("`mcpgw plugins` in the app lists audit-log from npm with its version", asy
 test("a tools/call through the packed gateway is written to the file and served by GET /audit", async (t) => {
   const { child, url } = await servePackedApp(t, app);
   const client = new Client({ name: "packed-audit-test", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { "x-api-key": AGENT_KEY } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { "x-api-key": AGENT_KEY } } }),
+  );
   t.after(() => client.close());
   const result = (await client.callTool({ name: "relay__echo", arguments: { text: "hello" } })) as CallToolResult;
   assert.deepEqual(result.content, [{ type: "text", text: "echo: hello" }]);
@@ -75,11 +77,21 @@ test("a tools/call through the packed gateway is written to the file and served 
   child.process.kill("SIGTERM");
   const finished = await child.exited;
   assert.equal(finished.code, 0, finished.stderr);
-  const lines = readFileSync(path.join(app.dir, "logs", "audit.jsonl"), "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = readFileSync(path.join(app.dir, "logs", "audit.jsonl"), "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.deepEqual(lines, entries);
   assert.equal(lines.length, 1);
   const { time, duration_ms, ...rest } = lines[0]!;
   assert.match(String(time), /^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
   assert.equal(typeof duration_ms, "number");
-  assert.deepEqual(rest, { principal: "agent", transport: "streamable-http", server: "relay", tool: "relay__echo", tool_original: "echo", outcome: "ok" });
+  assert.deepEqual(rest, {
+    principal: "agent",
+    transport: "streamable-http",
+    server: "relay",
+    tool: "relay__echo",
+    tool_original: "echo",
+    outcome: "ok",
+  });
 });

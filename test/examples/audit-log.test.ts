@@ -43,7 +43,13 @@ before(async () => {
   mkdirSync(packageDir);
   copyFileSync(path.join(EXAMPLE_DIR, "package.json"), path.join(packageDir, "package.json"));
   const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
-  await run(process.execPath, [tsc, "-p", path.join(EXAMPLE_DIR, "tsconfig.json"), "--outDir", path.join(packageDir, "dist")]);
+  await run(process.execPath, [
+    tsc,
+    "-p",
+    path.join(EXAMPLE_DIR, "tsconfig.json"),
+    "--outDir",
+    path.join(packageDir, "dist"),
+  ]);
   pluginEntry = path.join(packageDir, "dist", "index.js");
   assert.ok(existsSync(pluginEntry), "the example compiled");
 });
@@ -64,7 +70,10 @@ function openFds(file: string): string[] {
 function readEntries(file: string): Entry[] {
   const text = readFileSync(file, "utf8");
   assert.ok(text.endsWith("\n"), "every line ends with a newline");
-  return text.trimEnd().split("\n").map((line) => JSON.parse(line) as Entry);
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Entry);
 }
 
 /** An entry without what differs from run to run (checked separately). */
@@ -75,8 +84,16 @@ function stable(entry: Entry): Entry {
   return rest;
 }
 
-async function startGateway(t: TestContext, config: Record<string, unknown>, env: Record<string, string>): Promise<{ base: string; port: number; stop: () => Promise<void> }> {
-  const text = JSON.stringify({ listen_addr: "127.0.0.1:0", state_dir: tempDir(t, "mcpgw-state-"), health_check_interval_seconds: 0, ...config }, null, 2);
+async function startGateway(
+  t: TestContext,
+  config: Record<string, unknown>,
+  env: Record<string, string>,
+): Promise<{ base: string; port: number; stop: () => Promise<void> }> {
+  const text = JSON.stringify(
+    { listen_addr: "127.0.0.1:0", state_dir: tempDir(t, "mcpgw-state-"), health_check_interval_seconds: 0, ...config },
+    null,
+    2,
+  );
   const loaded = await loadTestGateway(t, text, { env });
   assert.deepEqual(errorsOf(loaded), [], "the test config is valid");
   const kernel = loaded.kernel!;
@@ -85,7 +102,7 @@ async function startGateway(t: TestContext, config: Record<string, unknown>, env
   return { base: `http://127.0.0.1:${port}`, port, stop: () => kernel.stop() };
 }
 
-const text = (result: unknown) => ((result as { content: Array<{ text: string }> }).content[0]!.text);
+const text = (result: unknown) => (result as { content: Array<{ text: string }> }).content[0]!.text;
 
 test("HTTP frontends: one line per tools/call on /mcp, /mcp/:id, /sse and /rpc, refused calls included; GET /audit for admins only", async (t) => {
   const dir = tempDir(t);
@@ -97,7 +114,9 @@ test("HTTP frontends: one line per tools/call on /mcp, /mcp/:id, /sse and /rpc, 
         { name: "ops", key: "${OPS_KEY}", scopes: ["*"] },
         { name: "agent", key: "${AGENT_KEY}", scopes: ["mcp"] },
       ],
-      servers: [nodeServer("relay", RELAY_FIXTURE, [], { tools: { deny: ["slow"], override: { echo: { name: "say" } } } })],
+      servers: [
+        nodeServer("relay", RELAY_FIXTURE, [], { tools: { deny: ["slow"], override: { echo: { name: "say" } } } }),
+      ],
       plugins: { [pluginEntry]: { file } },
     },
     { OPS_KEY, AGENT_KEY },
@@ -116,7 +135,12 @@ test("HTTP frontends: one line per tools/call on /mcp, /mcp/:id, /sse and /rpc, 
     method: "POST",
     path: "/rpc",
     headers: { ...agent, "content-type": "application/json", "x-server-id": "relay" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "say", arguments: { text: CANARY } } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "say", arguments: { text: CANARY } },
+    }),
   });
   assert.equal(rpc.status, 200);
   assert.equal(text(rpc.json().result), `echo: ${CANARY}`);
@@ -126,8 +150,17 @@ test("HTTP frontends: one line per tools/call on /mcp, /mcp/:id, /sse and /rpc, 
   const refused = await request(gateway.port, {
     method: "POST",
     path: "/mcp",
-    headers: { "x-api-key": WRONG_KEY, "content-type": "application/json", accept: "application/json, text/event-stream" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "relay__say", arguments: { text: CANARY } } }),
+    headers: {
+      "x-api-key": WRONG_KEY,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "relay__say", arguments: { text: CANARY } },
+    }),
   });
   assert.equal(refused.status, 403);
   // Other methods are not audited.
@@ -181,14 +214,20 @@ test("HTTP frontends: one line per tools/call on /mcp, /mcp/:id, /sse and /rpc, 
   ]);
   assert.deepEqual(audit.json(), entries, "GET /audit: the same entries, newest last");
   const written = readFileSync(file, "utf8");
-  for (const secret of [OPS_KEY, AGENT_KEY, WRONG_KEY, CANARY]) assert.ok(!written.includes(secret), `${secret} is not in the audit file`);
+  for (const secret of [OPS_KEY, AGENT_KEY, WRONG_KEY, CANARY])
+    assert.ok(!written.includes(secret), `${secret} is not in the audit file`);
 });
 
 test("GET /audit keeps the last 100 entries, newest last", async (t) => {
   const file = path.join(tempDir(t), "audit.jsonl");
-  const gateway = await startGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE)], plugins: { [pluginEntry]: { file } } }, {});
+  const gateway = await startGateway(
+    t,
+    { servers: [nodeServer("relay", RELAY_FIXTURE)], plugins: { [pluginEntry]: { file } } },
+    {},
+  );
   const client = await connectClient(t, `${gateway.base}/mcp/relay`);
-  for (let i = 1; i <= 105; i++) await client.callTool({ name: i % 2 ? "echo" : "tool_1", arguments: { text: String(i) } });
+  for (let i = 1; i <= 105; i++)
+    await client.callTool({ name: i % 2 ? "echo" : "tool_1", arguments: { text: String(i) } });
   const audit = await request(gateway.port, { path: "/audit" });
   assert.equal(audit.status, 200);
   const recent = audit.json() as Entry[];
@@ -230,13 +269,24 @@ test("stdio: a call through `mcpgw stdio` is written, the file relative to the p
   const file = path.join(work, "audit", "calls.jsonl");
   assert.ok(existsSync(file), `the audit file is under the working directory\n${stderr}`);
   assert.ok(!existsSync(path.join(root, "conf", "audit")), "not under the config's folder");
-  assert.deepEqual(readEntries(file).map(stable), [{ principal: "stdio", transport: "stdio", server: "relay", tool: "relay__echo", tool_original: "echo", outcome: "ok" }]);
+  assert.deepEqual(readEntries(file).map(stable), [
+    {
+      principal: "stdio",
+      transport: "stdio",
+      server: "relay",
+      tool: "relay__echo",
+      tool_original: "echo",
+      outcome: "ok",
+    },
+  ]);
 });
 
 test("validate-like loads open no file; bad options point at the key", async (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, "never", "audit.jsonl");
-  const loaded = await loadTestGateway(t, JSON.stringify({ plugins: { [pluginEntry]: { file } } }), { mode: "inspect" });
+  const loaded = await loadTestGateway(t, JSON.stringify({ plugins: { [pluginEntry]: { file } } }), {
+    mode: "inspect",
+  });
   assert.deepEqual(errorsOf(loaded), []);
   assert.equal(existsSync(path.dirname(file)), false, "nothing is created in apply");
 
@@ -245,14 +295,26 @@ test("validate-like loads open no file; bad options point at the key", async (t)
     missing.issues.map((issue) => issue.path.join(".")),
     [`plugins.${pluginEntry}.file`],
   );
-  const typo = await loadTestGateway(t, JSON.stringify({ plugins: { [pluginEntry]: { fil: "x.jsonl" } } }), { mode: "inspect" });
-  assert.ok(typo.issues.some((issue) => /Unknown key 'fil' \(did you mean 'file'\?\)/.test(issue.message)), JSON.stringify(typo.issues));
+  const typo = await loadTestGateway(t, JSON.stringify({ plugins: { [pluginEntry]: { fil: "x.jsonl" } } }), {
+    mode: "inspect",
+  });
+  assert.ok(
+    typo.issues.some((issue) => /Unknown key 'fil' \(did you mean 'file'\?\)/.test(issue.message)),
+    JSON.stringify(typo.issues),
+  );
 });
 
 test("a file that cannot be opened fails the start, naming the plugin", async (t) => {
   const dir = tempDir(t);
   writeFiles(dir, { "not-a-folder": "" });
-  const loaded = await loadTestGateway(t, JSON.stringify({ listen_addr: "127.0.0.1:0", state_dir: path.join(dir, "state"), plugins: { [pluginEntry]: { file: path.join(dir, "not-a-folder", "audit.jsonl") } } }));
+  const loaded = await loadTestGateway(
+    t,
+    JSON.stringify({
+      listen_addr: "127.0.0.1:0",
+      state_dir: path.join(dir, "state"),
+      plugins: { [pluginEntry]: { file: path.join(dir, "not-a-folder", "audit.jsonl") } },
+    }),
+  );
   assert.deepEqual(errorsOf(loaded), []);
   await assert.rejects(loaded.kernel!.start(), (error: Error & { code?: string }) => {
     assert.equal(error.code, "MCPGW_ERR_PLUGIN_HOOK");
@@ -263,7 +325,10 @@ test("a file that cannot be opened fails the start, naming the plugin", async (t
 
 test("the package: meta matches package.json; an exports map, files and the mcpgw-plugin keyword", async () => {
   const manifest = JSON.parse(readFileSync(path.join(EXAMPLE_DIR, "package.json"), "utf8"));
-  const module = (await import(pluginEntry)) as { default: (options: unknown) => { name: string; meta: unknown }; meta: unknown };
+  const module = (await import(pluginEntry)) as {
+    default: (options: unknown) => { name: string; meta: unknown };
+    meta: unknown;
+  };
   const plugin = module.default({ file: "unused.jsonl" });
   assert.equal(plugin.name, "audit-log");
   assert.deepEqual(plugin.meta, { name: manifest.name, version: manifest.version });

@@ -45,7 +45,13 @@ export function auditEntry(request: McpRequest, outcome: RequestOutcome, mask: (
   if (outcome.ok) return { ...entry, outcome: "ok", duration_ms: outcome.durationMs };
   let message = mask(outcome.error.message);
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE)}…`;
-  return { ...entry, outcome: "error", error: { code: outcome.error.code, message }, stage: outcome.stage, duration_ms: outcome.durationMs };
+  return {
+    ...entry,
+    outcome: "error",
+    error: { code: outcome.error.code, message },
+    stage: outcome.stage,
+    duration_ms: outcome.durationMs,
+  };
 }
 
 /**
@@ -73,7 +79,10 @@ export class AuditLog {
     });
     stream.on("error", (error) => {
       // A full disk or a removed mount: say so once, keep serving calls, keep the latest entries in memory.
-      this.logger.error({ file: this.file }, `Cannot write the audit log ${this.file}: ${errorMessage(error)}; entries are no longer written`);
+      this.logger.error(
+        { file: this.file },
+        `Cannot write the audit log ${this.file}: ${errorMessage(error)}; entries are no longer written`,
+      );
       if (this.#stream === stream) this.#stream = undefined;
     });
     this.#stream = stream;

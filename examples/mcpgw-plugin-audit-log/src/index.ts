@@ -1,5 +1,13 @@
 import path from "node:path";
-import { definePlugin, gatewayTokens, parsePluginOptions, secretMasker, Stage, z, type GatewayConfig } from "open-mcp-gateway";
+import {
+  definePlugin,
+  gatewayTokens,
+  parsePluginOptions,
+  secretMasker,
+  Stage,
+  z,
+  type GatewayConfig,
+} from "open-mcp-gateway";
 import { AuditLog, auditEntry } from "./AuditLog.js";
 
 export type { AuditEntry } from "./AuditLog.js";
@@ -49,7 +57,9 @@ export const auditLogPlugin = definePlugin((rawOptions: AuditLogOptions) => {
           ctx.logger.warn("The http-frontend plugin is off: GET /audit is not served");
           return;
         }
-        ctx.use(gatewayTokens.httpRoutes).add({ method: "GET", path: "/audit", scope: "admin", handler: () => log.recent() });
+        ctx
+          .use(gatewayTokens.httpRoutes)
+          .add({ method: "GET", path: "/audit", scope: "admin", handler: () => log.recent() });
       });
 
       ctx.hooks.beforeStart.tapPromise(NAME, async () => {
