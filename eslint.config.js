@@ -9,7 +9,7 @@ import tseslint from "typescript-eslint";
 
 export default defineConfig(
   // Built output, installed packages, and JS fixtures that are test data rather than our code.
-  globalIgnores(["dist/", "node_modules/", "bench/results/", "test/fixtures/**/*.{js,mjs,cjs}"]),
+  globalIgnores(["**/dist/", "**/node_modules/", "bench/results/", "test/fixtures/**/*.{js,mjs,cjs}"]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
