@@ -10,7 +10,9 @@ import { z } from "zod";
 
 function createServer() {
   const server = new McpServer({ name: "bench-echo", version: "1.0.0" });
-  server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: "text", text }] }));
+  server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => ({
+    content: [{ type: "text", text }],
+  }));
   return server;
 }
 
@@ -23,7 +25,10 @@ if (httpIndex === -1) {
     const id = req.headers["mcp-session-id"];
     let transport = id ? sessions.get(id) : undefined;
     if (!transport) {
-      transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (sid) => sessions.set(sid, transport) });
+      transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sid) => sessions.set(sid, transport),
+      });
       transport.onclose = () => sessions.delete(transport.sessionId);
       await createServer().connect(transport);
     }

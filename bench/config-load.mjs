@@ -100,7 +100,9 @@ try {
   const b = row("bare node process", bare);
   console.log(`config load: median of ${RUNS} runs (spawn to ready, RSS at ready)`);
   console.table([b, g, s]);
-  console.log(`gateway / bare node: time ${(Number(g.ms) / Number(b.ms)).toFixed(2)}x, RSS ${(Number(g.rssMB) / Number(b.rssMB)).toFixed(2)}x`);
+  console.log(
+    `gateway / bare node: time ${(Number(g.ms) / Number(b.ms)).toFixed(2)}x, RSS ${(Number(g.rssMB) / Number(b.rssMB)).toFixed(2)}x`,
+  );
   const met = Number(g.ms) <= 3 * Number(b.ms) && Number(g.rssMB) <= 80;
   console.log(`budget: <= 3x the bare node time and <= 80 MB -> ${met ? "met" : "NOT met"}`);
 } finally {

@@ -28,7 +28,11 @@ const freePort = () =>
 
 /** Starts a process and resolves once `url` answers an MCP initialize (peers print different banners). */
 async function startTarget(name, command, args, url, env = {}) {
-  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env }, detached: true });
+  const child = spawn(command, args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...env },
+    detached: true,
+  });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
   const deadline = Date.now() + 120_000;
@@ -78,14 +82,18 @@ async function latency(url) {
 
 async function throughput(url) {
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url)));
-  await Promise.all(clients.map(async (client) => {
-    for (let i = 0; i < 20; i++) await call(client, i);
-  }));
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let i = 0; i < 20; i++) await call(client, i);
+    }),
+  );
   let errors = 0;
   const start = process.hrtime.bigint();
-  await Promise.all(clients.map(async (client) => {
-    for (let i = 0; i < CALLS_PER_SESSION; i++) await call(client, i).catch(() => errors++);
-  }));
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let i = 0; i < CALLS_PER_SESSION; i++) await call(client, i).catch(() => errors++);
+    }),
+  );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   await Promise.all(clients.map((client) => client.close()));
   return { rps: (SESSIONS * CALLS_PER_SESSION) / seconds, errors };
@@ -96,29 +104,78 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-http-"));
 async function startGateway(name, root) {
   const port = await freePort();
   const config = path.join(dir, `${name.replace(/\W+/g, "-")}.config.yaml`);
-  writeFileSync(config, JSON.stringify({
-    listen_addr: `127.0.0.1:${port}`,
-    log_level: "warn",
-    state_dir: path.join(dir, "state"),
-    servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
-  }));
-  return startTarget(name, process.execPath, [path.join(root, "dist/bundle/cli.js"), "serve", "--config", config], `http://127.0.0.1:${port}/mcp/echo`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      listen_addr: `127.0.0.1:${port}`,
+      log_level: "warn",
+      state_dir: path.join(dir, "state"),
+      servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
+    }),
+  );
+  return startTarget(
+    name,
+    process.execPath,
+    [path.join(root, "dist/bundle/cli.js"), "serve", "--config", config],
+    `http://127.0.0.1:${port}/mcp/echo`,
+  );
 }
 const targets = [
   async () => {
     const port = await freePort();
-    return startTarget("direct (SDK Streamable HTTP)", process.execPath, [ECHO, "--http", String(port)], `http://127.0.0.1:${port}/mcp`);
+    return startTarget(
+      "direct (SDK Streamable HTTP)",
+      process.execPath,
+      [ECHO, "--http", String(port)],
+      `http://127.0.0.1:${port}/mcp`,
+    );
   },
   () => startGateway("mcpgw /mcp/echo", ROOT),
   // Another build of the gateway in the same run (MCPGW_BASELINE=/path/to/other/checkout, built), to measure a change.
-  ...(process.env.MCPGW_BASELINE ? [() => startGateway("mcpgw baseline /mcp/echo", path.resolve(process.env.MCPGW_BASELINE))] : []),
+  ...(process.env.MCPGW_BASELINE
+    ? [() => startGateway("mcpgw baseline /mcp/echo", path.resolve(process.env.MCPGW_BASELINE))]
+    : []),
   async () => {
     const port = await freePort();
-    return startTarget("mcp-proxy 6.7.19", "npx", ["-y", "mcp-proxy@6.7.19", "--port", String(port), "--host", "127.0.0.1", "--server", "stream", "--", process.execPath, ECHO], `http://127.0.0.1:${port}/mcp`);
+    return startTarget(
+      "mcp-proxy 6.7.19",
+      "npx",
+      [
+        "-y",
+        "mcp-proxy@6.7.19",
+        "--port",
+        String(port),
+        "--host",
+        "127.0.0.1",
+        "--server",
+        "stream",
+        "--",
+        process.execPath,
+        ECHO,
+      ],
+      `http://127.0.0.1:${port}/mcp`,
+    );
   },
   async () => {
     const port = await freePort();
-    return startTarget("supergateway 4.0.0", "npx", ["-y", "supergateway@4.0.0", "--stdio", `${process.execPath} ${ECHO}`, "--outputTransport", "streamableHttp", "--stateful", "--port", String(port), "--logLevel", "none"], `http://127.0.0.1:${port}/mcp`);
+    return startTarget(
+      "supergateway 4.0.0",
+      "npx",
+      [
+        "-y",
+        "supergateway@4.0.0",
+        "--stdio",
+        `${process.execPath} ${ECHO}`,
+        "--outputTransport",
+        "streamableHttp",
+        "--stateful",
+        "--port",
+        String(port),
+        "--logLevel",
+        "none",
+      ],
+      `http://127.0.0.1:${port}/mcp`,
+    );
   },
 ];
 
@@ -144,7 +201,9 @@ try {
 }
 
 const direct = rows[0];
-console.log(`HTTP relay, echo tool: ${SESSIONS} sessions x ${CALLS_PER_SESSION} calls for throughput, ${LATENCY_CALLS} sequential calls for latency (${os.cpus().length} cores)`);
+console.log(
+  `HTTP relay, echo tool: ${SESSIONS} sessions x ${CALLS_PER_SESSION} calls for throughput, ${LATENCY_CALLS} sequential calls for latency (${os.cpus().length} cores)`,
+);
 console.table(
   rows.map((row) => ({
     target: row.target,

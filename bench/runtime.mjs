@@ -11,7 +11,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 if (typeof globalThis.gc !== "function") {
   // Heap figures need a GC before each reading: re-run with it exposed.
-  const run = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
+  const run = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
   process.exit(run.status ?? 1);
 }
 
@@ -73,7 +75,9 @@ async function directHeap() {
 
 async function directCrash() {
   const { client, transport } = await directClient();
-  const calls = Array.from({ length: IN_FLIGHT }, () => client.request(sleepCall, ResultSchema, { timeout: 120_000 }).catch(() => undefined));
+  const calls = Array.from({ length: IN_FLIGHT }, () =>
+    client.request(sleepCall, ResultSchema, { timeout: 120_000 }).catch(() => undefined),
+  );
   await new Promise((resolve) => setTimeout(resolve, 200));
   const killed = performance.now();
   process.kill(transport.pid, "SIGKILL");
@@ -86,7 +90,8 @@ async function directCrash() {
 // ---- the gateway's own share: the same server in-process, over the SDK's in-memory transport ---------
 // Child start-up noise (hundreds of ms, and very noisy on a busy machine) drops out; what remains is
 // the supervisor's path (runtime hook, client, handshake, bookkeeping) against a bare SDK connect.
-const sdkFile = (file) => pathToFileURL(path.join(root, "node_modules", "@modelcontextprotocol", "sdk", "dist", "esm", file)).href;
+const sdkFile = (file) =>
+  pathToFileURL(path.join(root, "node_modules", "@modelcontextprotocol", "sdk", "dist", "esm", file)).href;
 const { McpServer } = await import(sdkFile("server/mcp.js"));
 const { InMemoryTransport } = await import(sdkFile("inMemory.js"));
 
@@ -145,7 +150,10 @@ export default () => ({
 // ---- through the gateway ----------------------------------------------------------------------
 async function gateway(backends) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-"));
-  const servers = Array.from({ length: backends }, (_, i) => ({ id: `p${i}`, runtime: { type: "local-process", command: process.execPath, args: [probe] } }));
+  const servers = Array.from({ length: backends }, (_, i) => ({
+    id: `p${i}`,
+    runtime: { type: "local-process", command: process.execPath, args: [probe] },
+  }));
   servers.push({ id: "mem", runtime: { type: "bench-in-memory" } });
   writeFileSync(path.join(dir, "bench-in-memory.mjs"), IN_MEMORY_PLUGIN);
   writeFileSync(
@@ -159,7 +167,11 @@ async function gateway(backends) {
       servers,
     }),
   );
-  const loaded = await loadGateway({ configFile: path.join(dir, "mcpgw.config.json"), logger: createLogger("silent"), cwd: dir });
+  const loaded = await loadGateway({
+    configFile: path.join(dir, "mcpgw.config.json"),
+    logger: createLogger("silent"),
+    cwd: dir,
+  });
   await loaded.kernel.start();
   const supervisor = loaded.kernel.container.resolve(coreTokens.supervisor);
   return {
@@ -196,7 +208,9 @@ async function gatewayHeap() {
 
 async function gatewayCrash(gw) {
   await gw.supervisor.acquire("p0");
-  const calls = Array.from({ length: IN_FLIGHT }, () => gw.supervisor.request("p0", sleepCall, { timeoutMs: 120_000 }).catch(() => undefined));
+  const calls = Array.from({ length: IN_FLIGHT }, () =>
+    gw.supervisor.request("p0", sleepCall, { timeoutMs: 120_000 }).catch(() => undefined),
+  );
   while (gw.supervisor.get("p0").in_flight < IN_FLIGHT) await new Promise((resolve) => setTimeout(resolve, 5));
   await new Promise((resolve) => setTimeout(resolve, 200));
   const killed = performance.now();
@@ -230,10 +244,38 @@ const ms = (value) => `${value.toFixed(1)} ms`;
 const kb = (value) => `${(value / 1024).toFixed(1)} KB`;
 const delta = (value) => `${value >= 0 ? "+" : "−"}${ms(Math.abs(value))}`;
 const rows = [
-  ["cold start: spawn → initialized (median of " + SAMPLES + ")", ms(coldDirect), ms(coldGateway), (coldGateway / coldDirect).toFixed(2), delta(coldGateway - coldDirect), "≤ +50 ms"],
-  ["  gateway's own share: in-process server (median of " + SAMPLES * 4 + ")", ms(memDirect), ms(memGateway), (memGateway / memDirect).toFixed(2), delta(memGateway - memDirect), "≤ +50 ms"],
-  ["heap per running backend (after GC, " + BACKENDS + " backends)", kb(heapDirect), kb(heapGateway), (heapGateway / heapDirect).toFixed(2), kb(heapGateway), "≤ 150 KB"],
-  ["SIGKILL → " + IN_FLIGHT + " in-flight calls failed (median of " + CRASH_ROUNDS + ")", ms(crashDirect), ms(crashGateway), (crashGateway / crashDirect).toFixed(2), ms(crashGateway), "≤ 250 ms"],
+  [
+    "cold start: spawn → initialized (median of " + SAMPLES + ")",
+    ms(coldDirect),
+    ms(coldGateway),
+    (coldGateway / coldDirect).toFixed(2),
+    delta(coldGateway - coldDirect),
+    "≤ +50 ms",
+  ],
+  [
+    "  gateway's own share: in-process server (median of " + SAMPLES * 4 + ")",
+    ms(memDirect),
+    ms(memGateway),
+    (memGateway / memDirect).toFixed(2),
+    delta(memGateway - memDirect),
+    "≤ +50 ms",
+  ],
+  [
+    "heap per running backend (after GC, " + BACKENDS + " backends)",
+    kb(heapDirect),
+    kb(heapGateway),
+    (heapGateway / heapDirect).toFixed(2),
+    kb(heapGateway),
+    "≤ 150 KB",
+  ],
+  [
+    "SIGKILL → " + IN_FLIGHT + " in-flight calls failed (median of " + CRASH_ROUNDS + ")",
+    ms(crashDirect),
+    ms(crashGateway),
+    (crashGateway / crashDirect).toFixed(2),
+    ms(crashGateway),
+    "≤ 250 ms",
+  ],
 ];
 const header = ["measure", "direct SDK", "gateway", "ratio", "gateway figure", "goal"];
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));

@@ -5,7 +5,9 @@
 import { spawnSync } from "node:child_process";
 
 if (!global.gc) {
-  const result = spawnSync(process.execPath, ["--expose-gc", import.meta.filename, ...process.argv.slice(2)], { stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--expose-gc", import.meta.filename, ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
   process.exit(result.status ?? 1);
 }
 
@@ -20,22 +22,47 @@ const { httpFrontendTokens } = await import("../dist/plugins/http-frontend/index
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 400);
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-heap-"));
 const config = path.join(dir, "mcpgw.config.yaml");
-writeFileSync(config, JSON.stringify({
-  listen_addr: "127.0.0.1:0",
-  state_dir: path.join(dir, "state"),
-  servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [path.join(import.meta.dirname, "_echo-server.mjs")] } }],
-}));
+writeFileSync(
+  config,
+  JSON.stringify({
+    listen_addr: "127.0.0.1:0",
+    state_dir: path.join(dir, "state"),
+    servers: [
+      {
+        id: "echo",
+        runtime: {
+          type: "local-process",
+          command: process.execPath,
+          args: [path.join(import.meta.dirname, "_echo-server.mjs")],
+        },
+      },
+    ],
+  }),
+);
 const { kernel } = await loadGateway({ configFile: config, logger: createLogger("silent") });
 await kernel.start();
 const port = kernel.container.resolve(httpFrontendTokens.frontend).address.port;
 
 async function open(route) {
   const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-  const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "heap", version: "1" } } };
-  const response = await fetch(`http://127.0.0.1:${port}${route}`, { method: "POST", headers, body: JSON.stringify(init) });
+  const init = {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "heap", version: "1" } },
+  };
+  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(init),
+  });
   await response.text();
   const session = response.headers.get("mcp-session-id");
-  const done = await fetch(`http://127.0.0.1:${port}${route}`, { method: "POST", headers: { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  const done = await fetch(`http://127.0.0.1:${port}${route}`, {
+    method: "POST",
+    headers: { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
   await done.text();
 }
 
@@ -53,7 +80,11 @@ for (const route of ["/mcp", "/mcp/echo"]) {
   const before = await heap();
   for (let i = 0; i < SESSIONS; i++) await open(route);
   const after = await heap();
-  rows.push({ endpoint: route, sessions: SESSIONS, "heap per idle session (KB)": ((after - before) / SESSIONS / 1024).toFixed(1) });
+  rows.push({
+    endpoint: route,
+    sessions: SESSIONS,
+    "heap per idle session (KB)": ((after - before) / SESSIONS / 1024).toFixed(1),
+  });
 }
 console.log("Heap per idle session (budget 50 KB)");
 console.table(rows);

@@ -63,7 +63,9 @@ const result = await build({
     "zod/*",
   ],
   // CommonJS dependencies inside an ESM bundle still call require() for Node's built-ins.
-  banner: { js: 'import { createRequire as __mcpgwCreateRequire } from "node:module"; const require = __mcpgwCreateRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __mcpgwCreateRequire } from "node:module"; const require = __mcpgwCreateRequire(import.meta.url);',
+  },
   sourcemap: "linked",
   legalComments: "linked",
   logLevel: "warning",

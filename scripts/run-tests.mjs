@@ -25,14 +25,26 @@ if (files.length === 0) {
 }
 // Tests that run the conformance suite or the Inspector fetch them with npx. Filling npm's cache for
 // them here, one after another, keeps parallel test files from racing on an empty cache.
-const { CONFORMANCE_PACKAGE, INSPECTOR_PACKAGE, NODE22_PACKAGE } = await import(path.join(root, "helpers", "external.js"));
+const { CONFORMANCE_PACKAGE, INSPECTOR_PACKAGE, NODE22_PACKAGE } = await import(
+  path.join(root, "helpers", "external.js")
+);
 const npx = path.join(path.dirname(process.execPath), "npx");
-for (const args of [["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_PACKAGE, "--", "conformance", "--version"], ["-y", INSPECTOR_PACKAGE, "--version"]]) {
-  const warm = spawnSync(npx, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 10 * 60_000, env: { ...process.env, npm_config_update_notifier: "false" } });
-  if (warm.status !== 0) console.error(`could not prepare ${args.join(" ")}: ${String(warm.stderr).trim().split("\n").slice(-3).join(" ")}`);
+for (const args of [
+  ["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_PACKAGE, "--", "conformance", "--version"],
+  ["-y", INSPECTOR_PACKAGE, "--version"],
+]) {
+  const warm = spawnSync(npx, args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    timeout: 10 * 60_000,
+    env: { ...process.env, npm_config_update_notifier: "false" },
+  });
+  if (warm.status !== 0)
+    console.error(`could not prepare ${args.join(" ")}: ${String(warm.stderr).trim().split("\n").slice(-3).join(" ")}`);
 }
 
 // In-process tests load the tsc output (dist/src); "mcpgw-source" makes a plugin's
 // `import "open-mcp-gateway"` resolve there too, so a test never mixes it with the bundle the bins use.
-const child = spawn(process.execPath, ["--conditions=mcpgw-source", "--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
+const child = spawn(process.execPath, ["--conditions=mcpgw-source", "--test", "--test-concurrency=2", ...files], {
+  stdio: "inherit",
+});
 child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

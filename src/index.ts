@@ -15,11 +15,25 @@ export {
   type ServerStatus,
   type ServerStateChange,
 } from "./kernel/hooks.js";
-export { GatewayError, isGatewayError, errorMessage, type GatewayErrorCode, type GatewayErrorSubject } from "./kernel/errors.js";
+export {
+  GatewayError,
+  isGatewayError,
+  errorMessage,
+  type GatewayErrorCode,
+  type GatewayErrorSubject,
+} from "./kernel/errors.js";
 export { createLogger, type Logger, type LogLevel } from "./kernel/logger.js";
 export { loadGateway, type LoadGatewayOptions, type LoadedGateway } from "./gateway/loadGateway.js";
 export { definePlugin, parsePluginOptions, PluginOptionsError } from "./plugin/definePlugin.js";
-export type { ConfigKey, ServerKey, GatewayPlugin, PluginContext, PluginFactory, PluginMeta, PluginRecord } from "./plugin/types.js";
+export type {
+  ConfigKey,
+  ServerKey,
+  GatewayPlugin,
+  PluginContext,
+  PluginFactory,
+  PluginMeta,
+  PluginRecord,
+} from "./plugin/types.js";
 export { createToken, coreTokens } from "./di/tokens.js";
 export { defineConfig, type UserConfig } from "./config/defineConfig.js";
 export { ConfigError } from "./config/ConfigError.js";
@@ -37,7 +51,13 @@ export type {
   PluginEntry,
 } from "./config/model.js";
 export type { BackendRuntime, RuntimeConnectOptions, RuntimeContext, RuntimeDefinition } from "./runtime/types.js";
-export type { ServerSupervisor, AcquireOptions, AdminOutcome, BackendNotification, ServerSnapshot } from "./supervisor/Supervisor.js";
+export type {
+  ServerSupervisor,
+  AcquireOptions,
+  AdminOutcome,
+  BackendNotification,
+  ServerSnapshot,
+} from "./supervisor/Supervisor.js";
 export type { BackendInstance, BackendRequestOptions, ClientSetup } from "./supervisor/BackendInstance.js";
 export type { CapabilitySnapshot, CapabilityLists, InitializeSummary } from "./supervisor/CapabilityCache.js";
 
@@ -51,8 +71,25 @@ export { gatewayTokens } from "./services/tokens.js";
 export { Authenticators, ANONYMOUS, STDIO_PRINCIPAL, Scope, hasScope, type Authenticator } from "./services/auth.js";
 export type { HttpRoute, HttpRouteRequest, HttpReply, HttpRoutes } from "./services/httpRoutes.js";
 export { refuse, type RequestHooks } from "./mcp/hooks.js";
-export type { McpSession, McpSessions, OpenSessionOptions, PassThroughMessage, PassThroughReply } from "./mcp/service.js";
-export type { BackendMessage, FrontTransport, ListContext, ListedItem, ListKind, McpRequest, RequestOutcome, RequestStage, RpcErrorBody, SessionInfo } from "./mcp/types.js";
+export type {
+  McpSession,
+  McpSessions,
+  OpenSessionOptions,
+  PassThroughMessage,
+  PassThroughReply,
+} from "./mcp/service.js";
+export type {
+  BackendMessage,
+  FrontTransport,
+  ListContext,
+  ListedItem,
+  ListKind,
+  McpRequest,
+  RequestOutcome,
+  RequestStage,
+  RpcErrorBody,
+  SessionInfo,
+} from "./mcp/types.js";
 export { exposedName } from "./mcp/toolNames.js";
 export { gatewayVersion } from "./version.js";
 

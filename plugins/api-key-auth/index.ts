@@ -35,7 +35,8 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
             const key = presentedKey(request);
             if (!key) throw new GatewayError("MCPGW_ERR_UNAUTHORIZED", "API key required", { plugin: "api-key-auth" });
             const principal = store.match(key);
-            if (!principal) throw new GatewayError("MCPGW_ERR_FORBIDDEN", "Invalid API key", { plugin: "api-key-auth" });
+            if (!principal)
+              throw new GatewayError("MCPGW_ERR_FORBIDDEN", "Invalid API key", { plugin: "api-key-auth" });
             return principal;
           },
         });

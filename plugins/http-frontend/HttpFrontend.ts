@@ -3,7 +3,16 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa, { type Context, type Middleware } from "koa";
 import Router from "@koa/router";
-import { GatewayError, hasScope, isGatewayError, Scope, type Authenticators, type Logger, type McpSessions, type Principal } from "open-mcp-gateway";
+import {
+  GatewayError,
+  hasScope,
+  isGatewayError,
+  Scope,
+  type Authenticators,
+  type Logger,
+  type McpSessions,
+  type Principal,
+} from "open-mcp-gateway";
 import { readJsonBody } from "./body.js";
 import { corsHeaders, hostOriginGuard, sendError } from "./guards.js";
 import { McpEndpoints } from "./McpEndpoints.js";
@@ -116,9 +125,16 @@ export class HttpFrontend {
       if (scope === "public") return next();
       let principal: Principal;
       try {
-        principal = await this.#authenticators.authenticate({ transport: "http", path: ctx.path, method: ctx.method, headers: ctx.headers, remoteAddress: ctx.socket.remoteAddress });
+        principal = await this.#authenticators.authenticate({
+          transport: "http",
+          path: ctx.path,
+          method: ctx.method,
+          headers: ctx.headers,
+          remoteAddress: ctx.socket.remoteAddress,
+        });
       } catch (error) {
-        if (!isGatewayError(error, "MCPGW_ERR_UNAUTHORIZED") && !isGatewayError(error, "MCPGW_ERR_FORBIDDEN")) throw error;
+        if (!isGatewayError(error, "MCPGW_ERR_UNAUTHORIZED") && !isGatewayError(error, "MCPGW_ERR_FORBIDDEN"))
+          throw error;
         const status = error.code === "MCPGW_ERR_UNAUTHORIZED" ? 401 : 403;
         return this.#refuse(ctx, scope, UNAUTHENTICATED, status, error.message);
       }
@@ -133,13 +149,20 @@ export class HttpFrontend {
   async #refuse(ctx: Context, scope: string, principal: Principal, status: number, message: string): Promise<void> {
     if (scope === Scope.MCP && ctx.method === "POST") {
       const body = await readJsonBody(ctx, this.settings.max_body_bytes);
-      if (body.ok) this.mcp.reportRefused(ctx, body.value, principal, { code: -32600, message, data: { http_status: status } });
+      if (body.ok)
+        this.mcp.reportRefused(ctx, body.value, principal, { code: -32600, message, data: { http_status: status } });
     }
     sendError(ctx, status, message);
   }
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): GatewayError {
-  const hint = error.code === "EADDRINUSE" ? "another process uses it; pick another port with --listen-addr" : error.message;
-  return new GatewayError("MCPGW_ERR_LISTEN", `Cannot listen on ${host}:${port}: ${hint}`, { plugin: "http-frontend", key: "listen_addr" }, { cause: error });
+  const hint =
+    error.code === "EADDRINUSE" ? "another process uses it; pick another port with --listen-addr" : error.message;
+  return new GatewayError(
+    "MCPGW_ERR_LISTEN",
+    `Cannot listen on ${host}:${port}: ${hint}`,
+    { plugin: "http-frontend", key: "listen_addr" },
+    { cause: error },
+  );
 }

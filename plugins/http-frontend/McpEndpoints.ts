@@ -2,13 +2,27 @@ import type { Context, Middleware } from "koa";
 import type Router from "@koa/router";
 import type { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isPlainObject, sdkTypes, type FrontTransport, type Logger, type McpSession, type McpSessions, type Principal, type RpcErrorBody } from "open-mcp-gateway";
+import {
+  isPlainObject,
+  sdkTypes,
+  type FrontTransport,
+  type Logger,
+  type McpSession,
+  type McpSessions,
+  type Principal,
+  type RpcErrorBody,
+} from "open-mcp-gateway";
 import { readJsonBody, sendRpcError } from "./body.js";
 import { sendError } from "./guards.js";
 import type { PassThrough } from "./PassThrough.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
-let loadedTransports: Promise<typeof import("@modelcontextprotocol/sdk/server/streamableHttp.js") & typeof import("@modelcontextprotocol/sdk/server/sse.js")> | undefined;
+let loadedTransports:
+  | Promise<
+      typeof import("@modelcontextprotocol/sdk/server/streamableHttp.js") &
+        typeof import("@modelcontextprotocol/sdk/server/sse.js")
+    >
+  | undefined;
 const serverTransports = () =>
   (loadedTransports ??= (async () => ({
     ...(await import("@modelcontextprotocol/sdk/server/streamableHttp.js")),
@@ -77,8 +91,17 @@ export class McpEndpoints {
   reportRefused(ctx: Context, message: unknown, principal: Principal, error: RpcErrorBody): void {
     const serverId = isPlainObject(message) && ctx.path === "/mcp" ? message.server_id : undefined;
     const passThrough = ctx.path === "/rpc" || serverId !== undefined;
-    const transport: FrontTransport = passThrough ? "pass-through" : ctx.path === "/messages" ? "sse" : "streamable-http";
-    const server = ctx.path === "/rpc" ? ctx.get("x-server-id") : typeof serverId === "string" ? serverId : (ctx.params as { id?: string }).id;
+    const transport: FrontTransport = passThrough
+      ? "pass-through"
+      : ctx.path === "/messages"
+        ? "sse"
+        : "streamable-http";
+    const server =
+      ctx.path === "/rpc"
+        ? ctx.get("x-server-id")
+        : typeof serverId === "string"
+          ? serverId
+          : (ctx.params as { id?: string }).id;
     this.sessions.refused(message, principal, transport, error, server || undefined);
   }
 
@@ -93,8 +116,10 @@ export class McpEndpoints {
     const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     const message = body.value;
-    if (scope.server === undefined && isPlainObject(message) && "server_id" in message) return this.passThrough.handle(ctx, message.server_id, withoutServerId(message));
-    if (Array.isArray(message)) return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
+    if (scope.server === undefined && isPlainObject(message) && "server_id" in message)
+      return this.passThrough.handle(ctx, message.server_id, withoutServerId(message));
+    if (Array.isArray(message))
+      return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
     if (!this.#knownScope(ctx, scope)) return;
     const sessionId = ctx.get("mcp-session-id");
     if (sessionId) {
@@ -109,14 +134,33 @@ export class McpEndpoints {
       if (modern !== undefined) {
         // A 2026-07-28-era client probing (server/discover, version in _meta): a fast, clear refusal, so a
         // dual-era client falls back to initialize; nothing is started and no session is made.
-        return sendRpcError(ctx, 400, -32600, `Unsupported protocol version ${modern}: this gateway speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}; start a session with initialize`, id, {
-          supported: SUPPORTED_PROTOCOL_VERSIONS,
-          requested: modern,
-        });
+        return sendRpcError(
+          ctx,
+          400,
+          -32600,
+          `Unsupported protocol version ${modern}: this gateway speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}; start a session with initialize`,
+          id,
+          {
+            supported: SUPPORTED_PROTOCOL_VERSIONS,
+            requested: modern,
+          },
+        );
       }
-      return sendRpcError(ctx, 400, -32600, "Bad Request: no Mcp-Session-Id header; start a session with initialize", id);
+      return sendRpcError(
+        ctx,
+        400,
+        -32600,
+        "Bad Request: no Mcp-Session-Id header; start a session with initialize",
+        id,
+      );
     }
-    if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
+    if (this.sessionCount >= this.limits.maxSessions)
+      return sendRpcError(
+        ctx,
+        503,
+        -32000,
+        `Too many open sessions (${this.limits.maxSessions}); close one or try again later`,
+      );
     const session = await this.#open(ctx, scope, "streamable-http");
     const id = session.info.id;
     const { StreamableHTTPServerTransport } = await serverTransports();
@@ -152,7 +196,13 @@ export class McpEndpoints {
 
   async #openSse(ctx: Context, scope: SessionScope): Promise<void> {
     if (!this.#knownScope(ctx, scope)) return;
-    if (this.sessionCount >= this.limits.maxSessions) return sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
+    if (this.sessionCount >= this.limits.maxSessions)
+      return sendRpcError(
+        ctx,
+        503,
+        -32000,
+        `Too many open sessions (${this.limits.maxSessions}); close one or try again later`,
+      );
     const session = await this.#open(ctx, scope, "sse");
     ctx.respond = false;
     const { SSEServerTransport } = await serverTransports();
@@ -171,10 +221,12 @@ export class McpEndpoints {
   async #sseMessage(ctx: Context): Promise<void> {
     const sessionId = String(ctx.query.sessionId ?? "");
     const open = this.#sse.get(sessionId);
-    if (!open || !ownedBy(open, ctx)) return sendRpcError(ctx, 404, -32001, `Session not found: ${sessionId || "(no sessionId)"}`);
+    if (!open || !ownedBy(open, ctx))
+      return sendRpcError(ctx, 404, -32001, `Session not found: ${sessionId || "(no sessionId)"}`);
     const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
-    if (Array.isArray(body.value)) return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
+    if (Array.isArray(body.value))
+      return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
     open.lastSeen = Date.now();
     ctx.respond = false;
     await (open.transport as SSEServerTransport).handlePostMessage(ctx.req, ctx.res, body.value);
@@ -212,7 +264,9 @@ export class McpEndpoints {
     const cutoff = Date.now() - this.limits.sessionIdleMs;
     for (const [id, open] of this.#streamable) {
       if (open.lastSeen >= cutoff) continue;
-      this.logger.info(`Closing Streamable HTTP session ${id}: idle for ${Math.round(this.limits.sessionIdleMs / 1000)} s`);
+      this.logger.info(
+        `Closing Streamable HTTP session ${id}: idle for ${Math.round(this.limits.sessionIdleMs / 1000)} s`,
+      );
       void this.#end(this.#streamable, id);
     }
   }
@@ -224,7 +278,9 @@ const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
 function modernVersion(ctx: Context, message: unknown, supported: readonly string[]): string | undefined {
   const params = isPlainObject(message) && isPlainObject(message.params) ? message.params : undefined;
   const meta = params && isPlainObject(params._meta) ? params._meta : undefined;
-  const claimed = [meta?.[META_PROTOCOL_VERSION], ctx.get("mcp-protocol-version")].find((value) => typeof value === "string" && value !== "") as string | undefined;
+  const claimed = [meta?.[META_PROTOCOL_VERSION], ctx.get("mcp-protocol-version")].find(
+    (value) => typeof value === "string" && value !== "",
+  ) as string | undefined;
   if (claimed !== undefined && !supported.includes(claimed)) return claimed;
   if (isPlainObject(message) && message.method === "server/discover" && claimed === undefined) return "2026-07-28";
   return undefined;

@@ -11,18 +11,28 @@ export class PassThrough {
   constructor(private readonly sessions: McpSessions) {}
 
   async handle(ctx: Context, serverId: unknown, message: Record<string, unknown>): Promise<void> {
-    if (typeof serverId !== "string" || serverId === "") return sendError(ctx, 400, "server_id required: the id of the server to send this message to");
+    if (typeof serverId !== "string" || serverId === "")
+      return sendError(ctx, 400, "server_id required: the id of the server to send this message to");
     if (!this.sessions.servers().includes(serverId)) return sendError(ctx, 404, `Server '${serverId}' not found`);
-    if (message.jsonrpc !== "2.0" || typeof message.method !== "string") return sendError(ctx, 400, "The body must be a JSON-RPC 2.0 request or notification with a method");
+    if (message.jsonrpc !== "2.0" || typeof message.method !== "string")
+      return sendError(ctx, 400, "The body must be a JSON-RPC 2.0 request or notification with a method");
     const id = message.id as string | number | null | undefined;
     const params = (message.params ?? undefined) as Record<string, unknown> | undefined;
     try {
-      const reply = await this.sessions.passThrough(serverId, { id, method: message.method, ...(params && { params }) }, ctx.state.principal as Principal);
+      const reply = await this.sessions.passThrough(
+        serverId,
+        { id, method: message.method, ...(params && { params }) },
+        ctx.state.principal as Principal,
+      );
       if (reply.kind === "accepted") {
         ctx.status = 202;
         ctx.body = ""; // empty, not koa's default "Accepted"
       } else {
-        ctx.body = { jsonrpc: "2.0", id, ...(reply.kind === "result" ? { result: reply.result } : { error: reply.error }) };
+        ctx.body = {
+          jsonrpc: "2.0",
+          id,
+          ...(reply.kind === "result" ? { result: reply.result } : { error: reply.error }),
+        };
       }
     } catch (error) {
       if (error instanceof GatewayError) return sendError(ctx, ...httpStatusOf(error));

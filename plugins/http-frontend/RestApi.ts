@@ -1,4 +1,12 @@
-import { GatewayError, secretMasker, type GatewayConfig, type HttpRoutes, type ServerDefinition, type ServerSnapshot, type ServerSupervisor } from "open-mcp-gateway";
+import {
+  GatewayError,
+  secretMasker,
+  type GatewayConfig,
+  type HttpRoutes,
+  type ServerDefinition,
+  type ServerSnapshot,
+  type ServerSupervisor,
+} from "open-mcp-gateway";
 
 const REDACTED = "[redacted]";
 
@@ -20,9 +28,22 @@ export function addRestApi(routes: HttpRoutes, config: () => GatewayConfig, supe
         .map((server) => summary(server, supervisor().get(server.id)));
     },
   });
-  routes.add({ method: "GET", path: "/servers/:id", scope: "any", handler: ({ params }) => detail(definition(params.id), supervisor(), config()) });
-  routes.add({ method: "POST", path: "/servers/:id/start", handler: ({ params }) => supervisor().start(definition(params.id).id) });
-  routes.add({ method: "POST", path: "/servers/:id/stop", handler: ({ params }) => supervisor().stop(definition(params.id).id) });
+  routes.add({
+    method: "GET",
+    path: "/servers/:id",
+    scope: "any",
+    handler: ({ params }) => detail(definition(params.id), supervisor(), config()),
+  });
+  routes.add({
+    method: "POST",
+    path: "/servers/:id/start",
+    handler: ({ params }) => supervisor().start(definition(params.id).id),
+  });
+  routes.add({
+    method: "POST",
+    path: "/servers/:id/stop",
+    handler: ({ params }) => supervisor().stop(definition(params.id).id),
+  });
 }
 
 /** The original's list entry; null fields are left out. */
@@ -48,7 +69,11 @@ function summary(server: ServerDefinition, state: ServerSnapshot): Record<string
 }
 
 /** The list entry plus the runtime (secrets redacted), the env's keys, and the pid while a local process runs. */
-function detail(server: ServerDefinition, supervisor: ServerSupervisor, config: GatewayConfig): Record<string, unknown> {
+function detail(
+  server: ServerDefinition,
+  supervisor: ServerSupervisor,
+  config: GatewayConfig,
+): Record<string, unknown> {
   const state = supervisor.get(server.id);
   return {
     ...summary(server, state),
@@ -60,7 +85,10 @@ function detail(server: ServerDefinition, supervisor: ServerSupervisor, config: 
 }
 
 /** Header values, URL credentials and query values, and any value that came from the environment (an argument holding a token) are never shown. */
-export function redactRuntime(runtime: ServerDefinition["runtime"], mask: (text: string) => string): Record<string, unknown> {
+export function redactRuntime(
+  runtime: ServerDefinition["runtime"],
+  mask: (text: string) => string,
+): Record<string, unknown> {
   const out = maskStrings(runtime, mask) as Record<string, unknown>;
   if (runtime.headers && typeof runtime.headers === "object") {
     out.headers = Object.fromEntries(Object.keys(runtime.headers).map((key) => [key, REDACTED]));
@@ -72,7 +100,8 @@ export function redactRuntime(runtime: ServerDefinition["runtime"], mask: (text:
 function maskStrings(value: unknown, mask: (text: string) => string): unknown {
   if (typeof value === "string") return mask(value);
   if (Array.isArray(value)) return value.map((item) => maskStrings(item, mask));
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item, mask)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item, mask)]));
   return value;
 }
 

@@ -11,7 +11,12 @@ export class RouteTable implements HttpRoutes {
   #installed = false;
 
   add(route: HttpRoute): void {
-    if (this.#installed) throw new GatewayError("MCPGW_ERR_LIFECYCLE", `HTTP route ${route.method} ${route.path} was added after the HTTP frontend started listening; add routes in apply, configLoaded or beforeStart`, { plugin: "http-frontend" });
+    if (this.#installed)
+      throw new GatewayError(
+        "MCPGW_ERR_LIFECYCLE",
+        `HTTP route ${route.method} ${route.path} was added after the HTTP frontend started listening; add routes in apply, configLoaded or beforeStart`,
+        { plugin: "http-frontend" },
+      );
     this.#routes.push(route);
   }
 
@@ -40,7 +45,10 @@ async function serve(ctx: Context, route: HttpRoute, maxBodyBytes: number): Prom
     },
   };
   let status: number | undefined;
-  const reply = { status: (code: number) => void (status = code), header: (name: string, value: string) => ctx.set(name, value) };
+  const reply = {
+    status: (code: number) => void (status = code),
+    header: (name: string, value: string) => ctx.set(name, value),
+  };
   try {
     const body = await route.handler(request, reply);
     ctx.body = body === undefined ? "" : body;

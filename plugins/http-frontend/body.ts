@@ -10,7 +10,12 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<BodyRes
   const declared = Number(ctx.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
     ctx.set("Connection", "close");
-    return { ok: false, status: 413, code: -32600, message: `Request body of ${declared} bytes is over the ${limit}-byte limit` };
+    return {
+      ok: false,
+      status: 413,
+      code: -32600,
+      message: `Request body of ${declared} bytes is over the ${limit}-byte limit`,
+    };
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -31,7 +36,14 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<BodyRes
 }
 
 /** A JSON-RPC error body (no id: the request could not be read or placed). */
-export function sendRpcError(ctx: Context, status: number, code: number, message: string, id: unknown = null, data?: unknown): void {
+export function sendRpcError(
+  ctx: Context,
+  status: number,
+  code: number,
+  message: string,
+  id: unknown = null,
+  data?: unknown,
+): void {
   ctx.status = status;
   ctx.body = { jsonrpc: "2.0", id, error: { code, message, ...(data !== undefined && { data }) } };
 }

@@ -45,7 +45,8 @@ export function hostOriginGuard(boundHost: string, allowedOrigins: readonly stri
 }
 
 /** What a browser MCP client sends beyond the simple headers: auth, MCP's own, and SSE resumption. */
-const REQUEST_HEADERS = "Content-Type, Authorization, X-API-Key, X-Server-ID, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
+const REQUEST_HEADERS =
+  "Content-Type, Authorization, X-API-Key, X-Server-ID, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
 /** What it must be able to read: the session id above all, without which no second request works. */
 const RESPONSE_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate";
 
@@ -80,7 +81,9 @@ function hostName(header: string): string | undefined {
 function isLoopbackOrigin(origin: string): boolean {
   try {
     const url = new URL(origin);
-    return (url.protocol === "http:" || url.protocol === "https:") && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, ""));
+    return (
+      (url.protocol === "http:" || url.protocol === "https:") && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, ""))
+    );
   } catch {
     return false;
   }

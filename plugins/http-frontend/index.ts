@@ -1,6 +1,13 @@
 import { createToken, definePlugin, gatewayTokens, parsePluginOptions } from "open-mcp-gateway";
 import type { HttpFrontend } from "./HttpFrontend.js";
-import { corsEnabledSchema, corsOriginsSchema, httpFrontendPluginOptions, listenAddrSchema, parseListenAddr, type HttpFrontendPluginOptions } from "./options.js";
+import {
+  corsEnabledSchema,
+  corsOriginsSchema,
+  httpFrontendPluginOptions,
+  listenAddrSchema,
+  parseListenAddr,
+  type HttpFrontendPluginOptions,
+} from "./options.js";
 import { addRestApi } from "./RestApi.js";
 import { RouteTable } from "./RouteTable.js";
 
@@ -19,7 +26,11 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       // Offered in every mode, so plugins add routes without asking whether HTTP is served.
       const routes = new RouteTable();
       ctx.provide(gatewayTokens.httpRoutes, routes);
-      addRestApi(routes, () => ctx.kernel.config, () => ctx.use(gatewayTokens.supervisor));
+      addRestApi(
+        routes,
+        () => ctx.kernel.config,
+        () => ctx.use(gatewayTokens.supervisor),
+      );
       if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
       const authenticators = ctx.use(gatewayTokens.authenticators);
       // koa and the routes load only when HTTP is served: not for `mcpgw stdio`, validate, plugins, servers.
@@ -27,13 +38,18 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
         const { HttpFrontend } = await import("./HttpFrontend.js");
         const cors = { enabled: corsEnabled.get(), origins: corsOrigins.get() };
         const services = { sessions: ctx.use(gatewayTokens.sessions), authenticators, routes };
-        ctx.provide(httpFrontendTokens.frontend, new HttpFrontend(ctx.logger, parseListenAddr(listenAddr.get())!, cors, options, services));
+        ctx.provide(
+          httpFrontendTokens.frontend,
+          new HttpFrontend(ctx.logger, parseListenAddr(listenAddr.get())!, cors, options, services),
+        );
       });
       ctx.hooks.listen.tapPromise("http-frontend", async () => {
         await ctx.container.resolve(httpFrontendTokens.frontend).listen();
       });
       // Stop accepting before the supervisor drains (beforeShutdown), close sessions after it (shutdown).
-      ctx.hooks.beforeShutdown.tap("http-frontend", () => ctx.container.resolve(httpFrontendTokens.frontend).stopAccepting());
+      ctx.hooks.beforeShutdown.tap("http-frontend", () =>
+        ctx.container.resolve(httpFrontendTokens.frontend).stopAccepting(),
+      );
       ctx.hooks.shutdown.tapPromise("http-frontend", () => ctx.container.resolve(httpFrontendTokens.frontend).close());
     },
   };

@@ -29,7 +29,14 @@ export function parseListenAddr(value: string): ListenAddress | undefined {
 }
 
 export const listenAddrSchema = z._default(
-  z.string().check(z.refine((value) => parseListenAddr(value) !== undefined, "listen_addr must be HOST:PORT, for example 127.0.0.1:4444 or [::1]:4444")),
+  z
+    .string()
+    .check(
+      z.refine(
+        (value) => parseListenAddr(value) !== undefined,
+        "listen_addr must be HOST:PORT, for example 127.0.0.1:4444 or [::1]:4444",
+      ),
+    ),
   "127.0.0.1:4444",
 );
 

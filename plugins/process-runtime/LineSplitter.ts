@@ -46,7 +46,8 @@ export class LineSplitter {
   }
 
   #emit(): void {
-    const line = this.#pending.length === 1 ? this.#pending[0]!.toString("utf8") : Buffer.concat(this.#pending).toString("utf8");
+    const line =
+      this.#pending.length === 1 ? this.#pending[0]!.toString("utf8") : Buffer.concat(this.#pending).toString("utf8");
     this.#reset();
     this.onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
   }

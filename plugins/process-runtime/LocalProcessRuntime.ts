@@ -1,6 +1,13 @@
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { type ServerDefinition, isMcpError, RpcCode, type BackendRuntime, type RuntimeConnectOptions, type RuntimeContext } from "open-mcp-gateway";
+import {
+  type ServerDefinition,
+  isMcpError,
+  RpcCode,
+  type BackendRuntime,
+  type RuntimeConnectOptions,
+  type RuntimeContext,
+} from "open-mcp-gateway";
 import { childEnvironment } from "./childEnv.js";
 import type { LocalProcessOptions } from "./options.js";
 import type { OrphanGuard } from "./OrphanGuard.js";
@@ -14,7 +21,12 @@ export class LocalProcessRuntime implements BackendRuntime {
   readonly #transport: ProcessTransport;
   readonly #command: string;
 
-  constructor(server: ServerDefinition & { runtime: LocalProcessOptions }, context: RuntimeContext, guard: OrphanGuard, grace?: StopGrace) {
+  constructor(
+    server: ServerDefinition & { runtime: LocalProcessOptions },
+    context: RuntimeContext,
+    guard: OrphanGuard,
+    grace?: StopGrace,
+  ) {
     const { command, args, working_dir } = server.runtime;
     this.#command = command;
     this.#transport = new ProcessTransport({

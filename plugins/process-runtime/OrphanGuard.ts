@@ -17,8 +17,13 @@ export class OrphanGuard {
   /** Starts the guard if it is not running (done early, so the first backend's start does not wait for it). */
   ensure(): void {
     if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) return;
-    const child = spawn(process.execPath, ["--max-old-space-size=16", GUARD_SCRIPT], { stdio: ["pipe", "ignore", "ignore"], detached: true });
-    child.on("error", (error) => this.logger.warn(`The orphan guard could not start (${error.message}); backends rely on stdin EOF alone`));
+    const child = spawn(process.execPath, ["--max-old-space-size=16", GUARD_SCRIPT], {
+      stdio: ["pipe", "ignore", "ignore"],
+      detached: true,
+    });
+    child.on("error", (error) =>
+      this.logger.warn(`The orphan guard could not start (${error.message}); backends rely on stdin EOF alone`),
+    );
     child.stdin!.on("error", () => undefined);
     // Neither the guard nor its pipe may keep the gateway alive.
     child.unref();

@@ -68,7 +68,14 @@ export class ProcessTransport implements Transport {
     this.#messageSchema = (await sdkTypes()).JSONRPCMessageSchema;
     const { command, args, cwd, env, logger } = this.spec;
     // detached: the child leads a new process group, so signals can reach everything it spawns.
-    const child = spawn(command, [...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: true, shell: false, windowsHide: true });
+    const child = spawn(command, [...args], {
+      cwd,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+      shell: false,
+      windowsHide: true,
+    });
     this.#child = child;
     this.#exited = once(child, "exit").then(
       ([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }),
@@ -83,7 +90,11 @@ export class ProcessTransport implements Transport {
     const pid = child.pid!;
     this.spec.guard?.watch(pid);
 
-    const stdout = new LineSplitter(MAX_STDOUT_LINE_BYTES, (line) => this.#onStdoutLine(line), () => this.#onHugeLine());
+    const stdout = new LineSplitter(
+      MAX_STDOUT_LINE_BYTES,
+      (line) => this.#onStdoutLine(line),
+      () => this.#onHugeLine(),
+    );
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stdout.on("end", () => {
       stdout.end();
@@ -91,7 +102,11 @@ export class ProcessTransport implements Transport {
       this.#finish();
     });
     const stderrLog = new StderrLog(logger, this.#mask);
-    const stderr = new LineSplitter(STDERR_LINE_BYTES, (line) => stderrLog.line(line), (head) => stderrLog.line(head, true));
+    const stderr = new LineSplitter(
+      STDERR_LINE_BYTES,
+      (line) => stderrLog.line(line),
+      (head) => stderrLog.line(head, true),
+    );
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.stderr.on("end", () => {
       stderr.end();
@@ -151,14 +166,19 @@ export class ProcessTransport implements Transport {
       message = this.#messageSchema!.parse(JSON.parse(line));
     } catch {
       // Skipped, not fatal: some servers print banners or debug output on stdout.
-      this.spec.logger.warn({ stream: "stdout", bytes: Buffer.byteLength(line) }, `Ignoring a stdout line that is not an MCP message: ${preview(this.#mask(line.slice(0, 1_000)))}`);
+      this.spec.logger.warn(
+        { stream: "stdout", bytes: Buffer.byteLength(line) },
+        `Ignoring a stdout line that is not an MCP message: ${preview(this.#mask(line.slice(0, 1_000)))}`,
+      );
       return;
     }
     this.onmessage?.(message);
   }
 
   #onHugeLine(): void {
-    const error = new Error(`The backend wrote a stdout line over ${MAX_STDOUT_LINE_BYTES / 1024 / 1024} MiB; restarting it`);
+    const error = new Error(
+      `The backend wrote a stdout line over ${MAX_STDOUT_LINE_BYTES / 1024 / 1024} MiB; restarting it`,
+    );
     this.spec.logger.error(error.message);
     this.onerror?.(error);
     // The stream is corrupt from here on: no point in a graceful stop.

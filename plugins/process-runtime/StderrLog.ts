@@ -38,7 +38,10 @@ export class StderrLog {
   /** Reports how many lines the rate limit swallowed (at the next window, and when stderr ends). */
   flush(): void {
     if (this.#suppressed === 0) return;
-    this.logger.warn({ stream: "stderr", suppressed: this.#suppressed }, `${this.#suppressed} stderr lines were not logged (rate limit)`);
+    this.logger.warn(
+      { stream: "stderr", suppressed: this.#suppressed },
+      `${this.#suppressed} stderr lines were not logged (rate limit)`,
+    );
     this.#suppressed = 0;
   }
 }

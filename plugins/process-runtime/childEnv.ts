@@ -28,7 +28,10 @@ export const INHERITED_ENV_KEYS = [
 ] as const;
 
 /** The safe inherited set plus the server's own `env` (which wins). */
-export function childEnvironment(serverEnv: Readonly<Record<string, string>>, parentEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function childEnvironment(
+  serverEnv: Readonly<Record<string, string>>,
+  parentEnv: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of INHERITED_ENV_KEYS) {
     const value = parentEnv[key];

@@ -40,7 +40,8 @@ export class RemoteRuntime implements BackendRuntime {
       } catch (error) {
         if (!(error instanceof StreamableHTTPError)) throw error;
         // The SDK's message carries the whole response body (often an HTML page): the status is what matters.
-        if (mode !== "auto" || !FALLBACK_STATUSES.has(error.code ?? 0)) throw new Error(`HTTP ${error.code} from ${this.#where()} (Streamable HTTP)`, { cause: error });
+        if (mode !== "auto" || !FALLBACK_STATUSES.has(error.code ?? 0))
+          throw new Error(`HTTP ${error.code} from ${this.#where()} (Streamable HTTP)`, { cause: error });
         this.#logger.info({ status: error.code }, "Streamable HTTP refused; falling back to legacy HTTP+SSE");
       }
     }
@@ -61,14 +62,20 @@ export class RemoteRuntime implements BackendRuntime {
     this.#transport = undefined;
     if (!transport) return;
     if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
-      await Promise.race([transport.terminateSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, TERMINATE_TIMEOUT_MS).unref())]);
+      await Promise.race([
+        transport.terminateSession().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, TERMINATE_TIMEOUT_MS).unref()),
+      ]);
     }
     await transport.close();
   }
 
   async #attempt(client: Client, wire: Wire, timeoutMs: number, signal: AbortSignal): Promise<void> {
     const requestInit: RequestInit = { headers: { ...this.#options.headers } };
-    const transport = wire === "sse" ? new SSEClientTransport(this.#url, { requestInit }) : new StreamableHTTPClientTransport(this.#url, { requestInit });
+    const transport =
+      wire === "sse"
+        ? new SSEClientTransport(this.#url, { requestInit })
+        : new StreamableHTTPClientTransport(this.#url, { requestInit });
     this.#transport = transport;
     this.#wire = wire;
     // Opening a legacy SSE stream can hang before initialize is even sent, where the request timeout does not reach.
@@ -78,11 +85,14 @@ export class RemoteRuntime implements BackendRuntime {
       await client.connect(transport, { timeout: timeoutMs, signal });
     } catch (error) {
       await transport.close().catch(() => undefined);
-      if (signal.aborted) throw new Error(`no answer from ${this.#where()} within ${timeoutMs / 1000} s (${wire})`, { cause: error });
+      if (signal.aborted)
+        throw new Error(`no answer from ${this.#where()} within ${timeoutMs / 1000} s (${wire})`, { cause: error });
       // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a TLS error) is in its cause.
       if (error instanceof TypeError && error.message === "fetch failed") {
         const cause = error.cause as { code?: string; message?: string } | undefined;
-        throw new Error(`cannot reach ${this.#where()}: ${cause?.code ?? cause?.message ?? "network error"}`, { cause: error });
+        throw new Error(`cannot reach ${this.#where()}: ${cause?.code ?? cause?.message ?? "network error"}`, {
+          cause: error,
+        });
       }
       throw error;
     } finally {

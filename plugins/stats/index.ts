@@ -14,7 +14,8 @@ export const statsPlugin = definePlugin((options: Record<string, never> = {}) =>
         transitions.set(key, (transitions.get(key) ?? 0) + 1);
       });
       ctx.hooks.shutdown.tap("stats", () => {
-        if (transitions.size > 0) ctx.logger.debug({ transitions: Object.fromEntries(transitions) }, "server state transitions");
+        if (transitions.size > 0)
+          ctx.logger.debug({ transitions: Object.fromEntries(transitions) }, "server state transitions");
       });
     },
   };

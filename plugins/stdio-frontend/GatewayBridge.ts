@@ -55,7 +55,12 @@ export class GatewayBridge {
         // A 404 for a known session means the gateway restarted or expired it: start over once.
         if (attempt === 0 && hadSession && error instanceof StreamableHTTPError && error.code === 404) continue;
         this.logger.warn(`Gateway ${this.url.href}: ${errorMessage(error)}`);
-        if (isJSONRPCRequest(message)) await this.front.send({ jsonrpc: "2.0", id: message.id, error: { code: CONNECT_FAILED, message: this.#explain(error) } } as JSONRPCMessage);
+        if (isJSONRPCRequest(message))
+          await this.front.send({
+            jsonrpc: "2.0",
+            id: message.id,
+            error: { code: CONNECT_FAILED, message: this.#explain(error) },
+          } as JSONRPCMessage);
         return;
       }
     }
@@ -108,8 +113,10 @@ export class GatewayBridge {
   }
 
   #explain(error: unknown): string {
-    if (error instanceof StreamableHTTPError && error.code === 401) return `The gateway at ${this.url.href} needs an API key: pass --api-key or set MCP_GATEWAY_API_KEY`;
-    if (error instanceof StreamableHTTPError && error.code === 403) return `The gateway at ${this.url.href} refused the API key (403): check --api-key or MCP_GATEWAY_API_KEY`;
+    if (error instanceof StreamableHTTPError && error.code === 401)
+      return `The gateway at ${this.url.href} needs an API key: pass --api-key or set MCP_GATEWAY_API_KEY`;
+    if (error instanceof StreamableHTTPError && error.code === 403)
+      return `The gateway at ${this.url.href} refused the API key (403): check --api-key or MCP_GATEWAY_API_KEY`;
     return `Failed to connect to the gateway at ${this.url.href}: ${rootCause(error)}; is \`mcpgw serve\` running? The next request tries again`;
   }
 }

@@ -105,7 +105,11 @@ export class StdioFrontTransport implements Transport {
     const parsed = this.#messageSchema!.safeParse(value);
     if (!parsed.success) {
       const id = typeof value === "object" && value !== null && "id" in value ? (value as { id: unknown }).id : null;
-      return this.#reply(typeof id === "string" || typeof id === "number" ? id : null, -32600, "Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)");
+      return this.#reply(
+        typeof id === "string" || typeof id === "number" ? id : null,
+        -32600,
+        "Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)",
+      );
     }
     this.onmessage?.(parsed.data);
   }

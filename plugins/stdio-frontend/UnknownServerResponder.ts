@@ -13,7 +13,11 @@ export class UnknownServerResponder {
     const { isJSONRPCRequest } = await sdkTypes();
     this.transport.onmessage = (message) => {
       if (!isJSONRPCRequest(message)) return;
-      void this.transport.send({ jsonrpc: "2.0", id: message.id, error: { code: -32001, message: `Server '${this.server}' not found in catalog` } } as JSONRPCMessage);
+      void this.transport.send({
+        jsonrpc: "2.0",
+        id: message.id,
+        error: { code: -32001, message: `Server '${this.server}' not found in catalog` },
+      } as JSONRPCMessage);
     };
     await this.transport.start();
   }

@@ -13,7 +13,11 @@ export const stdioFrontendPlugin = definePlugin((rawOptions: Partial<StdioFronte
       let close: () => Promise<void> = async () => {};
       ctx.hooks.listen.tapPromise("stdio-frontend", async () => {
         // The end of stdin is the client going away: stop everything, as a signal would.
-        const transport = new StdioFrontTransport(process.stdin, process.stdout, () => void ctx.kernel.stop({ kind: "stdin-closed" }));
+        const transport = new StdioFrontTransport(
+          process.stdin,
+          process.stdout,
+          () => void ctx.kernel.stop({ kind: "stdin-closed" }),
+        );
         close = await serve(ctx, options, transport);
       });
       // At shutdown, not before: the supervisor's drain (in beforeShutdown) lets calls in flight finish, and their answers go out first.
@@ -22,9 +26,16 @@ export const stdioFrontendPlugin = definePlugin((rawOptions: Partial<StdioFronte
   };
 });
 
-async function serve(ctx: PluginContext, options: StdioFrontendOptions, transport: StdioFrontTransport): Promise<() => Promise<void>> {
+async function serve(
+  ctx: PluginContext,
+  options: StdioFrontendOptions,
+  transport: StdioFrontTransport,
+): Promise<() => Promise<void>> {
   if (options.gateway) {
-    const url = new URL(options.server ? `mcp/${encodeURIComponent(options.server)}` : "mcp", options.gateway.endsWith("/") ? options.gateway : `${options.gateway}/`);
+    const url = new URL(
+      options.server ? `mcp/${encodeURIComponent(options.server)}` : "mcp",
+      options.gateway.endsWith("/") ? options.gateway : `${options.gateway}/`,
+    );
     // Loaded only in this mode: it brings the SDK's HTTP client transport.
     const { GatewayBridge } = await import("./GatewayBridge.js");
     const bridge = new GatewayBridge(transport, url, options.api_key ?? process.env.MCP_GATEWAY_API_KEY, ctx.logger);
@@ -40,9 +51,15 @@ async function serve(ctx: PluginContext, options: StdioFrontendOptions, transpor
     await responder.start();
     return () => transport.close();
   }
-  const session = await sessions.open({ ...(options.server && { server: options.server }), principal: STDIO_PRINCIPAL, transport: "stdio" });
+  const session = await sessions.open({
+    ...(options.server && { server: options.server }),
+    principal: STDIO_PRINCIPAL,
+    transport: "stdio",
+  });
   await session.connect(transport);
-  ctx.logger.info(options.server ? `Serving server '${options.server}' on stdio` : `Serving ${servers.length} servers on stdio`);
+  ctx.logger.info(
+    options.server ? `Serving server '${options.server}' on stdio` : `Serving ${servers.length} servers on stdio`,
+  );
   return () => session.close();
 }
 

@@ -1,4 +1,11 @@
-import { definePlugin, gatewayTokens, parsePluginOptions, refuse, type GatewayConfig, type ServerKey } from "open-mcp-gateway";
+import {
+  definePlugin,
+  gatewayTokens,
+  parsePluginOptions,
+  refuse,
+  type GatewayConfig,
+  type ServerKey,
+} from "open-mcp-gateway";
 import { filterSchema, toolFilterPluginOptions, type FilterRules } from "./options.js";
 import { CompiledRules } from "./rules.js";
 
@@ -16,7 +23,10 @@ export const toolFilterPlugin = definePlugin((options: Record<string, never> = {
   return {
     name: NAME,
     apply(ctx) {
-      const keys: Record<Kind, ServerKey<FilterRules>> = { tools: ctx.defineServerKey("tools", filterSchema), prompts: ctx.defineServerKey("prompts", filterSchema) };
+      const keys: Record<Kind, ServerKey<FilterRules>> = {
+        tools: ctx.defineServerKey("tools", filterSchema),
+        prompts: ctx.defineServerKey("prompts", filterSchema),
+      };
       const compiled = new WeakMap<GatewayConfig, Map<string, CompiledRules>>();
       const rulesFor = (kind: Kind, server: string): CompiledRules | undefined => {
         const config = ctx.kernel.config;
@@ -39,8 +49,14 @@ export const toolFilterPlugin = definePlugin((options: Record<string, never> = {
           for (const kind of ["tools", "prompts"] as const) {
             const rules = keys[kind].get(definition);
             for (const [original, override] of Object.entries(rules?.override ?? {})) {
-              const clash = Object.entries(rules!.override).find(([other, shown]) => other !== original && shown.name !== undefined && shown.name === override.name);
-              if (clash) report.error([...definition.origin.path, kind, "override", original, "name"], `Two ${kind} of server '${definition.id}' are renamed to '${override.name}'`);
+              const clash = Object.entries(rules!.override).find(
+                ([other, shown]) => other !== original && shown.name !== undefined && shown.name === override.name,
+              );
+              if (clash)
+                report.error(
+                  [...definition.origin.path, kind, "override", original, "name"],
+                  `Two ${kind} of server '${definition.id}' are renamed to '${override.name}'`,
+                );
             }
           }
         }
@@ -68,20 +84,35 @@ export const toolFilterPlugin = definePlugin((options: Record<string, never> = {
           // A new name that another of the server's own tools has would hide that tool: keep the backend's name.
           if (renamed !== undefined && renamed !== entry.original && originals.has(`${entry.server}\u0000${renamed}`)) {
             shadowed.add(`${kind}\u0000${entry.server}\u0000${renamed}`);
-            warnOnce(`${kind}:${entry.server}:${entry.original}`, { server: entry.server }, `${kind}.override renames '${entry.original}' to '${renamed}', which the server already has; the override's name is not used`);
+            warnOnce(
+              `${kind}:${entry.server}:${entry.original}`,
+              { server: entry.server },
+              `${kind}.override renames '${entry.original}' to '${renamed}', which the server already has; the override's name is not used`,
+            );
             return [{ ...entry, item: rules.shown(entry.item, entry.original, { keepName: true }) }];
           }
           return [{ ...entry, item: rules.shown(entry.item, entry.original) }];
         });
       });
       hooks.shape.tap(NAME, (request) => {
-        const kind: Kind | undefined = request.method === "tools/call" ? "tools" : request.method === "prompts/get" || (request.method === "completion/complete" && request.exposedName !== undefined) ? "prompts" : undefined;
+        const kind: Kind | undefined =
+          request.method === "tools/call"
+            ? "tools"
+            : request.method === "prompts/get" ||
+                (request.method === "completion/complete" && request.exposedName !== undefined)
+              ? "prompts"
+              : undefined;
         if (!kind || request.server === undefined || request.name === undefined) return;
         const rules = rulesFor(kind, request.server);
         if (!rules) return;
-        if (!shadowed.has(`${kind}\u0000${request.server}\u0000${request.name}`)) request.name = rules.original(request.name);
+        if (!shadowed.has(`${kind}\u0000${request.server}\u0000${request.name}`))
+          request.name = rules.original(request.name);
         const why = rules.hiddenBecause(request.name);
-        if (why) refuse(`${kind === "tools" ? "Tool" : "Prompt"} '${request.exposedName}' of server '${request.server}' is not available: ${why === "deny" ? `${kind}.deny` : `not in ${kind}.allow`}`, -32602);
+        if (why)
+          refuse(
+            `${kind === "tools" ? "Tool" : "Prompt"} '${request.exposedName}' of server '${request.server}' is not available: ${why === "deny" ? `${kind}.deny` : `not in ${kind}.allow`}`,
+            -32602,
+          );
       });
     },
   };

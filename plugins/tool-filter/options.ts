@@ -3,7 +3,11 @@ import { zodMini as z } from "open-mcp-gateway";
 export const toolFilterPluginOptions = z.strictObject({});
 
 const shown = z.strictObject({
-  name: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,128}$/, "a name is letters, digits, '_', '-' and '.', at most 128 characters"))),
+  name: z.optional(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9_.-]{1,128}$/, "a name is letters, digits, '_', '-' and '.', at most 128 characters")),
+  ),
   title: z.optional(z.string()),
   description: z.optional(z.string()),
 });

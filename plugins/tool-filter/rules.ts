@@ -2,7 +2,12 @@ import type { FilterRules } from "./options.js";
 
 /** `*` any run of characters, `?` one; everything else literal. Tool names hold no path separators. */
 function globTest(glob: string): (name: string) => boolean {
-  const pattern = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const pattern = new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   return (name) => pattern.test(name);
 }
 
@@ -17,7 +22,8 @@ export class CompiledRules {
   constructor(readonly rules: FilterRules) {
     this.#allow = rules.allow?.map(globTest);
     this.#deny = rules.deny.map(globTest);
-    for (const [original, shown] of Object.entries(rules.override)) if (shown.name !== undefined) this.#renamed.set(shown.name, original);
+    for (const [original, shown] of Object.entries(rules.override))
+      if (shown.name !== undefined) this.#renamed.set(shown.name, original);
   }
 
   /** The backend's own name for a name a client sent. */

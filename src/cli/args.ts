@@ -56,22 +56,31 @@ export function parseCommandLine(argv: readonly string[], defaultCommand: Comman
   if (positionals.length > 1) throw new GatewayError("MCPGW_ERR_USAGE", `Unexpected argument '${positionals[1]}'`);
   const given = positionals[0];
   if (given === "help") return { command: "help", validate: false, json: false };
-  if (given !== undefined && !COMMANDS.has(given as Command)) throw new GatewayError("MCPGW_ERR_USAGE", `Unknown command '${given}'; commands: ${[...COMMANDS].join(", ")}`);
+  if (given !== undefined && !COMMANDS.has(given as Command))
+    throw new GatewayError("MCPGW_ERR_USAGE", `Unknown command '${given}'; commands: ${[...COMMANDS].join(", ")}`);
   const command = (given as Command | undefined) ?? defaultCommand;
   if (command !== "help" && command !== "version") {
     const allowed = new Set<string>(ALLOWED[command]);
     for (const flag of Object.keys(values)) {
-      if (!allowed.has(flag)) throw new GatewayError("MCPGW_ERR_USAGE", `Option --${flag} does not apply to '${command}'`);
+      if (!allowed.has(flag))
+        throw new GatewayError("MCPGW_ERR_USAGE", `Option --${flag} does not apply to '${command}'`);
     }
   }
-  if (values["api-key"] !== undefined && values.gateway === undefined) throw new GatewayError("MCPGW_ERR_USAGE", "--api-key goes with --gateway URL");
+  if (values["api-key"] !== undefined && values.gateway === undefined)
+    throw new GatewayError("MCPGW_ERR_USAGE", "--api-key goes with --gateway URL");
   const logLevel = values["log-level"];
   if (logLevel !== undefined && parseLogLevel(logLevel) === undefined && parseRustLog(logLevel) === undefined) {
-    throw new GatewayError("MCPGW_ERR_USAGE", `Unknown log level '${logLevel}'; use trace, debug, info, warn, error, fatal or silent`);
+    throw new GatewayError(
+      "MCPGW_ERR_USAGE",
+      `Unknown log level '${logLevel}'; use trace, debug, info, warn, error, fatal or silent`,
+    );
   }
   const listenAddr = values["listen-addr"];
   if (listenAddr !== undefined && !LISTEN_ADDR.test(listenAddr)) {
-    throw new GatewayError("MCPGW_ERR_USAGE", `--listen-addr takes HOST:PORT (for example 127.0.0.1:4444 or [::1]:4444), not '${listenAddr}'`);
+    throw new GatewayError(
+      "MCPGW_ERR_USAGE",
+      `--listen-addr takes HOST:PORT (for example 127.0.0.1:4444 or [::1]:4444), not '${listenAddr}'`,
+    );
   }
   for (const flag of ["config", "catalog", "server", "gateway"] as const) {
     if (values[flag] === "") throw new GatewayError("MCPGW_ERR_USAGE", `--${flag} needs a value`);
@@ -91,7 +100,8 @@ export function parseCommandLine(argv: readonly string[], defaultCommand: Comman
 }
 
 /** `host:port` or `[v6]:port`, port 0-65535. */
-const LISTEN_ADDR = /^(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(?:6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]?\d{1,4})$/;
+const LISTEN_ADDR =
+  /^(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(?:6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]?\d{1,4})$/;
 
 export const USAGE = `Open MCP Gateway: one endpoint in front of many MCP servers.
 

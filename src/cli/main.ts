@@ -19,9 +19,12 @@ export interface CliIo {
 
 const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 
-
 /** Runs one command; resolves to the exit code. `serve` and `stdio` resolve only when the gateway stops. */
-export async function runCli(argv: readonly string[], defaultCommand: Command = "serve", io: CliIo = defaultIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  defaultCommand: Command = "serve",
+  io: CliIo = defaultIo,
+): Promise<number> {
   const code = await runCommand(argv, defaultCommand, io);
   // The bins end with process.exit(code): a pipe takes what the OS buffer holds (64 KiB) and
   // drops the rest unless every pending write has gone out first.
@@ -74,10 +77,19 @@ async function load(args: ParsedArgs, io: CliIo, mode: "serve" | "stdio" | "insp
     mode,
     configFile: args.config === undefined ? undefined : path.resolve(io.cwd, args.config),
     overrides: { listen_addr: args.listenAddr, log_level: args.logLevel, catalog_path: args.catalog },
-    ...(mode === "stdio" && { pluginOptions: { "stdio-frontend": definedOnly({ server: args.server, gateway: args.gateway, api_key: args.apiKey }) } }),
+    ...(mode === "stdio" && {
+      pluginOptions: {
+        "stdio-frontend": definedOnly({ server: args.server, gateway: args.gateway, api_key: args.apiKey }),
+      },
+    }),
     // validate, plugins and servers print every problem themselves; their log only needs errors
     // (LOG_LEVEL / RUST_LOG still raise it).
-    ...(mode === "inspect" && { logger: createLogger(parseLogLevel(args.logLevel) ?? logLevelFromEnv(io.env) ?? "error", io.stderr === process.stderr ? 2 : io.stderr) }),
+    ...(mode === "inspect" && {
+      logger: createLogger(
+        parseLogLevel(args.logLevel) ?? logLevelFromEnv(io.env) ?? "error",
+        io.stderr === process.stderr ? 2 : io.stderr,
+      ),
+    }),
   });
 }
 
@@ -87,7 +99,13 @@ export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   for (const issue of issues) if (!files.has(issue.file)) files.set(issue.file, files.size);
   return issues
     .map((issue, index) => ({ issue, index }))
-    .sort((a, b) => files.get(a.issue.file)! - files.get(b.issue.file)! || (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.index - b.index)
+    .sort(
+      (a, b) =>
+        files.get(a.issue.file)! - files.get(b.issue.file)! ||
+        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
+        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
+        a.index - b.index,
+    )
     .map(({ issue }) => issue);
 }
 
@@ -97,7 +115,9 @@ function printIssues(issues: readonly ConfigIssue[], io: CliIo): void {
 
 /** The file the problems are in: the config in use, or the one that could not be read. */
 function problemFile(loaded: LoadedGateway, args: ParsedArgs, io: CliIo): string {
-  const file = loaded.configFile ?? (args.config !== undefined ? path.resolve(io.cwd, args.config) : loaded.issues.find((issue) => issue.file)?.file);
+  const file =
+    loaded.configFile ??
+    (args.config !== undefined ? path.resolve(io.cwd, args.config) : loaded.issues.find((issue) => issue.file)?.file);
   if (file === undefined) return "the configuration";
   const relative = path.relative(io.cwd, file);
   return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
@@ -107,17 +127,28 @@ async function validate(args: ParsedArgs, io: CliIo): Promise<number> {
   const loaded = await load(args, io, "inspect");
   const errors = loaded.issues.filter((issue) => issue.severity === "error");
   if (args.json) {
-    const issues = sortIssues(loaded.issues).map((issue) => ({ ...issue, path: issue.path.map((part) => (typeof part === "number" ? part : String(part))), key: formatPath(issue.path) }));
-    io.stdout.write(`${JSON.stringify({ valid: errors.length === 0, file: loaded.configFile ?? null, issues }, null, 2)}\n`);
+    const issues = sortIssues(loaded.issues).map((issue) => ({
+      ...issue,
+      path: issue.path.map((part) => (typeof part === "number" ? part : String(part))),
+      key: formatPath(issue.path),
+    }));
+    io.stdout.write(
+      `${JSON.stringify({ valid: errors.length === 0, file: loaded.configFile ?? null, issues }, null, 2)}\n`,
+    );
   } else printIssues(loaded.issues, io);
   if (errors.length > 0) {
-    if (!args.json) io.stderr.write(`${errors.length} problem${errors.length === 1 ? "" : "s"} in ${problemFile(loaded, args, io)}\n`);
+    if (!args.json)
+      io.stderr.write(
+        `${errors.length} problem${errors.length === 1 ? "" : "s"} in ${problemFile(loaded, args, io)}\n`,
+      );
     return 1;
   }
   if (!args.json) {
     const servers = loaded.config!.servers.length;
     const plugins = loaded.plugins.filter((plugin) => plugin.status === "enabled").length;
-    io.stdout.write(`Configuration is valid: ${loaded.configFile ?? "no config file (defaults)"}, ${servers} server${servers === 1 ? "" : "s"}, ${plugins} plugins\n`);
+    io.stdout.write(
+      `Configuration is valid: ${loaded.configFile ?? "no config file (defaults)"}, ${servers} server${servers === 1 ? "" : "s"}, ${plugins} plugins\n`,
+    );
   }
   return 0;
 }
@@ -194,7 +225,7 @@ async function waitForStop(kernel: Kernel): Promise<number> {
 }
 
 function definedOnly(values: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
-
-

@@ -14,7 +14,12 @@ export function pluginsReport(records: readonly PluginRecord[], json: boolean): 
   const rows = plugins.map((plugin) => ({
     id: plugin.name ?? plugin.specifier,
     version: plugin.version ?? "-",
-    from: plugin.source === "npm" ? `npm ${plugin.packageName}` : plugin.source === "file" ? `file ${plugin.location}` : plugin.source,
+    from:
+      plugin.source === "npm"
+        ? `npm ${plugin.packageName}`
+        : plugin.source === "file"
+          ? `file ${plugin.location}`
+          : plugin.source,
     status: plugin.status === "failed" ? `failed: ${plugin.error}` : plugin.status,
   }));
   return renderTable(["id", "version", "from", "status"], rows);

@@ -32,9 +32,24 @@ export async function serversReport(kernel: Kernel, json: boolean): Promise<stri
     }),
   );
   if (json) {
-    return `${JSON.stringify(entries.map(({ server: { origin: _origin, env, ...server }, renamed }) => ({ ...server, env: Object.keys(env), renamed })), null, 2)}\n`;
+    return `${JSON.stringify(
+      entries.map(({ server: { origin: _origin, env, ...server }, renamed }) => ({
+        ...server,
+        env: Object.keys(env),
+        renamed,
+      })),
+      null,
+      2,
+    )}\n`;
   }
-  const table = renderTable(["id", "runtime", "tags"], entries.map(({ server }) => ({ id: server.id, runtime: server.runtime.type, tags: server.tags.join(", ") })));
-  const renames = entries.flatMap(({ server, renamed }) => renamed.map((item) => `  ${server.id}  ${item.kind} ${item.original}  ->  ${item.exposed}`));
-  return renames.length === 0 ? table : `${table}\nRenamed on the aggregated endpoints (to fit A-Z a-z 0-9 _ -, at most ${maxLength} characters):\n${renames.join("\n")}\n`;
+  const table = renderTable(
+    ["id", "runtime", "tags"],
+    entries.map(({ server }) => ({ id: server.id, runtime: server.runtime.type, tags: server.tags.join(", ") })),
+  );
+  const renames = entries.flatMap(({ server, renamed }) =>
+    renamed.map((item) => `  ${server.id}  ${item.kind} ${item.original}  ->  ${item.exposed}`),
+  );
+  return renames.length === 0
+    ? table
+    : `${table}\nRenamed on the aggregated endpoints (to fit A-Z a-z 0-9 _ -, at most ${maxLength} characters):\n${renames.join("\n")}\n`;
 }

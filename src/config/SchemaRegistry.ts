@@ -22,7 +22,11 @@ export class SchemaRegistry {
   defineKey(key: string, schema: ConfigSchema, owner: string): void {
     const existing = this.keys.get(key);
     if (existing) {
-      throw new GatewayError("MCPGW_ERR_PROVIDER_CONFLICT", `Config key '${key}' is declared by both '${existing.owner}' and '${owner}'`, { plugin: owner, key });
+      throw new GatewayError(
+        "MCPGW_ERR_PROVIDER_CONFLICT",
+        `Config key '${key}' is declared by both '${existing.owner}' and '${owner}'`,
+        { plugin: owner, key },
+      );
     }
     this.keys.set(key, { schema, owner });
   }
@@ -30,7 +34,11 @@ export class SchemaRegistry {
   defineServerKey(key: string, schema: ConfigSchema, owner: string): void {
     const existing = this.serverKeys.get(key);
     if (existing) {
-      throw new GatewayError("MCPGW_ERR_PROVIDER_CONFLICT", `Server field '${key}' is declared by both '${existing.owner}' and '${owner}'`, { plugin: owner, key });
+      throw new GatewayError(
+        "MCPGW_ERR_PROVIDER_CONFLICT",
+        `Server field '${key}' is declared by both '${existing.owner}' and '${owner}'`,
+        { plugin: owner, key },
+      );
     }
     this.serverKeys.set(key, { schema, owner });
   }
@@ -38,7 +46,11 @@ export class SchemaRegistry {
   defineRuntime(type: string, schema: ConfigSchema, owner: string): void {
     const existing = this.runtimes.get(type);
     if (existing) {
-      throw new GatewayError("MCPGW_ERR_RUNTIME_CONFLICT", `Runtime type '${type}' is provided by both '${existing.owner}' and '${owner}'`, { plugin: owner });
+      throw new GatewayError(
+        "MCPGW_ERR_RUNTIME_CONFLICT",
+        `Runtime type '${type}' is provided by both '${existing.owner}' and '${owner}'`,
+        { plugin: owner },
+      );
     }
     this.runtimes.set(type, { schema, owner });
   }

@@ -15,7 +15,10 @@ const coreKeys = {
   start_timeout_seconds: z._default(z.int().check(z.minimum(1)), 60),
   health_check_interval_seconds: seconds(30),
   max_connections_per_server: z._default(z.int().check(z.minimum(1)), 10),
-  tool_name_separator: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,8}$/, "use 1 to 8 of A-Z a-z 0-9 _ -")), "__"),
+  tool_name_separator: z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9_-]{1,8}$/, "use 1 to 8 of A-Z a-z 0-9 _ -")),
+    "__",
+  ),
   max_tool_name_length: z._default(z.int().check(z.minimum(16), z.maximum(128)), 64),
   catalog_path: z.optional(z.string().check(z.minLength(1))),
   state_dir: z.optional(z.string().check(z.minLength(1))),
@@ -34,7 +37,15 @@ export const serverFieldsSchema = z.strictObject({
   description: z.optional(z.string()),
   tags: z._default(z.array(z.string()), []),
   env: z._default(
-    z.record(z.string(), z.pipe(z.union([z.string(), z.number(), z.boolean()], { error: "an env value is a string (numbers and booleans are turned into strings)" }), z.transform(String))),
+    z.record(
+      z.string(),
+      z.pipe(
+        z.union([z.string(), z.number(), z.boolean()], {
+          error: "an env value is a string (numbers and booleans are turned into strings)",
+        }),
+        z.transform(String),
+      ),
+    ),
     {},
   ),
   idle_timeout_seconds: z.optional(z.int().check(z.minimum(0))),

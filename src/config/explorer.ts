@@ -60,13 +60,31 @@ const yamlLoader: Loader = async (filepath, content) => {
       if (!(error instanceof YAMLParseError)) throw error;
       const pos = error.linePos?.[0];
       throw new ConfigError(
-        [{ severity: "error", file: filepath, path: [], line: pos?.line, column: pos?.col, message: yamlMessage(error.message) }],
+        [
+          {
+            severity: "error",
+            file: filepath,
+            path: [],
+            line: pos?.line,
+            column: pos?.col,
+            message: yamlMessage(error.message),
+          },
+        ],
         "MCPGW_ERR_CONFIG_LOAD",
       );
     }
     const mark = (fastError as { mark?: { line: number; column: number } }).mark;
     throw new ConfigError(
-      [{ severity: "error", file: filepath, path: [], line: mark && mark.line + 1, column: mark && mark.column + 1, message: firstLine((fastError as Error).message) }],
+      [
+        {
+          severity: "error",
+          file: filepath,
+          path: [],
+          line: mark && mark.line + 1,
+          column: mark && mark.column + 1,
+          message: firstLine((fastError as Error).message),
+        },
+      ],
       "MCPGW_ERR_CONFIG_LOAD",
     );
   }
@@ -83,7 +101,16 @@ const jsonLoader: Loader = (filepath, content) => {
     // "Unexpected end of JSON input" has no position: the problem is at the end of the text.
     const pos = positionOf(content, at ? Number(at[1]) : content.trimEnd().length);
     throw new ConfigError(
-      [{ severity: "error", file: filepath, path: [], line: pos.line, column: pos.column, message: `Invalid JSON: ${jsonMessage(message)}` }],
+      [
+        {
+          severity: "error",
+          file: filepath,
+          path: [],
+          line: pos.line,
+          column: pos.column,
+          message: `Invalid JSON: ${jsonMessage(message)}`,
+        },
+      ],
       "MCPGW_ERR_CONFIG_LOAD",
     );
   }
@@ -128,7 +155,8 @@ const javascriptLoader: Loader = async (filepath) => {
 function unwrapDefault(value: unknown): unknown {
   if (value !== null && typeof value === "object" && "default" in value) {
     const keys = Object.keys(value);
-    if ((value as { __esModule?: unknown }).__esModule === true || (keys.length === 1 && keys[0] === "default")) return (value as { default: unknown }).default;
+    if ((value as { __esModule?: unknown }).__esModule === true || (keys.length === 1 && keys[0] === "default"))
+      return (value as { default: unknown }).default;
   }
   return value;
 }
@@ -140,7 +168,15 @@ const typescriptLoader: Loader = async (filepath) => {
     ({ tsImport } = (await import("tsx/esm/api")) as unknown as { tsImport: typeof tsImport });
   } catch {
     throw new ConfigError(
-      [{ severity: "error", file: filepath, path: [], message: "A TypeScript config needs the 'tsx' package: run `npm install tsx`, or use a YAML, JSON or JS config" }],
+      [
+        {
+          severity: "error",
+          file: filepath,
+          path: [],
+          message:
+            "A TypeScript config needs the 'tsx' package: run `npm install tsx`, or use a YAML, JSON or JS config",
+        },
+      ],
       "MCPGW_ERR_CONFIG_LOAD",
     );
   }
@@ -153,7 +189,20 @@ function createExplorer() {
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: "project",
     // Any other name given with --config (config.conf, gateway.yaml.example) is read as YAML, which JSON also is.
-    loaders: { ...defaultLoaders, ".js": javascriptLoader, ".mjs": javascriptLoader, ".cjs": javascriptLoader, ".yaml": yamlLoader, ".yml": yamlLoader, noExt: yamlLoader, default: yamlLoader, ".json": jsonLoader, ".ts": typescriptLoader, ".mts": typescriptLoader, ".cts": typescriptLoader },
+    loaders: {
+      ...defaultLoaders,
+      ".js": javascriptLoader,
+      ".mjs": javascriptLoader,
+      ".cjs": javascriptLoader,
+      ".yaml": yamlLoader,
+      ".yml": yamlLoader,
+      noExt: yamlLoader,
+      default: yamlLoader,
+      ".json": jsonLoader,
+      ".ts": typescriptLoader,
+      ".mts": typescriptLoader,
+      ".cts": typescriptLoader,
+    },
     cache: false,
     // An empty mcpgw.config.yaml is the config in use (an empty one), not "no config found".
     ignoreEmptySearchPlaces: false,
@@ -178,7 +227,14 @@ async function describe(filepath: string, config: unknown): Promise<LoadedConfig
   const source = { filepath, dir: path.dirname(filepath), format };
   if (format === "js" || format === "ts") return { source, raw: config ?? {} };
   const text = await readFile(filepath, "utf8");
-  return { source, raw: config ?? {}, document: SourceDocument.register(filepath, new SourceDocument(text, format === "package.json" ? [MODULE_NAME] : [])) };
+  return {
+    source,
+    raw: config ?? {},
+    document: SourceDocument.register(
+      filepath,
+      new SourceDocument(text, format === "package.json" ? [MODULE_NAME] : []),
+    ),
+  };
 }
 
 export function formatOf(filepath: string): ConfigFormat {
@@ -198,7 +254,9 @@ async function runLoader<T>(load: () => Promise<T>, filepath: string | undefined
     if (error instanceof ConfigError) throw error;
     const err = error as NodeJS.ErrnoException & { filepath?: unknown };
     // cosmiconfig sets `filepath` on errors a loader throws (a JS config that throws, say) during a search.
-    const file = filepath ?? (typeof err.filepath === "string" ? err.filepath : typeof err.path === "string" ? err.path : undefined);
+    const file =
+      filepath ??
+      (typeof err.filepath === "string" ? err.filepath : typeof err.path === "string" ? err.path : undefined);
     const message =
       err.code === "ENOENT"
         ? `Config file not found: ${file ?? "?"}`
@@ -218,10 +276,20 @@ export async function loadCatalogFile(filepath: string): Promise<LoadedConfigFil
     text = await readFile(filepath, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === "ENOENT" ? `Catalog file not found: ${filepath}` : `Could not read the catalog: ${(error as Error).message}`;
-    throw new ConfigError([{ severity: "error", file: filepath, path: ["catalog_path"], message }], "MCPGW_ERR_CONFIG_LOAD");
+    const message =
+      code === "ENOENT"
+        ? `Catalog file not found: ${filepath}`
+        : `Could not read the catalog: ${(error as Error).message}`;
+    throw new ConfigError(
+      [{ severity: "error", file: filepath, path: ["catalog_path"], message }],
+      "MCPGW_ERR_CONFIG_LOAD",
+    );
   }
   const loader = formatOf(filepath) === "json" ? jsonLoader : yamlLoader;
   const raw = (await loader(filepath, text)) ?? {};
-  return { source: { filepath, dir: path.dirname(filepath), format: formatOf(filepath) }, raw, document: SourceDocument.register(filepath, new SourceDocument(text)) };
+  return {
+    source: { filepath, dir: path.dirname(filepath), format: formatOf(filepath) },
+    raw,
+    document: SourceDocument.register(filepath, new SourceDocument(text)),
+  };
 }

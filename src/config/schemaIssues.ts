@@ -6,7 +6,12 @@ export interface IssueSite {
   readonly locate?: (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
 }
 
-export function issueAt(site: IssueSite, path: readonly PropertyKey[], message: string, severity: ConfigIssue["severity"] = "error"): ConfigIssue {
+export function issueAt(
+  site: IssueSite,
+  path: readonly PropertyKey[],
+  message: string,
+  severity: ConfigIssue["severity"] = "error",
+): ConfigIssue {
   const pos = site.locate?.(path);
   return { severity, message, file: site.file, path, line: pos?.line, column: pos?.column };
 }
@@ -25,7 +30,12 @@ export function parseWithSchema<T>(
   return undefined;
 }
 
-function toConfigIssues(schema: ConfigSchema, issue: SchemaIssue, site: IssueSite, basePath: readonly PropertyKey[]): ConfigIssue[] {
+function toConfigIssues(
+  schema: ConfigSchema,
+  issue: SchemaIssue,
+  site: IssueSite,
+  basePath: readonly PropertyKey[],
+): ConfigIssue[] {
   const path = [...basePath, ...issue.path];
   if (issue.code === "unrecognized_keys" && issue.keys) {
     const known = knownKeysAt(schema, issue.path);
@@ -38,7 +48,8 @@ function toConfigIssues(schema: ConfigSchema, issue: SchemaIssue, site: IssueSit
 function missingField(issue: SchemaIssue): string | undefined {
   const key = issue.path[issue.path.length - 1];
   if (typeof key !== "string") return undefined;
-  const absent = issue.message === "Required" || (issue.code === "invalid_type" && /received undefined$/.test(issue.message));
+  const absent =
+    issue.message === "Required" || (issue.code === "invalid_type" && /received undefined$/.test(issue.message));
   return absent ? `missing required field: ${key}` : undefined;
 }
 

@@ -19,10 +19,16 @@ export interface RawServer {
 }
 
 /** `servers:` as the original's list or as a map of id to entry. */
-export function serverEntries(value: unknown, site: ServerSite, basePath: readonly PropertyKey[], issues: ConfigIssue[]): RawServer[] {
+export function serverEntries(
+  value: unknown,
+  site: ServerSite,
+  basePath: readonly PropertyKey[],
+  issues: ConfigIssue[],
+): RawServer[] {
   if (value === undefined || value === null) return [];
   if (Array.isArray(value)) return value.map((entry, index) => ({ entry, index, path: [...basePath, index] }));
-  if (isPlainObject(value)) return Object.entries(value).map(([key, entry]) => ({ entry, key, path: [...basePath, key] }));
+  if (isPlainObject(value))
+    return Object.entries(value).map(([key, entry]) => ({ entry, key, path: [...basePath, key] }));
   issues.push(issueAt(site, basePath, "servers must be a list of server entries or a map of id to entry"));
   return [];
 }
@@ -30,10 +36,17 @@ export function serverEntries(value: unknown, site: ServerSite, basePath: readon
 const DESKTOP_IGNORED = new Set(["autoApprove", "alwaysAllow"]);
 
 /** The Claude Desktop / Cursor `mcpServers` map, rewritten into the gateway's own entries. */
-export function desktopEntries(value: unknown, site: ServerSite, issues: ConfigIssue[], registry: SchemaRegistry): RawServer[] {
+export function desktopEntries(
+  value: unknown,
+  site: ServerSite,
+  issues: ConfigIssue[],
+  registry: SchemaRegistry,
+): RawServer[] {
   if (value === undefined || value === null) return [];
   if (!isPlainObject(value)) {
-    issues.push(issueAt(site, ["mcpServers"], "mcpServers must be a map of name to { command, args, env } or { url, headers }"));
+    issues.push(
+      issueAt(site, ["mcpServers"], "mcpServers must be a map of name to { command, args, env } or { url, headers }"),
+    );
     return [];
   }
   const out: RawServer[] = [];
@@ -49,16 +62,34 @@ export function desktopEntries(value: unknown, site: ServerSite, issues: ConfigI
     // The desktop apps' per-server tool switch is the tool filter's deny list (ignored without one).
     if (disabledTools !== undefined && registry.serverKeys.has("tools")) {
       const tools = isPlainObject(rest.tools) ? rest.tools : {};
-      rest.tools = { ...tools, deny: [...(Array.isArray(tools.deny) ? tools.deny : []), ...(Array.isArray(disabledTools) ? disabledTools : [disabledTools])] };
+      rest.tools = {
+        ...tools,
+        deny: [
+          ...(Array.isArray(tools.deny) ? tools.deny : []),
+          ...(Array.isArray(disabledTools) ? disabledTools : [disabledTools]),
+        ],
+      };
     }
     let runtime: Record<string, unknown>;
     if (command !== undefined) {
-      runtime = { type: "local-process", command, ...(args !== undefined && { args }), ...(cwd !== undefined && { working_dir: cwd }) };
+      runtime = {
+        type: "local-process",
+        command,
+        ...(args !== undefined && { args }),
+        ...(cwd !== undefined && { working_dir: cwd }),
+      };
     } else if (url !== undefined) {
-      const transport = type === "sse" ? "sse" : type === "http" || type === "streamable-http" || type === "streamableHttp" ? "streamable-http" : "auto";
+      const transport =
+        type === "sse"
+          ? "sse"
+          : type === "http" || type === "streamable-http" || type === "streamableHttp"
+            ? "streamable-http"
+            : "auto";
       runtime = { type: "remote-sse", url, ...(headers !== undefined && { headers }), transport };
     } else {
-      issues.push(issueAt(site, path, `Server '${key}' needs either command (a local process) or url (a remote server)`));
+      issues.push(
+        issueAt(site, path, `Server '${key}' needs either command (a local process) or url (a remote server)`),
+      );
       continue;
     }
     out.push({ entry: { ...rest, ...(env !== undefined && { env }), runtime }, key, path });
@@ -67,7 +98,12 @@ export function desktopEntries(value: unknown, site: ServerSite, issues: ConfigI
 }
 
 /** Checks one entry and builds its definition; problems go to `issues` in the original's wording. */
-export function normalizeServer(raw: RawServer, site: ServerSite, registry: SchemaRegistry, issues: ConfigIssue[]): ServerDefinition | undefined {
+export function normalizeServer(
+  raw: RawServer,
+  site: ServerSite,
+  registry: SchemaRegistry,
+  issues: ConfigIssue[],
+): ServerDefinition | undefined {
   return checkServer(raw, site, registry, issues).server;
 }
 
@@ -91,19 +127,31 @@ export function checkServer(
     return {};
   }
   if (raw.key !== undefined && givenId !== undefined && givenId !== raw.key) {
-    issues.push(issueAt(site, [...raw.path, "id"], `Server '${raw.key}' has id '${String(givenId)}'; in the map form the key is the id, so drop the id field`));
+    issues.push(
+      issueAt(
+        site,
+        [...raw.path, "id"],
+        `Server '${raw.key}' has id '${String(givenId)}'; in the map form the key is the id, so drop the id field`,
+      ),
+    );
   }
   const validId = typeof id === "string" && SERVER_ID_PATTERN.test(id);
   if (!validId) {
     issues.push(
-      issueAt(site, raw.key !== undefined ? raw.path : [...raw.path, "id"], `Invalid server ID: ${String(id)} (use lowercase letters, digits, '-' and '_', starting with a letter or digit)`),
+      issueAt(
+        site,
+        raw.key !== undefined ? raw.path : [...raw.path, "id"],
+        `Invalid server ID: ${String(id)} (use lowercase letters, digits, '-' and '_', starting with a letter or digit)`,
+      ),
     );
   }
   // The rest is checked even under a bad id: every problem in one run.
   const runtimeSpec = checkRuntime(String(id), runtime, [...raw.path, "runtime"], site, registry, issues);
   for (const [key, owner] of inactiveKeyOwners) {
     if (!(key in fields) || registry.serverKeys.has(key)) continue;
-    issues.push(issueAt(site, [...raw.path, key], `'${key}' is ignored: its plugin '${owner}' is not enabled`, "warning"));
+    issues.push(
+      issueAt(site, [...raw.path, key], `'${key}' is ignored: its plugin '${owner}' is not enabled`, "warning"),
+    );
     delete fields[key];
   }
   const extensions: Record<string, unknown> = {};
@@ -161,8 +209,14 @@ function checkRuntime(
   const provider = registry.runtimes.get(type);
   if (!provider) {
     const known = [...registry.runtimes.keys()];
-    const failed = registry.unavailable.length > 0 ? ` (plugin ${registry.unavailable.map((name) => `'${name}'`).join(", ")} failed to load and may provide it)` : "";
-    const hint = didYouMean(type, known) || failed || (known.length ? ` (known: ${known.join(", ")}; a plugin may provide it)` : " (no runtime plugin is enabled)");
+    const failed =
+      registry.unavailable.length > 0
+        ? ` (plugin ${registry.unavailable.map((name) => `'${name}'`).join(", ")} failed to load and may provide it)`
+        : "";
+    const hint =
+      didYouMean(type, known) ||
+      failed ||
+      (known.length ? ` (known: ${known.join(", ")}; a plugin may provide it)` : " (no runtime plugin is enabled)");
     issues.push(issueAt(site, [...path, "type"], `Server '${id}' has unknown runtime type: ${type}${hint}`));
     return undefined;
   }

@@ -82,7 +82,11 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
     }
     const close = text.indexOf("}", index + 2);
     if (close === -1) {
-      report(context, path, "Invalid environment variable reference: '${' is never closed with '}' (write $${ for a literal ${)");
+      report(
+        context,
+        path,
+        "Invalid environment variable reference: '${' is never closed with '}' (write $${ for a literal ${)",
+      );
       return out + text.slice(index);
     }
     const body = text.slice(index + 2, close);
@@ -91,7 +95,11 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
     // A reference that cannot be resolved stays as written: the config is invalid anyway, and an
     // empty string in its place would only add follow-on errors ("command is required").
     if (!NAME.test(name)) {
-      report(context, path, `Invalid environment variable reference: '\${${body}}' (a name is letters, digits and '_', not starting with a digit)`);
+      report(
+        context,
+        path,
+        `Invalid environment variable reference: '\${${body}}' (a name is letters, digits and '_', not starting with a digit)`,
+      );
       out += text.slice(index, close + 1);
     } else {
       const current = context.env[name];
@@ -99,8 +107,7 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
         const taken = current === undefined || current === "" ? body.slice(separator + 2) : current;
         if (taken === current) context.used?.add(current);
         out += taken;
-      }
-      else if (current === undefined) {
+      } else if (current === undefined) {
         report(context, path, `Environment variable '${name}' is not set; set it or write \${${name}:-default}`);
         out += text.slice(index, close + 1);
       } else {
@@ -113,10 +120,21 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
   return out;
 }
 
-function report(context: SubstitutionContext & { unresolved?: Set<string> }, path: readonly PropertyKey[], message: string): void {
+function report(
+  context: SubstitutionContext & { unresolved?: Set<string> },
+  path: readonly PropertyKey[],
+  message: string,
+): void {
   context.unresolved?.add(pathKey(path));
   const pos = context.locate ? context.locate(path) : SourceDocument.forFile(context.file)?.locate(path);
-  context.issues.push({ severity: "error", message, file: context.file, path: [...path], line: pos?.line, column: pos?.column });
+  context.issues.push({
+    severity: "error",
+    message,
+    file: context.file,
+    path: [...path],
+    line: pos?.line,
+    column: pos?.column,
+  });
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -30,7 +30,11 @@ export interface ValidationInput {
 }
 
 export function siteOf(file: Omit<ConfigFileView, "raw">): ServerSite {
-  return { file: file.source.filepath, dir: file.source.dir, locate: file.document ? (p) => file.document!.locate(p) : undefined };
+  return {
+    file: file.source.filepath,
+    dir: file.source.dir,
+    locate: file.document ? (p) => file.document!.locate(p) : undefined,
+  };
 }
 
 /** Checks every key against the schema of its owner and builds the normalised config. */
@@ -48,8 +52,12 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
   for (const key of Object.keys(raw)) {
     if (structural.has(key) || input.registry.keys.has(key)) continue;
     const owner = input.inactiveKeyOwners.get(key);
-    if (owner) issues.push(issueAt(site, [key], `'${key}' is ignored: its plugin '${owner}' is not enabled`, "warning"));
-    else issues.push(issueAt(site, [key], `Unknown key '${key}'${didYouMean(key, [...input.registry.keys.keys(), ...structural])}`));
+    if (owner)
+      issues.push(issueAt(site, [key], `'${key}' is ignored: its plugin '${owner}' is not enabled`, "warning"));
+    else
+      issues.push(
+        issueAt(site, [key], `Unknown key '${key}'${didYouMean(key, [...input.registry.keys.keys(), ...structural])}`),
+      );
   }
 
   const servers: ServerDefinition[] = [];
@@ -62,9 +70,21 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
     const catalogRaw = input.catalog.raw;
     if (isPlainObject(catalogRaw)) {
       for (const key of Object.keys(catalogRaw)) {
-        if (key !== "servers") issues.push(issueAt(catalogSite, [key], `Unknown key '${key}' in the catalog: a catalog holds only servers${didYouMean(key, ["servers"])}`));
+        if (key !== "servers")
+          issues.push(
+            issueAt(
+              catalogSite,
+              [key],
+              `Unknown key '${key}' in the catalog: a catalog holds only servers${didYouMean(key, ["servers"])}`,
+            ),
+          );
       }
-      raws.push(...serverEntries(catalogRaw.servers, catalogSite, ["servers"], issues).map((entry) => ({ entry, site: catalogSite })));
+      raws.push(
+        ...serverEntries(catalogRaw.servers, catalogSite, ["servers"], issues).map((entry) => ({
+          entry,
+          site: catalogSite,
+        })),
+      );
     } else if (catalogRaw !== undefined && catalogRaw !== null) {
       issues.push(issueAt(catalogSite, [], "A catalog must be a mapping with a servers list"));
     }
@@ -113,7 +133,8 @@ function withoutFollowOns(issues: ConfigIssue[], files: readonly ConfigFileView[
 
 /** `catalog_path` is relative to the config file's folder; `~` is the home folder. */
 export function resolveCatalogPath(catalogPath: string, source: ConfigSource): string {
-  const expanded = catalogPath === "~" || catalogPath.startsWith("~/") ? path.join(os.homedir(), catalogPath.slice(1)) : catalogPath;
+  const expanded =
+    catalogPath === "~" || catalogPath.startsWith("~/") ? path.join(os.homedir(), catalogPath.slice(1)) : catalogPath;
   return path.resolve(source.dir, expanded);
 }
 

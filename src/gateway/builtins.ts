@@ -9,7 +9,10 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<strin
   ["api-key-auth", { load: () => import("../../plugins/api-key-auth/index.js"), ownsKeys: ["api_key", "api_keys"] }],
   ["hot-reload", { load: () => import("../../plugins/hot-reload/index.js"), ownsKeys: ["hot_reload"] }],
   ["stats", { load: () => import("../../plugins/stats/index.js"), ownsKeys: [] }],
-  ["tool-filter", { load: () => import("../../plugins/tool-filter/index.js"), ownsKeys: [], ownsServerKeys: ["tools", "prompts"] }],
+  [
+    "tool-filter",
+    { load: () => import("../../plugins/tool-filter/index.js"), ownsKeys: [], ownsServerKeys: ["tools", "prompts"] },
+  ],
   [
     "http-frontend",
     {
@@ -19,7 +22,14 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<strin
     },
   ],
   // A stdio gateway opens its one client session at once: the session's SDK server with it.
-  ["stdio-frontend", { load: () => import("../../plugins/stdio-frontend/index.js"), warm: { stdio: () => import("../mcp/FrontSession.js") }, ownsKeys: [] }],
+  [
+    "stdio-frontend",
+    {
+      load: () => import("../../plugins/stdio-frontend/index.js"),
+      warm: { stdio: () => import("../mcp/FrontSession.js") },
+      ownsKeys: [],
+    },
+  ],
 ]);
 
 export const DEFAULT_BUNDLE: readonly string[] = [...BUILTIN_PLUGINS.keys()];
@@ -37,4 +47,9 @@ export function preloadBuiltins(mode: GatewayMode): void {
 }
 
 /** What `mcpgw` runs: the core services and every built-in plugin. */
-export const DEFAULT_ASSEMBLY: GatewayAssembly = { builtins: BUILTIN_PLUGINS, defaultBundle: DEFAULT_BUNDLE, core: [corePlugin], preload: preloadBuiltins };
+export const DEFAULT_ASSEMBLY: GatewayAssembly = {
+  builtins: BUILTIN_PLUGINS,
+  defaultBundle: DEFAULT_BUNDLE,
+  core: [corePlugin],
+  preload: preloadBuiltins,
+};

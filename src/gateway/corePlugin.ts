@@ -23,7 +23,10 @@ export const corePlugin: GatewayPlugin = {
     ctx.provide(gatewayTokens.requestHooks, hooks);
     ctx.provide(gatewayTokens.authenticators, new Authenticators());
     ctx.hooks.configLoaded.tapPromise({ name: NAME, stage: Stage.FIRST }, async (config) => {
-      const supervisor = new Supervisor(ctx.kernel, config, resolveStateDir(config), { name: "open-mcp-gateway", version: gatewayVersion() });
+      const supervisor = new Supervisor(ctx.kernel, config, resolveStateDir(config), {
+        name: "open-mcp-gateway",
+        version: gatewayVersion(),
+      });
       ctx.provide(coreTokens.supervisor, supervisor);
       ctx.hooks.started.tapPromise(NAME, () => supervisor.autostart());
       ctx.hooks.configChanged.tapPromise(NAME, (next) => supervisor.applyConfig(next));

@@ -40,7 +40,9 @@ export class Kernel {
     container.register(coreTokens.logger, { useValue: logger });
     for (const [name, hook] of Object.entries(this.hooks)) {
       if (name === "runtime") {
-        this.hooks.runtime.intercept({ factory: (_key, created) => this.#instrument(created as any, "runtime", false) });
+        this.hooks.runtime.intercept({
+          factory: (_key, created) => this.#instrument(created as any, "runtime", false),
+        });
       } else {
         this.#instrument(hook as AnyHook, name, name === "shutdown" || name === "beforeShutdown");
       }
@@ -52,7 +54,11 @@ export class Kernel {
   }
 
   get config(): GatewayConfig {
-    if (!this.#config) throw new GatewayError("MCPGW_ERR_LIFECYCLE", "The config is read before it was loaded; read it in configLoaded or later");
+    if (!this.#config)
+      throw new GatewayError(
+        "MCPGW_ERR_LIFECYCLE",
+        "The config is read before it was loaded; read it in configLoaded or later",
+      );
     return this.#config;
   }
 
@@ -75,7 +81,8 @@ export class Kernel {
   }
 
   async start(): Promise<void> {
-    if (this.#state !== "loaded") throw new GatewayError("MCPGW_ERR_LIFECYCLE", `Cannot start a kernel that is ${this.#state}`);
+    if (this.#state !== "loaded")
+      throw new GatewayError("MCPGW_ERR_LIFECYCLE", `Cannot start a kernel that is ${this.#state}`);
     this.#state = "starting";
     await this.hooks.beforeStart.promise();
     await this.hooks.listen.promise();
@@ -132,7 +139,12 @@ function wrapTap(tap: AttributedTap, plugin: string, hook: string): (...args: an
   const wrap = (error: unknown): unknown =>
     error instanceof GatewayError
       ? error
-      : new GatewayError("MCPGW_ERR_PLUGIN_HOOK", `Plugin '${plugin}' failed in hook '${hook}': ${errorMessage(error)}`, { plugin, hook }, { cause: error });
+      : new GatewayError(
+          "MCPGW_ERR_PLUGIN_HOOK",
+          `Plugin '${plugin}' failed in hook '${hook}': ${errorMessage(error)}`,
+          { plugin, hook },
+          { cause: error },
+        );
   const fn = tap.fn;
   switch (tap.type) {
     case "promise":

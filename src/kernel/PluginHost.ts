@@ -12,10 +12,18 @@ const APPLY_TIMEOUT_MS = 10_000;
 export function checkPlugin(value: unknown, specifier: string): GatewayPlugin {
   const plugin = value as Partial<GatewayPlugin> | undefined;
   if (!plugin || typeof plugin !== "object" || typeof plugin.apply !== "function") {
-    throw new GatewayError("MCPGW_ERR_PLUGIN_INVALID", `Plugin '${specifier}': its factory must return an object with a name and an apply(context) function`, { plugin: specifier });
+    throw new GatewayError(
+      "MCPGW_ERR_PLUGIN_INVALID",
+      `Plugin '${specifier}': its factory must return an object with a name and an apply(context) function`,
+      { plugin: specifier },
+    );
   }
   if (typeof plugin.name !== "string" || !PLUGIN_NAME_PATTERN.test(plugin.name)) {
-    throw new GatewayError("MCPGW_ERR_PLUGIN_INVALID", `Plugin '${specifier}' has an invalid name '${String(plugin.name)}': use kebab-case like 'my-runtime'`, { plugin: specifier });
+    throw new GatewayError(
+      "MCPGW_ERR_PLUGIN_INVALID",
+      `Plugin '${specifier}' has an invalid name '${String(plugin.name)}': use kebab-case like 'my-runtime'`,
+      { plugin: specifier },
+    );
   }
   return plugin as GatewayPlugin;
 }
@@ -24,13 +32,22 @@ export function checkPlugin(value: unknown, specifier: string): GatewayPlugin {
 export function orderPlugins(plugins: readonly GatewayPlugin[]): GatewayPlugin[] {
   const names = new Set<string>();
   for (const plugin of plugins) {
-    if (names.has(plugin.name)) throw new GatewayError("MCPGW_ERR_PLUGIN_DUPLICATE", `Two plugins are named '${plugin.name}'; turn one off or rename it`, { plugin: plugin.name });
+    if (names.has(plugin.name))
+      throw new GatewayError(
+        "MCPGW_ERR_PLUGIN_DUPLICATE",
+        `Two plugins are named '${plugin.name}'; turn one off or rename it`,
+        { plugin: plugin.name },
+      );
     names.add(plugin.name);
   }
   for (const plugin of plugins) {
     for (const dependency of plugin.dependencies ?? []) {
       if (!names.has(dependency)) {
-        throw new GatewayError("MCPGW_ERR_PLUGIN_DEPENDENCY", `Plugin '${plugin.name}' needs plugin '${dependency}', which is not enabled; add it under plugins:`, { plugin: plugin.name });
+        throw new GatewayError(
+          "MCPGW_ERR_PLUGIN_DEPENDENCY",
+          `Plugin '${plugin.name}' needs plugin '${dependency}', which is not enabled; add it under plugins:`,
+          { plugin: plugin.name },
+        );
       }
     }
   }
@@ -41,7 +58,11 @@ export function orderPlugins(plugins: readonly GatewayPlugin[]): GatewayPlugin[]
   while (pending.length > 0) {
     const index = pending.findIndex((p) => (p.dependencies ?? []).every((d) => placed.has(d)));
     if (index === -1) {
-      throw new GatewayError("MCPGW_ERR_PLUGIN_DEPENDENCY", `Plugins depend on each other in a cycle: ${pending.map((p) => p.name).join(", ")}`, { plugin: pending[0]!.name });
+      throw new GatewayError(
+        "MCPGW_ERR_PLUGIN_DEPENDENCY",
+        `Plugins depend on each other in a cycle: ${pending.map((p) => p.name).join(", ")}`,
+        { plugin: pending[0]!.name },
+      );
     }
     const [next] = pending.splice(index, 1);
     ordered.push(next!);
@@ -69,17 +90,27 @@ export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin, timeout
     },
     defineRuntime: <O>(definition: RuntimeDefinition<O>) => {
       kernel.schemas.defineRuntime(definition.type, definition.options, plugin.name);
-      kernel.hooks.runtime.for(definition.type).tapPromise(plugin.name, (server, runtimeContext) => definition.create(server as never, runtimeContext));
+      kernel.hooks.runtime
+        .for(definition.type)
+        .tapPromise(plugin.name, (server, runtimeContext) => definition.create(server as never, runtimeContext));
     },
     provide: <T>(token: InjectionToken<T>, value: T) => {
       if (kernel.container.isRegistered(token, false)) {
-        throw new GatewayError("MCPGW_ERR_PROVIDER_CONFLICT", `Plugin '${plugin.name}' provides ${String(token)}, which another plugin already provides`, { plugin: plugin.name });
+        throw new GatewayError(
+          "MCPGW_ERR_PROVIDER_CONFLICT",
+          `Plugin '${plugin.name}' provides ${String(token)}, which another plugin already provides`,
+          { plugin: plugin.name },
+        );
       }
       kernel.container.register(token, { useValue: value });
     },
     use: <T>(token: InjectionToken<T>) => {
       if (!kernel.container.isRegistered(token, true)) {
-        throw new GatewayError("MCPGW_ERR_PLUGIN_DEPENDENCY", `Plugin '${plugin.name}' uses ${String(token)}, which no plugin provides (yet): enable the plugin that provides it, or use it in a later hook`, { plugin: plugin.name });
+        throw new GatewayError(
+          "MCPGW_ERR_PLUGIN_DEPENDENCY",
+          `Plugin '${plugin.name}' uses ${String(token)}, which no plugin provides (yet): enable the plugin that provides it, or use it in a later hook`,
+          { plugin: plugin.name },
+        );
       }
       return kernel.container.resolve(token);
     },
@@ -87,7 +118,14 @@ export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin, timeout
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new GatewayError("MCPGW_ERR_PLUGIN_TIMEOUT", `Plugin '${plugin.name}' did not finish apply within ${timeoutMs / 1000} s; apply should only tap hooks`, { plugin: plugin.name })),
+      () =>
+        reject(
+          new GatewayError(
+            "MCPGW_ERR_PLUGIN_TIMEOUT",
+            `Plugin '${plugin.name}' did not finish apply within ${timeoutMs / 1000} s; apply should only tap hooks`,
+            { plugin: plugin.name },
+          ),
+        ),
       timeoutMs,
     );
   });
@@ -95,7 +133,12 @@ export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin, timeout
     await Promise.race([kernel.withPlugin(plugin.name, () => plugin.apply(context)), timeout]);
   } catch (error) {
     if (error instanceof GatewayError && error.subject.plugin === plugin.name) throw error;
-    throw new GatewayError("MCPGW_ERR_PLUGIN_APPLY", `Plugin '${plugin.name}' failed in apply: ${errorMessage(error)}`, { plugin: plugin.name, hook: "apply" }, { cause: error });
+    throw new GatewayError(
+      "MCPGW_ERR_PLUGIN_APPLY",
+      `Plugin '${plugin.name}' failed in apply: ${errorMessage(error)}`,
+      { plugin: plugin.name, hook: "apply" },
+      { cause: error },
+    );
   } finally {
     clearTimeout(timer);
   }

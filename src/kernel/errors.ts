@@ -41,7 +41,12 @@ export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
   readonly subject: GatewayErrorSubject;
 
-  constructor(code: GatewayErrorCode, message: string, subject: GatewayErrorSubject = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    subject: GatewayErrorSubject = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "GatewayError";
     this.code = code;

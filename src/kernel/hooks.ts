@@ -1,4 +1,11 @@
-import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap, SyncHook } from "tapable";
+import {
+  AsyncParallelHook,
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  AsyncSeriesWaterfallHook,
+  HookMap,
+  SyncHook,
+} from "tapable";
 import type { ConfigIssue, GatewayConfig, ServerDefinition } from "../config/model.js";
 import type { BackendRuntime, RuntimeContext } from "../runtime/types.js";
 
@@ -86,7 +93,13 @@ export function createKernelHooks() {
     /** The validated config; read-only from here on. */
     configLoaded: new AsyncSeriesHook<[GatewayConfig]>(["config"], "configLoaded"),
     /** Keyed by `runtime.type`: the first tap that returns a backend wins. */
-    runtime: new HookMap(() => new AsyncSeriesBailHook<[ServerDefinition, RuntimeContext], BackendRuntime | undefined>(["server", "context"], "runtime")),
+    runtime: new HookMap(
+      () =>
+        new AsyncSeriesBailHook<[ServerDefinition, RuntimeContext], BackendRuntime | undefined>(
+          ["server", "context"],
+          "runtime",
+        ),
+    ),
     /** Before anything listens: warm caches, open stores. */
     beforeStart: new AsyncSeriesHook<[]>([], "beforeStart"),
     /** Frontends bind their sockets or streams. */

@@ -53,7 +53,11 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
   const env = options.env ?? process.env;
   const mode = options.mode ?? "serve";
   const issues: ConfigIssue[] = [];
-  const fail = (extra: readonly ConfigIssue[] = [], plugins: readonly PluginRecord[] = []): LoadedGateway => ({ issues: [...issues, ...extra], plugins, configFile: file?.source.filepath });
+  const fail = (extra: readonly ConfigIssue[] = [], plugins: readonly PluginRecord[] = []): LoadedGateway => ({
+    issues: [...issues, ...extra],
+    plugins,
+    configFile: file?.source.filepath,
+  });
 
   assembly.preload(mode);
   let file: LoadedConfigFile | undefined;
@@ -64,22 +68,30 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
     throw error;
   }
   const source: ConfigFileView = file ?? { source: { dir: cwd, format: "none" }, raw: {} };
-  if (!isPlainObject(source.raw)) return fail([issueAt(siteOf(source), [], "The config must be a mapping of keys to values")]);
+  if (!isPlainObject(source.raw))
+    return fail([issueAt(siteOf(source), [], "The config must be a mapping of keys to values")]);
   const site = siteOf(source);
   const secrets = new Set<string>();
   const raw = substituteEnv(source.raw, { env, file: site.file, issues, used: secrets }, []) as Record<string, unknown>;
   for (const [key, value] of Object.entries(options.overrides ?? {})) if (value !== undefined) raw[key] = value;
   const catalogFromCli = options.overrides?.catalog_path !== undefined;
-  if (catalogFromCli) raw.catalog_path = resolveCatalogPath(options.overrides!.catalog_path!, { dir: cwd, format: "none" });
+  if (catalogFromCli)
+    raw.catalog_path = resolveCatalogPath(options.overrides!.catalog_path!, { dir: cwd, format: "none" });
 
   const logger = options.logger ?? createLogger(chooseLogLevel(options, env, raw, mode));
-  if (!file) logger.info(`No config file found from ${cwd}; running with no servers. Add servers in mcpgw.config.yaml (servers: [{id, runtime: {type: local-process, command, args}}]) or pass --config FILE`);
+  if (!file)
+    logger.info(
+      `No config file found from ${cwd}; running with no servers. Add servers in mcpgw.config.yaml (servers: [{id, runtime: {type: local-process, command, args}}]) or pass --config FILE`,
+    );
 
   let catalog: LoadedConfigFile | undefined;
   if (typeof raw.catalog_path === "string" && raw.catalog_path) {
     try {
       const loaded = await loadCatalogFile(resolveCatalogPath(raw.catalog_path, source.source));
-      catalog = { ...loaded, raw: substituteEnv(loaded.raw, { env, file: loaded.source.filepath, issues, used: secrets }, []) };
+      catalog = {
+        ...loaded,
+        raw: substituteEnv(loaded.raw, { env, file: loaded.source.filepath, issues, used: secrets }, []),
+      };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const notFound = error.issues.find((issue) => issue.path[0] === "catalog_path");
@@ -92,32 +104,60 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
   const section = readPluginSection(raw, site, issues);
   const records: PluginRecord[] = [];
   const plugins: GatewayPlugin[] = [];
-  const entries = pluginEntries(section.preset, withOverrides(section.entries, options.pluginOptions), assembly.defaultBundle);
+  const entries = pluginEntries(
+    section.preset,
+    withOverrides(section.entries, options.pluginOptions),
+    assembly.defaultBundle,
+  );
   // All at once, so their module loads overlap; taken in order below.
-  const resolutions = entries.map((entry) => (entry.enabled && !entry.inline ? settled(resolvePlugin(entry.specifier, source.source.dir, BUILTIN_PLUGINS)) : undefined));
+  const resolutions = entries.map((entry) =>
+    entry.enabled && !entry.inline
+      ? settled(resolvePlugin(entry.specifier, source.source.dir, BUILTIN_PLUGINS))
+      : undefined,
+  );
   for (const [index, entry] of entries.entries()) {
     if (!entry.enabled) {
-      records.push({ specifier: entry.specifier, name: BUILTIN_PLUGINS.has(entry.specifier) ? entry.specifier : undefined, source: BUILTIN_PLUGINS.has(entry.specifier) ? "builtin" : "unresolved", status: "disabled" });
+      records.push({
+        specifier: entry.specifier,
+        name: BUILTIN_PLUGINS.has(entry.specifier) ? entry.specifier : undefined,
+        source: BUILTIN_PLUGINS.has(entry.specifier) ? "builtin" : "unresolved",
+        status: "disabled",
+      });
       continue;
     }
     let resolved: ResolvedPlugin | undefined;
     try {
-      resolved = entry.inline ? { factory: () => entry.inline as GatewayPlugin, source: "inline" } : outcome(await resolutions[index]!);
+      resolved = entry.inline
+        ? { factory: () => entry.inline as GatewayPlugin, source: "inline" }
+        : outcome(await resolutions[index]!);
       const plugin = checkPlugin(resolved.factory(entry.options ?? {}), entry.specifier);
       plugins.push(plugin);
-      records.push({ specifier: entry.specifier, name: plugin.name, ...(plugin.meta?.version && { version: plugin.meta.version }), ...describe(resolved), status: "enabled" });
+      records.push({
+        specifier: entry.specifier,
+        name: plugin.name,
+        ...(plugin.meta?.version && { version: plugin.meta.version }),
+        ...describe(resolved),
+        status: "enabled",
+      });
     } catch (error) {
       const path = ["plugins", entry.specifier];
       if (error instanceof PluginOptionsError) parseWithSchema(error.schema, entry.options ?? {}, site, path, issues);
       else issues.push(issueAt(site, section.entries.includes(entry) ? path : [], errorMessage(error)));
-      records.push({ specifier: entry.specifier, ...(resolved ? describe(resolved) : { source: "unresolved" as const }), status: "failed", error: errorMessage(error) });
+      records.push({
+        specifier: entry.specifier,
+        ...(resolved ? describe(resolved) : { source: "unresolved" as const }),
+        status: "failed",
+        error: errorMessage(error),
+      });
     }
   }
 
   const kernel = new Kernel((options.container ?? globalContainer).createChildContainer(), logger, mode);
   kernel.plugins.push(...records);
   defineCoreKeys(kernel.schemas);
-  kernel.schemas.unavailable.push(...records.filter((record) => record.status === "failed").map((record) => record.name ?? record.specifier));
+  kernel.schemas.unavailable.push(
+    ...records.filter((record) => record.status === "failed").map((record) => record.name ?? record.specifier),
+  );
   try {
     for (const plugin of [...assembly.core, ...orderPlugins(plugins)]) await applyPlugin(kernel, plugin);
     kernel.hooks.initialize.call();
@@ -182,9 +222,16 @@ function withOverrides(entries: readonly PluginEntry[], overrides: LoadGatewayOp
 }
 
 /** The default bundle in its order (minus what the config turns off), then the config's own entries in file order. */
-function pluginEntries(preset: "default" | "none", entries: readonly PluginEntry[], defaultBundle: readonly string[]): PluginEntry[] {
+function pluginEntries(
+  preset: "default" | "none",
+  entries: readonly PluginEntry[],
+  defaultBundle: readonly string[],
+): PluginEntry[] {
   const configured = new Map(entries.map((entry) => [entry.specifier, entry]));
-  const bundled = preset === "default" ? defaultBundle.map((id) => configured.get(id) ?? { specifier: id, enabled: true, options: {} }) : [];
+  const bundled =
+    preset === "default"
+      ? defaultBundle.map((id) => configured.get(id) ?? { specifier: id, enabled: true, options: {} })
+      : [];
   return [...bundled, ...entries.filter((entry) => !bundled.includes(entry))];
 }
 
@@ -211,7 +258,12 @@ function reportInto(issues: ConfigIssue[], site: ReturnType<typeof siteOf>): Con
   };
 }
 
-function chooseLogLevel(options: LoadGatewayOptions, env: NodeJS.ProcessEnv, raw: Record<string, unknown>, mode: GatewayMode): LogLevel {
+function chooseLogLevel(
+  options: LoadGatewayOptions,
+  env: NodeJS.ProcessEnv,
+  raw: Record<string, unknown>,
+  mode: GatewayMode,
+): LogLevel {
   return (
     parseLogLevel(options.overrides?.log_level) ??
     logLevelFromEnv(env) ??

@@ -65,13 +65,20 @@ export class FrontSession implements McpSession {
     this.server = new Server(serverInfo, {
       capabilities,
       ...(instructions && { instructions }),
-      debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"],
+      debouncedNotificationMethods: [
+        "notifications/tools/list_changed",
+        "notifications/prompts/list_changed",
+        "notifications/resources/list_changed",
+      ],
     });
     // A one-server session whose backend does not log leaves logging/setLevel to the backend's own answer.
     this.#logs = capabilities.logging !== undefined;
     this.server.fallbackRequestHandler = (request, extra) => this.#handle(request as JSONRPCRequest, extra as Extra);
     // The SDK's Server answers logging/setLevel itself when logging is declared; this one takes the pipeline too.
-    if (this.#logs) this.server.setRequestHandler(SetLevelRequestSchema, (request, extra) => this.#handle(request as unknown as JSONRPCRequest, extra as Extra));
+    if (this.#logs)
+      this.server.setRequestHandler(SetLevelRequestSchema, (request, extra) =>
+        this.#handle(request as unknown as JSONRPCRequest, extra as Extra),
+      );
     this.server.fallbackNotificationHandler = async (notification) => {
       if (notification.method === "notifications/roots/list_changed") await this.#rootsChanged();
     };
@@ -96,7 +103,11 @@ export class FrontSession implements McpSession {
   /** What the supervisor needs to give this session its backend (its own one for `isolation: session`). */
   acquireOptions(server: string): AcquireOptions {
     if (!this.core.isIsolated(server)) return { sessionId: this.id };
-    return { sessionId: this.id, capabilities: mirrored(this.server.getClientCapabilities()), configure: this.core.configureFor(server, this.id) };
+    return {
+      sessionId: this.id,
+      capabilities: mirrored(this.server.getClientCapabilities()),
+      configure: this.core.configureFor(server, this.id),
+    };
   }
 
   /** The most recent front request in flight to `server`, so a backend's request can travel on its stream. */
@@ -105,9 +116,18 @@ export class FrontSession implements McpSession {
   }
 
   /** A backend's server→client request, asked of this session's client. */
-  async ask(method: string, params: Params | undefined, relatedRequestId: string | number | undefined, signal: AbortSignal): Promise<Result> {
+  async ask(
+    method: string,
+    params: Params | undefined,
+    relatedRequestId: string | number | undefined,
+    signal: AbortSignal,
+  ): Promise<Result> {
     try {
-      return await this.server.request({ method, params } as ServerRequest, ResultSchema, { signal, relatedRequestId, timeout: CLIENT_REQUEST_TIMEOUT_MS });
+      return await this.server.request({ method, params } as ServerRequest, ResultSchema, {
+        signal,
+        relatedRequestId,
+        timeout: CLIENT_REQUEST_TIMEOUT_MS,
+      });
     } catch (error) {
       throw toWireError(error);
     }
@@ -118,15 +138,23 @@ export class FrontSession implements McpSession {
     const level = String(params.level);
     if (this.logLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.logLevel)) return;
     const logger = this.info.server === undefined ? [server, params.logger].filter(Boolean).join("/") : params.logger;
-    this.notify({ method: "notifications/message", params: { ...params, ...(logger !== undefined && { logger }) } }, server);
+    this.notify(
+      { method: "notifications/message", params: { ...params, ...(logger !== undefined && { logger }) } },
+      server,
+    );
   }
 
   /** Sends a notification, on the stream of a request in flight to `server` when there is one. */
   notify(notification: Notification, server?: string): void {
     const related = server === undefined ? undefined : this.inFlightTo(server);
-    this.server.notification(notification as ServerNotification, related === undefined ? undefined : { relatedRequestId: related }).catch(() => {
-      // The client went away; its transport's close ends the session.
-    });
+    this.server
+      .notification(
+        notification as ServerNotification,
+        related === undefined ? undefined : { relatedRequestId: related },
+      )
+      .catch(() => {
+        // The client went away; its transport's close ends the session.
+      });
   }
 
   /** Forwards one request to `server`, relaying progress and cancellation; the result is the backend's, untouched. */
@@ -142,7 +170,14 @@ export class FrontSession implements McpSession {
         : (progress: Params) => {
             // Chained so they leave in order, and awaited so the last one goes out before the result.
             lastProgressAt = Date.now();
-            delivered = delivered.then(() => extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken } } as ServerNotification)).catch(() => {});
+            delivered = delivered
+              .then(() =>
+                extra.sendNotification({
+                  method: "notifications/progress",
+                  params: { ...progress, progressToken },
+                } as ServerNotification),
+              )
+              .catch(() => {});
           };
     this.attached.add(server);
     const leave = await this.core.turns.enter(server, this.id, extra.signal);
@@ -150,7 +185,11 @@ export class FrontSession implements McpSession {
     this.#inFlight.set(server, list);
     list.push(extra.requestId);
     try {
-      const result = await this.core.supervisor.request(server, { method, params: backendParams }, { signal: extra.signal, onProgress, ...this.acquireOptions(server) });
+      const result = await this.core.supervisor.request(
+        server,
+        { method, params: backendParams },
+        { signal: extra.signal, onProgress, ...this.acquireOptions(server) },
+      );
       await delivered;
       await progressGap(lastProgressAt);
       return result;
@@ -165,7 +204,12 @@ export class FrontSession implements McpSession {
 
   async #handle(request: JSONRPCRequest, extra: Extra): Promise<Result> {
     try {
-      return await this.core.pipeline.handle(this.#carrier(extra), request.id, request.method, (request.params ?? {}) as Params);
+      return await this.core.pipeline.handle(
+        this.#carrier(extra),
+        request.id,
+        request.method,
+        (request.params ?? {}) as Params,
+      );
     } catch (error) {
       throw toWireError(error);
     }
@@ -179,14 +223,28 @@ export class FrontSession implements McpSession {
       ...(this.info.server !== undefined && { server: this.info.server }),
       optionsFor: (server) => this.acquireOptions(server),
       send: (server, method, params) => this.forward(server, method, params, extra),
-      answer: (request) => (request.method === "logging/setLevel" && this.#logs ? this.#setLevel(String(request.params.level), extra) : undefined),
-      subscribe: (server, method, params) => this.core.subscriptions.change(this, server, method, () => this.forward(server, method, params, extra), String(params.uri)),
-      ...(this.info.server === undefined && { vendor: (method: string, params: Params) => this.#vendor(method, params, extra) }),
+      answer: (request) =>
+        request.method === "logging/setLevel" && this.#logs
+          ? this.#setLevel(String(request.params.level), extra)
+          : undefined,
+      subscribe: (server, method, params) =>
+        this.core.subscriptions.change(
+          this,
+          server,
+          method,
+          () => this.forward(server, method, params, extra),
+          String(params.uri),
+        ),
+      ...(this.info.server === undefined && {
+        vendor: (method: string, params: Params) => this.#vendor(method, params, extra),
+      }),
     };
   }
 
   async #setLevel(level: string, extra: Extra): Promise<Result> {
-    await this.core.logLevels.set(this, level, (server, wanted) => this.forward(server, "logging/setLevel", { level: wanted }, extra));
+    await this.core.logLevels.set(this, level, (server, wanted) =>
+      this.forward(server, "logging/setLevel", { level: wanted }, extra),
+    );
     return {};
   }
 

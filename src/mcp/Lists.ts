@@ -39,7 +39,9 @@ export const LIST_METHODS: Readonly<Record<string, { readonly kind: ListKind; re
 /** A backend that keeps handing out cursors is cut off here rather than looping forever. */
 const MAX_PAGES = 1_000;
 
-const METHOD_OF = Object.fromEntries(Object.entries(LIST_METHODS).map(([method, { kind, field }]) => [kind, { method, field }])) as Record<ListKind, { method: string; field: string }>;
+const METHOD_OF = Object.fromEntries(
+  Object.entries(LIST_METHODS).map(([method, { kind, field }]) => [kind, { method, field }]),
+) as Record<ListKind, { method: string; field: string }>;
 
 const SNAPSHOT_FIELD: Readonly<Record<ListKind, "tools" | "prompts" | "resources" | "resource_templates">> = {
   tools: "tools",
@@ -72,9 +74,14 @@ export class Lists {
    * The items of one list as the client receives them. `context.server` set: that server's list,
    * every page (clients such as inspector v1 read only the first), or the one page at `cursor`.
    */
-  async list(context: ListContext, sources: ListSources & { cursor?: string }): Promise<{ items: RawObject[]; nextCursor?: string }> {
+  async list(
+    context: ListContext,
+    sources: ListSources & { cursor?: string },
+  ): Promise<{ items: RawObject[]; nextCursor?: string }> {
     const { gathered, nextCursor } =
-      context.server === undefined ? { gathered: await this.#fromCache(context.kind, sources.optionsFor) } : await this.#live(context.kind, context.server, sources.send, sources.cursor, sources.onePage);
+      context.server === undefined
+        ? { gathered: await this.#fromCache(context.kind, sources.optionsFor) }
+        : await this.#live(context.kind, context.server, sources.send, sources.cursor, sources.onePage);
     const listed = await this.hooks.list.promise(gathered, context);
     const items = this.#expose(context, listed, sources.cursor === undefined && !sources.onePage);
     return nextCursor === undefined ? { items } : { items, nextCursor };
@@ -85,7 +92,12 @@ export class Lists {
    * is read again on a miss (a client may call without listing); one server's names need no list to
    * be called, so a miss there is undefined and the name goes to the backend as sent.
    */
-  async route(kind: "tools" | "prompts", exposed: string, context: ListContext, sources: ListSources): Promise<Route | undefined> {
+  async route(
+    kind: "tools" | "prompts",
+    exposed: string,
+    context: ListContext,
+    sources: ListSources,
+  ): Promise<Route | undefined> {
     const known = this.#resolve(kind, exposed, context.server);
     if (known || context.server !== undefined) return known;
     await this.list({ ...context, kind }, { ...sources, onePage: false });
@@ -97,7 +109,9 @@ export class Lists {
     const snapshots = await this.#snapshots(optionsFor);
     const exact = snapshots.find(({ snapshot }) => snapshot.resources.some((resource) => resource.uri === uri));
     if (exact) return exact.server.id;
-    return snapshots.find(({ snapshot }) => snapshot.resource_templates.some((template) => matchesTemplate(String(template.uriTemplate), uri)))?.server.id;
+    return snapshots.find(({ snapshot }) =>
+      snapshot.resource_templates.some((template) => matchesTemplate(String(template.uriTemplate), uri)),
+    )?.server.id;
   }
 
   #resolve(kind: "tools" | "prompts", exposed: string, server: string | undefined): Route | undefined {
@@ -108,10 +122,18 @@ export class Lists {
 
   async #fromCache(kind: ListKind, optionsFor: OptionsFor): Promise<ListedItem[]> {
     const field = SNAPSHOT_FIELD[kind];
-    return (await this.#snapshots(optionsFor)).flatMap(({ server, snapshot }) => snapshot[field].map((item) => listed(kind, server.id, item)));
+    return (await this.#snapshots(optionsFor)).flatMap(({ server, snapshot }) =>
+      snapshot[field].map((item) => listed(kind, server.id, item)),
+    );
   }
 
-  async #live(kind: ListKind, server: string, send: SendRequest, cursor: string | undefined, onePage = false): Promise<{ gathered: ListedItem[]; nextCursor?: string }> {
+  async #live(
+    kind: ListKind,
+    server: string,
+    send: SendRequest,
+    cursor: string | undefined,
+    onePage = false,
+  ): Promise<{ gathered: ListedItem[]; nextCursor?: string }> {
     const { method, field } = METHOD_OF[kind];
     const fetchPage = async (at: string | undefined) => {
       const page = await send(server, method, at === undefined ? {} : { cursor: at });
@@ -119,7 +141,11 @@ export class Lists {
       return { items, nextCursor: typeof page.nextCursor === "string" ? page.nextCursor : undefined };
     };
     const first = await fetchPage(cursor);
-    if (cursor !== undefined || onePage) return { gathered: first.items.map((item) => listed(kind, server, item)), ...(first.nextCursor !== undefined && { nextCursor: first.nextCursor }) };
+    if (cursor !== undefined || onePage)
+      return {
+        gathered: first.items.map((item) => listed(kind, server, item)),
+        ...(first.nextCursor !== undefined && { nextCursor: first.nextCursor }),
+      };
     const items = [...first.items];
     let next = first.nextCursor;
     for (let page = 1; next !== undefined && next !== "" && page < MAX_PAGES; page++) {
@@ -134,7 +160,9 @@ export class Lists {
     const { kind, server } = context;
     if (kind !== "tools" && kind !== "prompts") return entries.map((entry) => entry.item);
     if (server !== undefined) {
-      const names = complete ? new Map<string, string>() : (this.#direct[kind].get(server) ?? new Map<string, string>());
+      const names = complete
+        ? new Map<string, string>()
+        : (this.#direct[kind].get(server) ?? new Map<string, string>());
       for (const entry of entries) names.set(String(entry.item.name), entry.original);
       this.#direct[kind].set(server, names);
       return entries.map((entry) => entry.item);
@@ -147,7 +175,10 @@ export class Lists {
       const shown = String(entry.item.name);
       const exposed = map.expose(entry.server, prefixes.get(entry.server) ?? entry.server, shown, entry.original);
       if (exposed === undefined) {
-        this.logger.warn({ server: entry.server }, `${kind === "tools" ? "Tool" : "Prompt"} '${shown}' is left out: another server's ${kind === "tools" ? "tool" : "prompt"} has the same name; set tool_prefix`);
+        this.logger.warn(
+          { server: entry.server },
+          `${kind === "tools" ? "Tool" : "Prompt"} '${shown}' is left out: another server's ${kind === "tools" ? "tool" : "prompt"} has the same name; set tool_prefix`,
+        );
         continue;
       }
       out.push({ ...entry.item, name: exposed });
@@ -172,17 +203,26 @@ export class Lists {
         }
       }),
     );
-    return found.filter((entry): entry is { server: ServerDefinition; snapshot: CapabilitySnapshot } => entry !== undefined);
+    return found.filter(
+      (entry): entry is { server: ServerDefinition; snapshot: CapabilitySnapshot } => entry !== undefined,
+    );
   }
 
   /** Name maps follow the separator and length limit of the config in force. */
   #maps(): { tools: NameMap; prompts: NameMap } {
     const settings = this.kernel.config.settings;
     const naming = { separator: settings.tool_name_separator, maxLength: settings.max_tool_name_length };
-    if (!this.#aggregated || this.#naming?.separator !== naming.separator || this.#naming.maxLength !== naming.maxLength) {
+    if (
+      !this.#aggregated ||
+      this.#naming?.separator !== naming.separator ||
+      this.#naming.maxLength !== naming.maxLength
+    ) {
       this.#naming = naming;
       const report = (kind: string) => (change: { server: string; original: string; exposed: string }) =>
-        this.logger.info({ server: change.server }, `${kind} '${change.original}' is listed as '${change.exposed}' (client limits: A-Z a-z 0-9 _ -, at most ${naming.maxLength} characters)`);
+        this.logger.info(
+          { server: change.server },
+          `${kind} '${change.original}' is listed as '${change.exposed}' (client limits: A-Z a-z 0-9 _ -, at most ${naming.maxLength} characters)`,
+        );
       this.#aggregated = { tools: new NameMap(naming, report("Tool")), prompts: new NameMap(naming, report("Prompt")) };
     }
     return this.#aggregated;

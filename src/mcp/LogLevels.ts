@@ -24,7 +24,11 @@ export class LogLevels {
     private readonly logger: Logger,
   ) {}
 
-  async set(session: FrontSession, level: string, send: (server: string, level: string) => Promise<Result>): Promise<void> {
+  async set(
+    session: FrontSession,
+    level: string,
+    send: (server: string, level: string) => Promise<Result>,
+  ): Promise<void> {
     session.logLevel = level;
     const servers = session.info.server !== undefined ? [session.info.server] : this.supervisor.ids();
     await Promise.all(
@@ -32,8 +36,12 @@ export class LogLevels {
         if (this.supervisor.get(server).status !== "running") return;
         const snapshot = await this.supervisor.capabilities(server);
         if (!snapshot?.initialize.capabilities.logging) return;
-        const wanted = this.isIsolated(server) ? level : mostVerbose([...this.sessions()].filter((other) => other.sees(server)).map((other) => other.logLevel));
-        await send(server, wanted ?? level).catch((error) => this.logger.debug({ server }, `logging/setLevel failed: ${errorMessage(error)}`));
+        const wanted = this.isIsolated(server)
+          ? level
+          : mostVerbose([...this.sessions()].filter((other) => other.sees(server)).map((other) => other.logLevel));
+        await send(server, wanted ?? level).catch((error) =>
+          this.logger.debug({ server }, `logging/setLevel failed: ${errorMessage(error)}`),
+        );
       }),
     );
   }

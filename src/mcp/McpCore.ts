@@ -1,5 +1,10 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { ClientCapabilities, JSONRPCRequest, Result, ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type {
+  ClientCapabilities,
+  JSONRPCRequest,
+  Result,
+  ServerCapabilities,
+} from "@modelcontextprotocol/sdk/types.js";
 import { errorMessage, GatewayError } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Principal } from "../kernel/hooks.js";
@@ -30,9 +35,17 @@ const AGGREGATE_CAPABILITIES: ServerCapabilities = {
 };
 
 /** A shared backend may serve any client, so it declares every client capability; a client lacking one gets an MCP error when asked. */
-const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
+const SHARED_BACKEND_CAPABILITIES: ClientCapabilities = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+};
 
-const LIST_CHANGED = new Set(["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"]);
+const LIST_CHANGED = new Set([
+  "notifications/tools/list_changed",
+  "notifications/prompts/list_changed",
+  "notifications/resources/list_changed",
+]);
 
 /** Pass-through calls count as one more client on a shared backend (one that cannot be asked anything); no session id looks like it. */
 const PASS_THROUGH_CALLER = "\u0000pass-through";
@@ -73,7 +86,10 @@ export class McpCore implements McpSessions {
     supervisor.onNotification((event) => this.#fanOut(event));
     // Every shared backend, whoever starts it (a session, pass-through, an admin start, autostart),
     // declares every client capability and hands its own requests to the core.
-    supervisor.useSharedSetup((server) => ({ capabilities: SHARED_BACKEND_CAPABILITIES, configure: this.configureFor(server) }));
+    supervisor.useSharedSetup((server) => ({
+      capabilities: SHARED_BACKEND_CAPABILITIES,
+      configure: this.configureFor(server),
+    }));
   }
 
   servers(): readonly string[] {
@@ -86,8 +102,20 @@ export class McpCore implements McpSessions {
     const capabilities = cached ? withoutTasks(cached.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES;
     // Sessions (the SDK's Server, its JSON Schema validator and its types) load with the first one, not at boot.
     const { FrontSession } = await import("./FrontSession.js");
-    const info: SessionInfo = { id: crypto.randomUUID(), principal, transport, ...(server !== undefined && { server }), openedAt: new Date() };
-    const session = new FrontSession(this, info, { name: server === undefined ? "mcpgw" : `mcpgw/${server}`, version: gatewayVersion() }, capabilities, cached?.instructions);
+    const info: SessionInfo = {
+      id: crypto.randomUUID(),
+      principal,
+      transport,
+      ...(server !== undefined && { server }),
+      openedAt: new Date(),
+    };
+    const session = new FrontSession(
+      this,
+      info,
+      { name: server === undefined ? "mcpgw" : `mcpgw/${server}`, version: gatewayVersion() },
+      capabilities,
+      cached?.instructions,
+    );
     this.sessions.set(info.id, session);
     session.server.onclose = () => void this.closeSession(session);
     this.hooks.sessionOpened.call(info);
@@ -105,10 +133,13 @@ export class McpCore implements McpSessions {
   /** Ends a session: its per-session backends stop; closing twice is harmless. */
   async closeSession(session: FrontSession): Promise<void> {
     if (!this.sessions.delete(session.id)) return;
-    for (const key of this.#configurers.keys()) if (key.endsWith(configurerKey("", session.id))) this.#configurers.delete(key);
+    for (const key of this.#configurers.keys())
+      if (key.endsWith(configurerKey("", session.id))) this.#configurers.delete(key);
     this.hooks.sessionClosed.call(session.info);
     await session.server.close().catch(() => {});
-    await this.supervisor.releaseSession(session.id).catch((error) => this.#logger.warn(`Releasing session backends failed: ${errorMessage(error)}`));
+    await this.supervisor
+      .releaseSession(session.id)
+      .catch((error) => this.#logger.warn(`Releasing session backends failed: ${errorMessage(error)}`));
   }
 
   isIsolated(server: string): boolean {
@@ -119,24 +150,55 @@ export class McpCore implements McpSessions {
     this.supervisor.get(server);
     const params = message.params;
     if (message.id === undefined || message.id === null) {
-      if (message.method !== "notifications/initialized") await (await this.supervisor.acquire(server)).client?.notification({ method: message.method, ...(params && { params }) });
+      if (message.method !== "notifications/initialized")
+        await (
+          await this.supervisor.acquire(server)
+        ).client?.notification({ method: message.method, ...(params && { params }) });
       return { kind: "accepted" };
     }
     // The gateway did the handshake itself; a client's initialize gets the backend's answer to it.
-    if (message.method === "initialize") return { kind: "result", result: (await this.supervisor.acquire(server)).initializeResult as unknown as Record<string, unknown> };
+    if (message.method === "initialize")
+      return {
+        kind: "result",
+        result: (await this.supervisor.acquire(server)).initializeResult as unknown as Record<string, unknown>,
+      };
     try {
-      return { kind: "result", result: await this.pipeline.handle(this.#passThroughCarrier(server, principal), message.id, message.method, params ?? {}) };
+      return {
+        kind: "result",
+        result: await this.pipeline.handle(
+          this.#passThroughCarrier(server, principal),
+          message.id,
+          message.method,
+          params ?? {},
+        ),
+      };
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       const wire = toWireError(error);
-      return { kind: "error", error: { code: wire.code, message: wire.message, ...(wire.data !== undefined && { data: wire.data }) } };
+      return {
+        kind: "error",
+        error: { code: wire.code, message: wire.message, ...(wire.data !== undefined && { data: wire.data }) },
+      };
     }
   }
 
-  refused(message: unknown, principal: Principal, transport: FrontTransport, error: RpcErrorBody, server?: string): void {
+  refused(
+    message: unknown,
+    principal: Principal,
+    transport: FrontTransport,
+    error: RpcErrorBody,
+    server?: string,
+  ): void {
     const request = message as { id?: unknown; method?: unknown; params?: unknown } | undefined;
-    if (typeof request?.method !== "string" || (typeof request.id !== "string" && typeof request.id !== "number")) return;
-    this.pipeline.refused({ principal, transport, ...(server !== undefined && { server }) }, request.id, request.method, (request.params ?? {}) as Params, error);
+    if (typeof request?.method !== "string" || (typeof request.id !== "string" && typeof request.id !== "number"))
+      return;
+    this.pipeline.refused(
+      { principal, transport, ...(server !== undefined && { server }) },
+      request.id,
+      request.method,
+      (request.params ?? {}) as Params,
+      error,
+    );
   }
 
   /**
@@ -153,7 +215,11 @@ export class McpCore implements McpSessions {
           const target = owner === undefined ? this.#sessionFor(server, method) : this.sessions.get(owner);
           if (!target) throw noSession(server, method);
           const message = this.#toClient("request", server, target, method, (params ?? {}) as Params);
-          if (message.dropped !== undefined) throw new WireError(RpcCode.InternalError, `Server '${server}' sent ${method}, which the gateway did not pass on: ${message.dropped}`);
+          if (message.dropped !== undefined)
+            throw new WireError(
+              RpcCode.InternalError,
+              `Server '${server}' sent ${method}, which the gateway did not pass on: ${message.dropped}`,
+            );
           return target.ask(method, message.params, target.inFlightTo(server), extra.signal);
         };
       };
@@ -170,13 +236,21 @@ export class McpCore implements McpSessions {
       if (!session) throw noSession(server, method);
       return session;
     }
-    const attached = [...this.sessions.values()].filter((session) => session.sees(server) && session.attached.has(server));
+    const attached = [...this.sessions.values()].filter(
+      (session) => session.sees(server) && session.attached.has(server),
+    );
     if (attached.length === 1) return attached[0]!;
     throw noSession(server, method);
   }
 
   /** Runs the backendMessage hook for one message to one session. */
-  #toClient(kind: BackendMessage["kind"], server: string, session: FrontSession, method: string, params: Params): BackendMessage {
+  #toClient(
+    kind: BackendMessage["kind"],
+    server: string,
+    session: FrontSession,
+    method: string,
+    params: Params,
+  ): BackendMessage {
     const message: { -readonly [K in keyof BackendMessage]: BackendMessage[K] } = {
       kind,
       server,
@@ -211,11 +285,19 @@ export class McpCore implements McpSessions {
   }
 
   #fanOut({ server, session: owner, notification }: BackendNotification): void {
-    const targets = [...this.sessions.values()].filter((session) => session.sees(server) && (owner === undefined || session.id === owner));
+    const targets = [...this.sessions.values()].filter(
+      (session) => session.sees(server) && (owner === undefined || session.id === owner),
+    );
     for (const session of targets) {
       const method = notification.method;
-      if (method === "notifications/resources/updated" && !session.subscriptions.has(String((notification.params as Params | undefined)?.uri))) continue;
-      const message = this.#toClient("notification", server, session, method, { ...((notification.params ?? {}) as Params) });
+      if (
+        method === "notifications/resources/updated" &&
+        !session.subscriptions.has(String((notification.params as Params | undefined)?.uri))
+      )
+        continue;
+      const message = this.#toClient("notification", server, session, method, {
+        ...((notification.params ?? {}) as Params),
+      });
       if (message.dropped !== undefined) continue;
       if (LIST_CHANGED.has(method)) session.notify({ method });
       else if (method === "notifications/message") session.log(server, message.params);
@@ -231,5 +313,8 @@ function withoutTasks(capabilities: ServerCapabilities): ServerCapabilities {
 }
 
 function noSession(server: string, method: string): WireError {
-  return new WireError(RpcCode.InternalError, `Server '${server}' sent ${method}, but no client session is waiting on it`);
+  return new WireError(
+    RpcCode.InternalError,
+    `Server '${server}' sent ${method}, but no client session is waiting on it`,
+  );
 }

@@ -52,19 +52,32 @@ export class RequestPipeline {
       return result;
     } catch (error) {
       const wire = toWireError(error);
-      this.#report(request, { ok: false, error: { code: wire.code, message: wire.message, ...(wire.data !== undefined && { data: wire.data }) }, stage, durationMs: Date.now() - request.receivedAt });
+      this.#report(request, {
+        ok: false,
+        error: { code: wire.code, message: wire.message, ...(wire.data !== undefined && { data: wire.data }) },
+        stage,
+        durationMs: Date.now() - request.receivedAt,
+      });
       // As thrown: a frontend may answer gateway-side failures its own way (pass-through's HTTP statuses).
       throw error;
     }
   }
 
   /** A request refused before the pipeline (authentication): observers see it all the same. */
-  refused(carrier: Pick<RequestCarrier, "principal" | "transport" | "server">, id: string | number, method: string, params: Params, error: { code: number; message: string }): void {
+  refused(
+    carrier: Pick<RequestCarrier, "principal" | "transport" | "server">,
+    id: string | number,
+    method: string,
+    params: Params,
+    error: { code: number; message: string },
+  ): void {
     const request = draft(carrier, id, method, params);
     if (carrier.server !== undefined) request.server = carrier.server;
     // Nothing is routed for it, but observers (an audit log) still learn what the client named.
-    if ((method === "tools/call" || method === "prompts/get") && typeof params.name === "string") Object.assign(request, { exposedName: params.name });
-    else if (method.startsWith("resources/") && typeof params.uri === "string") Object.assign(request, { uri: params.uri });
+    if ((method === "tools/call" || method === "prompts/get") && typeof params.name === "string")
+      Object.assign(request, { exposedName: params.name });
+    else if (method.startsWith("resources/") && typeof params.uri === "string")
+      Object.assign(request, { uri: params.uri });
     this.#report(request, { ok: false, error, stage: "authenticate", durationMs: 0 });
   }
 
@@ -116,8 +129,14 @@ export class RequestPipeline {
     const listed = LIST_METHODS[method];
     if (listed) {
       const cursor = typeof params.cursor === "string" ? params.cursor : undefined;
-      if (carrier.server === undefined && params.cursor !== undefined) throw invalidParams(`Unknown cursor for ${method}: the gateway returns every item in one page`);
-      const { items, nextCursor } = await this.lists.list(listContext(carrier, listed.kind), { optionsFor: carrier.optionsFor, send: carrier.send, onePage: carrier.onePage === true, ...(cursor !== undefined && { cursor }) });
+      if (carrier.server === undefined && params.cursor !== undefined)
+        throw invalidParams(`Unknown cursor for ${method}: the gateway returns every item in one page`);
+      const { items, nextCursor } = await this.lists.list(listContext(carrier, listed.kind), {
+        optionsFor: carrier.optionsFor,
+        send: carrier.send,
+        onePage: carrier.onePage === true,
+        ...(cursor !== undefined && { cursor }),
+      });
       return { [listed.field]: items, ...(nextCursor !== undefined && { nextCursor }) };
     }
     const answered = carrier.answer?.(request);
@@ -125,7 +144,8 @@ export class RequestPipeline {
     switch (method) {
       case "tools/call":
       case "prompts/get":
-        if (server === undefined || request.name === undefined) throw invalidParams(`Unknown ${method === "tools/call" ? "tool" : "prompt"}: ${request.exposedName}`);
+        if (server === undefined || request.name === undefined)
+          throw invalidParams(`Unknown ${method === "tools/call" ? "tool" : "prompt"}: ${request.exposedName}`);
         return carrier.send(server, method, { ...params, name: request.name });
       case "resources/read":
       case "resources/subscribe":
@@ -135,8 +155,15 @@ export class RequestPipeline {
         return carrier.send(server, method, params);
       case "completion/complete": {
         const ref = (params.ref ?? {}) as Params;
-        if (server === undefined || (ref.type === "ref/prompt" && request.name === undefined)) throw invalidParams(`Unknown ${ref.type === "ref/prompt" ? `prompt: ${request.exposedName}` : `resource: ${request.uri}`}`);
-        return carrier.send(server, method, ref.type === "ref/prompt" ? { ...params, ref: { ...ref, name: request.name } } : params);
+        if (server === undefined || (ref.type === "ref/prompt" && request.name === undefined))
+          throw invalidParams(
+            `Unknown ${ref.type === "ref/prompt" ? `prompt: ${request.exposedName}` : `resource: ${request.uri}`}`,
+          );
+        return carrier.send(
+          server,
+          method,
+          ref.type === "ref/prompt" ? { ...params, ref: { ...ref, name: request.name } } : params,
+        );
       }
       default:
         if (server !== undefined) return carrier.send(server, method, params);
@@ -146,10 +173,30 @@ export class RequestPipeline {
   }
 }
 
-function draft(carrier: Pick<RequestCarrier, "principal" | "transport" | "session">, id: string | number, method: string, params: Params): McpRequest {
-  return { id, method, params, principal: carrier.principal, transport: carrier.transport, ...(carrier.session && { session: carrier.session }), receivedAt: Date.now(), state: new Map() };
+function draft(
+  carrier: Pick<RequestCarrier, "principal" | "transport" | "session">,
+  id: string | number,
+  method: string,
+  params: Params,
+): McpRequest {
+  return {
+    id,
+    method,
+    params,
+    principal: carrier.principal,
+    transport: carrier.transport,
+    ...(carrier.session && { session: carrier.session }),
+    receivedAt: Date.now(),
+    state: new Map(),
+  };
 }
 
 function listContext(carrier: RequestCarrier, kind: ListContext["kind"]): ListContext {
-  return { kind, principal: carrier.principal, transport: carrier.transport, ...(carrier.session && { session: carrier.session }), ...(carrier.server !== undefined && { server: carrier.server }) };
+  return {
+    kind,
+    principal: carrier.principal,
+    transport: carrier.transport,
+    ...(carrier.session && { session: carrier.session }),
+    ...(carrier.server !== undefined && { server: carrier.server }),
+  };
 }

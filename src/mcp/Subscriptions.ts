@@ -11,14 +11,22 @@ export class Subscriptions {
     private readonly isIsolated: (server: string) => boolean,
   ) {}
 
-  async change(session: FrontSession, server: string, method: "resources/subscribe" | "resources/unsubscribe", send: () => Promise<Result>, uri: string): Promise<Result> {
+  async change(
+    session: FrontSession,
+    server: string,
+    method: "resources/subscribe" | "resources/unsubscribe",
+    send: () => Promise<Result>,
+    uri: string,
+  ): Promise<Result> {
     if (method === "resources/subscribe") {
       const result = await send();
       session.subscriptions.add(uri);
       return result;
     }
     session.subscriptions.delete(uri);
-    const stillWanted = !this.isIsolated(server) && [...this.sessions()].some((other) => other.sees(server) && other.subscriptions.has(uri));
+    const stillWanted =
+      !this.isIsolated(server) &&
+      [...this.sessions()].some((other) => other.sees(server) && other.subscriptions.has(uri));
     return stillWanted ? {} : send();
   }
 }

@@ -61,7 +61,11 @@ export class TurnTaking {
         const onAbort = () => {
           const index = queue.indexOf(entry);
           if (index >= 0) queue.splice(index, 1);
-          reject(signal?.reason instanceof Error ? signal.reason : new WireError(RpcCode.RequestTimeout, "Cancelled while waiting for its turn on the server"));
+          reject(
+            signal?.reason instanceof Error
+              ? signal.reason
+              : new WireError(RpcCode.RequestTimeout, "Cancelled while waiting for its turn on the server"),
+          );
         };
         const entry: Waiter = {
           session,
@@ -89,7 +93,10 @@ export class TurnTaking {
   #markAsking(server: string): void {
     if (this.#asking.has(server)) return;
     this.#asking.add(server);
-    this.logger.info({ server }, "This shared server asks clients (sampling, elicitation) during calls: client sessions now take turns on it (set isolation: session to let them run in parallel)");
+    this.logger.info(
+      { server },
+      "This shared server asks clients (sampling, elicitation) during calls: client sessions now take turns on it (set isolation: session to let them run in parallel)",
+    );
   }
 
   #othersActive(server: string, session: string): boolean {

@@ -33,7 +33,8 @@ export function createRequestHooks(logger: Logger) {
     /** A backend's notification or request on its way to one client session. */
     backendMessage: new SyncHook<[BackendMessage]>(["message"], "backendMessage"),
   };
-  for (const name of ["sessionOpened", "sessionClosed", "outcome", "backendMessage"] as const) observeSafely(hooks[name], name, logger);
+  for (const name of ["sessionOpened", "sessionClosed", "outcome", "backendMessage"] as const)
+    observeSafely(hooks[name], name, logger);
   for (const name of ["authorize", "shape", "route", "list"] as const) attributeErrors(hooks[name], name);
   return Object.freeze(hooks);
 }
@@ -53,7 +54,10 @@ function observeSafely(hook: Hook<any, any>, hookName: string, logger: Logger): 
           try {
             fn(...args);
           } catch (error) {
-            logger.error({ plugin: tap.name, hook: hookName }, `Plugin '${tap.name}' failed in request hook '${hookName}': ${errorMessage(error)}`);
+            logger.error(
+              { plugin: tap.name, hook: hookName },
+              `Plugin '${tap.name}' failed in request hook '${hookName}': ${errorMessage(error)}`,
+            );
           }
         },
       };
@@ -69,7 +73,12 @@ function attributeErrors(hook: Hook<any, any>, hookName: string): void {
       const wrap = (error: unknown) =>
         error instanceof WireError || error instanceof GatewayError
           ? error
-          : new GatewayError("MCPGW_ERR_PLUGIN_HOOK", `Plugin '${tap.name}' failed in request hook '${hookName}': ${errorMessage(error)}`, { plugin: tap.name, hook: hookName }, { cause: error });
+          : new GatewayError(
+              "MCPGW_ERR_PLUGIN_HOOK",
+              `Plugin '${tap.name}' failed in request hook '${hookName}': ${errorMessage(error)}`,
+              { plugin: tap.name, hook: hookName },
+              { cause: error },
+            );
       if (tap.type !== "promise") {
         return {
           ...tap,

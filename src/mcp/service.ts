@@ -51,5 +51,11 @@ export interface McpSessions {
    * Tells the pipeline's observers about a request a frontend refused before it reached the pipeline
    * (authentication); `server` when the frontend knows the target (a one-server route, pass-through).
    */
-  refused(message: unknown, principal: Principal, transport: FrontTransport, error: RpcErrorBody, server?: string): void;
+  refused(
+    message: unknown,
+    principal: Principal,
+    transport: FrontTransport,
+    error: RpcErrorBody,
+    server?: string,
+  ): void;
 }

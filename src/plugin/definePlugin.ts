@@ -3,7 +3,9 @@ import type { ConfigSchema, SchemaIssue } from "../config/model.js";
 import type { GatewayPlugin, PluginFactory } from "./types.js";
 
 /** Types a plugin factory; the identity at run time, like Vite's defineConfig. */
-export function definePlugin<Options = Record<string, never>>(factory: (options: Options) => GatewayPlugin): PluginFactory<Options> {
+export function definePlugin<Options = Record<string, never>>(
+  factory: (options: Options) => GatewayPlugin,
+): PluginFactory<Options> {
   return factory;
 }
 
@@ -14,7 +16,11 @@ export class PluginOptionsError extends GatewayError {
     readonly schemaIssues: readonly SchemaIssue[],
     readonly schema: ConfigSchema,
   ) {
-    super("MCPGW_ERR_PLUGIN_OPTIONS", `Invalid options for plugin '${plugin}': ${schemaIssues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, { plugin });
+    super(
+      "MCPGW_ERR_PLUGIN_OPTIONS",
+      `Invalid options for plugin '${plugin}': ${schemaIssues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+      { plugin },
+    );
     this.name = "PluginOptionsError";
   }
 }

@@ -15,7 +15,9 @@ export function installedPluginPackages(dir: string): string[] {
     const modules = path.join(current, "node_modules");
     for (const entry of entriesOf(modules)) {
       if (entry.startsWith(`${PREFIX}-`)) found.add(entry);
-      else if (entry.startsWith("@")) for (const inner of entriesOf(path.join(modules, entry))) if (inner.startsWith(PREFIX)) found.add(`${entry}/${inner}`);
+      else if (entry.startsWith("@"))
+        for (const inner of entriesOf(path.join(modules, entry)))
+          if (inner.startsWith(PREFIX)) found.add(`${entry}/${inner}`);
     }
     if (path.dirname(current) === current) return [...found].sort();
   }
@@ -23,7 +25,9 @@ export function installedPluginPackages(dir: string): string[] {
 
 /** The key a config would use for a package: `mcpgw-plugin-x` → `x`, `@s/mcpgw-plugin-x` → `@s/x`, `@s/mcpgw-plugin` → `@s`. */
 export function shorthandFor(packageName: string): string {
-  const [scope, name] = packageName.startsWith("@") ? (packageName.split("/", 2) as [string, string]) : [undefined, packageName];
+  const [scope, name] = packageName.startsWith("@")
+    ? (packageName.split("/", 2) as [string, string])
+    : [undefined, packageName];
   if (scope === undefined) return name.slice(`${PREFIX}-`.length);
   if (name === PREFIX) return scope;
   return name.startsWith(`${PREFIX}-`) ? `${scope}/${name.slice(`${PREFIX}-`.length)}` : packageName;
@@ -33,7 +37,10 @@ export function shorthandFor(packageName: string): string {
  * The installed plugin package `specifier` was probably meant to name, compared by shorthand and by
  * full name (whichever the user wrote), with the key that would load it.
  */
-export function closestInstalledPlugin(specifier: string, dir: string): { readonly packageName: string; readonly key: string } | undefined {
+export function closestInstalledPlugin(
+  specifier: string,
+  dir: string,
+): { readonly packageName: string; readonly key: string } | undefined {
   const byKey = new Map<string, string>();
   for (const packageName of installedPluginPackages(dir)) {
     byKey.set(packageName, packageName);

@@ -28,11 +28,20 @@ export function packageNameFor(specifier: string): string {
 }
 
 export function isPathSpecifier(specifier: string): boolean {
-  return specifier.startsWith("./") || specifier.startsWith("../") || path.isAbsolute(specifier) || /^[A-Za-z]:[\\/]/.test(specifier);
+  return (
+    specifier.startsWith("./") ||
+    specifier.startsWith("../") ||
+    path.isAbsolute(specifier) ||
+    /^[A-Za-z]:[\\/]/.test(specifier)
+  );
 }
 
 /** Finds a plugin's factory: builtin id first (nobody can shadow one), then a file, then an npm package from the config's folder. */
-export async function resolvePlugin(specifier: string, configDir: string, builtins: ReadonlyMap<string, BuiltinPlugin>): Promise<ResolvedPlugin> {
+export async function resolvePlugin(
+  specifier: string,
+  configDir: string,
+  builtins: ReadonlyMap<string, BuiltinPlugin>,
+): Promise<ResolvedPlugin> {
   const builtin = builtins.get(specifier);
   if (builtin) return { factory: factoryOf(await builtin.load(), specifier), source: "builtin" };
   if (isPathSpecifier(specifier)) return resolveFile(specifier, configDir);
@@ -42,12 +51,24 @@ export async function resolvePlugin(specifier: string, configDir: string, builti
 async function resolveFile(specifier: string, configDir: string): Promise<ResolvedPlugin> {
   const location = path.resolve(configDir, specifier);
   if (!existsSync(location)) {
-    throw new GatewayError("MCPGW_ERR_PLUGIN_NOT_FOUND", `Plugin file not found: ${location} (a plugin path is relative to the config file's folder ${configDir})`, { plugin: specifier });
+    throw new GatewayError(
+      "MCPGW_ERR_PLUGIN_NOT_FOUND",
+      `Plugin file not found: ${location} (a plugin path is relative to the config file's folder ${configDir})`,
+      { plugin: specifier },
+    );
   }
-  return { factory: factoryOf(await importPlugin(pathToFileURL(location).href, specifier), specifier), source: "file", location };
+  return {
+    factory: factoryOf(await importPlugin(pathToFileURL(location).href, specifier), specifier),
+    source: "file",
+    location,
+  };
 }
 
-async function resolvePackage(specifier: string, configDir: string, builtins: ReadonlyMap<string, BuiltinPlugin>): Promise<ResolvedPlugin> {
+async function resolvePackage(
+  specifier: string,
+  configDir: string,
+  builtins: ReadonlyMap<string, BuiltinPlugin>,
+): Promise<ResolvedPlugin> {
   const packageName = packageNameFor(specifier);
   const parent = pathToFileURL(path.join(configDir, "noop.js")).href;
   let url: string;
@@ -56,17 +77,35 @@ async function resolvePackage(specifier: string, configDir: string, builtins: Re
     const { resolve: resolveModule } = await import("import-meta-resolve");
     url = resolveModule(packageName, parent);
   } catch (error) {
-    throw new GatewayError("MCPGW_ERR_PLUGIN_NOT_FOUND", notFoundMessage(specifier, packageName, configDir, error, builtins), { plugin: specifier }, { cause: error });
+    throw new GatewayError(
+      "MCPGW_ERR_PLUGIN_NOT_FOUND",
+      notFoundMessage(specifier, packageName, configDir, error, builtins),
+      { plugin: specifier },
+      { cause: error },
+    );
   }
   const location = fileURLToPath(url);
   const manifest = findManifest(location, packageName);
-  return { factory: factoryOf(await importPlugin(url, specifier), specifier), source: "npm", packageName, version: manifest?.version, location };
+  return {
+    factory: factoryOf(await importPlugin(url, specifier), specifier),
+    source: "npm",
+    packageName,
+    version: manifest?.version,
+    location,
+  };
 }
 
-function notFoundMessage(specifier: string, packageName: string, configDir: string, error: unknown, builtins: ReadonlyMap<string, BuiltinPlugin>): string {
+function notFoundMessage(
+  specifier: string,
+  packageName: string,
+  configDir: string,
+  error: unknown,
+  builtins: ReadonlyMap<string, BuiltinPlugin>,
+): string {
   const tried = packageName === specifier ? `'${packageName}'` : `'${packageName}' (from '${specifier}')`;
   const code = (error as NodeJS.ErrnoException).code;
-  if (code && code !== "ERR_MODULE_NOT_FOUND") return `Plugin package ${tried} could not be resolved from ${configDir}: ${errorMessage(error)}`;
+  if (code && code !== "ERR_MODULE_NOT_FOUND")
+    return `Plugin package ${tried} could not be resolved from ${configDir}: ${errorMessage(error)}`;
   const installed = closestInstalledPlugin(specifier, configDir);
   if (installed?.packageName === packageName) {
     return `Plugin package ${tried} is installed but could not be loaded from ${configDir}: ${errorMessage(error)}`;
@@ -74,7 +113,9 @@ function notFoundMessage(specifier: string, packageName: string, configDir: stri
   const builtin = closest(specifier, builtins.keys());
   const hints = [
     builtin ? `did you mean the built-in plugin '${builtin}'?` : undefined,
-    installed ? `did you mean ${installed.key === installed.packageName ? "" : `'${installed.key}', `}the installed package '${installed.packageName}'?` : undefined,
+    installed
+      ? `did you mean ${installed.key === installed.packageName ? "" : `'${installed.key}', `}the installed package '${installed.packageName}'?`
+      : undefined,
     `install it next to the config with \`npm install ${packageName}\``,
     "or give a file path starting with ./",
   ].filter(Boolean);
@@ -85,14 +126,23 @@ async function importPlugin(url: string, specifier: string): Promise<unknown> {
   try {
     return await import(url);
   } catch (error) {
-    throw new GatewayError("MCPGW_ERR_PLUGIN_INVALID", `Plugin '${specifier}' failed to load: ${errorMessage(error)}`, { plugin: specifier }, { cause: error });
+    throw new GatewayError(
+      "MCPGW_ERR_PLUGIN_INVALID",
+      `Plugin '${specifier}' failed to load: ${errorMessage(error)}`,
+      { plugin: specifier },
+      { cause: error },
+    );
   }
 }
 
 function factoryOf(module: unknown, specifier: string): PluginFactory {
   const candidate = (module as { default?: unknown }).default ?? module;
   if (typeof candidate !== "function") {
-    throw new GatewayError("MCPGW_ERR_PLUGIN_INVALID", `Plugin '${specifier}' must export a factory (options) => plugin as its default export`, { plugin: specifier });
+    throw new GatewayError(
+      "MCPGW_ERR_PLUGIN_INVALID",
+      `Plugin '${specifier}' must export a factory (options) => plugin as its default export`,
+      { plugin: specifier },
+    );
   }
   return candidate as PluginFactory;
 }

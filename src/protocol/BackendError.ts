@@ -9,7 +9,12 @@ export class BackendError extends GatewayError {
   readonly rpcCode: number;
   readonly data: { readonly server: string; readonly code: GatewayErrorCode };
 
-  constructor(code: GatewayErrorCode, server: string, message: string, options?: { cause?: unknown; rpcCode?: number }) {
+  constructor(
+    code: GatewayErrorCode,
+    server: string,
+    message: string,
+    options?: { cause?: unknown; rpcCode?: number },
+  ) {
     super(code, message, { server }, options);
     this.name = "BackendError";
     this.rpcCode = options?.rpcCode ?? RpcCode.InternalError;

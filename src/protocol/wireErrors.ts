@@ -22,7 +22,8 @@ export function toWireError(error: unknown): WireError {
   if (error instanceof WireError) return error;
   if (error instanceof BackendError) return new WireError(error.rpcCode, error.message, error.data);
   if (isMcpError(error)) return new WireError(error.code, error.message.replace(/^MCP error -?\d+: /, ""), error.data);
-  if (error instanceof GatewayError) return new WireError(RpcCode.InternalError, error.message, { code: error.code, ...error.subject });
+  if (error instanceof GatewayError)
+    return new WireError(RpcCode.InternalError, error.message, { code: error.code, ...error.subject });
   return new WireError(RpcCode.InternalError, errorMessage(error));
 }
 

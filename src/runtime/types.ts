@@ -42,5 +42,8 @@ export interface RuntimeDefinition<Options = unknown> {
   readonly type: string;
   readonly options: ConfigSchema<Options>;
   /** Builds (does not yet connect) one backend instance for `server`; called once per start. */
-  create(server: ServerDefinition & { runtime: Options & { type: string } }, context: RuntimeContext): Promise<BackendRuntime>;
+  create(
+    server: ServerDefinition & { runtime: Options & { type: string } },
+    context: RuntimeContext,
+  ): Promise<BackendRuntime>;
 }

@@ -52,7 +52,12 @@ export class Authenticators {
         if (principal) return principal;
       } catch (error) {
         if (!(error instanceof GatewayError)) {
-          throw new GatewayError("MCPGW_ERR_PLUGIN_HOOK", `Authenticator '${authenticator.name}' failed: ${(error as Error).message}`, { plugin: authenticator.name }, { cause: error });
+          throw new GatewayError(
+            "MCPGW_ERR_PLUGIN_HOOK",
+            `Authenticator '${authenticator.name}' failed: ${(error as Error).message}`,
+            { plugin: authenticator.name },
+            { cause: error },
+          );
         }
         refusal ??= error;
       }

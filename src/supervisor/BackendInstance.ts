@@ -121,7 +121,12 @@ export class BackendInstance {
   /** Resolves once the backend runs, starting (or restarting) it as needed; concurrent callers share one start. */
   async ready(options: { readonly ignoreBackoff?: boolean } = {}): Promise<this> {
     for (;;) {
-      if (this.#retired) throw new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}': this backend was released (session ended or server removed)`);
+      if (this.#retired)
+        throw new BackendError(
+          "MCPGW_ERR_SERVER_STOPPED",
+          this.server,
+          `Server '${this.server}': this backend was released (session ended or server removed)`,
+        );
       switch (this.#status) {
         case "running":
           return this;
@@ -149,7 +154,10 @@ export class BackendInstance {
   }
 
   /** Sends one request to the backend, starting it first if needed; counted, timed, and mapped to errors naming the server. */
-  async request(request: { method: string; params?: Record<string, unknown> }, options: BackendRequestOptions = {}): Promise<Result> {
+  async request(
+    request: { method: string; params?: Record<string, unknown> },
+    options: BackendRequestOptions = {},
+  ): Promise<Result> {
     const record = this.host.record;
     this.host.assertAccepting();
     this.#touch();
@@ -165,7 +173,12 @@ export class BackendInstance {
     const client = this.#client!;
     this.#inFlight += 1;
     record.requestStarted();
-    const deadline = new CallDeadline(this.server, request.method, options.timeoutMs ?? record.requestTimeoutMs, options.signal);
+    const deadline = new CallDeadline(
+      this.server,
+      request.method,
+      options.timeoutMs ?? record.requestTimeoutMs,
+      options.signal,
+    );
     let params = request.params;
     let token: string | undefined;
     if (options.onProgress) {
@@ -212,7 +225,9 @@ export class BackendInstance {
   /** Stops the backend; in-flight calls fail with an error naming the server. Resolves false when it was not running. */
   async stop(reason: "requested" | "idle" | "unhealthy" | "shutdown" | "removed"): Promise<boolean> {
     if (this.#status === "starting") {
-      this.#startAbort?.abort(new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}' was stopped while starting`));
+      this.#startAbort?.abort(
+        new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}' was stopped while starting`),
+      );
       await this.#starting?.catch(() => undefined);
     }
     let stopped = false;
@@ -238,7 +253,8 @@ export class BackendInstance {
   async #stop(reason: string): Promise<void> {
     this.#set("stopping");
     this.#clearTimers();
-    if (reason === "idle") this.#logger.info({ idle_seconds: Math.round((Date.now() - this.#lastActivity) / 1000) }, "Stopping idle server");
+    if (reason === "idle")
+      this.#logger.info({ idle_seconds: Math.round((Date.now() - this.#lastActivity) / 1000) }, "Stopping idle server");
     const runtime = this.#runtime;
     if (this.#client) this.#ended = { client: this.#client, crashed: false };
     try {
@@ -268,7 +284,14 @@ export class BackendInstance {
     this.#startAbort = abort;
     const timeoutMs = record.startTimeoutMs;
     const timer = setTimeout(
-      () => abort.abort(new BackendError("MCPGW_ERR_SERVER_START", this.server, `Server '${this.server}' did not finish starting within ${timeoutMs / 1000} s (raise start_timeout_seconds if it needs longer)`)),
+      () =>
+        abort.abort(
+          new BackendError(
+            "MCPGW_ERR_SERVER_START",
+            this.server,
+            `Server '${this.server}' did not finish starting within ${timeoutMs / 1000} s (raise start_timeout_seconds if it needs longer)`,
+          ),
+        ),
       timeoutMs,
     );
     // The SDK client (and its JSON Schema validator) loads with the first backend, not at boot.
@@ -295,7 +318,9 @@ export class BackendInstance {
         this.#set("stopped");
         throw abort.signal.reason;
       }
-      const reason = abort.signal.aborted ? errorMessage(abort.signal.reason) : `Failed to start server '${this.server}': ${errorMessage(error)}`;
+      const reason = abort.signal.aborted
+        ? errorMessage(abort.signal.reason)
+        : `Failed to start server '${this.server}': ${errorMessage(error)}`;
       const failure = new BackendError("MCPGW_ERR_SERVER_START", this.server, reason, { cause: error });
       const status = record.startFailed(failure);
       this.#set(status, failure);
@@ -321,27 +346,52 @@ export class BackendInstance {
   #onClosed(client: GatewayClient): void {
     if (client !== this.#client || this.#status === "starting" || this.#status === "stopping") return;
     this.#ended = { client, crashed: true };
-    this.#logger.warn({ in_flight: this.#inFlight }, `Server '${this.server}' exited unexpectedly; the next request restarts it`);
+    this.#logger.warn(
+      { in_flight: this.#inFlight },
+      `Server '${this.server}' exited unexpectedly; the next request restarts it`,
+    );
     this.#clearTimers();
     const runtime = this.#runtime;
     this.#forget();
     this.host.record.errorSeen();
     // Reaps what the backend may have left behind (its process group), without blocking the crash path.
     this.#cleanUp(runtime, client);
-    this.#set("stopped", new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited unexpectedly`));
+    this.#set(
+      "stopped",
+      new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited unexpectedly`),
+    );
   }
 
   #explain(error: unknown, method: string, client: GatewayClient, timeout: string | undefined): unknown {
-    if (timeout) return new BackendError("MCPGW_ERR_REQUEST_TIMEOUT", this.server, timeout, { cause: error, rpcCode: RpcCode.RequestTimeout });
+    if (timeout)
+      return new BackendError("MCPGW_ERR_REQUEST_TIMEOUT", this.server, timeout, {
+        cause: error,
+        rpcCode: RpcCode.RequestTimeout,
+      });
     if (isMcpError(error) && error.code === RpcCode.ConnectionClosed && this.#ended?.client === client) {
       return this.#ended.crashed
-        ? new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited while ${method} was in flight`, { cause: error })
-        : new BackendError("MCPGW_ERR_SERVER_STOPPED", this.server, `Server '${this.server}' was stopped while ${method} was in flight`, { cause: error });
+        ? new BackendError(
+            "MCPGW_ERR_SERVER_CRASHED",
+            this.server,
+            `Server '${this.server}' exited while ${method} was in flight`,
+            { cause: error },
+          )
+        : new BackendError(
+            "MCPGW_ERR_SERVER_STOPPED",
+            this.server,
+            `Server '${this.server}' was stopped while ${method} was in flight`,
+            { cause: error },
+          );
     }
     // McpErrors are the backend's own answers (or the caller's cancellation) and pass unchanged;
     // anything else is a local failure to talk to it (a write to a closing pipe, a failed fetch).
     if (isMcpError(error) || error instanceof BackendError) return error;
-    return new BackendError("MCPGW_ERR_BACKEND_IO", this.server, `Server '${this.server}': ${method} failed: ${errorMessage(error)}`, { cause: error });
+    return new BackendError(
+      "MCPGW_ERR_BACKEND_IO",
+      this.server,
+      `Server '${this.server}': ${method} failed: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
 
   #touch(): void {
@@ -363,12 +413,15 @@ export class BackendInstance {
     const idleMs = this.host.record.idleTimeoutMs;
     if (idleMs === 0 || this.#idleTimer || (this.#status !== "running" && this.#status !== "unhealthy")) return;
     const last = this.#lastActivity;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.#inFlight > 0) return;
-      if (Date.now() - this.#lastActivity >= idleMs) void this.stop("idle");
-      else this.#scheduleIdle();
-    }, Math.max(0, last + idleMs - Date.now()));
+    this.#idleTimer = setTimeout(
+      () => {
+        this.#idleTimer = undefined;
+        if (this.#inFlight > 0) return;
+        if (Date.now() - this.#lastActivity >= idleMs) void this.stop("idle");
+        else this.#scheduleIdle();
+      },
+      Math.max(0, last + idleMs - Date.now()),
+    );
     this.#idleTimer.unref();
   }
 

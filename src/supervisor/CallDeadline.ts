@@ -21,7 +21,10 @@ export class CallDeadline {
   ) {
     this.#timer = setTimeout(this.#onTimeout, timeoutMs);
     this.#hardStop = setTimeout(
-      () => this.#expire(`Server '${server}' did not finish ${method} within ${MAX_TOTAL_REQUEST_MS / 1000} s (progress does not extend a call past that)`),
+      () =>
+        this.#expire(
+          `Server '${server}' did not finish ${method} within ${MAX_TOTAL_REQUEST_MS / 1000} s (progress does not extend a call past that)`,
+        ),
       Math.max(timeoutMs, MAX_TOTAL_REQUEST_MS),
     );
     this.#onCallerAbort = () => this.#abort.abort(callerSignal!.reason);
@@ -55,7 +58,8 @@ export class CallDeadline {
     this.callerSignal?.removeEventListener("abort", this.#onCallerAbort);
   }
 
-  readonly #onTimeout = () => this.#expire(`Server '${this.server}' did not answer ${this.method} within ${this.timeoutMs / 1000} s`);
+  readonly #onTimeout = () =>
+    this.#expire(`Server '${this.server}' did not answer ${this.method} within ${this.timeoutMs / 1000} s`);
 
   #expire(reason: string): void {
     // A plain string: the SDK puts it into notifications/cancelled as the reason, word for word.

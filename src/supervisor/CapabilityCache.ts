@@ -56,7 +56,11 @@ export class CapabilityCache {
     try {
       snapshot = JSON.parse(await readFile(this.#file(server.id), "utf8")) as CapabilitySnapshot;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.logger.warn({ server: server.id }, `Ignoring an unreadable capability cache entry: ${errorMessage(error)}`);
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        this.logger.warn(
+          { server: server.id },
+          `Ignoring an unreadable capability cache entry: ${errorMessage(error)}`,
+        );
       return undefined;
     }
     if (snapshot.server !== server.id || snapshot.definition_hash !== hash) return undefined;
@@ -74,7 +78,10 @@ export class CapabilityCache {
       await writeFile(temp, JSON.stringify(snapshot));
       await rename(temp, file);
     } catch (error) {
-      this.logger.warn({ server: snapshot.server }, `Could not write the capability cache to ${this.#dir}: ${errorMessage(error)}`);
+      this.logger.warn(
+        { server: snapshot.server },
+        `Could not write the capability cache to ${this.#dir}: ${errorMessage(error)}`,
+      );
     }
   }
 

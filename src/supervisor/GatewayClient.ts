@@ -17,7 +17,10 @@ export class GatewayClient extends Client {
   }
 
   /** A request whose result comes back as sent: the SDK's loose ResultSchema, not a method's strict one, which would drop fields this SDK version does not know. */
-  requestAsSent(request: { method: string; params?: Record<string, unknown> }, options?: RequestOptions): Promise<Result> {
+  requestAsSent(
+    request: { method: string; params?: Record<string, unknown> },
+    options?: RequestOptions,
+  ): Promise<Result> {
     return this.request(request, ResultSchema, options);
   }
 
@@ -31,7 +34,10 @@ export class GatewayClient extends Client {
         // The SDK dispatches this same object after us: rewritten in place, the call ends with an error.
         const response = message as unknown as Record<string, unknown>;
         delete response.result;
-        response.error = { code: RpcCode.InternalError, message: `The server's answer nests deeper than ${MAX_MESSAGE_DEPTH} levels; the gateway does not pass it on` };
+        response.error = {
+          code: RpcCode.InternalError,
+          message: `The server's answer nests deeper than ${MAX_MESSAGE_DEPTH} levels; the gateway does not pass it on`,
+        };
       } else if (connecting && !this.#initializeResult && "result" in message) {
         this.#initializeResult = message.result as Record<string, unknown>;
       }

@@ -62,7 +62,11 @@ export interface ServerSupervisor {
   /** The running backend for `id` (started on first use; the caller's own for `isolation: session`). */
   acquire(id: string, options?: AcquireOptions): Promise<BackendInstance>;
   /** One request to a server, starting it if needed; the backend's raw result. */
-  request(id: string, request: { method: string; params?: Record<string, unknown> }, options?: BackendRequestOptions & AcquireOptions): Promise<Result>;
+  request(
+    id: string,
+    request: { method: string; params?: Record<string, unknown> },
+    options?: BackendRequestOptions & AcquireOptions,
+  ): Promise<Result>;
   /** Admin start, ignoring any restart backoff. */
   start(id: string): Promise<AdminOutcome>;
   /** Admin stop of every instance of the server. */
@@ -125,7 +129,11 @@ export class Supervisor implements ServerSupervisor {
   }
 
   /** One request to a server, starting it if needed. The result is the backend's raw result. */
-  async request(id: string, request: { method: string; params?: Record<string, unknown> }, options: BackendRequestOptions & AcquireOptions = {}): Promise<Result> {
+  async request(
+    id: string,
+    request: { method: string; params?: Record<string, unknown> },
+    options: BackendRequestOptions & AcquireOptions = {},
+  ): Promise<Result> {
     this.assertAccepting();
     return this.#instance(this.#record(id), options).request(request, options);
   }
@@ -189,7 +197,8 @@ export class Supervisor implements ServerSupervisor {
   }
 
   assertAccepting(): void {
-    if (!this.#accepting) throw new GatewayError("MCPGW_ERR_SHUTTING_DOWN", "The gateway is shutting down and takes no new requests");
+    if (!this.#accepting)
+      throw new GatewayError("MCPGW_ERR_SHUTTING_DOWN", "The gateway is shutting down and takes no new requests");
   }
 
   /** Stops taking requests and waits (at most `timeoutMs`) for the ones in flight; resolves whether all finished. */
@@ -198,9 +207,13 @@ export class Supervisor implements ServerSupervisor {
     const instances = [...this.#records.values()].flatMap((record) => [...record.instances.values()]);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const drained = await Promise.race([Promise.all(instances.map((instance) => instance.drained())).then(() => true), expired]);
+    const drained = await Promise.race([
+      Promise.all(instances.map((instance) => instance.drained())).then(() => true),
+      expired,
+    ]);
     clearTimeout(timer);
-    if (!drained) this.#logger.warn(`In-flight requests did not finish within ${timeoutMs / 1000} s; stopping backends anyway`);
+    if (!drained)
+      this.#logger.warn(`In-flight requests did not finish within ${timeoutMs / 1000} s; stopping backends anyway`);
     return drained;
   }
 
@@ -243,7 +256,9 @@ export class Supervisor implements ServerSupervisor {
     }
     this.#records.clear();
     for (const [id, record] of records) this.#records.set(id, record);
-    await Promise.all(removed.flatMap((record) => [...record.instances.values()].map((instance) => instance.retire("removed"))));
+    await Promise.all(
+      removed.flatMap((record) => [...record.instances.values()].map((instance) => instance.retire("removed"))),
+    );
   }
 
   #record(id: string): ServerRecord {
@@ -264,7 +279,11 @@ export class Supervisor implements ServerSupervisor {
     const key = record.instanceKey(options.sessionId);
     let instance = record.instances.get(key);
     if (!instance) {
-      instance = new BackendInstance(this.#host(record), key === SHARED ? undefined : key, key === SHARED ? this.#sharedSetup(record.id) : options);
+      instance = new BackendInstance(
+        this.#host(record),
+        key === SHARED ? undefined : key,
+        key === SHARED ? this.#sharedSetup(record.id) : options,
+      );
       record.instances.set(key, instance);
     }
     return instance;
@@ -278,7 +297,14 @@ export class Supervisor implements ServerSupervisor {
       assertAccepting: () => this.assertAccepting(),
       createRuntime: (definition, logger, signal) => this.#createRuntime(definition, logger, signal),
       stateChanged: (instance, from, to, error) =>
-        this.kernel.hooks.serverStateChanged.call({ server: record.id, ...(instance.session && { session: instance.session }), from, to, at: new Date(), ...(error && { error }) }),
+        this.kernel.hooks.serverStateChanged.call({
+          server: record.id,
+          ...(instance.session && { session: instance.session }),
+          from,
+          to,
+          at: new Date(),
+          ...(error && { error }),
+        }),
       started: (instance, client) => this.#refresh(record.id, instance, client),
       notified: (instance, notification) => this.#notified(record.id, instance, notification),
     };
@@ -288,7 +314,11 @@ export class Supervisor implements ServerSupervisor {
     const hook = this.kernel.hooks.runtime.get(definition.runtime.type);
     const runtime = await hook?.promise(definition, { config: this.#config, logger, signal });
     if (!runtime) {
-      throw new BackendError("MCPGW_ERR_RUNTIME_UNAVAILABLE", definition.id, `Server '${definition.id}': no enabled plugin provides runtime type '${definition.runtime.type}'`);
+      throw new BackendError(
+        "MCPGW_ERR_RUNTIME_UNAVAILABLE",
+        definition.id,
+        `Server '${definition.id}': no enabled plugin provides runtime type '${definition.runtime.type}'`,
+      );
     }
     return runtime;
   }
@@ -317,11 +347,17 @@ export class Supervisor implements ServerSupervisor {
         const previous = await this.#cache.read(definition);
         if (!previous) return this.#refresh(id, instance, client);
         const timeoutMs = this.#record(id).requestTimeoutMs;
-        const updated = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await fetchList(client, kind, timeoutMs)] as const)));
+        const updated = Object.fromEntries(
+          await Promise.all(kinds.map(async (kind) => [kind, await fetchList(client, kind, timeoutMs)] as const)),
+        );
         await this.#cache.write({ ...previous, ...updated, fetched_at: new Date().toISOString() });
       });
     }
-    const event: BackendNotification = { server: id, ...(instance.session && { session: instance.session }), notification };
+    const event: BackendNotification = {
+      server: id,
+      ...(instance.session && { session: instance.session }),
+      notification,
+    };
     for (const listener of this.#listeners) {
       try {
         listener(event);
@@ -355,7 +391,8 @@ function snapshot(record: ServerRecord): ServerSnapshot {
   const runtime = shared?.runtimeInfo;
   return {
     id: record.id,
-    status: record.definition.isolation === "session" && status === "stopped" && running.length > 0 ? "running" : status,
+    status:
+      record.definition.isolation === "session" && status === "stopped" && running.length > 0 ? "running" : status,
     started_at: startedAt?.toISOString() ?? null,
     last_activity: record.lastActivity?.toISOString() ?? null,
     request_count: record.requestCount,

@@ -31,7 +31,10 @@ export async function fetchList(client: GatewayClient, kind: ListKind, timeoutMs
   const items: RawObject[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await client.requestAsSent({ method, params: cursor === undefined ? {} : { cursor } }, { timeout: timeoutMs });
+    const result = await client.requestAsSent(
+      { method, params: cursor === undefined ? {} : { cursor } },
+      { timeout: timeoutMs },
+    );
     const listed = (result as RawObject)[field];
     if (Array.isArray(listed)) items.push(...(listed as RawObject[]));
     cursor = typeof result.nextCursor === "string" && result.nextCursor !== "" ? result.nextCursor : undefined;
@@ -42,7 +45,9 @@ export async function fetchList(client: GatewayClient, kind: ListKind, timeoutMs
 
 export async function fetchAllLists(client: GatewayClient, timeoutMs: number): Promise<CapabilityLists> {
   const [tools, prompts, resources, resource_templates] = await Promise.all(
-    (["tools", "prompts", "resources", "resource_templates"] as const).map((kind) => fetchList(client, kind, timeoutMs)),
+    (["tools", "prompts", "resources", "resource_templates"] as const).map((kind) =>
+      fetchList(client, kind, timeoutMs),
+    ),
   );
   return { tools: tools!, prompts: prompts!, resources: resources!, resource_templates: resource_templates! };
 }

@@ -9,6 +9,7 @@ import type { GatewayConfig } from "../config/model.js";
 export function resolveStateDir(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): string {
   const configured = config.settings.state_dir;
   if (configured) return path.resolve(config.source.dir, configured);
-  const cacheHome = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), ".cache");
+  const cacheHome =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), ".cache");
   return path.join(cacheHome, "mcpgw");
 }

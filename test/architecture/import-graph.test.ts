@@ -15,7 +15,9 @@ function importsUnder(dir: string): Array<{ file: string; target: string }> {
         const text = readFileSync(full, "utf8");
         for (const match of text.matchAll(/(?:from\s+|import\s*\(\s*)["']([^"']+)["']/g)) {
           const specifier = match[1]!;
-          const target = specifier.startsWith(".") ? path.relative(repoRoot, path.resolve(path.dirname(full), specifier)) : specifier;
+          const target = specifier.startsWith(".")
+            ? path.relative(repoRoot, path.resolve(path.dirname(full), specifier))
+            : specifier;
           out.push({ file: path.relative(repoRoot, full), target });
         }
       }
@@ -34,12 +36,20 @@ test("the kernel, plugin loading, DI and config know nothing of MCP, the assembl
 });
 
 test("built-in plugins import the gateway only by its package name, never a path into src/", () => {
-  const offenders = importsUnder("plugins").filter(({ target }) => target.startsWith("src/") || target.startsWith("dist/"));
+  const offenders = importsUnder("plugins").filter(
+    ({ target }) => target.startsWith("src/") || target.startsWith("dist/"),
+  );
   assert.deepEqual(offenders, []);
-  assert.ok(importsUnder("plugins").some(({ target }) => target === "open-mcp-gateway"), "the check saw the plugins' imports");
+  assert.ok(
+    importsUnder("plugins").some(({ target }) => target === "open-mcp-gateway"),
+    "the check saw the plugins' imports",
+  );
 });
 
 test("the protocol ground floor stands on the kernel's errors alone", () => {
-  const offenders = importsUnder("src/protocol").filter(({ target }) => target.startsWith("src/") && !target.startsWith("src/protocol/") && target !== "src/kernel/errors.js");
+  const offenders = importsUnder("src/protocol").filter(
+    ({ target }) =>
+      target.startsWith("src/") && !target.startsWith("src/protocol/") && target !== "src/kernel/errors.js",
+  );
   assert.deepEqual(offenders, []);
 });

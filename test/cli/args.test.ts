@@ -10,39 +10,86 @@ test("a bare invocation is the default command: serve for mcpgw and gateway-http
 });
 
 test("serve flags", () => {
-  assert.deepEqual(parseCommandLine(["serve", "-c", "gw.yaml", "--listen-addr", "[::1]:0", "--log-level", "debug", "--catalog", "cat.yaml", "--validate"]), {
-    command: "serve",
-    config: "gw.yaml",
-    listenAddr: "[::1]:0",
-    logLevel: "debug",
-    catalog: "cat.yaml",
-    validate: true,
-    server: undefined,
-    gateway: undefined,
-    apiKey: undefined,
-    json: false,
-  });
+  assert.deepEqual(
+    parseCommandLine([
+      "serve",
+      "-c",
+      "gw.yaml",
+      "--listen-addr",
+      "[::1]:0",
+      "--log-level",
+      "debug",
+      "--catalog",
+      "cat.yaml",
+      "--validate",
+    ]),
+    {
+      command: "serve",
+      config: "gw.yaml",
+      listenAddr: "[::1]:0",
+      logLevel: "debug",
+      catalog: "cat.yaml",
+      validate: true,
+      server: undefined,
+      gateway: undefined,
+      apiKey: undefined,
+      json: false,
+    },
+  );
 });
 
 test("stdio flags", () => {
   const parsed = parseCommandLine(["stdio", "-s", "memory", "-g", "http://127.0.0.1:4444", "--api-key", "k"]);
-  assert.deepEqual([parsed.command, parsed.server, parsed.gateway, parsed.apiKey], ["stdio", "memory", "http://127.0.0.1:4444", "k"]);
+  assert.deepEqual(
+    [parsed.command, parsed.server, parsed.gateway, parsed.apiKey],
+    ["stdio", "memory", "http://127.0.0.1:4444", "k"],
+  );
 });
 
 test("--listen-addr accepts host:port, names, IPv6 in brackets, ports 0-65535", () => {
-  for (const ok of ["127.0.0.1:4444", "localhost:0", "0.0.0.0:65535", "[::1]:4444", "[::]:80", "gateway.internal:8080"]) {
+  for (const ok of [
+    "127.0.0.1:4444",
+    "localhost:0",
+    "0.0.0.0:65535",
+    "[::1]:4444",
+    "[::]:80",
+    "gateway.internal:8080",
+  ]) {
     assert.equal(parseCommandLine(["--listen-addr", ok]).listenAddr, ok);
   }
-  for (const bad of ["4444", ":4444", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:-1", "::1:4444", "host:port", "a b:1"]) {
+  for (const bad of [
+    "4444",
+    ":4444",
+    "127.0.0.1",
+    "127.0.0.1:65536",
+    "127.0.0.1:-1",
+    "::1:4444",
+    "host:port",
+    "a b:1",
+  ]) {
     assert.throws(() => parseCommandLine(["--listen-addr", bad]), { code: "MCPGW_ERR_USAGE" }, bad);
   }
 });
 
 test("--log-level accepts the level names, their aliases and RUST_LOG-style filters", () => {
-  for (const ok of ["trace", "DEBUG", "info", "warn", "warning", "error", "fatal", "silent", "off", "gateway_core=debug,gateway_http=info"]) {
+  for (const ok of [
+    "trace",
+    "DEBUG",
+    "info",
+    "warn",
+    "warning",
+    "error",
+    "fatal",
+    "silent",
+    "off",
+    "gateway_core=debug,gateway_http=info",
+  ]) {
     assert.equal(parseCommandLine(["--log-level", ok]).logLevel, ok);
   }
-  assert.throws(() => parseCommandLine(["--log-level", "chatty"]), { code: "MCPGW_ERR_USAGE", message: "Unknown log level 'chatty'; use trace, debug, info, warn, error, fatal or silent" });
+  assert.throws(() => parseCommandLine(["--log-level", "chatty"]), {
+    code: "MCPGW_ERR_USAGE",
+    message: "Unknown log level 'chatty'; use trace, debug, info, warn, error, fatal or silent",
+  });
 });
 
 test("--version and --help win over everything else", () => {

@@ -16,5 +16,12 @@ export function captureIo(cwd: string, env: NodeJS.ProcessEnv = {}): CapturedIo 
         callback();
       },
     });
-  return { stdout: sink(chunks.out), stderr: sink(chunks.err), cwd, env, out: () => chunks.out.join(""), err: () => chunks.err.join("") };
+  return {
+    stdout: sink(chunks.out),
+    stderr: sink(chunks.err),
+    cwd,
+    env,
+    out: () => chunks.out.join(""),
+    err: () => chunks.err.join(""),
+  };
 }

@@ -21,18 +21,28 @@ test("mcpgw --version and --help: stdout only, exit 0; gateway-http and gateway-
     run(GATEWAY_STDIO, ["--version"], { cwd }),
     run(CLI, ["--help"], { cwd }),
   ]);
-  for (const result of results.slice(0, 3)) assert.deepEqual(result, { code: 0, signal: null, stdout: `${VERSION}\n`, stderr: "" });
+  for (const result of results.slice(0, 3))
+    assert.deepEqual(result, { code: 0, signal: null, stdout: `${VERSION}\n`, stderr: "" });
   assert.equal(results[3]!.code, 0);
-  assert.match(results[3]!.stdout, /^Open MCP Gateway: one endpoint in front of many MCP servers\.\n\nUsage:\n  mcpgw \[serve\]/);
+  assert.match(
+    results[3]!.stdout,
+    /^Open MCP Gateway: one endpoint in front of many MCP servers\.\n\nUsage:\n  mcpgw \[serve\]/,
+  );
   assert.equal(results[3]!.stderr, "");
 });
 
 test("a usage error exits 2 with the message on stderr and nothing on stdout", async (t) => {
   const cwd = project(t);
-  const [bogus, stdioFlag] = await Promise.all([run(CLI, ["bogus"], { cwd }), run(GATEWAY_STDIO, ["--listen-addr", "127.0.0.1:0"], { cwd })]);
+  const [bogus, stdioFlag] = await Promise.all([
+    run(CLI, ["bogus"], { cwd }),
+    run(GATEWAY_STDIO, ["--listen-addr", "127.0.0.1:0"], { cwd }),
+  ]);
   assert.equal(bogus.code, 2);
   assert.equal(bogus.stdout, "");
-  assert.match(bogus.stderr, /^mcpgw: Unknown command 'bogus'; commands: serve, stdio, validate, plugins, servers\n\nOpen MCP Gateway/);
+  assert.match(
+    bogus.stderr,
+    /^mcpgw: Unknown command 'bogus'; commands: serve, stdio, validate, plugins, servers\n\nOpen MCP Gateway/,
+  );
   assert.equal(stdioFlag.code, 2);
   assert.equal(stdioFlag.stdout, "");
   assert.match(stdioFlag.stderr, /^mcpgw: Option --listen-addr does not apply to 'stdio'\n/);
@@ -40,7 +50,15 @@ test("a usage error exits 2 with the message on stderr and nothing on stdout", a
 
 test("validate on a broken config prints every problem with its line and exits 1", async (t) => {
   const cwd = project(t, {
-    "gw.yaml": ["bogus_key: 1", "servers:", "  - id: a", "    runtime: { type: nope }", "  - runtime: { type: local-process, command: node }", "  - id: a", "    runtime: { type: local-process, command: node }"].join("\n"),
+    "gw.yaml": [
+      "bogus_key: 1",
+      "servers:",
+      "  - id: a",
+      "    runtime: { type: nope }",
+      "  - runtime: { type: local-process, command: node }",
+      "  - id: a",
+      "    runtime: { type: local-process, command: node }",
+    ].join("\n"),
   });
   const result = await run(CLI, ["validate", "--config", "gw.yaml"], { cwd });
   assert.equal(result.code, 1);
@@ -66,9 +84,20 @@ test("validate on the repo's example config exits 0", async () => {
 });
 
 test("servers and plugins print tables (and --json) on stdout", async (t) => {
-  const cwd = project(t, { "mcpgw.config.yaml": "servers:\n  one: { tags: [a, b], runtime: { type: local-process, command: node } }\n" });
-  const [servers, serversJson, plugins] = await Promise.all([run(CLI, ["servers"], { cwd }), run(CLI, ["servers", "--json"], { cwd }), run(CLI, ["plugins", "--json"], { cwd })]);
-  assert.deepEqual(servers, { code: 0, signal: null, stdout: "ID   RUNTIME        TAGS\none  local-process  a, b\n", stderr: "" });
+  const cwd = project(t, {
+    "mcpgw.config.yaml": "servers:\n  one: { tags: [a, b], runtime: { type: local-process, command: node } }\n",
+  });
+  const [servers, serversJson, plugins] = await Promise.all([
+    run(CLI, ["servers"], { cwd }),
+    run(CLI, ["servers", "--json"], { cwd }),
+    run(CLI, ["plugins", "--json"], { cwd }),
+  ]);
+  assert.deepEqual(servers, {
+    code: 0,
+    signal: null,
+    stdout: "ID   RUNTIME        TAGS\none  local-process  a, b\n",
+    stderr: "",
+  });
   assert.equal(serversJson.code, 0);
   assert.deepEqual(
     (JSON.parse(serversJson.stdout) as Array<{ id: string }>).map((server) => server.id),
@@ -76,8 +105,19 @@ test("servers and plugins print tables (and --json) on stdout", async (t) => {
   );
   assert.equal(plugins.code, 0);
   assert.deepEqual(
-    (JSON.parse(plugins.stdout) as Array<{ name: string; status: string }>).map((plugin) => `${plugin.name}:${plugin.status}`),
-    ["process-runtime", "sse-runtime", "api-key-auth", "hot-reload", "stats", "tool-filter", "http-frontend", "stdio-frontend"].map((id) => `${id}:enabled`),
+    (JSON.parse(plugins.stdout) as Array<{ name: string; status: string }>).map(
+      (plugin) => `${plugin.name}:${plugin.status}`,
+    ),
+    [
+      "process-runtime",
+      "sse-runtime",
+      "api-key-auth",
+      "hot-reload",
+      "stats",
+      "tool-filter",
+      "http-frontend",
+      "stdio-frontend",
+    ].map((id) => `${id}:enabled`),
   );
 });
 
@@ -96,13 +136,18 @@ test("serve with no config at all says how to add servers, listens, and exits 0 
   assert.equal(finished.stdout, "");
   const messages = logLines(finished.stderr).map((line) => line.msg);
   const hint = messages.find((msg) => msg.startsWith("No config file found"));
-  assert.equal(hint, `No config file found from ${cwd}; running with no servers. Add servers in mcpgw.config.yaml (servers: [{id, runtime: {type: local-process, command, args}}]) or pass --config FILE`);
+  assert.equal(
+    hint,
+    `No config file found from ${cwd}; running with no servers. Add servers in mcpgw.config.yaml (servers: [{id, runtime: {type: local-process, command, args}}]) or pass --config FILE`,
+  );
   assert.ok(messages.includes("Starting Open MCP Gateway"), messages.join("\n"));
   assert.ok(messages.includes("SIGTERM received: draining and stopping"), messages.join("\n"));
 });
 
 test("gateway-http is mcpgw serve", async (t) => {
-  const cwd = project(t, { "mcpgw.config.yaml": "servers:\n  one: { runtime: { type: local-process, command: node } }\n" });
+  const cwd = project(t, {
+    "mcpgw.config.yaml": "servers:\n  one: { runtime: { type: local-process, command: node } }\n",
+  });
   const child = start(t, GATEWAY_HTTP, ["--listen-addr", "127.0.0.1:0"], { cwd });
   await child.waitForStderr(/"msg":"Listening on http:\/\/127\.0\.0\.1:\d+"/);
   assert.match(child.stderr, /"msg":"Loaded 1 servers?"/);
@@ -136,7 +181,9 @@ test("a non-loopback --listen-addr with no API key refuses to start with a clear
   const errors = logLines(result.stderr).filter((line) => line.level === "error");
   assert.deepEqual(
     errors.map((line) => line.msg),
-    ["listen_addr 0.0.0.0:0 is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1"],
+    [
+      "listen_addr 0.0.0.0:0 is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1",
+    ],
   );
   assert.ok(!/Listening on/.test(result.stderr));
 });
@@ -152,24 +199,53 @@ test("log level: --log-level beats LOG_LEVEL beats RUST_LOG beats log_level in t
     { name: "default is info", cwd: plain, info: true },
     { name: "log_level: error in the file", cwd: quietFile, info: false },
     { name: "LOG_LEVEL=info beats the file", cwd: quietFile, env: { LOG_LEVEL: "info" }, info: true },
-    { name: "--log-level info beats LOG_LEVEL=warn", cwd: plain, args: ["--log-level", "info"], env: { LOG_LEVEL: "warn" }, info: true },
-    { name: "RUST_LOG module filters: the most verbose wins", cwd: quietFile, env: { RUST_LOG: "gateway_core=info,gateway_http=warn" }, info: true },
+    {
+      name: "--log-level info beats LOG_LEVEL=warn",
+      cwd: plain,
+      args: ["--log-level", "info"],
+      env: { LOG_LEVEL: "warn" },
+      info: true,
+    },
+    {
+      name: "RUST_LOG module filters: the most verbose wins",
+      cwd: quietFile,
+      env: { RUST_LOG: "gateway_core=info,gateway_http=warn" },
+      info: true,
+    },
     { name: "LOG_LEVEL beats RUST_LOG", cwd: plain, env: { LOG_LEVEL: "error", RUST_LOG: "debug" }, info: false },
     { name: "RUST_LOG-style names: WARNING", cwd: plain, env: { RUST_LOG: "WARNING" }, info: false },
   ];
-  const results = await Promise.all(cases.map((c) => runExpectingRefusal(t, CLI, ["--listen-addr", "0.0.0.0:0", ...(c.args ?? [])], { cwd: c.cwd, env: cleanEnv(c.env) })));
+  const results = await Promise.all(
+    cases.map((c) =>
+      runExpectingRefusal(t, CLI, ["--listen-addr", "0.0.0.0:0", ...(c.args ?? [])], {
+        cwd: c.cwd,
+        env: cleanEnv(c.env),
+      }),
+    ),
+  );
   results.forEach((result, index) => {
     const c = cases[index]!;
     assert.equal(result.code, 1, c.name);
     assert.equal(result.stdout, "", c.name);
     const lines = logLines(result.stderr);
-    assert.equal(lines.some((line) => line.msg === "Starting Open MCP Gateway"), c.info, `${c.name}:\n${result.stderr}`);
-    assert.ok(lines.some((line) => line.level === "error" && /reachable from other machines/.test(line.msg)), c.name);
+    assert.equal(
+      lines.some((line) => line.msg === "Starting Open MCP Gateway"),
+      c.info,
+      `${c.name}:\n${result.stderr}`,
+    );
+    assert.ok(
+      lines.some((line) => line.level === "error" && /reachable from other machines/.test(line.msg)),
+      c.name,
+    );
   });
 });
 
 test("a large --json answer arrives whole through a pipe (the process waits for stdout before exiting)", async (t) => {
-  const servers = Array.from({ length: 1500 }, (_, i) => `  s${i}: { description: "${"padding ".repeat(8)}", runtime: { type: local-process, command: node, args: ["server-${i}.js"] } }`);
+  const servers = Array.from(
+    { length: 1500 },
+    (_, i) =>
+      `  s${i}: { description: "${"padding ".repeat(8)}", runtime: { type: local-process, command: node, args: ["server-${i}.js"] } }`,
+  );
   const cwd = project(t, { "mcpgw.config.yaml": `servers:\n${servers.join("\n")}\n` });
   const result = await run(CLI, ["servers", "--json"], { cwd });
   assert.equal(result.code, 0, result.stderr);

@@ -55,7 +55,10 @@ test("--help, -h and `help` print the usage on stdout and exit 0, for any comman
     assert.equal(io.out(), USAGE);
     assert.equal(io.err(), "");
   }
-  assert.match(USAGE, /mcpgw \[serve\]  \[--config FILE\] \[--listen-addr HOST:PORT\] \[--log-level LEVEL\] \[--catalog FILE\] \[--validate\]/);
+  assert.match(
+    USAGE,
+    /mcpgw \[serve\]  \[--config FILE\] \[--listen-addr HOST:PORT\] \[--log-level LEVEL\] \[--catalog FILE\] \[--validate\]/,
+  );
   assert.match(USAGE, /Exit codes: 0 fine, 1 configuration or runtime failure, 2 usage error\./);
 });
 
@@ -70,8 +73,14 @@ test("usage errors exit 2 with the reason and the usage on stderr, nothing on st
     [["serve", "--server", "x"], "mcpgw: Option --server does not apply to 'serve'"],
     [["stdio", "--api-key", "k"], "mcpgw: --api-key goes with --gateway URL"],
     [["--log-level", "loud"], "mcpgw: Unknown log level 'loud'; use trace, debug, info, warn, error, fatal or silent"],
-    [["--listen-addr", "4444"], "mcpgw: --listen-addr takes HOST:PORT (for example 127.0.0.1:4444 or [::1]:4444), not '4444'"],
-    [["--listen-addr", "127.0.0.1:70000"], "mcpgw: --listen-addr takes HOST:PORT (for example 127.0.0.1:4444 or [::1]:4444), not '127.0.0.1:70000'"],
+    [
+      ["--listen-addr", "4444"],
+      "mcpgw: --listen-addr takes HOST:PORT (for example 127.0.0.1:4444 or [::1]:4444), not '4444'",
+    ],
+    [
+      ["--listen-addr", "127.0.0.1:70000"],
+      "mcpgw: --listen-addr takes HOST:PORT (for example 127.0.0.1:4444 or [::1]:4444), not '127.0.0.1:70000'",
+    ],
     [["validate", "--config"], "mcpgw: Option '-c, --config <value>' argument missing"],
     [["validate", "--config", ""], "mcpgw: --config needs a value"],
   ];
@@ -109,12 +118,31 @@ test("validate --json prints the problems as JSON on stdout", async (t) => {
   const io = captureIo(dir);
   assert.equal(await runCli(["validate", "--json"], "serve", io), 1);
   assert.equal(io.err(), "");
-  const report = JSON.parse(io.out()) as { valid: boolean; file: string; issues: Array<{ severity: string; line: number; column: number; key: string; path: unknown[]; message: string; file: string }> };
+  const report = JSON.parse(io.out()) as {
+    valid: boolean;
+    file: string;
+    issues: Array<{
+      severity: string;
+      line: number;
+      column: number;
+      key: string;
+      path: unknown[];
+      message: string;
+      file: string;
+    }>;
+  };
   assert.equal(report.valid, false);
   assert.equal(report.file, path.join(dir, "mcpgw.config.yaml"));
   assert.deepEqual(
     report.issues.map((issue) => `${issue.line} ${issue.key}`),
-    ["1 listen_adr", "3 servers[0].id", "7 servers[1].runtime.type", "9 servers[2].id", "9 servers[2]", "11 mcpServers.ok"],
+    [
+      "1 listen_adr",
+      "3 servers[0].id",
+      "7 servers[1].runtime.type",
+      "9 servers[2].id",
+      "9 servers[2]",
+      "11 mcpServers.ok",
+    ],
   );
   assert.deepEqual(report.issues[2]!.path, ["servers", 1, "runtime", "type"]);
   assert.equal(report.issues[0]!.file, path.join(dir, "mcpgw.config.yaml"));
@@ -129,7 +157,10 @@ test("validate on a valid config exits 0 and says so on stdout; warnings go to s
   const io = captureIo(dir);
   assert.equal(await runCli(["validate", "--config", "gw/config.yaml"], "serve", io), 0);
   assert.equal(io.out(), `Configuration is valid: ${path.join(dir, "gw/config.yaml")}, 2 servers, 7 plugins\n`);
-  assert.equal(io.err(), "gw/config.yaml:8:1 hot_reload: warning: 'hot_reload' is ignored: its plugin 'hot-reload' is not enabled\n");
+  assert.equal(
+    io.err(),
+    "gw/config.yaml:8:1 hot_reload: warning: 'hot_reload' is ignored: its plugin 'hot-reload' is not enabled\n",
+  );
 });
 
 test("validate with no config at all is valid (defaults)", async (t) => {
@@ -142,10 +173,16 @@ test("validate names a config file it could not read", async (t) => {
   const dir = project(t, {});
   const io = captureIo(dir);
   assert.equal(await runCli(["validate", "--config", "missing.yaml"], "serve", io), 1);
-  assert.equal(io.err(), `missing.yaml: Config file not found: ${path.join(dir, "missing.yaml")}\n1 problem in missing.yaml\n`);
+  assert.equal(
+    io.err(),
+    `missing.yaml: Config file not found: ${path.join(dir, "missing.yaml")}\n1 problem in missing.yaml\n`,
+  );
   const syntax = captureIo(project(t, { "bad.yaml": "a: [\n" }));
   assert.equal(await runCli(["validate", "--config", "bad.yaml"], "serve", syntax), 1);
-  assert.equal(syntax.err(), "bad.yaml:2:1: Flow sequence in block collection must be sufficiently indented and end with a ]\n1 problem in bad.yaml\n");
+  assert.equal(
+    syntax.err(),
+    "bad.yaml:2:1: Flow sequence in block collection must be sufficiently indented and end with a ]\n1 problem in bad.yaml\n",
+  );
 });
 
 test("serve --validate is validate (the original's flag)", async (t) => {
@@ -166,10 +203,15 @@ test("validate --catalog checks the catalog given on the command line (relative 
 });
 
 test("servers prints id, runtime type and tags; --json prints the definitions without env values", async (t) => {
-  const dir = project(t, { "mcpgw.config.yaml": `${VALID.replace("tags: [demo, fast]", "tags: [demo, fast]\n    env: { SECRET_TOKEN: hunter2 }")}` });
+  const dir = project(t, {
+    "mcpgw.config.yaml": `${VALID.replace("tags: [demo, fast]", "tags: [demo, fast]\n    env: { SECRET_TOKEN: hunter2 }")}`,
+  });
   const io = captureIo(dir);
   assert.equal(await runCli(["servers"], "serve", io), 0);
-  assert.equal(io.out(), ["ID     RUNTIME        TAGS", "alpha  local-process  demo, fast", "beta   remote-sse", ""].join("\n"));
+  assert.equal(
+    io.out(),
+    ["ID     RUNTIME        TAGS", "alpha  local-process  demo, fast", "beta   remote-sse", ""].join("\n"),
+  );
   assert.equal(io.err(), "");
   const json = captureIo(dir);
   assert.equal(await runCli(["servers", "--json"], "serve", json), 0);
@@ -217,8 +259,16 @@ test("plugins prints id, version, where from and status; --json the records", as
   assert.equal(io.err(), "");
   const json = captureIo(dir);
   assert.equal(await runCli(["plugins", "--json"], "serve", json), 0);
-  const records = JSON.parse(json.out()) as Array<{ specifier: string; source: string; version: string; status: string }>;
-  assert.deepEqual(records.map((record) => `${record.specifier} ${record.source} ${record.version} ${record.status}`).slice(3, 5), [`hot-reload builtin ${VERSION} enabled`, `stats builtin ${VERSION} disabled`]);
+  const records = JSON.parse(json.out()) as Array<{
+    specifier: string;
+    source: string;
+    version: string;
+    status: string;
+  }>;
+  assert.deepEqual(
+    records.map((record) => `${record.specifier} ${record.source} ${record.version} ${record.status}`).slice(3, 5),
+    [`hot-reload builtin ${VERSION} enabled`, `stats builtin ${VERSION} disabled`],
+  );
 });
 
 test("plugins shows a file plugin's version from its meta, and none for a plugin without one", async (t) => {
@@ -230,7 +280,11 @@ test("plugins shows a file plugin's version from its meta, and none for a plugin
   });
   const io = captureIo(dir);
   assert.equal(await runCli(["plugins"], "serve", io), 0, io.err());
-  const rows = io.out().trim().split("\n").map((line) => line.split(/\s{2,}/));
+  const rows = io
+    .out()
+    .trim()
+    .split("\n")
+    .map((line) => line.split(/\s{2,}/));
   assert.deepEqual(rows, [
     ["ID", "VERSION", "FROM", "STATUS"],
     ["versioned", "0.9.1", `file ${path.join(dir, "versioned.js")}`, "enabled"],
@@ -238,7 +292,10 @@ test("plugins shows a file plugin's version from its meta, and none for a plugin
   ]);
   const json = captureIo(dir);
   assert.equal(await runCli(["plugins", "--json"], "serve", json), 0);
-  assert.deepEqual((JSON.parse(json.out()) as Array<{ version?: string }>).map((record) => record.version), ["0.9.1", undefined]);
+  assert.deepEqual(
+    (JSON.parse(json.out()) as Array<{ version?: string }>).map((record) => record.version),
+    ["0.9.1", undefined],
+  );
 });
 
 test("plugins shows a plugin that cannot be found as failed, and exits 1", async (t) => {

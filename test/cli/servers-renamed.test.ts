@@ -18,7 +18,14 @@ test("`mcpgw servers` shows the tools renamed to fit clients, from the capabilit
   writeFiles(dir, {
     "mcpgw.config.yaml": JSON.stringify({
       state_dir: path.join(dir, "state"),
-      servers: [{ id: "relay", tool_prefix: PREFIX, runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] }, env: { FIXTURE_TOOLS: "1" } }],
+      servers: [
+        {
+          id: "relay",
+          tool_prefix: PREFIX,
+          runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] },
+          env: { FIXTURE_TOOLS: "1" },
+        },
+      ],
     }),
   });
   const config = path.join(dir, "mcpgw.config.yaml");
@@ -42,6 +49,12 @@ test("`mcpgw servers` shows the tools renamed to fit clients, from the capabilit
 
   const json = captureIo(dir);
   await runCli(["servers", "--config", config, "--json"], "serve", json);
-  const [server] = JSON.parse(json.out()) as Array<{ id: string; renamed: Array<{ kind: string; original: string; exposed: string }> }>;
-  assert.deepEqual(server!.renamed.find((item) => item.original === "echo"), { kind: "tool", original: "echo", exposed });
+  const [server] = JSON.parse(json.out()) as Array<{
+    id: string;
+    renamed: Array<{ kind: string; original: string; exposed: string }>;
+  }>;
+  assert.deepEqual(
+    server!.renamed.find((item) => item.original === "echo"),
+    { kind: "tool", original: "echo", exposed },
+  );
 });

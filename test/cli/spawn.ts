@@ -25,11 +25,24 @@ export class Child {
   stderr = "";
   readonly exited: Promise<Finished>;
 
-  constructor(script: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: "pipe" | "ignore" }) {
-    this.process = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: [options.stdin ?? "ignore", "pipe", "pipe"] });
+  constructor(
+    script: string,
+    args: readonly string[],
+    options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: "pipe" | "ignore" },
+  ) {
+    this.process = spawn(process.execPath, [script, ...args], {
+      cwd: options.cwd,
+      env: options.env ?? cleanEnv(),
+      stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
+    });
     this.process.stdout!.setEncoding("utf8").on("data", (chunk: string) => (this.stdout += chunk));
     this.process.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
-    this.exited = once(this.process, "close").then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null, stdout: this.stdout, stderr: this.stderr }));
+    this.exited = once(this.process, "close").then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+      stdout: this.stdout,
+      stderr: this.stderr,
+    }));
   }
 
   /** Resolves when stderr has a line matching `pattern`; rejects if the child exits first. */
@@ -44,7 +57,9 @@ export class Child {
       };
       this.process.stderr!.on("data", check);
       check();
-      void this.exited.then((finished) => reject(new Error(`exited (${finished.code ?? finished.signal}) before ${pattern}:\n${finished.stderr}`)));
+      void this.exited.then((finished) =>
+        reject(new Error(`exited (${finished.code ?? finished.signal}) before ${pattern}:\n${finished.stderr}`)),
+      );
     });
   }
 
@@ -58,12 +73,21 @@ export class Child {
 }
 
 /** Runs a script to completion. */
-export function run(script: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Finished> {
+export function run(
+  script: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<Finished> {
   return new Child(script, args, options).exited;
 }
 
 /** Starts a script and ends it when the test ends. */
-export function start(t: { after(fn: () => Promise<void>): void }, script: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: "pipe" | "ignore" }): Child {
+export function start(
+  t: { after(fn: () => Promise<void>): void },
+  script: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: "pipe" | "ignore" },
+): Child {
   const child = new Child(script, args, options);
   t.after(() => child.kill());
   return child;
@@ -81,13 +105,21 @@ export function logLines(stderr: string): Array<{ level: string; msg: string } &
  * Runs a gateway that is expected to refuse to listen (a non-loopback address without a key).
  * Should it listen after all, it is killed at once and the test fails instead of hanging.
  */
-export async function runExpectingRefusal(t: { after(fn: () => Promise<void>): void }, script: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Finished> {
+export async function runExpectingRefusal(
+  t: { after(fn: () => Promise<void>): void },
+  script: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<Finished> {
   const child = start(t, script, args, options);
   const listened = child.waitForStderr(/Listening on/).then(
     () => true,
     () => false,
   );
-  const outcome = await Promise.race([child.exited.then(() => "exited" as const), listened.then((yes) => (yes ? ("listening" as const) : ("exited" as const)))]);
+  const outcome = await Promise.race([
+    child.exited.then(() => "exited" as const),
+    listened.then((yes) => (yes ? ("listening" as const) : ("exited" as const))),
+  ]);
   if (outcome === "listening") {
     await child.kill();
     throw new Error(`the gateway listened although it should have refused:\n${child.stderr}`);

@@ -6,9 +6,12 @@ import { SEARCH_PLACES } from "../../src/config/explorer.js";
 import { errorsOf, loadFrom, serverIds } from "./load.js";
 
 const yamlConfig = (id: string) => `servers:\n  - id: ${id}\n    runtime: { type: local-process, command: node }\n`;
-const jsonConfig = (id: string) => JSON.stringify({ servers: [{ id, runtime: { type: "local-process", command: "node" } }] }, null, 2);
-const esmConfig = (id: string) => `export default { servers: [{ id: "${id}", runtime: { type: "local-process", command: "node" } }] };\n`;
-const cjsConfig = (id: string) => `module.exports = { servers: [{ id: "${id}", runtime: { type: "local-process", command: "node" } }] };\n`;
+const jsonConfig = (id: string) =>
+  JSON.stringify({ servers: [{ id, runtime: { type: "local-process", command: "node" } }] }, null, 2);
+const esmConfig = (id: string) =>
+  `export default { servers: [{ id: "${id}", runtime: { type: "local-process", command: "node" } }] };\n`;
+const cjsConfig = (id: string) =>
+  `module.exports = { servers: [{ id: "${id}", runtime: { type: "local-process", command: "node" } }] };\n`;
 const tsConfig = (id: string) =>
   `interface Entry { id: string; runtime: { type: string; command: string } }\n` +
   `const servers: Entry[] = [{ id: "${id}", runtime: { type: "local-process", command: "node" } }];\n` +
@@ -76,7 +79,10 @@ for (const { file, content, format } of CASES) {
     assert.deepEqual(errorsOf(result), []);
     assert.equal(result.loaded.configFile, path.join(result.dir, file));
     assert.equal(result.loaded.config!.source.format, format);
-    const id = /id: "?([a-z-]+)"/.exec(content)?.[1] ?? /id: ([a-z-]+)\n/.exec(content)?.[1] ?? JSON.parse(content).servers[0].id;
+    const id =
+      /id: "?([a-z-]+)"/.exec(content)?.[1] ??
+      /id: ([a-z-]+)\n/.exec(content)?.[1] ??
+      JSON.parse(content).servers[0].id;
     assert.deepEqual(serverIds(result), [id]);
     assert.equal(result.loaded.config!.source.dir, path.dirname(path.join(result.dir, file)));
   });
@@ -95,42 +101,68 @@ test("a CommonJS .js config loads when the package is not ESM", async (t) => {
 test("package.json's mcpgw key is a config, with lines inside package.json", async (t) => {
   const pkg = `{\n  "name": "demo",\n  "mcpgw": {\n    "servers": [\n      { "id": "from-pkg", "runtime": { "type": "local-process", "command": "node" } }\n    ],\n    "idel_timeout_seconds": 5\n  }\n}\n`;
   const result = await loadFrom(t, { "package.json": pkg });
-  assert.deepEqual(errorsOf(result), ["package.json:7 idel_timeout_seconds: Unknown key 'idel_timeout_seconds' (did you mean 'idle_timeout_seconds'?)"]);
+  assert.deepEqual(errorsOf(result), [
+    "package.json:7 idel_timeout_seconds: Unknown key 'idel_timeout_seconds' (did you mean 'idle_timeout_seconds'?)",
+  ]);
   assert.equal(result.loaded.configFile, path.join(result.dir, "package.json"));
 });
 
 test("a package.json without an mcpgw key is not a config: the next place is", async (t) => {
-  const result = await loadFrom(t, { "package.json": '{ "name": "demo" }\n', "mcpgw.config.yaml": yamlConfig("next-place") });
+  const result = await loadFrom(t, {
+    "package.json": '{ "name": "demo" }\n',
+    "mcpgw.config.yaml": yamlConfig("next-place"),
+  });
   assert.deepEqual(serverIds(result), ["next-place"]);
 });
 
 test("within one folder the first search place wins", async (t) => {
   const result = await loadFrom(t, {
-    "package.json": JSON.stringify({ mcpgw: { servers: [{ id: "pkg", runtime: { type: "local-process", command: "node" } }] } }),
+    "package.json": JSON.stringify({
+      mcpgw: { servers: [{ id: "pkg", runtime: { type: "local-process", command: "node" } }] },
+    }),
     ".mcpgwrc": yamlConfig("rc"),
     ".config/mcpgwrc.yaml": yamlConfig("dot-config"),
     "mcpgw.config.yaml": yamlConfig("cfg"),
   });
   assert.deepEqual(serverIds(result), ["pkg"]);
-  const second = await loadFrom(t, { ".mcpgwrc.yml": yamlConfig("rc"), ".config/mcpgwrc": yamlConfig("dot-config"), "mcpgw.config.yaml": yamlConfig("cfg") });
+  const second = await loadFrom(t, {
+    ".mcpgwrc.yml": yamlConfig("rc"),
+    ".config/mcpgwrc": yamlConfig("dot-config"),
+    "mcpgw.config.yaml": yamlConfig("cfg"),
+  });
   assert.deepEqual(serverIds(second), ["rc"]);
-  const third = await loadFrom(t, { ".config/mcpgwrc.json": jsonConfig("dot-config"), "mcpgw.config.yaml": yamlConfig("cfg") });
+  const third = await loadFrom(t, {
+    ".config/mcpgwrc.json": jsonConfig("dot-config"),
+    "mcpgw.config.yaml": yamlConfig("cfg"),
+  });
   assert.deepEqual(serverIds(third), ["dot-config"]);
 });
 
 test("the search goes upward from a subfolder to the project root", async (t) => {
-  const result = await loadFrom(t, { "mcpgw.config.yaml": yamlConfig("at-root"), "src/deep/er/.keep": "" }, { cwd: "src/deep/er" });
+  const result = await loadFrom(
+    t,
+    { "mcpgw.config.yaml": yamlConfig("at-root"), "src/deep/er/.keep": "" },
+    { cwd: "src/deep/er" },
+  );
   assert.equal(result.loaded.configFile, path.join(result.dir, "mcpgw.config.yaml"));
   assert.deepEqual(serverIds(result), ["at-root"]);
 });
 
 test("a nearer config wins over one further up", async (t) => {
-  const result = await loadFrom(t, { "mcpgw.config.yaml": yamlConfig("outer"), "sub/.mcpgwrc.yaml": yamlConfig("inner") }, { cwd: "sub" });
+  const result = await loadFrom(
+    t,
+    { "mcpgw.config.yaml": yamlConfig("outer"), "sub/.mcpgwrc.yaml": yamlConfig("inner") },
+    { cwd: "sub" },
+  );
   assert.deepEqual(serverIds(result), ["inner"]);
 });
 
 test("the search stops at the project root (the folder with package.json)", async (t) => {
-  const result = await loadFrom(t, { "mcpgw.config.yaml": yamlConfig("outside"), "project/package.json": "{}\n", "project/src/.keep": "" }, { cwd: "project/src" });
+  const result = await loadFrom(
+    t,
+    { "mcpgw.config.yaml": yamlConfig("outside"), "project/package.json": "{}\n", "project/src/.keep": "" },
+    { cwd: "project/src" },
+  );
   assert.equal(result.loaded.configFile, undefined);
   assert.ok(result.loaded.config);
   assert.deepEqual(result.loaded.config.servers, []);
@@ -145,7 +177,16 @@ test("no config at all: defaults, no servers, every built-in plugin, and a log l
   assert.deepEqual(config.servers, []);
   assert.deepEqual(
     result.loaded.plugins.map((plugin) => `${plugin.name}:${plugin.status}`),
-    ["process-runtime", "sse-runtime", "api-key-auth", "hot-reload", "stats", "tool-filter", "http-frontend", "stdio-frontend"].map((id) => `${id}:enabled`),
+    [
+      "process-runtime",
+      "sse-runtime",
+      "api-key-auth",
+      "hot-reload",
+      "stats",
+      "tool-filter",
+      "http-frontend",
+      "stdio-frontend",
+    ].map((id) => `${id}:enabled`),
   );
   assert.equal(config.settings.listen_addr, "127.0.0.1:4444");
   const hint = result.logs.records.find((record) => record.msg.startsWith("No config file found"));
@@ -155,7 +196,11 @@ test("no config at all: defaults, no servers, every built-in plugin, and a log l
 });
 
 test("--config loads exactly the named file, whatever its name", async (t) => {
-  const result = await loadFrom(t, { "mcpgw.config.yaml": yamlConfig("searched"), "conf/my-gateway.yaml": yamlConfig("named") }, { configFile: "conf/my-gateway.yaml" });
+  const result = await loadFrom(
+    t,
+    { "mcpgw.config.yaml": yamlConfig("searched"), "conf/my-gateway.yaml": yamlConfig("named") },
+    { configFile: "conf/my-gateway.yaml" },
+  );
   assert.deepEqual(serverIds(result), ["named"]);
   const odd = await loadFrom(t, { "gateway.conf": yamlConfig("odd-ext") }, { configFile: "gateway.conf" });
   assert.deepEqual(serverIds(odd), ["odd-ext"]);
@@ -183,7 +228,10 @@ test("a config that is not a mapping is an error", async (t) => {
 });
 
 test("a JS config that throws is an error naming the file", async (t) => {
-  const result = await loadFrom(t, { "package.json": '{ "type": "module" }', "mcpgw.config.js": 'throw new Error("boom from config");\n' });
+  const result = await loadFrom(t, {
+    "package.json": '{ "type": "module" }',
+    "mcpgw.config.js": 'throw new Error("boom from config");\n',
+  });
   assert.equal(result.loaded.config, undefined);
   const [only, ...rest] = result.loaded.issues;
   assert.deepEqual(rest, []);
@@ -194,11 +242,19 @@ test("a JS config that throws is an error naming the file", async (t) => {
 test("JS and TS configs get ${VAR} substitution too", async (t) => {
   const result = await loadFrom(
     t,
-    { "package.json": '{ "type": "module" }', "mcpgw.config.mjs": 'export default { servers: [{ id: "subst", runtime: { type: "local-process", command: "${CMD}", args: ["${ARG:-dflt}"] } }] };\n' },
+    {
+      "package.json": '{ "type": "module" }',
+      "mcpgw.config.mjs":
+        'export default { servers: [{ id: "subst", runtime: { type: "local-process", command: "${CMD}", args: ["${ARG:-dflt}"] } }] };\n',
+    },
     { env: { CMD: "my-cmd" } },
   );
   assert.deepEqual(serverIds(result), ["subst"]);
-  assert.deepEqual(result.loaded.config!.servers[0]!.runtime, { type: "local-process", command: "my-cmd", args: ["dflt"] });
+  assert.deepEqual(result.loaded.config!.servers[0]!.runtime, {
+    type: "local-process",
+    command: "my-cmd",
+    args: ["dflt"],
+  });
 });
 
 test("JS and TS configs are read afresh on every load (a reload sees the edited file)", async (t) => {
@@ -213,14 +269,29 @@ test("JS and TS configs are read afresh on every load (a reload sees the edited 
   ] as const) {
     const dir = tempDir(t);
     writeFiles(dir, { "package.json": "{}\n", [file]: content("before") });
-    const load = () => loadGateway({ cwd: dir, configFile: path.join(dir, file), env: {}, mode: "inspect", logger: captureLogs().logger });
+    const load = () =>
+      loadGateway({
+        cwd: dir,
+        configFile: path.join(dir, file),
+        env: {},
+        mode: "inspect",
+        logger: captureLogs().logger,
+      });
     const first = await load();
     assert.deepEqual(first.issues, [], file);
-    assert.deepEqual(first.config!.servers.map((server) => server.id), ["before"], file);
+    assert.deepEqual(
+      first.config!.servers.map((server) => server.id),
+      ["before"],
+      file,
+    );
     writeFiles(dir, { [file]: content("after") });
     // A later mtime even on file systems with coarse timestamps.
     utimesSync(path.join(dir, file), new Date(), new Date(Date.now() + 5000));
-    assert.deepEqual((await load()).config!.servers.map((server) => server.id), ["after"], file);
+    assert.deepEqual(
+      (await load()).config!.servers.map((server) => server.id),
+      ["after"],
+      file,
+    );
   }
 });
 

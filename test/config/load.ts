@@ -25,7 +25,11 @@ export interface LoadOptions {
 }
 
 /** Writes `files` into a fresh folder (with a package.json at its root) and loads the gateway from it. */
-export async function loadFrom(t: { after(fn: () => void): void }, files: Record<string, string>, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadFrom(
+  t: { after(fn: () => void): void },
+  files: Record<string, string>,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const dir = tempDir(t);
   writeFiles(dir, { ...(options.noPackageJson ? {} : { "package.json": "{}\n" }), ...files });
   const logs = captureLogs();
@@ -50,11 +54,15 @@ export function describeIssue(issue: ConfigIssue, dir: string): string {
 }
 
 export function errorsOf(result: LoadResult): string[] {
-  return sortIssues(result.loaded.issues).filter((issue) => issue.severity === "error").map((issue) => describeIssue(issue, result.dir));
+  return sortIssues(result.loaded.issues)
+    .filter((issue) => issue.severity === "error")
+    .map((issue) => describeIssue(issue, result.dir));
 }
 
 export function warningsOf(result: LoadResult): string[] {
-  return sortIssues(result.loaded.issues).filter((issue) => issue.severity === "warning").map((issue) => describeIssue(issue, result.dir));
+  return sortIssues(result.loaded.issues)
+    .filter((issue) => issue.severity === "warning")
+    .map((issue) => describeIssue(issue, result.dir));
 }
 
 /** The servers' ids in order, failing loudly (with the problems) when the config did not load. */

@@ -10,7 +10,12 @@ import { captureLogs } from "../helpers/logs.js";
 import { errorsOf, loadFrom, serverIds } from "./load.js";
 
 const ORIGINAL = path.join(repoRoot, "test", "fixtures", "original");
-const ORIGINAL_ENV = { MCP_GATEWAY_API_KEY: "gw-key-0123456789", DATABASE_URL: "postgres://db/app", PGPASSWORD: "pg-pass", REMOTE_TOKEN: "remote-token" };
+const ORIGINAL_ENV = {
+  MCP_GATEWAY_API_KEY: "gw-key-0123456789",
+  DATABASE_URL: "postgres://db/app",
+  PGPASSWORD: "pg-pass",
+  REMOTE_TOKEN: "remote-token",
+};
 
 /** Strips `origin` (checked separately) so definitions compare as plain data. */
 function plain(servers: readonly { origin: unknown }[]) {
@@ -22,7 +27,13 @@ test("the original's config.yaml + catalog.yaml pair loads unchanged", async (t)
   cpSync(ORIGINAL, dir, { recursive: true });
   const logs = captureLogs();
   // Loaded from elsewhere: catalog_path is relative to the config file, not to the working directory.
-  const loaded = await loadGateway({ cwd: os.tmpdir(), configFile: path.join(dir, "config.yaml"), env: ORIGINAL_ENV, mode: "inspect", logger: logs.logger });
+  const loaded = await loadGateway({
+    cwd: os.tmpdir(),
+    configFile: path.join(dir, "config.yaml"),
+    env: ORIGINAL_ENV,
+    mode: "inspect",
+    logger: logs.logger,
+  });
   assert.deepEqual(loaded.issues, []);
   const config = loaded.config!;
   assert.equal(config.source.format, "yaml");
@@ -45,7 +56,11 @@ test("the original's config.yaml + catalog.yaml pair loads unchanged", async (t)
       display_name: "Filesystem",
       description: "Read and write files under /tmp",
       tags: ["files", "local"],
-      runtime: { type: "local-process", command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"] },
+      runtime: {
+        type: "local-process",
+        command: "npx",
+        args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+      },
       env: {},
       isolation: "shared",
       tool_prefix: "filesystem",
@@ -55,7 +70,12 @@ test("the original's config.yaml + catalog.yaml pair loads unchanged", async (t)
       id: "postgres",
       display_name: "PostgreSQL",
       tags: ["database"],
-      runtime: { type: "local-process", command: "/usr/local/bin/mcp-postgres", args: ["--connection", "postgres://db/app"], working_dir: "/var/lib/mcp" },
+      runtime: {
+        type: "local-process",
+        command: "/usr/local/bin/mcp-postgres",
+        args: ["--connection", "postgres://db/app"],
+        working_dir: "/var/lib/mcp",
+      },
       env: { PGPASSWORD: "pg-pass", LOG_LEVEL: "debug" },
       isolation: "shared",
       tool_prefix: "postgres",
@@ -65,7 +85,13 @@ test("the original's config.yaml + catalog.yaml pair loads unchanged", async (t)
       id: "remote-tools",
       display_name: "remote-tools",
       tags: [],
-      runtime: { type: "remote-sse", url: "https://mcp.example.com/sse", headers: { Authorization: "Bearer remote-token" }, transport: "auto", connect_timeout_seconds: 10 },
+      runtime: {
+        type: "remote-sse",
+        url: "https://mcp.example.com/sse",
+        headers: { Authorization: "Bearer remote-token" },
+        transport: "auto",
+        connect_timeout_seconds: 10,
+      },
       env: {},
       isolation: "shared",
       tool_prefix: "remote-tools",
@@ -89,7 +115,13 @@ test("the original's config.yaml + catalog.yaml pair loads unchanged", async (t)
 test("the original pair without its variables set: each unset one is an error at its line", async (t) => {
   const dir = tempDir(t);
   cpSync(ORIGINAL, dir, { recursive: true });
-  const loaded = await loadGateway({ cwd: dir, configFile: path.join(dir, "config.yaml"), env: {}, mode: "inspect", logger: captureLogs().logger });
+  const loaded = await loadGateway({
+    cwd: dir,
+    configFile: path.join(dir, "config.yaml"),
+    env: {},
+    mode: "inspect",
+    logger: captureLogs().logger,
+  });
   assert.equal(loaded.config, undefined);
   assert.deepEqual(errorsOf({ dir, loaded, logs: captureLogs() }), [
     "config.yaml:4 api_key: Environment variable 'MCP_GATEWAY_API_KEY' is not set; set it or write ${MCP_GATEWAY_API_KEY:-default}",
@@ -101,7 +133,14 @@ test("the original pair without its variables set: each unset one is an error at
 
 test("servers as a map of id to entry", async (t) => {
   const result = await loadFrom(t, {
-    "mcpgw.config.yaml": ["servers:", "  alpha:", "    runtime: { type: local-process, command: node }", "  beta:", "    tags: [x]", "    runtime: { type: remote-sse, url: http://127.0.0.1:9/mcp }"].join("\n"),
+    "mcpgw.config.yaml": [
+      "servers:",
+      "  alpha:",
+      "    runtime: { type: local-process, command: node }",
+      "  beta:",
+      "    tags: [x]",
+      "    runtime: { type: remote-sse, url: http://127.0.0.1:9/mcp }",
+    ].join("\n"),
   });
   assert.deepEqual(serverIds(result), ["alpha", "beta"]);
   assert.deepEqual(result.loaded.config!.servers[1]!.tags, ["x"]);
@@ -109,15 +148,33 @@ test("servers as a map of id to entry", async (t) => {
 });
 
 test("in the map form an id field that differs from the key is an error", async (t) => {
-  const result = await loadFrom(t, { "mcpgw.config.yaml": ["servers:", "  alpha:", "    id: beta", "    runtime: { type: local-process, command: node }"].join("\n") });
-  assert.deepEqual(errorsOf(result), ["mcpgw.config.yaml:3 servers.alpha.id: Server 'alpha' has id 'beta'; in the map form the key is the id, so drop the id field"]);
-  const same = await loadFrom(t, { "mcpgw.config.yaml": ["servers:", "  alpha:", "    id: alpha", "    runtime: { type: local-process, command: node }"].join("\n") });
+  const result = await loadFrom(t, {
+    "mcpgw.config.yaml": [
+      "servers:",
+      "  alpha:",
+      "    id: beta",
+      "    runtime: { type: local-process, command: node }",
+    ].join("\n"),
+  });
+  assert.deepEqual(errorsOf(result), [
+    "mcpgw.config.yaml:3 servers.alpha.id: Server 'alpha' has id 'beta'; in the map form the key is the id, so drop the id field",
+  ]);
+  const same = await loadFrom(t, {
+    "mcpgw.config.yaml": [
+      "servers:",
+      "  alpha:",
+      "    id: alpha",
+      "    runtime: { type: local-process, command: node }",
+    ].join("\n"),
+  });
   assert.deepEqual(serverIds(same), ["alpha"]);
 });
 
 test("servers that is neither a list nor a map is an error", async (t) => {
   const result = await loadFrom(t, { "mcpgw.config.yaml": "servers: everything\n" });
-  assert.deepEqual(errorsOf(result), ["mcpgw.config.yaml:1 servers: servers must be a list of server entries or a map of id to entry"]);
+  assert.deepEqual(errorsOf(result), [
+    "mcpgw.config.yaml:1 servers: servers must be a list of server entries or a map of id to entry",
+  ]);
   const entry = await loadFrom(t, { "mcpgw.config.yaml": "servers:\n  - just-a-string\n" });
   assert.deepEqual(errorsOf(entry), ["mcpgw.config.yaml:2 servers[0]: Server at index 0 must be a mapping of fields"]);
 });
@@ -160,7 +217,11 @@ test("every server field is read into the normalised model", async (t) => {
       autostart: true,
     },
   ]);
-  assert.deepEqual(result.loaded.config!.servers[0]!.origin, { file: path.join(result.dir, "mcpgw.config.yaml"), path: ["servers", 0], dir: result.dir });
+  assert.deepEqual(result.loaded.config!.servers[0]!.origin, {
+    file: path.join(result.dir, "mcpgw.config.yaml"),
+    path: ["servers", 0],
+    dir: result.dir,
+  });
 });
 
 test("mcpServers (Claude Desktop format): command entries become local-process, url entries remote-sse", async (t) => {
@@ -190,7 +251,12 @@ test("mcpServers (Claude Desktop format): command entries become local-process, 
       id: "memory",
       display_name: "memory",
       tags: [],
-      runtime: { type: "local-process", command: "npx", args: ["-y", "@modelcontextprotocol/server-memory"], working_dir: "/srv/memory" },
+      runtime: {
+        type: "local-process",
+        command: "npx",
+        args: ["-y", "@modelcontextprotocol/server-memory"],
+        working_dir: "/srv/memory",
+      },
       env: { MEMORY_FILE: "/home/me/memory.json" },
       isolation: "shared",
       tool_prefix: "memory",
@@ -200,7 +266,13 @@ test("mcpServers (Claude Desktop format): command entries become local-process, 
       id: "web",
       display_name: "web",
       tags: [],
-      runtime: { type: "remote-sse", url: "https://example.com/mcp", headers: { Authorization: "Bearer x" }, transport: "auto", connect_timeout_seconds: 10 },
+      runtime: {
+        type: "remote-sse",
+        url: "https://example.com/mcp",
+        headers: { Authorization: "Bearer x" },
+        transport: "auto",
+        connect_timeout_seconds: 10,
+      },
       env: {},
       isolation: "shared",
       tool_prefix: "web",
@@ -210,7 +282,13 @@ test("mcpServers (Claude Desktop format): command entries become local-process, 
       id: "legacy",
       display_name: "legacy",
       tags: [],
-      runtime: { type: "remote-sse", url: "http://127.0.0.1:3001/sse", headers: {}, transport: "sse", connect_timeout_seconds: 10 },
+      runtime: {
+        type: "remote-sse",
+        url: "http://127.0.0.1:3001/sse",
+        headers: {},
+        transport: "sse",
+        connect_timeout_seconds: 10,
+      },
       env: {},
       isolation: "shared",
       tool_prefix: "legacy",
@@ -220,7 +298,13 @@ test("mcpServers (Claude Desktop format): command entries become local-process, 
       id: "streamable",
       display_name: "streamable",
       tags: [],
-      runtime: { type: "remote-sse", url: "http://127.0.0.1:3001/mcp", headers: {}, transport: "streamable-http", connect_timeout_seconds: 10 },
+      runtime: {
+        type: "remote-sse",
+        url: "http://127.0.0.1:3001/mcp",
+        headers: {},
+        transport: "streamable-http",
+        connect_timeout_seconds: 10,
+      },
       env: {},
       isolation: "shared",
       tool_prefix: "streamable",
@@ -253,14 +337,22 @@ test("mcpServers (Claude Desktop format): command entries become local-process, 
 });
 
 test("mcpServers entries may carry the gateway's own server fields", async (t) => {
-  const result = await loadFrom(t, { "mcpgw.config.yaml": "mcpServers:\n  m: { command: node, tags: [t], isolation: session, tool_prefix: mm }\n" });
+  const result = await loadFrom(t, {
+    "mcpgw.config.yaml": "mcpServers:\n  m: { command: node, tags: [t], isolation: session, tool_prefix: mm }\n",
+  });
   const server = result.loaded.config!.servers[0]!;
   assert.deepEqual([server.tags, server.isolation, server.tool_prefix], [["t"], "session", "mm"]);
 });
 
 test("mcpServers problems", async (t) => {
   const result = await loadFrom(t, {
-    "mcpgw.config.yaml": ["mcpServers:", "  neither: { args: [x] }", "  scalar: npx", "  odd: { command: node, colour: red }", "  badurl: { url: not-a-url }"].join("\n"),
+    "mcpgw.config.yaml": [
+      "mcpServers:",
+      "  neither: { args: [x] }",
+      "  scalar: npx",
+      "  odd: { command: node, colour: red }",
+      "  badurl: { url: not-a-url }",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:2 mcpServers.neither: Server 'neither' needs either command (a local process) or url (a remote server)",
@@ -269,12 +361,23 @@ test("mcpServers problems", async (t) => {
     "mcpgw.config.yaml:5 mcpServers.badurl.runtime.url: url must be an http:// or https:// URL of the server's MCP endpoint",
   ]);
   const list = await loadFrom(t, { "mcpgw.config.yaml": "mcpServers: [a]\n" });
-  assert.deepEqual(errorsOf(list), ["mcpgw.config.yaml:1 mcpServers: mcpServers must be a map of name to { command, args, env } or { url, headers }"]);
+  assert.deepEqual(errorsOf(list), [
+    "mcpgw.config.yaml:1 mcpServers: mcpServers must be a map of name to { command, args, env } or { url, headers }",
+  ]);
 });
 
 test("a Claude Desktop config file loads as-is with --config", async (t) => {
-  const desktop = { mcpServers: { filesystem: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"] }, remote: { url: "http://127.0.0.1:1/mcp" } } };
-  const result = await loadFrom(t, { "claude_desktop_config.json": JSON.stringify(desktop, null, 2) }, { configFile: "claude_desktop_config.json" });
+  const desktop = {
+    mcpServers: {
+      filesystem: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"] },
+      remote: { url: "http://127.0.0.1:1/mcp" },
+    },
+  };
+  const result = await loadFrom(
+    t,
+    { "claude_desktop_config.json": JSON.stringify(desktop, null, 2) },
+    { configFile: "claude_desktop_config.json" },
+  );
   assert.deepEqual(serverIds(result), ["filesystem", "remote"]);
 });
 
@@ -289,7 +392,8 @@ test("servers are ordered: servers, then mcpServers, then the catalog's", async 
       "  - { id: s1, runtime: { type: local-process, command: node } }",
       "  - { id: s2, runtime: { type: local-process, command: node } }",
     ].join("\n"),
-    "catalog.yaml": "servers:\n  - { id: c1, runtime: { type: local-process, command: node } }\n  - { id: c2, runtime: { type: local-process, command: node } }\n",
+    "catalog.yaml":
+      "servers:\n  - { id: c1, runtime: { type: local-process, command: node } }\n  - { id: c2, runtime: { type: local-process, command: node } }\n",
   });
   assert.deepEqual(serverIds(result), ["s1", "s2", "m1", "m2", "c1", "c2"]);
 });
@@ -297,20 +401,38 @@ test("servers are ordered: servers, then mcpServers, then the catalog's", async 
 test("catalog_path is relative to the config file; ~ is the home folder; absolute paths work", async (t) => {
   const result = await loadFrom(
     t,
-    { "conf/gw.yaml": "catalog_path: ../catalogs/main.yaml\n", "catalogs/main.yaml": "servers:\n  - { id: rel, runtime: { type: local-process, command: node } }\n", "elsewhere/.keep": "" },
+    {
+      "conf/gw.yaml": "catalog_path: ../catalogs/main.yaml\n",
+      "catalogs/main.yaml": "servers:\n  - { id: rel, runtime: { type: local-process, command: node } }\n",
+      "elsewhere/.keep": "",
+    },
     { configFile: "conf/gw.yaml", cwd: "elsewhere" },
   );
   assert.deepEqual(serverIds(result), ["rel"]);
   assert.equal(result.loaded.config!.catalog!.filepath, path.join(result.dir, "catalogs", "main.yaml"));
   const absDir = tempDir(t);
-  const abs = await loadFrom(t, { "gw.yaml": `catalog_path: ${JSON.stringify(path.join(absDir, "c.yaml"))}\n` }, { configFile: "gw.yaml" });
+  const abs = await loadFrom(
+    t,
+    { "gw.yaml": `catalog_path: ${JSON.stringify(path.join(absDir, "c.yaml"))}\n` },
+    { configFile: "gw.yaml" },
+  );
   assert.deepEqual(errorsOf(abs), [`gw.yaml:1 catalog_path: Catalog file not found: ${path.join(absDir, "c.yaml")}`]);
-  const home = await loadFrom(t, { "gw.yaml": "catalog_path: ~/mcpgw-no-such-catalog.yaml\n" }, { configFile: "gw.yaml" });
-  assert.deepEqual(errorsOf(home), [`gw.yaml:1 catalog_path: Catalog file not found: ${path.join(os.homedir(), "mcpgw-no-such-catalog.yaml")}`]);
+  const home = await loadFrom(
+    t,
+    { "gw.yaml": "catalog_path: ~/mcpgw-no-such-catalog.yaml\n" },
+    { configFile: "gw.yaml" },
+  );
+  assert.deepEqual(errorsOf(home), [
+    `gw.yaml:1 catalog_path: Catalog file not found: ${path.join(os.homedir(), "mcpgw-no-such-catalog.yaml")}`,
+  ]);
 });
 
 test("catalog_path may use ${VAR}", async (t) => {
-  const result = await loadFrom(t, { "gw.yaml": 'catalog_path: "${CATALOG_DIR:-.}/cat.yaml"\n', "cat.yaml": "servers: []\n" }, { configFile: "gw.yaml" });
+  const result = await loadFrom(
+    t,
+    { "gw.yaml": 'catalog_path: "${CATALOG_DIR:-.}/cat.yaml"\n', "cat.yaml": "servers: []\n" },
+    { configFile: "gw.yaml" },
+  );
   assert.deepEqual(errorsOf(result), []);
   assert.equal(result.loaded.config!.catalog!.filepath, path.join(result.dir, "cat.yaml"));
 });
@@ -328,22 +450,43 @@ test("--catalog (the override) is relative to the working directory and replaces
 });
 
 test("a catalog may be JSON, and may use the map form", async (t) => {
-  const result = await loadFrom(t, { "gw.yaml": "catalog_path: cat.json\n", "cat.json": JSON.stringify({ servers: { j1: { runtime: { type: "local-process", command: "node" } } } }) }, { configFile: "gw.yaml" });
+  const result = await loadFrom(
+    t,
+    {
+      "gw.yaml": "catalog_path: cat.json\n",
+      "cat.json": JSON.stringify({ servers: { j1: { runtime: { type: "local-process", command: "node" } } } }),
+    },
+    { configFile: "gw.yaml" },
+  );
   assert.deepEqual(serverIds(result), ["j1"]);
 });
 
 test("an empty catalog, or servers: [], is valid", async (t) => {
   const empty = await loadFrom(t, { "gw.yaml": "catalog_path: cat.yaml\n", "cat.yaml": "" }, { configFile: "gw.yaml" });
   assert.deepEqual(serverIds(empty), []);
-  const list = await loadFrom(t, { "gw.yaml": "catalog_path: cat.yaml\n", "cat.yaml": "servers: []\n" }, { configFile: "gw.yaml" });
+  const list = await loadFrom(
+    t,
+    { "gw.yaml": "catalog_path: cat.yaml\n", "cat.yaml": "servers: []\n" },
+    { configFile: "gw.yaml" },
+  );
   assert.deepEqual(serverIds(list), []);
-  const scalar = await loadFrom(t, { "gw.yaml": "catalog_path: cat.yaml\n", "cat.yaml": "just text\n" }, { configFile: "gw.yaml" });
+  const scalar = await loadFrom(
+    t,
+    { "gw.yaml": "catalog_path: cat.yaml\n", "cat.yaml": "just text\n" },
+    { configFile: "gw.yaml" },
+  );
   assert.deepEqual(errorsOf(scalar), ["cat.yaml:1: A catalog must be a mapping with a servers list"]);
 });
 
 test("the repo's example config is valid", async (t) => {
   const logs = captureLogs();
-  const loaded = await loadGateway({ cwd: repoRoot, configFile: path.join(repoRoot, "mcpgw.config.yaml"), env: {}, mode: "inspect", logger: logs.logger });
+  const loaded = await loadGateway({
+    cwd: repoRoot,
+    configFile: path.join(repoRoot, "mcpgw.config.yaml"),
+    env: {},
+    mode: "inspect",
+    logger: logs.logger,
+  });
   assert.deepEqual(loaded.issues, []);
   assert.ok(loaded.config!.servers.length > 0);
   void t;

@@ -4,7 +4,11 @@ import type { ConfigIssue } from "../../src/config/model.js";
 import { SourceDocument } from "../../src/config/SourceDocument.js";
 import { substituteEnv } from "../../src/config/substitute.js";
 
-function run(value: unknown, env: Record<string, string | undefined>, locate?: (path: readonly PropertyKey[]) => { line: number; column: number } | undefined) {
+function run(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  locate?: (path: readonly PropertyKey[]) => { line: number; column: number } | undefined,
+) {
   const issues: ConfigIssue[] = [];
   const out = substituteEnv(value, { env, file: "/cfg/mcpgw.config.yaml", issues, locate });
   return { out, issues };
@@ -54,7 +58,10 @@ test("adjacent references are each substituted; each unset one is its own error"
   const { issues } = run({ a: "${C}${D}" }, {});
   assert.deepEqual(
     issues.map((issue) => issue.message),
-    ["Environment variable 'C' is not set; set it or write ${C:-default}", "Environment variable 'D' is not set; set it or write ${D:-default}"],
+    [
+      "Environment variable 'C' is not set; set it or write ${C:-default}",
+      "Environment variable 'D' is not set; set it or write ${D:-default}",
+    ],
   );
 });
 
@@ -62,14 +69,21 @@ test("an unclosed ${ is an error and the text stays as written", () => {
   const { out, issues } = run({ a: "pre ${OPEN" }, { OPEN: "x" });
   assert.deepEqual(out, { a: "pre ${OPEN" });
   assert.equal(issues.length, 1);
-  assert.equal(issues[0]!.message, "Invalid environment variable reference: '${' is never closed with '}' (write $${ for a literal ${)");
+  assert.equal(
+    issues[0]!.message,
+    "Invalid environment variable reference: '${' is never closed with '}' (write $${ for a literal ${)",
+  );
 });
 
 test("a bad variable name is an error", () => {
   for (const bad of ["${1ABC}", "${}", "${A-B}", "${A B}", "${:-x}"]) {
     const { out, issues } = run({ a: bad }, {});
     assert.equal(issues.length, 1, bad);
-    assert.match(issues[0]!.message, /^Invalid environment variable reference: '\$\{.*\}' \(a name is letters, digits and '_', not starting with a digit\)$/, bad);
+    assert.match(
+      issues[0]!.message,
+      /^Invalid environment variable reference: '\$\{.*\}' \(a name is letters, digits and '_', not starting with a digit\)$/,
+      bad,
+    );
     assert.deepEqual(out, { a: bad });
   }
 });
@@ -124,9 +138,13 @@ test("the input is not modified", () => {
 });
 
 test("problems get a line from the file's document", () => {
-  const text = "servers:\n  - id: one\n    runtime:\n      type: local-process\n      command: \"${CMD}\"\n";
+  const text = 'servers:\n  - id: one\n    runtime:\n      type: local-process\n      command: "${CMD}"\n';
   const locate = (path: readonly PropertyKey[]) => new SourceDocument(text).locate(path);
-  const { issues } = run({ servers: [{ id: "one", runtime: { type: "local-process", command: "${CMD}" } }] }, {}, locate);
+  const { issues } = run(
+    { servers: [{ id: "one", runtime: { type: "local-process", command: "${CMD}" } }] },
+    {},
+    locate,
+  );
   assert.equal(issues[0]!.line, 5);
   assert.equal(issues[0]!.column, 7);
 });

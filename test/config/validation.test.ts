@@ -19,7 +19,13 @@ test("duplicate ids across servers, mcpServers and the catalog: each repeat is a
       "  dup: { command: node }", // 8
       "  solo: { command: node }", // 9
     ].join("\n"),
-    "catalog.yaml": ["servers:", "  - id: solo", "    runtime: { type: local-process, command: node }", "  - id: dup", "    runtime: { type: local-process, command: node }"].join("\n"),
+    "catalog.yaml": [
+      "servers:",
+      "  - id: solo",
+      "    runtime: { type: local-process, command: node }",
+      "  - id: dup",
+      "    runtime: { type: local-process, command: node }",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:5 servers[1]: Duplicate server ID: dup",
@@ -31,7 +37,13 @@ test("duplicate ids across servers, mcpServers and the catalog: each repeat is a
 
 test("a duplicate id is reported even when the first entry has other problems", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["servers:", "  - id: twice", "    runtime: { type: nope }", "  - id: twice", "    runtime: { type: local-process, command: node }"].join("\n"),
+    [CFG]: [
+      "servers:",
+      "  - id: twice",
+      "    runtime: { type: nope }",
+      "  - id: twice",
+      "    runtime: { type: local-process, command: node }",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:3 servers[0].runtime.type: Server 'twice' has unknown runtime type: nope (known: local-process, remote-sse; a plugin may provide it)",
@@ -41,13 +53,26 @@ test("a duplicate id is reported even when the first entry has other problems", 
 
 test("a list entry without an id names its index (the original's wording)", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["servers:", "  - id: first", "    runtime: { type: local-process, command: node }", "  - display_name: No id", "    runtime: { type: local-process, command: node }", '  - id: ""', "    runtime: { type: local-process, command: node }"].join("\n"),
+    [CFG]: [
+      "servers:",
+      "  - id: first",
+      "    runtime: { type: local-process, command: node }",
+      "  - display_name: No id",
+      "    runtime: { type: local-process, command: node }",
+      '  - id: ""',
+      "    runtime: { type: local-process, command: node }",
+    ].join("\n"),
   });
-  assert.deepEqual(errorsOf(result), ["mcpgw.config.yaml:4 servers[1]: Server at index 1 missing required field: id", "mcpgw.config.yaml:6 servers[2]: Server at index 2 missing required field: id"]);
+  assert.deepEqual(errorsOf(result), [
+    "mcpgw.config.yaml:4 servers[1]: Server at index 1 missing required field: id",
+    "mcpgw.config.yaml:6 servers[2]: Server at index 2 missing required field: id",
+  ]);
 });
 
 test("an entry without a runtime (the original's wording)", async (t) => {
-  const result = await loadFrom(t, { [CFG]: ["servers:", "  - id: bare", "    description: nothing to run"].join("\n") });
+  const result = await loadFrom(t, {
+    [CFG]: ["servers:", "  - id: bare", "    description: nothing to run"].join("\n"),
+  });
   assert.deepEqual(errorsOf(result), ["mcpgw.config.yaml:2 servers[0]: Server 'bare' missing required field: runtime"]);
 });
 
@@ -63,7 +88,16 @@ test("a runtime without a type, or not a mapping", async (t) => {
 
 test("an unknown runtime type, with did-you-mean when one is close (the original's wording)", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["servers:", "  - id: near", "    runtime:", "      type: remote-see", "      url: http://127.0.0.1:1/mcp", "  - id: far", "    runtime:", "      type: k8s-job"].join("\n"),
+    [CFG]: [
+      "servers:",
+      "  - id: near",
+      "    runtime:",
+      "      type: remote-see",
+      "      url: http://127.0.0.1:1/mcp",
+      "  - id: far",
+      "    runtime:",
+      "      type: k8s-job",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:4 servers[0].runtime.type: Server 'near' has unknown runtime type: remote-see (did you mean 'remote-sse'?)",
@@ -73,7 +107,13 @@ test("an unknown runtime type, with did-you-mean when one is close (the original
 
 test("a runtime type whose plugin is turned off is unknown", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["plugins:", "  process-runtime: false", "servers:", "  - id: p", "    runtime: { type: local-process, command: node }"].join("\n"),
+    [CFG]: [
+      "plugins:",
+      "  process-runtime: false",
+      "servers:",
+      "  - id: p",
+      "    runtime: { type: local-process, command: node }",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:5 servers[0].runtime.type: Server 'p' has unknown runtime type: local-process (known: remote-sse; a plugin may provide it)",
@@ -105,7 +145,12 @@ test("bad server ids (list and map forms)", async (t) => {
 
 test("a bad id does not hide the entry's other problems", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["servers:", "  - id: Bad Id", "    runtime: { type: local-proces, command: node }", "    isolation: per-user"].join("\n"),
+    [CFG]: [
+      "servers:",
+      "  - id: Bad Id",
+      "    runtime: { type: local-proces, command: node }",
+      "    isolation: per-user",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:2 servers[0].id: Invalid server ID: Bad Id (use lowercase letters, digits, '-' and '_', starting with a letter or digit)",
@@ -116,13 +161,22 @@ test("a bad id does not hide the entry's other problems", async (t) => {
 
 test("good ids: lowercase, digits, '-' and '_'", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["servers:", ...["a", "0", "my-server_2", "9lives"].map((id) => `  - { id: "${id}", runtime: { type: local-process, command: node } }`)].join("\n"),
+    [CFG]: [
+      "servers:",
+      ...["a", "0", "my-server_2", "9lives"].map(
+        (id) => `  - { id: "${id}", runtime: { type: local-process, command: node } }`,
+      ),
+    ].join("\n"),
   });
   assert.deepEqual(serverIds(result), ["a", "0", "my-server_2", "9lives"]);
 });
 
 test("unknown top-level keys are errors, with did-you-mean when one is close", async (t) => {
-  const result = await loadFrom(t, { [CFG]: ['listen_adress: "127.0.0.1:1"', "completely_unrelated: 1", "server:", "  - id: a", "mcpservers: {}"].join("\n") });
+  const result = await loadFrom(t, {
+    [CFG]: ['listen_adress: "127.0.0.1:1"', "completely_unrelated: 1", "server:", "  - id: a", "mcpservers: {}"].join(
+      "\n",
+    ),
+  });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:1 listen_adress: Unknown key 'listen_adress' (did you mean 'listen_addr'?)",
     "mcpgw.config.yaml:2 completely_unrelated: Unknown key 'completely_unrelated'",
@@ -133,7 +187,17 @@ test("unknown top-level keys are errors, with did-you-mean when one is close", a
 
 test("unknown server fields and runtime options are errors, with did-you-mean and synonyms (cwd -> working_dir)", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["servers:", "  - id: a", "    tag: [x]", "    colour: red", "    runtime:", "      type: local-process", "      command: node", "      cwd: /tmp", "      arg: []"].join("\n"),
+    [CFG]: [
+      "servers:",
+      "  - id: a",
+      "    tag: [x]",
+      "    colour: red",
+      "    runtime:",
+      "      type: local-process",
+      "      command: node",
+      "      cwd: /tmp",
+      "      arg: []",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:3 servers[0].tag: Unknown key 'tag' (did you mean 'tags'?)",
@@ -198,13 +262,21 @@ test("server field value errors", async (t) => {
 
 test("core setting errors", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["idle_timeout_seconds: soon", "request_timeout_seconds: 0", "tool_name_separator: '::'", "log_level: loud", 'listen_addr: "localhost"', "preset: everything", "start_timeout_seconds: 1.5"].join("\n"),
+    [CFG]: [
+      "idle_timeout_seconds: soon",
+      "request_timeout_seconds: 0",
+      "tool_name_separator: '::'",
+      "log_level: loud",
+      'listen_addr: "localhost"',
+      "preset: everything",
+      "start_timeout_seconds: 1.5",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:1 idle_timeout_seconds: Invalid input: expected number, received string",
     "mcpgw.config.yaml:2 request_timeout_seconds: Too small: expected number to be >=1",
     "mcpgw.config.yaml:3 tool_name_separator: use 1 to 8 of A-Z a-z 0-9 _ -",
-    "mcpgw.config.yaml:4 log_level: Invalid option: expected one of \"trace\"|\"debug\"|\"info\"|\"warn\"|\"warning\"|\"error\"|\"fatal\"|\"silent\"|\"off\"",
+    'mcpgw.config.yaml:4 log_level: Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"warning"|"error"|"fatal"|"silent"|"off"',
     "mcpgw.config.yaml:5 listen_addr: listen_addr must be HOST:PORT, for example 127.0.0.1:4444 or [::1]:4444",
     "mcpgw.config.yaml:6 preset: Unknown preset 'everything': use 'default' (every built-in plugin) or 'none' (an empty kernel)",
     "mcpgw.config.yaml:7 start_timeout_seconds: Invalid input: expected int, received number",
@@ -244,13 +316,24 @@ test("an empty api_key (a :- default while the variable is unset) turns auth off
   const result = await loadFrom(t, { [CFG]: 'api_key: "${MCP_GATEWAY_API_KEY:-}"\n' });
   assert.deepEqual(errorsOf(result), []);
   assert.equal(result.loaded.config!.settings.api_key, undefined);
-  const withKey = await loadFrom(t, { [CFG]: 'api_key: "${MCP_GATEWAY_API_KEY:-}"\n' }, { env: { MCP_GATEWAY_API_KEY: "k-123" } });
+  const withKey = await loadFrom(
+    t,
+    { [CFG]: 'api_key: "${MCP_GATEWAY_API_KEY:-}"\n' },
+    { env: { MCP_GATEWAY_API_KEY: "k-123" } },
+  );
   assert.equal(withKey.loaded.config!.settings.api_key, "k-123");
 });
 
 test("keys of a built-in plugin that is turned off are ignored with a warning, not an error", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["plugins:", "  http-frontend: false", "  hot-reload: false", 'listen_addr: "127.0.0.1:9"', "cors_origins: []", "hot_reload: true"].join("\n"),
+    [CFG]: [
+      "plugins:",
+      "  http-frontend: false",
+      "  hot-reload: false",
+      'listen_addr: "127.0.0.1:9"',
+      "cors_origins: []",
+      "hot_reload: true",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), []);
   assert.deepEqual(warningsOf(result), [
@@ -259,7 +342,9 @@ test("keys of a built-in plugin that is turned off are ignored with a warning, n
     "mcpgw.config.yaml:6 hot_reload: warning: 'hot_reload' is ignored: its plugin 'hot-reload' is not enabled",
   ]);
   const preset = await loadFrom(t, { [CFG]: ["preset: none", "api_key: x"].join("\n") });
-  assert.deepEqual(warningsOf(preset), ["mcpgw.config.yaml:2 api_key: warning: 'api_key' is ignored: its plugin 'api-key-auth' is not enabled"]);
+  assert.deepEqual(warningsOf(preset), [
+    "mcpgw.config.yaml:2 api_key: warning: 'api_key' is ignored: its plugin 'api-key-auth' is not enabled",
+  ]);
 });
 
 test("unknown keys in the catalog are errors at the catalog's line", async (t) => {
@@ -275,13 +360,22 @@ test("unknown keys in the catalog are errors at the catalog's line", async (t) =
 
 test("a catalog that is not found is an error at catalog_path's line", async (t) => {
   const result = await loadFrom(t, { [CFG]: "log_level: info\ncatalog_path: ./missing/catalog.yaml\n" });
-  assert.deepEqual(errorsOf(result), [`mcpgw.config.yaml:2 catalog_path: Catalog file not found: ${path.join(result.dir, "missing", "catalog.yaml")}`]);
+  assert.deepEqual(errorsOf(result), [
+    `mcpgw.config.yaml:2 catalog_path: Catalog file not found: ${path.join(result.dir, "missing", "catalog.yaml")}`,
+  ]);
 });
 
 test("problems inside the catalog name the catalog file and its lines, env included", async (t) => {
   const result = await loadFrom(t, {
     [CFG]: "catalog_path: catalog.yaml\n",
-    "catalog.yaml": ["servers:", "  - id: a", "    runtime:", "      type: local-process", '      command: "${CATALOG_CMD}"', "  - runtime: { type: local-process, command: x }"].join("\n"),
+    "catalog.yaml": [
+      "servers:",
+      "  - id: a",
+      "    runtime:",
+      "      type: local-process",
+      '      command: "${CATALOG_CMD}"',
+      "  - runtime: { type: local-process, command: x }",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "catalog.yaml:5 servers[0].runtime.command: Environment variable 'CATALOG_CMD' is not set; set it or write ${CATALOG_CMD:-default}",
@@ -305,7 +399,10 @@ test("a YAML syntax error names line and column", async (t) => {
 });
 
 test("a YAML syntax error in the catalog names the catalog", async (t) => {
-  const result = await loadFrom(t, { [CFG]: "catalog_path: catalog.yaml\n", "catalog.yaml": "servers:\n  - id: a\n   - id: b\n" });
+  const result = await loadFrom(t, {
+    [CFG]: "catalog_path: catalog.yaml\n",
+    "catalog.yaml": "servers:\n  - id: a\n   - id: b\n",
+  });
   assert.equal(result.loaded.issues.length, 1);
   assert.equal(result.loaded.issues[0]!.file, path.join(result.dir, "catalog.yaml"));
   assert.equal(result.loaded.issues[0]!.line, 3);
@@ -320,13 +417,26 @@ test("a JSON syntax error names the line", async (t) => {
 });
 
 test("JSON configs get lines for validation errors too", async (t) => {
-  const result = await loadFrom(t, { "mcpgw.config.json": '{\n  "servers": {\n    "a": {\n      "runtime": { "type": "local-proces", "command": "x" }\n    }\n  }\n}\n' });
-  assert.deepEqual(errorsOf(result), ["mcpgw.config.json:4 servers.a.runtime.type: Server 'a' has unknown runtime type: local-proces (did you mean 'local-process'?)"]);
+  const result = await loadFrom(t, {
+    "mcpgw.config.json":
+      '{\n  "servers": {\n    "a": {\n      "runtime": { "type": "local-proces", "command": "x" }\n    }\n  }\n}\n',
+  });
+  assert.deepEqual(errorsOf(result), [
+    "mcpgw.config.json:4 servers.a.runtime.type: Server 'a' has unknown runtime type: local-proces (did you mean 'local-process'?)",
+  ]);
 });
 
 test("every problem is reported, not only the first", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["bogus: 1", "servers:", "  - id: Bad", "    runtime: { type: local-process, command: x }", "  - runtime: { type: local-process, command: x }", "  - id: ok", "    runtime: { type: nope }"].join("\n"),
+    [CFG]: [
+      "bogus: 1",
+      "servers:",
+      "  - id: Bad",
+      "    runtime: { type: local-process, command: x }",
+      "  - runtime: { type: local-process, command: x }",
+      "  - id: ok",
+      "    runtime: { type: nope }",
+    ].join("\n"),
   });
   assert.equal(errorsOf(result).length, 4);
   assert.ok(result.loaded.issues.every((issue) => issue.line !== undefined));
@@ -339,16 +449,30 @@ test("$schema is allowed (for editors) and ignored", async (t) => {
 
 test("preset: none loads only the listed plugins; their runtime types are the only ones", async (t) => {
   const result = await loadFrom(t, {
-    [CFG]: ["preset: none", "plugins:", "  sse-runtime: {}", "servers:", "  - { id: r, runtime: { type: remote-sse, url: http://127.0.0.1:1/mcp } }", "  - { id: p, runtime: { type: local-process, command: node } }"].join("\n"),
+    [CFG]: [
+      "preset: none",
+      "plugins:",
+      "  sse-runtime: {}",
+      "servers:",
+      "  - { id: r, runtime: { type: remote-sse, url: http://127.0.0.1:1/mcp } }",
+      "  - { id: p, runtime: { type: local-process, command: node } }",
+    ].join("\n"),
   });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:6 servers[1].runtime.type: Server 'p' has unknown runtime type: local-process (known: remote-sse; a plugin may provide it)",
   ]);
-  assert.deepEqual(result.loaded.plugins.map((plugin) => plugin.name), ["sse-runtime"]);
+  assert.deepEqual(
+    result.loaded.plugins.map((plugin) => plugin.name),
+    ["sse-runtime"],
+  );
 });
 
 test("plugin options are checked by the plugin's schema, at plugins.<name>.<option>", async (t) => {
-  const result = await loadFrom(t, { [CFG]: ["plugins:", "  hot-reload:", "    debounce: 5", "  http-frontend: { max_sessions: 0 }", "  stats: 3"].join("\n") });
+  const result = await loadFrom(t, {
+    [CFG]: ["plugins:", "  hot-reload:", "    debounce: 5", "  http-frontend: { max_sessions: 0 }", "  stats: 3"].join(
+      "\n",
+    ),
+  });
   assert.deepEqual(errorsOf(result), [
     "mcpgw.config.yaml:3 plugins.hot-reload.debounce: Unknown key 'debounce' (did you mean 'debounce_ms'?)",
     "mcpgw.config.yaml:4 plugins.http-frontend.max_sessions: Too small: expected number to be >=1",

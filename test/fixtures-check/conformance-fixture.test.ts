@@ -14,7 +14,9 @@ import { runConformanceServer } from "../helpers/conformance.js";
 const fixture = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "conformance-server.js");
 
 /** Starts the fixture in HTTP mode on an ephemeral port; killed when the test ends. */
-async function startHttpFixture(t: TestContext): Promise<{ url: string; port: number; child: ChildProcessWithoutNullStreams }> {
+async function startHttpFixture(
+  t: TestContext,
+): Promise<{ url: string; port: number; child: ChildProcessWithoutNullStreams }> {
   const child = spawn(process.execPath, [fixture, "--http", "0"], { stdio: ["pipe", "pipe", "pipe"] });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
@@ -42,7 +44,11 @@ function postInitialize(port: number, headers: Record<string, string>): Promise<
     jsonrpc: "2.0",
     id: 1,
     method: "initialize",
-    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "fixture-check", version: "1.0.0" } },
+    params: {
+      protocolVersion: "2025-11-25",
+      capabilities: {},
+      clientInfo: { name: "fixture-check", version: "1.0.0" },
+    },
   });
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -72,11 +78,22 @@ test("conformance fixture over HTTP refuses a foreign Host or Origin with 403 an
 
 test("conformance fixture over stdio serves the suite's tools, resources and prompts", async (t) => {
   const client = new Client({ name: "fixture-check", version: "1.0.0" });
-  const transport = new StdioClientTransport({ command: process.execPath, args: [fixture], env: getDefaultEnvironment(), stderr: "pipe" });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [fixture],
+    env: getDefaultEnvironment(),
+    stderr: "pipe",
+  });
   t.after(() => client.close());
   await client.connect(transport);
   const tools = (await client.listTools()).tools.map((tool) => tool.name);
-  for (const name of ["test_simple_text", "test_sampling", "test_elicitation_sep1330_enums", "json_schema_2020_12_tool", "test_reconnection"]) {
+  for (const name of [
+    "test_simple_text",
+    "test_sampling",
+    "test_elicitation_sep1330_enums",
+    "json_schema_2020_12_tool",
+    "test_reconnection",
+  ]) {
     assert.ok(tools.includes(name), `missing tool ${name}`);
   }
   assert.equal(tools.length, 14);
@@ -88,40 +105,68 @@ test("conformance fixture over stdio serves the suite's tools, resources and pro
   const template = await client.readResource({ uri: "test://template/77/data" });
   assert.match(JSON.stringify(template.contents), /Data for ID: 77/);
   const prompts = (await client.listPrompts()).prompts.map((prompt) => prompt.name);
-  assert.deepEqual(prompts.sort(), ["test_prompt_with_arguments", "test_prompt_with_embedded_resource", "test_prompt_with_image", "test_simple_prompt"]);
+  assert.deepEqual(prompts.sort(), [
+    "test_prompt_with_arguments",
+    "test_prompt_with_embedded_resource",
+    "test_prompt_with_image",
+    "test_simple_prompt",
+  ]);
   assert.deepEqual(await client.ping(), {});
 });
 
-test("official conformance suite (active) passes every check against the fixture directly", { timeout: 6 * 60_000 }, async (t) => {
-  const { url } = await startHttpFixture(t);
-  const result = await runConformanceServer(url);
-  t.diagnostic(`active suite: ${result.total.passed} passed, ${result.total.failed} failed in ${result.durationMs} ms`);
-  assert.equal(result.total.failed, 0, result.output);
-  assert.equal(result.exitCode, 0, result.output);
-  // 0.1.16's active suite has 30 scenarios and 40 checks; each scenario must have passed at least one check.
-  assert.ok(result.scenarios.length >= 30, `only ${result.scenarios.length} scenarios ran:\n${result.output}`);
-  for (const scenario of result.scenarios) {
-    assert.ok(scenario.passed >= 1 && scenario.failed === 0, `${scenario.name}: ${scenario.passed} passed, ${scenario.failed} failed`);
-  }
-  assert.ok(result.total.passed >= 40, `expected at least 40 passed checks, got ${result.total.passed}`);
-  for (const name of ["dns-rebinding-protection", "server-sse-multiple-streams", "tools-call-sampling", "elicitation-sep1330-enums"]) {
-    assert.ok(result.scenarios.some((scenario) => scenario.name === name), `scenario ${name} did not run`);
-  }
-});
+test(
+  "official conformance suite (active) passes every check against the fixture directly",
+  { timeout: 6 * 60_000 },
+  async (t) => {
+    const { url } = await startHttpFixture(t);
+    const result = await runConformanceServer(url);
+    t.diagnostic(
+      `active suite: ${result.total.passed} passed, ${result.total.failed} failed in ${result.durationMs} ms`,
+    );
+    assert.equal(result.total.failed, 0, result.output);
+    assert.equal(result.exitCode, 0, result.output);
+    // 0.1.16's active suite has 30 scenarios and 40 checks; each scenario must have passed at least one check.
+    assert.ok(result.scenarios.length >= 30, `only ${result.scenarios.length} scenarios ran:\n${result.output}`);
+    for (const scenario of result.scenarios) {
+      assert.ok(
+        scenario.passed >= 1 && scenario.failed === 0,
+        `${scenario.name}: ${scenario.passed} passed, ${scenario.failed} failed`,
+      );
+    }
+    assert.ok(result.total.passed >= 40, `expected at least 40 passed checks, got ${result.total.passed}`);
+    for (const name of [
+      "dns-rebinding-protection",
+      "server-sse-multiple-streams",
+      "tools-call-sampling",
+      "elicitation-sep1330-enums",
+    ]) {
+      assert.ok(
+        result.scenarios.some((scenario) => scenario.name === name),
+        `scenario ${name} did not run`,
+      );
+    }
+  },
+);
 
-test("official conformance suite (pending) passes json-schema-2020-12 and SSE polling against the fixture", { timeout: 6 * 60_000 }, async (t) => {
-  const { url } = await startHttpFixture(t);
-  const result = await runConformanceServer(url, { suite: "pending" });
-  t.diagnostic(`pending suite: ${result.total.passed} passed, ${result.total.failed} failed in ${result.durationMs} ms`);
-  assert.equal(result.total.failed, 0, result.output);
-  assert.equal(result.exitCode, 0, result.output);
-  assert.deepEqual(
-    result.scenarios.find((scenario) => scenario.name === "json-schema-2020-12"),
-    { name: "json-schema-2020-12", passed: 4, failed: 0 },
-    result.output,
-  );
-  // The resume check (stream closed mid-call, result replayed after GET with Last-Event-ID).
-  const polling = await runConformanceServer(url, { scenario: "server-sse-polling" });
-  assert.deepEqual(polling.total, { passed: 1, failed: 0 }, polling.output);
-  assert.match(polling.output, /server-sse-disconnect-resume\s*\]\s*SUCCESS/);
-});
+test(
+  "official conformance suite (pending) passes json-schema-2020-12 and SSE polling against the fixture",
+  { timeout: 6 * 60_000 },
+  async (t) => {
+    const { url } = await startHttpFixture(t);
+    const result = await runConformanceServer(url, { suite: "pending" });
+    t.diagnostic(
+      `pending suite: ${result.total.passed} passed, ${result.total.failed} failed in ${result.durationMs} ms`,
+    );
+    assert.equal(result.total.failed, 0, result.output);
+    assert.equal(result.exitCode, 0, result.output);
+    assert.deepEqual(
+      result.scenarios.find((scenario) => scenario.name === "json-schema-2020-12"),
+      { name: "json-schema-2020-12", passed: 4, failed: 0 },
+      result.output,
+    );
+    // The resume check (stream closed mid-call, result replayed after GET with Last-Event-ID).
+    const polling = await runConformanceServer(url, { scenario: "server-sse-polling" });
+    assert.deepEqual(polling.total, { passed: 1, failed: 0 }, polling.output);
+    assert.match(polling.output, /server-sse-disconnect-resume\s*\]\s*SUCCESS/);
+  },
+);

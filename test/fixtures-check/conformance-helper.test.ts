@@ -32,8 +32,18 @@ test("parses the suite summary, with colour codes, and the single-scenario line"
 test("builds the npx command without a shell, pinned to node@22 and conformance 0.1.16", () => {
   const { args } = conformanceCommand("http://127.0.0.1:1234/mcp/x", { scenario: "ping" });
   assert.deepEqual(args, [
-    "-y", "-p", "node@22", "-p", "@modelcontextprotocol/conformance@0.1.16", "--",
-    "conformance", "server", "--url", "http://127.0.0.1:1234/mcp/x", "--scenario", "ping",
+    "-y",
+    "-p",
+    "node@22",
+    "-p",
+    "@modelcontextprotocol/conformance@0.1.16",
+    "--",
+    "conformance",
+    "server",
+    "--url",
+    "http://127.0.0.1:1234/mcp/x",
+    "--scenario",
+    "ping",
   ]);
   assert.deepEqual(conformanceCommand("http://h/mcp", { suite: "pending" }).args.slice(-2), ["--suite", "pending"]);
 });
@@ -43,7 +53,9 @@ test("a run against a port where nothing listens is reported as failed", { timeo
   const port = await new Promise<number>((resolve, reject) => {
     const server = net.createServer().listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
   const result = await runConformanceServer(`http://127.0.0.1:${port}/mcp`, { scenario: "ping" });

@@ -27,10 +27,16 @@ import { repoRoot, tempDir } from "../helpers/files.js";
 const fixture = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "relay-server.js");
 const FIXED_TOOLS = ["echo", "add_tool", "log", "slow", "ask", "touch", "records"];
 
-async function connect(t: TestContext, env: Record<string, string> = {}, withClientCapabilities = false): Promise<Client> {
+async function connect(
+  t: TestContext,
+  env: Record<string, string> = {},
+  withClientCapabilities = false,
+): Promise<Client> {
   const client = new Client(
     { name: "relay-fixture-check", version: "1.0.0" },
-    withClientCapabilities ? { capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } } } : {},
+    withClientCapabilities
+      ? { capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } } }
+      : {},
   );
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -87,17 +93,26 @@ test("tools, prompts and resources are paginated in pages of 2 with real nextCur
   for (const name of FIXED_TOOLS) assert.ok(names.includes(name), `${name} missing`);
 
   const prompts = await walk(client, "prompts/list", "prompts");
-  assert.deepEqual(prompts.items.map((prompt) => prompt.name), ["greet", "summarize", "plain"]);
+  assert.deepEqual(
+    prompts.items.map((prompt) => prompt.name),
+    ["greet", "summarize", "plain"],
+  );
   assert.equal(prompts.pages.length, 2);
   const resources = await walk(client, "resources/list", "resources");
-  assert.deepEqual(resources.items.map((resource) => resource.uri), ["relay://static/1", "relay://static/2", "relay://static/3", "relay://watched"]);
+  assert.deepEqual(
+    resources.items.map((resource) => resource.uri),
+    ["relay://static/1", "relay://static/2", "relay://static/3", "relay://watched"],
+  );
   assert.equal(resources.pages.length, 2);
 
   // The SDK's own helpers walk the same pages.
   const first = await client.listTools();
   assert.equal(first.tools.length, 2);
   assert.equal(typeof first.nextCursor, "string");
-  await assert.rejects(client.listTools({ cursor: "not-a-cursor" }), (error: unknown) => error instanceof McpError && error.code === ErrorCode.InvalidParams);
+  await assert.rejects(
+    client.listTools({ cursor: "not-a-cursor" }),
+    (error: unknown) => error instanceof McpError && error.code === ErrorCode.InvalidParams,
+  );
   assert.equal(await callText(client, "tool_9", { text: "hi" }), "tool_9: hi");
 });
 
@@ -124,7 +139,9 @@ test("the echo tool keeps its unknown top-level field and _meta in the raw list 
 
 test("add_tool sends notifications/tools/list_changed and the new tool is listed and callable", async (t) => {
   const client = await connect(t, { FIXTURE_TOOLS: "1" });
-  const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+  const changed = new Promise<void>((resolve) =>
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+  );
   assert.match(await callText(client, "add_tool", { name: "brand_new" }), /added brand_new/);
   await within(changed, 5000, "tools/list_changed");
   const { items } = await walk(client, "tools/list", "tools");
@@ -143,7 +160,11 @@ test("log sends notifications/message at every level at or above logging/setLeve
     if (waiter && received.length >= waiter.count) waiter.resolve();
   });
   const logsReach = (count: number) =>
-    within(new Promise<void>((resolve) => (received.length >= count ? resolve() : (waiter = { count, resolve }))), 5000, `${count} log messages`);
+    within(
+      new Promise<void>((resolve) => (received.length >= count ? resolve() : (waiter = { count, resolve }))),
+      5000,
+      `${count} log messages`,
+    );
 
   await client.setLoggingLevel("warning");
   const filtered = JSON.parse(await callText(client, "log")) as { sent: LoggingLevel[] };
@@ -200,10 +221,21 @@ test("slow reports progress, and a cancellation reaches the server and is record
   const cancelled = records.filter((entry) => entry.type === "cancelled");
   assert.equal(cancelled.length, 1, JSON.stringify(records));
   assert.equal(cancelled[0]!.tool, "slow");
-  assert.equal(cancelled[0]!.requestId, requestId, "the handler saw the cancellation of the request the notification named");
+  assert.equal(
+    cancelled[0]!.requestId,
+    requestId,
+    "the handler saw the cancellation of the request the notification named",
+  );
   assert.match(String(cancelled[0]!.reason), /test cancels/);
-  const lines = readFileSync(recordFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
-  assert.deepEqual(lines.map((entry) => entry.type), ["notification", "cancelled"], readFileSync(recordFile, "utf8"));
+  const lines = readFileSync(recordFile, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.map((entry) => entry.type),
+    ["notification", "cancelled"],
+    readFileSync(recordFile, "utf8"),
+  );
 });
 
 test("ask sends sampling/createMessage, elicitation/create and roots/list to the client and returns the answers", async (t) => {
@@ -212,7 +244,12 @@ test("ask sends sampling/createMessage, elicitation/create and roots/list to the
   client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
     seen.push(request.method);
     assert.equal(request.params.maxTokens, 20);
-    return { role: "assistant", content: { type: "text", text: "hi from the test client" }, model: "test-model", stopReason: "endTurn" };
+    return {
+      role: "assistant",
+      content: { type: "text", text: "hi from the test client" },
+      model: "test-model",
+      stopReason: "endTurn",
+    };
   });
   client.setRequestHandler(ElicitRequestSchema, async (request) => {
     seen.push(request.method);
@@ -270,12 +307,17 @@ test("resources/subscribe leads to notifications/resources/updated; unsubscribe 
   });
   assert.deepEqual(await client.subscribeResource({ uri: "relay://watched" }), {});
   const updated = new Promise<void>((resolve) => (onUpdate = resolve));
-  const touched = JSON.parse(await callText(client, "touch", { uri: "relay://watched" })) as { notified: boolean; version: number };
+  const touched = JSON.parse(await callText(client, "touch", { uri: "relay://watched" })) as {
+    notified: boolean;
+    version: number;
+  };
   assert.equal(touched.notified, true);
   await within(updated, 5000, "resources/updated");
   assert.deepEqual(updates, ["relay://watched"]);
   const read = await client.readResource({ uri: "relay://watched" });
-  assert.deepEqual(read.contents, [{ uri: "relay://watched", mimeType: "text/plain", text: `watched version ${touched.version}` }]);
+  assert.deepEqual(read.contents, [
+    { uri: "relay://watched", mimeType: "text/plain", text: `watched version ${touched.version}` },
+  ]);
 
   assert.deepEqual(await client.unsubscribeResource({ uri: "relay://watched" }), {});
   const again = JSON.parse(await callText(client, "touch", { uri: "relay://watched" })) as { notified: boolean };
@@ -286,9 +328,15 @@ test("resources/subscribe leads to notifications/resources/updated; unsubscribe 
 
 test("completion/complete completes the greet prompt's name argument", async (t) => {
   const client = await connect(t);
-  const result = await client.complete({ ref: { type: "ref/prompt", name: "greet" }, argument: { name: "name", value: "al" } });
+  const result = await client.complete({
+    ref: { type: "ref/prompt", name: "greet" },
+    argument: { name: "name", value: "al" },
+  });
   assert.deepEqual(result.completion.values, ["alice", "albert"]);
-  const none = await client.complete({ ref: { type: "ref/prompt", name: "plain" }, argument: { name: "x", value: "" } });
+  const none = await client.complete({
+    ref: { type: "ref/prompt", name: "plain" },
+    argument: { name: "x", value: "" },
+  });
   assert.deepEqual(none.completion.values, []);
   const prompt = await client.getPrompt({ name: "greet", arguments: { name: "alice" } });
   assert.deepEqual(prompt.messages, [{ role: "user", content: { type: "text", text: "Say hello to alice." } }]);

@@ -14,7 +14,13 @@ export async function loadTestGateway(
   const dir = tempDir(t);
   writeFiles(dir, { "mcpgw.config.yaml": config, ...options.files });
   const logs = captureLogs();
-  const loaded = await loadGateway({ env: {}, ...options, cwd: dir, configFile: path.join(dir, "mcpgw.config.yaml"), logger: logs.logger });
+  const loaded = await loadGateway({
+    env: {},
+    ...options,
+    cwd: dir,
+    configFile: path.join(dir, "mcpgw.config.yaml"),
+    logger: logs.logger,
+  });
   if (loaded.kernel) t.after(() => loaded.kernel!.stop());
   return { ...loaded, dir, logs };
 }

@@ -37,10 +37,15 @@ export interface PackedAppOptions {
 export async function packedApp(t: TestContext, options: PackedAppOptions = {}): Promise<PackedApp> {
   const tarballs = await Promise.all([packGateway(), ...(options.packages ?? []).map((dir) => packPackage(dir))]);
   const dir = tempDir(t, "mcpgw-packed-app-");
-  writeFiles(dir, { "package.json": JSON.stringify({ name: "mcpgw-packed-app", private: true, type: "module" }, null, 2) });
+  writeFiles(dir, {
+    "package.json": JSON.stringify({ name: "mcpgw-packed-app", private: true, type: "module" }, null, 2),
+  });
   // From npm's cache when it has everything (after the first run, or after `npm ci` in this repo);
   // from the registry for what it lacks. No scripts: nothing here should need one.
-  await npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...tarballs], dir);
+  await npm(
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...tarballs],
+    dir,
+  );
   writeFiles(dir, options.files ?? {});
   const mcpgw = path.join(dir, "node_modules", ".bin", "mcpgw");
   if (!existsSync(mcpgw)) throw new Error(`npm installed the gateway without its mcpgw bin (${mcpgw})`);
@@ -48,7 +53,11 @@ export async function packedApp(t: TestContext, options: PackedAppOptions = {}):
 }
 
 /** `mcpgw serve` in the app on a free loopback port; resolves once it listens. Stopped when the test ends. */
-export async function servePackedApp(t: TestContext, app: PackedApp, args: readonly string[] = []): Promise<{ child: Child; url: string }> {
+export async function servePackedApp(
+  t: TestContext,
+  app: PackedApp,
+  args: readonly string[] = [],
+): Promise<{ child: Child; url: string }> {
   const child = start(t, app.mcpgw, ["serve", "--listen-addr", "127.0.0.1:0", ...args], { cwd: app.dir });
   const line = await child.waitForStderr(/"msg":"Listening on http:\/\/127\.0\.0\.1:\d+"/);
   const url = /"msg":"Listening on (http:\/\/127\.0\.0\.1:\d+)"/.exec(line)![1]!;
@@ -60,10 +69,13 @@ export function installedCopies(app: PackedApp, name: string): string[] {
   const found: string[] = [];
   const visit = (modules: string) => {
     if (!existsSync(modules)) return;
-    if (existsSync(path.join(modules, name, "package.json"))) found.push(path.relative(app.dir, path.join(modules, name)));
+    if (existsSync(path.join(modules, name, "package.json")))
+      found.push(path.relative(app.dir, path.join(modules, name)));
     for (const entry of readdirSync(modules, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
-      const packages = entry.name.startsWith("@") ? readdirSync(path.join(modules, entry.name)).map((inner) => path.join(entry.name, inner)) : [entry.name];
+      const packages = entry.name.startsWith("@")
+        ? readdirSync(path.join(modules, entry.name)).map((inner) => path.join(entry.name, inner))
+        : [entry.name];
       for (const folder of packages) visit(path.join(modules, folder, "node_modules"));
     }
   };
@@ -76,7 +88,8 @@ let packDir: string | undefined;
 
 /** The gateway as built in dist/, packed once per test process (the tests' own build; pack must not rebuild it). */
 function packGateway(): Promise<string> {
-  if (!existsSync(path.join(repoRoot, "dist", "bundle", "cli.js"))) throw new Error("dist/bundle is missing: run `npm run build` first");
+  if (!existsSync(path.join(repoRoot, "dist", "bundle", "cli.js")))
+    throw new Error("dist/bundle is missing: run `npm run build` first");
   return memoized(repoRoot, () => npmPack(repoRoot));
 }
 
@@ -84,7 +97,9 @@ function packGateway(): Promise<string> {
 function packPackage(dir: string): Promise<string> {
   const folder = realpathSync(dir);
   return memoized(folder, async () => {
-    const manifest = JSON.parse(readFileSync(path.join(folder, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(path.join(folder, "package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
     if (manifest.scripts?.build) await npm(["run", "build"], folder);
     return npmPack(folder);
   });
@@ -115,11 +130,19 @@ async function npmPack(dir: string): Promise<string> {
 
 async function npm(args: readonly string[], cwd: string): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(NPM, args, { cwd, env: npmEnv(), timeout: NPM_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await execFileAsync(NPM, args, {
+      cwd,
+      env: npmEnv(),
+      timeout: NPM_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return stdout;
   } catch (error) {
     const failed = error as Error & { stderr?: string; stdout?: string };
-    throw new Error(`npm ${args.join(" ")} failed in ${cwd}: ${failed.message}\n${failed.stderr ?? ""}${failed.stdout ?? ""}`, { cause: error });
+    throw new Error(
+      `npm ${args.join(" ")} failed in ${cwd}: ${failed.message}\n${failed.stderr ?? ""}${failed.stdout ?? ""}`,
+      { cause: error },
+    );
   }
 }
 
@@ -132,7 +155,11 @@ function npmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { npm_config_update_notifier: "false" };
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(NODE_OPTIONS|NODE_TEST_CONTEXT)$/.test(key)) continue;
-    if (/^npm_/i.test(key) && !/^npm_config_(cache|registry|userconfig|globalconfig|(https?_)?proxy|noproxy|strict_ssl|cafile)$/i.test(key)) continue;
+    if (
+      /^npm_/i.test(key) &&
+      !/^npm_config_(cache|registry|userconfig|globalconfig|(https?_)?proxy|noproxy|strict_ssl|cafile)$/i.test(key)
+    )
+      continue;
     env[key] = value;
   }
   return env;

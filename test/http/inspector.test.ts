@@ -18,7 +18,13 @@ function inspector(t: TestContext, args: string[]): Promise<{ code: number | nul
       shell: false,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { PATH: process.env.PATH ?? "", HOME: home, npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), ".npm"), npm_config_update_notifier: "false", NO_COLOR: "1" },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), ".npm"),
+        npm_config_update_notifier: "false",
+        NO_COLOR: "1",
+      },
     });
     let stdout = "";
     let stderr = "";
@@ -45,14 +51,31 @@ function inspector(t: TestContext, args: string[]): Promise<{ code: number | nul
 }
 
 test("MCP Inspector CLI lists the aggregated tools and calls one through /mcp", async (t) => {
-  const gateway = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE), nodeServer("conf", CONFORMANCE_FIXTURE)] });
+  const gateway = await startHttpGateway(t, {
+    servers: [nodeServer("relay", RELAY_FIXTURE), nodeServer("conf", CONFORMANCE_FIXTURE)],
+  });
   const listed = await inspector(t, [`${gateway.base}/mcp`, "--method", "tools/list"]);
   assert.equal(listed.code, 0, listed.stderr);
   const names = (JSON.parse(listed.stdout) as { tools: Array<{ name: string }> }).tools.map((tool) => tool.name);
-  for (const name of ["relay__tool_1", "relay__tool_5", "relay__echo", "relay__records", "conf__test_simple_text", "conf__json_schema_2020_12_tool"]) {
+  for (const name of [
+    "relay__tool_1",
+    "relay__tool_5",
+    "relay__echo",
+    "relay__records",
+    "conf__test_simple_text",
+    "conf__json_schema_2020_12_tool",
+  ]) {
     assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
   }
-  const called = await inspector(t, [`${gateway.base}/mcp`, "--method", "tools/call", "--tool-name", "relay__echo", "--tool-arg", "text=from-inspector"]);
+  const called = await inspector(t, [
+    `${gateway.base}/mcp`,
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "relay__echo",
+    "--tool-arg",
+    "text=from-inspector",
+  ]);
   assert.equal(called.code, 0, called.stderr);
   assert.deepEqual(JSON.parse(called.stdout).content, [{ type: "text", text: "echo: from-inspector" }]);
 });

@@ -5,18 +5,35 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  type CallToolResult,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { ServerStateChange } from "../../src/kernel/hooks.js";
-import { connectClient, FULL_CLIENT_CAPABILITIES, nextEvent, nodeServer, RELAY_FIXTURE, startHttpGateway } from "./support.js";
+import {
+  connectClient,
+  FULL_CLIENT_CAPABILITIES,
+  nextEvent,
+  nodeServer,
+  RELAY_FIXTURE,
+  startHttpGateway,
+} from "./support.js";
 
 function answering(marker: string, nested?: { enabled: boolean }) {
   return (client: Client) => {
     client.setRequestHandler(CreateMessageRequestSchema, async () => {
       // A client may call the same server again while answering it (e.g. an agent loop).
-      const extra = nested?.enabled ? ` + ${((await client.callTool({ name: "relay__echo", arguments: { text: marker } })).content as Array<{ text: string }>)[0]!.text}` : "";
+      const extra = nested?.enabled
+        ? ` + ${((await client.callTool({ name: "relay__echo", arguments: { text: marker } })).content as Array<{ text: string }>)[0]!.text}`
+        : "";
       return { model: "m", role: "assistant", content: { type: "text", text: `sampled by ${marker}${extra}` } };
     });
-    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { colour: `colour of ${marker}` } }));
+    client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: "accept",
+      content: { colour: `colour of ${marker}` },
+    }));
     client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file:///roots/${marker}` }] }));
   };
 }
@@ -26,7 +43,9 @@ function markersOf(outcome: PromiseSettledResult<CallToolResult>): string {
   if (outcome.status === "rejected") return `rejected: ${String(outcome.reason)}`;
   const answers = outcome.value.structuredContent as Record<string, any> | undefined;
   if (!answers) return `error result: ${JSON.stringify(outcome.value.content)}`;
-  return [answers.sampling?.content?.text, answers.elicitation?.content?.colour, answers.roots?.roots?.[0]?.uri].join(" | ");
+  return [answers.sampling?.content?.text, answers.elicitation?.content?.colour, answers.roots?.roots?.[0]?.uri].join(
+    " | ",
+  );
 }
 
 const expected = (marker: string) => `sampled by ${marker} | colour of ${marker} | file:///roots/${marker}`;
@@ -35,14 +54,22 @@ test("two clients on one shared backend: each answers only its own sampling, eli
   const gateway = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE)] });
   const nested = { enabled: false };
   const clients = await Promise.all(
-    ["alpha", "beta"].map((marker, index) => connectClient(t, `${gateway.base}${index === 0 ? "/mcp" : "/sse"}`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering(marker, index === 0 ? nested : undefined) })),
+    ["alpha", "beta"].map((marker, index) =>
+      connectClient(t, `${gateway.base}${index === 0 ? "/mcp" : "/sse"}`, {
+        capabilities: FULL_CLIENT_CAPABILITIES,
+        setup: answering(marker, index === 0 ? nested : undefined),
+      }),
+    ),
   );
   const ask = (client: Client) => client.callTool({ name: "relay__ask", arguments: {} }) as Promise<CallToolResult>;
 
   // First contact: the gateway does not know yet that this backend asks clients. Whatever overlaps,
   // a request may be refused, but it never reaches the other client.
   const first = await Promise.allSettled(clients.map(ask));
-  for (const [index, own, other] of [[0, "alpha", "beta"], [1, "beta", "alpha"]] as const) {
+  for (const [index, own, other] of [
+    [0, "alpha", "beta"],
+    [1, "beta", "alpha"],
+  ] as const) {
     const seen = markersOf(first[index]!);
     assert.ok(!seen.includes(other), `client ${own} never sees ${other}'s answers: ${seen}`);
   }
@@ -56,31 +83,51 @@ test("two clients on one shared backend: each answers only its own sampling, eli
   // turn: alpha's nested call goes ahead (no deadlock), then beta's ask runs.
   nested.enabled = true;
   const nestedRound = await Promise.allSettled(clients.map(ask));
-  assert.equal(markersOf(nestedRound[0]!), expected("alpha").replace("sampled by alpha", "sampled by alpha + echo: alpha"));
+  assert.equal(
+    markersOf(nestedRound[0]!),
+    expected("alpha").replace("sampled by alpha", "sampled by alpha + echo: alpha"),
+  );
   assert.equal(markersOf(nestedRound[1]!), expected("beta"));
   nested.enabled = false;
   // A call of one session that needs no answer does not wait behind nothing: both finish.
-  const echoes = await Promise.all(clients.map((client, index) => client.callTool({ name: "relay__echo", arguments: { text: String(index) } })));
-  assert.deepEqual(echoes.map((result) => (result.content as Array<{ text: string }>)[0]!.text), ["echo: 0", "echo: 1"]);
+  const echoes = await Promise.all(
+    clients.map((client, index) => client.callTool({ name: "relay__echo", arguments: { text: String(index) } })),
+  );
+  assert.deepEqual(
+    echoes.map((result) => (result.content as Array<{ text: string }>)[0]!.text),
+    ["echo: 0", "echo: 1"],
+  );
 });
 
 test("isolation: session: two sessions get two backend processes; closing a session stops its backend", async (t) => {
-  const gateway = await startHttpGateway(t, { servers: [nodeServer("iso", RELAY_FIXTURE, [], { isolation: "session" })] });
+  const gateway = await startHttpGateway(t, {
+    servers: [nodeServer("iso", RELAY_FIXTURE, [], { isolation: "session" })],
+  });
   const changes: ServerStateChange[] = [];
   const listeners = new Set<(change: ServerStateChange) => void>();
   gateway.kernel.hooks.serverStateChanged.tap("sessions-test", (change) => {
     changes.push(change);
     for (const listener of listeners) listener(change);
   });
-  const one = await connectClient(t, `${gateway.base}/mcp/iso`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering("one") });
-  const two = await connectClient(t, `${gateway.base}/mcp/iso`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering("two") });
-  const asked = await Promise.all([one, two].map((client) => client.callTool({ name: "ask", arguments: {} }) as Promise<CallToolResult>));
+  const one = await connectClient(t, `${gateway.base}/mcp/iso`, {
+    capabilities: FULL_CLIENT_CAPABILITIES,
+    setup: answering("one"),
+  });
+  const two = await connectClient(t, `${gateway.base}/mcp/iso`, {
+    capabilities: FULL_CLIENT_CAPABILITIES,
+    setup: answering("two"),
+  });
+  const asked = await Promise.all(
+    [one, two].map((client) => client.callTool({ name: "ask", arguments: {} }) as Promise<CallToolResult>),
+  );
   assert.equal(markersOf({ status: "fulfilled", value: asked[0]! }), expected("one"));
   assert.equal(markersOf({ status: "fulfilled", value: asked[1]! }), expected("two"));
 
   const idOne = (one.transport as StreamableHTTPClientTransport).sessionId!;
   const idTwo = (two.transport as StreamableHTTPClientTransport).sessionId!;
-  const running = changes.filter((change) => change.server === "iso" && change.to === "running").map((change) => change.session);
+  const running = changes
+    .filter((change) => change.server === "iso" && change.to === "running")
+    .map((change) => change.session);
   assert.deepEqual(new Set(running), new Set([idOne, idTwo]), "one backend started per session");
   assert.equal(gateway.supervisor.get("iso").instances, 2);
 
@@ -89,24 +136,38 @@ test("isolation: session: two sessions get two backend processes; closing a sess
   assert.ok((await one.listTools()).tools.some((tool) => tool.name === "only_in_one"));
   assert.ok(!(await two.listTools()).tools.some((tool) => tool.name === "only_in_one"));
 
-  const stopped = nextEvent<ServerStateChange>((deliver) => listeners.add(deliver), (change) => change.server === "iso" && change.session === idOne && change.to === "stopped", 10_000, "session one's backend to stop");
+  const stopped = nextEvent<ServerStateChange>(
+    (deliver) => listeners.add(deliver),
+    (change) => change.server === "iso" && change.session === idOne && change.to === "stopped",
+    10_000,
+    "session one's backend to stop",
+  );
   await (one.transport as StreamableHTTPClientTransport).terminateSession();
   await stopped;
   assert.equal(gateway.supervisor.get("iso").instances, 1, "the other session's backend keeps running");
-  assert.equal(((await two.callTool({ name: "echo", arguments: { text: "still here" } })).content as Array<{ text: string }>)[0]!.text, "echo: still here");
+  assert.equal(
+    ((await two.callTool({ name: "echo", arguments: { text: "still here" } })).content as Array<{ text: string }>)[0]!
+      .text,
+    "echo: still here",
+  );
 });
 
 test("a server started by POST /servers/:id/start still relays sampling, elicitation and roots to MCP clients", async (t) => {
   const gateway = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE)] });
   const started = await fetch(`${gateway.base}/servers/relay/start`, { method: "POST" });
   assert.deepEqual(await started.json(), { id: "relay", status: "running", message: "Server started successfully" });
-  const client = await connectClient(t, `${gateway.base}/mcp`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering("admin") });
+  const client = await connectClient(t, `${gateway.base}/mcp`, {
+    capabilities: FULL_CLIENT_CAPABILITIES,
+    setup: answering("admin"),
+  });
   const result = (await client.callTool({ name: "relay__ask", arguments: {} })) as CallToolResult;
   assert.equal(markersOf({ status: "fulfilled", value: result }), expected("admin"));
 });
 
 test("turns on a shared asking server: a waiting call can be cancelled; other servers are not held up", async (t) => {
-  const gateway = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE), nodeServer("other", RELAY_FIXTURE)] });
+  const gateway = await startHttpGateway(t, {
+    servers: [nodeServer("relay", RELAY_FIXTURE), nodeServer("other", RELAY_FIXTURE)],
+  });
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let asked!: () => void;
@@ -122,17 +183,32 @@ test("turns on a shared asking server: a waiting call can be cancelled; other se
       });
     },
   });
-  const waiter = await connectClient(t, `${gateway.base}/mcp`, { capabilities: FULL_CLIENT_CAPABILITIES, setup: answering("waiter") });
+  const waiter = await connectClient(t, `${gateway.base}/mcp`, {
+    capabilities: FULL_CLIENT_CAPABILITIES,
+    setup: answering("waiter"),
+  });
   // The holder's ask marks the server as one that asks clients and keeps the turn while it waits on its sampling answer.
   const holding = holder.callTool({ name: "relay__ask", arguments: {} });
   await askedOnce;
   const abort = new AbortController();
-  const waiting = waiter.callTool({ name: "relay__echo", arguments: { text: "queued" } }, undefined, { signal: abort.signal });
+  const waiting = waiter.callTool({ name: "relay__echo", arguments: { text: "queued" } }, undefined, {
+    signal: abort.signal,
+  });
   // Another server answers meanwhile.
-  assert.equal(((await waiter.callTool({ name: "other__echo", arguments: { text: "free" } })).content as Array<{ text: string }>)[0]!.text, "echo: free");
+  assert.equal(
+    (
+      (await waiter.callTool({ name: "other__echo", arguments: { text: "free" } })).content as Array<{ text: string }>
+    )[0]!.text,
+    "echo: free",
+  );
   abort.abort("gave up waiting");
   await assert.rejects(waiting, /gave up waiting|abort/i);
   release();
   assert.equal(markersOf({ status: "fulfilled", value: (await holding) as CallToolResult }), expected("holder"));
-  assert.equal(((await waiter.callTool({ name: "relay__echo", arguments: { text: "now" } })).content as Array<{ text: string }>)[0]!.text, "echo: now");
+  assert.equal(
+    (
+      (await waiter.callTool({ name: "relay__echo", arguments: { text: "now" } })).content as Array<{ text: string }>
+    )[0]!.text,
+    "echo: now",
+  );
 });

@@ -23,10 +23,31 @@ import type { CapturedLogs } from "../helpers/logs.js";
 
 export type TestContext = { after(fn: () => unknown): void };
 
-export const CONFORMANCE_FIXTURE = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "conformance-server.js");
+export const CONFORMANCE_FIXTURE = path.join(
+  repoRoot,
+  "dist",
+  "test",
+  "fixtures",
+  "conformance",
+  "conformance-server.js",
+);
 export const RELAY_FIXTURE = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "relay-server.js");
-export const EVERYTHING_BIN = path.join(repoRoot, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
-export const MEMORY_BIN = path.join(repoRoot, "node_modules", "@modelcontextprotocol", "server-memory", "dist", "index.js");
+export const EVERYTHING_BIN = path.join(
+  repoRoot,
+  "node_modules",
+  "@modelcontextprotocol",
+  "server-everything",
+  "dist",
+  "index.js",
+);
+export const MEMORY_BIN = path.join(
+  repoRoot,
+  "node_modules",
+  "@modelcontextprotocol",
+  "server-memory",
+  "dist",
+  "index.js",
+);
 
 export interface TestGateway {
   readonly kernel: Kernel;
@@ -42,7 +63,11 @@ export interface TestGateway {
 /** Loads `config` (an object, written as YAML-compatible JSON) with a free loopback port and a temp state_dir, and starts it. */
 export async function startHttpGateway(t: TestContext, config: Record<string, unknown>): Promise<TestGateway> {
   const stateDir = tempDir(t, "mcpgw-state-");
-  const text = JSON.stringify({ listen_addr: "127.0.0.1:0", state_dir: stateDir, health_check_interval_seconds: 0, ...config }, null, 2);
+  const text = JSON.stringify(
+    { listen_addr: "127.0.0.1:0", state_dir: stateDir, health_check_interval_seconds: 0, ...config },
+    null,
+    2,
+  );
   const loaded = await loadTestGateway(t, text);
   assert.deepEqual(errorsOf(loaded), [], "the test config is valid");
   const kernel = loaded.kernel!;
@@ -62,23 +87,51 @@ export async function startHttpGateway(t: TestContext, config: Record<string, un
 }
 
 /** A server entry running `file` with this Node. */
-export function nodeServer(id: string, file: string, args: string[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function nodeServer(
+  id: string,
+  file: string,
+  args: string[] = [],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { id, runtime: { type: "local-process", command: process.execPath, args: [file, ...args] }, ...extra };
 }
 
-export const FULL_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } };
+export const FULL_CLIENT_CAPABILITIES: ClientCapabilities = {
+  sampling: {},
+  elicitation: { form: {} },
+  roots: { listChanged: true },
+};
 
 /** An SDK client connected over Streamable HTTP (`/mcp...`) or legacy SSE (`/sse...`); closed after the test. */
 export async function connectClient(
   t: TestContext,
   url: string,
-  options: { capabilities?: ClientCapabilities; name?: string; headers?: Record<string, string>; setup?: (client: Client) => void } = {},
+  options: {
+    capabilities?: ClientCapabilities;
+    name?: string;
+    headers?: Record<string, string>;
+    setup?: (client: Client) => void;
+  } = {},
 ): Promise<Client> {
-  const client = new Client({ name: options.name ?? "mcpgw-test", version: "1.0.0" }, { capabilities: options.capabilities ?? {} });
+  const client = new Client(
+    { name: options.name ?? "mcpgw-test", version: "1.0.0" },
+    { capabilities: options.capabilities ?? {} },
+  );
   options.setup?.(client);
   const requestInit = options.headers ? { headers: options.headers } : undefined;
   const transport = new URL(url).pathname.startsWith("/sse")
-    ? new SSEClientTransport(new URL(url), { requestInit, eventSourceInit: options.headers ? { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...options.headers } }) } : undefined })
+    ? new SSEClientTransport(new URL(url), {
+        requestInit,
+        eventSourceInit: options.headers
+          ? {
+              fetch: (input, init) =>
+                fetch(input, {
+                  ...init,
+                  headers: { ...(init?.headers as Record<string, string>), ...options.headers },
+                }),
+            }
+          : undefined,
+      })
     : new StreamableHTTPClientTransport(new URL(url), { requestInit });
   await client.connect(transport);
   t.after(() => client.close().catch(() => {}));
@@ -99,10 +152,16 @@ export async function freePort(): Promise<number> {
  * Starts server-everything over HTTP (`streamableHttp` or `sse`) on a free port and waits for its
  * "listening"/"running" line; killed after the test. It listens on all interfaces (it cannot be told otherwise).
  */
-export async function startEverything(t: TestContext, mode: "streamableHttp" | "sse"): Promise<{ url: string; child: ChildProcess }> {
+export async function startEverything(
+  t: TestContext,
+  mode: "streamableHttp" | "sse",
+): Promise<{ url: string; child: ChildProcess }> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [EVERYTHING_BIN, mode], { env: { PATH: process.env.PATH ?? "", PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [EVERYTHING_BIN, mode], {
+      env: { PATH: process.env.PATH ?? "", PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     const ready = new Promise<boolean>((resolve) => {
       const onData = (chunk: Buffer) => {
@@ -131,7 +190,11 @@ export async function startEverything(t: TestContext, mode: "streamableHttp" | "
 }
 
 /** Waits (bounded) for `predicate` where no event exists to await. */
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -142,7 +205,12 @@ export async function until<T>(what: string, probe: () => T | undefined | false 
 }
 
 /** Resolves with the first value `subscribe` delivers that passes `accept`. */
-export function nextEvent<T>(subscribe: (deliver: (value: T) => void) => void, accept: (value: T) => boolean = () => true, timeoutMs = 10_000, what = "an event"): Promise<T> {
+export function nextEvent<T>(
+  subscribe: (deliver: (value: T) => void) => void,
+  accept: (value: T) => boolean = () => true,
+  timeoutMs = 10_000,
+  what = "an event",
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let done = false;
     const timer = setTimeout(() => {
@@ -198,9 +266,19 @@ export class Tap {
   }
 
   /** Resolves once `count` messages pass `accept`. */
-  async waitForCount(accept: (message: Message) => boolean, count: number, what = "messages", timeoutMs = 10_000): Promise<Message[]> {
+  async waitForCount(
+    accept: (message: Message) => boolean,
+    count: number,
+    what = "messages",
+    timeoutMs = 10_000,
+  ): Promise<Message[]> {
     if (this.messages.filter(accept).length < count) {
-      await nextEvent<Message>((deliver) => this.#listeners.add(deliver), () => this.messages.filter(accept).length >= count, timeoutMs, `${count} ${what}`);
+      await nextEvent<Message>(
+        (deliver) => this.#listeners.add(deliver),
+        () => this.messages.filter(accept).length >= count,
+        timeoutMs,
+        `${count} ${what}`,
+      );
     }
     return this.messages.filter(accept);
   }
@@ -215,9 +293,13 @@ export async function standaloneStreamOpen(gateway: TestGateway, client: Client)
   const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId;
   assert.ok(sessionId, "a Streamable HTTP client with a session");
   await until("the client's GET stream to open", () => {
-    const transport = gateway.relay.sessions.get(sessionId)?.server.transport as { _webStandardTransport?: { _streamMapping?: Map<string, unknown> } } | undefined;
+    const transport = gateway.relay.sessions.get(sessionId)?.server.transport as
+      { _webStandardTransport?: { _streamMapping?: Map<string, unknown> } } | undefined;
     const streams = transport?._webStandardTransport?._streamMapping;
-    assert.ok(streams instanceof Map, "SDK internals changed: StreamableHTTPServerTransport._webStandardTransport._streamMapping");
+    assert.ok(
+      streams instanceof Map,
+      "SDK internals changed: StreamableHTTPServerTransport._webStandardTransport._streamMapping",
+    );
     return streams.has("_GET_stream");
   });
 }

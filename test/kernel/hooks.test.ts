@@ -42,7 +42,14 @@ test("shutdown taps run last-registered first (LIFO), explicit stages still win"
   kernel.hooks.beforeShutdown.tap("front-b", () => void order.push("before:front-b"));
   kernel.setConfig({} as never);
   await kernel.stop();
-  assert.deepEqual(order, ["before:front-b", "before:front-a", "third-applied", "second-applied", "first-applied", "pinned-last"]);
+  assert.deepEqual(order, [
+    "before:front-b",
+    "before:front-a",
+    "third-applied",
+    "second-applied",
+    "first-applied",
+    "pinned-last",
+  ]);
   assert.equal(kernel.state, "stopped");
 });
 
@@ -102,7 +109,8 @@ test("a GatewayError thrown on purpose (an auth rejection) passes through unwrap
   });
   await assert.rejects(
     kernel.hooks.beforeStart.promise(),
-    (error: unknown) => error instanceof GatewayError && error.code === "MCPGW_ERR_UNAUTHORIZED" && error.message === "API key required",
+    (error: unknown) =>
+      error instanceof GatewayError && error.code === "MCPGW_ERR_UNAUTHORIZED" && error.message === "API key required",
   );
 });
 
@@ -114,7 +122,10 @@ test("runtime hooks are keyed by type, and their taps are wrapped as well", asyn
     });
   });
   assert.equal(kernel.hooks.runtime.get("even"), undefined);
-  await assert.rejects(kernel.hooks.runtime.get("odd")!.promise({} as never, {} as never), /Plugin 'odd-runtime' failed in hook 'runtime': no backend/);
+  await assert.rejects(
+    kernel.hooks.runtime.get("odd")!.promise({} as never, {} as never),
+    /Plugin 'odd-runtime' failed in hook 'runtime': no backend/,
+  );
 });
 
 test("start runs beforeStart, listen, started in order; a failing started tap is logged, not fatal", async () => {
@@ -137,5 +148,8 @@ test("start runs beforeStart, listen, started in order; a failing started tap is
 
 test("the config cannot be read before it is loaded", () => {
   const kernel = newKernel();
-  assert.throws(() => kernel.config, (error: unknown) => error instanceof GatewayError && error.code === "MCPGW_ERR_LIFECYCLE");
+  assert.throws(
+    () => kernel.config,
+    (error: unknown) => error instanceof GatewayError && error.code === "MCPGW_ERR_LIFECYCLE",
+  );
 });

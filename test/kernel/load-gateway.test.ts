@@ -21,7 +21,10 @@ test("a catalog_path in the file that is missing points at its key and line", as
 
 test("warnings are returned to the caller, not logged by the loader (the CLI shows them once)", async (t) => {
   const loaded = await loadTestGateway(t, "hot_reload: true\nplugins:\n  hot-reload: false\n");
-  assert.deepEqual(loaded.issues.map((issue) => [issue.severity, issue.message]), [["warning", "'hot_reload' is ignored: its plugin 'hot-reload' is not enabled"]]);
+  assert.deepEqual(
+    loaded.issues.map((issue) => [issue.severity, issue.message]),
+    [["warning", "'hot_reload' is ignored: its plugin 'hot-reload' is not enabled"]],
+  );
   assert.ok(loaded.kernel);
   assert.equal(loaded.logs.text().includes("is ignored"), false);
 });

@@ -67,7 +67,10 @@ for (const specifier of ["hello", "mcpgw-plugin-hello"]) {
     const loaded = await loadGateway({ cwd: dir, env: {}, mode: "inspect", logger: logs.logger });
     assert.deepEqual(loaded.issues, []);
     const record = loaded.plugins.find((p) => p.name === "hello");
-    assert.deepEqual([record?.source, record?.packageName, record?.version, record?.status], ["npm", "mcpgw-plugin-hello", "1.2.3", "enabled"]);
+    assert.deepEqual(
+      [record?.source, record?.packageName, record?.version, record?.status],
+      ["npm", "mcpgw-plugin-hello", "1.2.3", "enabled"],
+    );
     const kernel = loaded.kernel!;
     t.after(() => kernel.stop());
     assert.deepEqual(kernel.config.servers[0]!.runtime, { type: "hello-runtime", target: "world" });
@@ -93,7 +96,11 @@ test("the plugin validates its own options; a typo points at the key", async (t)
     loaded.issues.map((i) => [i.path.join("."), i.line, i.message]),
     [
       ["plugins.hello.greting", 3, "Unknown key 'greting' (did you mean 'greeting'?)"],
-      ["servers.0.runtime.type", 6, "Server 'greeter' has unknown runtime type: hello-runtime (plugin 'hello' failed to load and may provide it)"],
+      [
+        "servers.0.runtime.type",
+        6,
+        "Server 'greeter' has unknown runtime type: hello-runtime (plugin 'hello' failed to load and may provide it)",
+      ],
     ],
   );
 });
@@ -101,9 +108,18 @@ test("the plugin validates its own options; a typo points at the key", async (t)
 test("`mcpgw plugins` in that folder lists the package with its version", async (t) => {
   const dir = project(t, `plugins:\n  hello: {}\n  stats: false\n${SERVERS}`);
   const { stdout } = await run(process.execPath, [CLI, "plugins"], { cwd: dir, env: { PATH: process.env.PATH } });
-  const lines = stdout.trim().split("\n").map((line) => line.split(/\s{2,}/));
+  const lines = stdout
+    .trim()
+    .split("\n")
+    .map((line) => line.split(/\s{2,}/));
   assert.deepEqual(lines[0], ["ID", "VERSION", "FROM", "STATUS"]);
-  assert.deepEqual(lines.find((cells) => cells[0] === "hello"), ["hello", "1.2.3", "npm mcpgw-plugin-hello", "enabled"]);
-  assert.deepEqual(lines.find((cells) => cells[0] === "stats"), ["stats", gatewayVersion(), "builtin", "disabled"]);
+  assert.deepEqual(
+    lines.find((cells) => cells[0] === "hello"),
+    ["hello", "1.2.3", "npm mcpgw-plugin-hello", "enabled"],
+  );
+  assert.deepEqual(
+    lines.find((cells) => cells[0] === "stats"),
+    ["stats", gatewayVersion(), "builtin", "disabled"],
+  );
   assert.equal(lines.length, 10);
 });

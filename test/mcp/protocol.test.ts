@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { nestedDeeperThan } from "../../src/protocol/protocol.js";
 
-const nest = (depth: number, leaf: unknown = 1): unknown => JSON.parse('{"a":'.repeat(depth) + JSON.stringify(leaf) + "}".repeat(depth));
+const nest = (depth: number, leaf: unknown = 1): unknown =>
+  JSON.parse('{"a":'.repeat(depth) + JSON.stringify(leaf) + "}".repeat(depth));
 
 test("nestedDeeperThan counts array and object levels, and answers for any depth without recursing", () => {
   assert.equal(nestedDeeperThan(nest(3), 3), false);

@@ -33,7 +33,9 @@ after(() => scope.cleanup());
 const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 
 test("npm installs one copy of the SDK and of zod, the gateway's, for the plugin too", () => {
-  assert.deepEqual(installedCopies(app, "@modelcontextprotocol/sdk"), [path.join("node_modules", "@modelcontextprotocol", "sdk")]);
+  assert.deepEqual(installedCopies(app, "@modelcontextprotocol/sdk"), [
+    path.join("node_modules", "@modelcontextprotocol", "sdk"),
+  ]);
   assert.deepEqual(installedCopies(app, "zod"), [path.join("node_modules", "zod")]);
 });
 
@@ -60,13 +62,21 @@ test("`mcpgw plugins` in the app shows the installed package's version", async (
   const row = table.stdout.split("\n").find((line) => line.startsWith("echo-runtime "));
   assert.deepEqual(row?.split(/\s{2,}/), ["echo-runtime", "2.3.4", "npm mcpgw-plugin-echo-runtime", "enabled"]);
   const json = await run(app.mcpgw, ["plugins", "--json"], { cwd: app.dir });
-  const record = (JSON.parse(json.stdout) as Array<Record<string, unknown>>).find((plugin) => plugin.name === "echo-runtime");
-  assert.deepEqual([record?.packageName, record?.version, record?.status], ["mcpgw-plugin-echo-runtime", "2.3.4", "enabled"]);
+  const record = (JSON.parse(json.stdout) as Array<Record<string, unknown>>).find(
+    (plugin) => plugin.name === "echo-runtime",
+  );
+  assert.deepEqual(
+    [record?.packageName, record?.version, record?.status],
+    ["mcpgw-plugin-echo-runtime", "2.3.4", "enabled"],
+  );
 });
 
 test("a typo in the plugin's name names the installed package", async () => {
   writeFiles(app.dir, { "typo.yaml": CONFIG.replace("echo-runtime:", "echo-runtme:") });
   const result = await run(app.mcpgw, ["validate", "--config", "typo.yaml"], { cwd: app.dir });
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /^typo\.yaml:2:3 plugins\.echo-runtme: Plugin 'echo-runtme' not found: .*; did you mean 'echo-runtime', the installed package 'mcpgw-plugin-echo-runtime'\?/);
+  assert.match(
+    result.stderr,
+    /^typo\.yaml:2:3 plugins\.echo-runtme: Plugin 'echo-runtme' not found: .*; did you mean 'echo-runtime', the installed package 'mcpgw-plugin-echo-runtime'\?/,
+  );
 });

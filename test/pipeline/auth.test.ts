@@ -9,7 +9,15 @@ import { GatewayError, gatewayTokens, type GatewayPlugin } from "open-mcp-gatewa
 import { httpFrontendTokens } from "../../plugins/http-frontend/index.js";
 import { tempDir } from "../helpers/files.js";
 import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
-import { connectClient, freePort, nodeServer, RELAY_FIXTURE, startHttpGateway, suiteScope, type TestGateway } from "../http/support.js";
+import {
+  connectClient,
+  freePort,
+  nodeServer,
+  RELAY_FIXTURE,
+  startHttpGateway,
+  suiteScope,
+  type TestGateway,
+} from "../http/support.js";
 import { filePlugins, initializeMessage, postJson, sseClient, textOf } from "./support.js";
 
 const KEYS = {
@@ -36,10 +44,19 @@ before(async () => {
 after(() => scope.cleanup());
 
 /** A raw request; the body of a streamed answer is not waited for. */
-async function raw(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> {
+async function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${gateway.base}${path}`, {
     method,
-    headers: { accept: "application/json, text/event-stream", ...(body !== undefined && { "content-type": "application/json" }), ...headers },
+    headers: {
+      accept: "application/json, text/event-stream",
+      ...(body !== undefined && { "content-type": "application/json" }),
+      ...headers,
+    },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
@@ -50,7 +67,11 @@ async function raw(method: string, path: string, headers: Record<string, string>
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-const NOT_FOUND = { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Session not found: it ended or never existed; send initialize again" } };
+const NOT_FOUND = {
+  jsonrpc: "2.0",
+  id: null,
+  error: { code: -32001, message: "Session not found: it ended or never existed; send initialize again" },
+};
 
 test("a Streamable HTTP session is its opener's: another key presenting its Mcp-Session-Id gets 404 on POST, GET and DELETE; the owner carries on", async (t) => {
   const alice = await connectClient(t, `${gateway.base}/mcp`, { headers: as("alice") });
@@ -58,7 +79,12 @@ test("a Streamable HTTP session is its opener's: another key presenting its Mcp-
   assert.ok(sessionId);
   const session = { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" };
 
-  const post = await raw("POST", "/mcp", { ...as("bob"), ...session }, { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "relay__echo", arguments: { text: "hijack" } } });
+  const post = await raw(
+    "POST",
+    "/mcp",
+    { ...as("bob"), ...session },
+    { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "relay__echo", arguments: { text: "hijack" } } },
+  );
   assert.equal(post.status, 404);
   assert.deepEqual(post.body, NOT_FOUND);
   const get = await raw("GET", "/mcp", { ...as("bob"), ...session, accept: "text/event-stream" });
@@ -69,7 +95,10 @@ test("a Streamable HTTP session is its opener's: another key presenting its Mcp-
 
   // Alice's session is untouched: it still exists and answers.
   assert.ok(gateway.relay.get(sessionId), "the session was not closed");
-  assert.equal(textOf((await alice.callTool({ name: "relay__echo", arguments: { text: "mine" } })) as Record<string, any>), "echo: mine");
+  assert.equal(
+    textOf((await alice.callTool({ name: "relay__echo", arguments: { text: "mine" } })) as Record<string, any>),
+    "echo: mine",
+  );
   // Her own key does reach it.
   const own = await raw("POST", "/mcp", { ...as("alice"), ...session }, { jsonrpc: "2.0", id: 6, method: "ping" });
   assert.equal(own.status, 200);
@@ -79,14 +108,28 @@ test("a legacy SSE session is its opener's: another key posting to its /messages
   const { client: alice, messagesUrl } = await sseClient(t, `${gateway.base}/sse`, as("alice"));
   const url = messagesUrl();
   assert.match(url, /\/messages\?sessionId=[\w-]+$/);
-  const bob = await postJson(url, { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "relay__echo", arguments: { text: "hijack" } } }, as("bob"));
+  const bob = await postJson(
+    url,
+    { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "relay__echo", arguments: { text: "hijack" } } },
+    as("bob"),
+  );
   assert.equal(bob.status, 404);
-  assert.deepEqual(bob.body, { jsonrpc: "2.0", id: null, error: { code: -32001, message: `Session not found: ${new URL(url).searchParams.get("sessionId")}` } });
-  assert.equal(textOf((await alice.callTool({ name: "relay__echo", arguments: { text: "mine" } })) as Record<string, any>), "echo: mine");
+  assert.deepEqual(bob.body, {
+    jsonrpc: "2.0",
+    id: null,
+    error: { code: -32001, message: `Session not found: ${new URL(url).searchParams.get("sessionId")}` },
+  });
+  assert.equal(
+    textOf((await alice.callTool({ name: "relay__echo", arguments: { text: "mine" } })) as Record<string, any>),
+    "echo: mine",
+  );
 });
 
 test("scopes: an [mcp] key is refused the admin routes and served MCP; an [admin] key the other way round; GET /servers takes either", async (t) => {
-  const forbidden = (name: string, scopeName: string) => ({ error: "Forbidden", message: `API key '${name}' lacks the '${scopeName}' scope` });
+  const forbidden = (name: string, scopeName: string) => ({
+    error: "Forbidden",
+    message: `API key '${name}' lacks the '${scopeName}' scope`,
+  });
 
   for (const action of ["start", "stop"]) {
     const refused = await raw("POST", `/servers/relay/${action}`, as("mcponly"));
@@ -94,14 +137,30 @@ test("scopes: an [mcp] key is refused the admin routes and served MCP; an [admin
     assert.deepEqual(refused.body, forbidden("mcponly", "admin"));
   }
   const mcp = await connectClient(t, `${gateway.base}/mcp`, { headers: as("mcponly") });
-  assert.equal(textOf((await mcp.callTool({ name: "relay__echo", arguments: { text: "scoped" } })) as Record<string, any>), "echo: scoped");
+  assert.equal(
+    textOf((await mcp.callTool({ name: "relay__echo", arguments: { text: "scoped" } })) as Record<string, any>),
+    "echo: scoped",
+  );
 
   const initialize = await raw("POST", "/mcp", as("adminonly"), initializeMessage());
   assert.equal(initialize.status, 403);
   assert.deepEqual(initialize.body, forbidden("adminonly", "mcp"));
-  await assert.rejects(connectClient(t, `${gateway.base}/mcp`, { headers: as("adminonly") }), /403|lacks the 'mcp' scope/);
+  await assert.rejects(
+    connectClient(t, `${gateway.base}/mcp`, { headers: as("adminonly") }),
+    /403|lacks the 'mcp' scope/,
+  );
   assert.equal((await raw("GET", "/sse", { ...as("adminonly"), accept: "text/event-stream" })).status, 403);
-  assert.equal((await raw("POST", "/rpc", { ...as("adminonly"), "x-server-id": "relay" }, { jsonrpc: "2.0", id: 1, method: "ping" })).status, 403);
+  assert.equal(
+    (
+      await raw(
+        "POST",
+        "/rpc",
+        { ...as("adminonly"), "x-server-id": "relay" },
+        { jsonrpc: "2.0", id: 1, method: "ping" },
+      )
+    ).status,
+    403,
+  );
 
   await gateway.supervisor.stop("relay");
   const started = await raw("POST", "/servers/relay/start", as("adminonly"));
@@ -111,7 +170,8 @@ test("scopes: an [mcp] key is refused the admin routes and served MCP; an [admin
   assert.equal(stopped.status, 200);
   assert.equal(gateway.supervisor.get("relay").status, "stopped");
 
-  for (const name of ["mcponly", "adminonly"] as const) assert.equal((await raw("GET", "/servers", as(name))).status, 200, name);
+  for (const name of ["mcponly", "adminonly"] as const)
+    assert.equal((await raw("GET", "/servers", as(name))).status, 200, name);
 });
 
 test("deny by default: an authenticator that always abstains leaves every protected route 401, and /health answers", async (t) => {
@@ -128,11 +188,18 @@ test("deny by default: an authenticator that always abstains leaves every protec
       });
     },
   };
-  const denying = await startHttpGateway(t, { servers: [nodeServer("relay", RELAY_FIXTURE)], plugins: filePlugins(t, [abstainer]) });
+  const denying = await startHttpGateway(t, {
+    servers: [nodeServer("relay", RELAY_FIXTURE)],
+    plugins: filePlugins(t, [abstainer]),
+  });
   const request = async (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) => {
     const response = await fetch(`${denying.base}${path}`, {
       method,
-      headers: { accept: "application/json, text/event-stream", ...(body !== undefined && { "content-type": "application/json" }), ...headers },
+      headers: {
+        accept: "application/json, text/event-stream",
+        ...(body !== undefined && { "content-type": "application/json" }),
+        ...headers,
+      },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -180,14 +247,25 @@ test("a pure observer (no authenticator) does not lift the refusal to serve a no
     },
   };
   const port = await freePort();
-  const loaded = await loadTestGateway(t, JSON.stringify({ listen_addr: `0.0.0.0:${port}`, state_dir: tempDir(t), health_check_interval_seconds: 0, plugins: filePlugins(t, [observer]) }));
+  const loaded = await loadTestGateway(
+    t,
+    JSON.stringify({
+      listen_addr: `0.0.0.0:${port}`,
+      state_dir: tempDir(t),
+      health_check_interval_seconds: 0,
+      plugins: filePlugins(t, [observer]),
+    }),
+  );
   assert.deepEqual(errorsOf(loaded), []);
   const kernel = loaded.kernel!;
   assert.ok(applied, "the observer plugin is loaded");
   assert.equal(kernel.container.resolve(gatewayTokens.authenticators).enabled, false);
   await assert.rejects(
     kernel.start(),
-    (error: unknown) => error instanceof GatewayError && error.code === "MCPGW_ERR_LISTEN" && /0\.0\.0\.0:\d+ is reachable from other machines and no API key is configured/.test(error.message),
+    (error: unknown) =>
+      error instanceof GatewayError &&
+      error.code === "MCPGW_ERR_LISTEN" &&
+      /0\.0\.0\.0:\d+ is reachable from other machines and no API key is configured/.test(error.message),
   );
   // The check came before binding: no address, and nobody answers on the port.
   assert.equal(kernel.container.resolve(httpFrontendTokens.frontend).address, undefined);

@@ -8,9 +8,23 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { gatewayTokens, refuse, type GatewayPlugin, type McpRequest, type RequestOutcome, type SessionInfo } from "open-mcp-gateway";
+import {
+  gatewayTokens,
+  refuse,
+  type GatewayPlugin,
+  type McpRequest,
+  type RequestOutcome,
+  type SessionInfo,
+} from "open-mcp-gateway";
 import { tempDir, writeFiles } from "../helpers/files.js";
-import { connectClient, nodeServer, RELAY_FIXTURE, startHttpGateway, suiteScope, type TestGateway } from "../http/support.js";
+import {
+  connectClient,
+  nodeServer,
+  RELAY_FIXTURE,
+  startHttpGateway,
+  suiteScope,
+  type TestGateway,
+} from "../http/support.js";
 import { connectStdio, writeConfig } from "../stdio/support.js";
 import { filePlugins, listAll, passThroughFront, postJson, sessionFront, textOf, type Front } from "./support.js";
 
@@ -85,8 +99,15 @@ const recordingObserver: GatewayPlugin = {
     });
     // One list tap for every path: relay's tool_1 is left out, and each context is kept.
     hooks.list.tap("recording-observer", (items, context) => {
-      listContexts.push({ kind: context.kind, transport: context.transport, ...(context.server !== undefined && { server: context.server }), principal: context.principal.id });
-      return context.kind === "tools" ? items.filter((entry) => !(entry.server === "relay" && entry.original === "tool_1")) : items;
+      listContexts.push({
+        kind: context.kind,
+        transport: context.transport,
+        ...(context.server !== undefined && { server: context.server }),
+        principal: context.principal.id,
+      });
+      return context.kind === "tools"
+        ? items.filter((entry) => !(entry.server === "relay" && entry.original === "tool_1"))
+        : items;
     });
   },
 };
@@ -96,7 +117,10 @@ const refuser: GatewayPlugin = {
   name: "refuser",
   apply(ctx) {
     const hooks = ctx.use(gatewayTokens.requestHooks);
-    const by = (request: McpRequest) => (request.method === "tools/call" && request.name === "touch" ? (request.params.arguments as { by?: string } | undefined)?.by : undefined);
+    const by = (request: McpRequest) =>
+      request.method === "tools/call" && request.name === "touch"
+        ? (request.params.arguments as { by?: string } | undefined)?.by
+        : undefined;
     hooks.authorize.tap("refuser", (request) => {
       if (by(request) === "authorize") refuse("No touching (authorize)", -32050, { by: "authorize" });
       if (by(request) === "crash") throw new Error("tap bug");
@@ -131,18 +155,48 @@ async function callsDuring(action: () => Promise<unknown>): Promise<SeenCall[]> 
 
 test("an outcome observer sees every tools/call on every path, refused ones included, and a throwing observer before it changes nothing", async (t) => {
   const mcp = sessionFront("/mcp", await connectClient(t, `${gateway.base}/mcp`, { headers: as(ALICE) }), true);
-  const mcpRelay = sessionFront("/mcp/relay", await connectClient(t, `${gateway.base}/mcp/relay`, { headers: as(BOB) }), false);
+  const mcpRelay = sessionFront(
+    "/mcp/relay",
+    await connectClient(t, `${gateway.base}/mcp/relay`, { headers: as(BOB) }),
+    false,
+  );
   const sse = sessionFront("/sse", await connectClient(t, `${gateway.base}/sse`, { headers: as(ALICE) }), true);
-  const sseRelay = sessionFront("/sse/relay", await connectClient(t, `${gateway.base}/sse/relay`, { headers: as(BOB) }), false);
+  const sseRelay = sessionFront(
+    "/sse/relay",
+    await connectClient(t, `${gateway.base}/sse/relay`, { headers: as(BOB) }),
+    false,
+  );
   const rpc = passThroughFront(gateway.base, "/rpc", "relay", as(ALICE));
   const mcpServerId = passThroughFront(gateway.base, "/mcp", "relay", as(BOB));
   const orderFrom = order.length;
-  const echo = (front: Front) => async () => assert.equal(textOf((await front.request("tools/call", { name: `${front.prefixFor("relay")}echo`, arguments: { text: front.label } })).result), `echo: ${front.label}`);
-  const refusedByAuth = (headers: Record<string, string>, url: string, extra: Record<string, string> = {}, body: Record<string, unknown> = {}) => async () => {
-    const response = await postJson(url, { ...body, jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: "relay__echo", arguments: {} } }, { ...headers, ...extra });
-    assert.ok(response.status === 401 || response.status === 403, `${url}: ${response.status}`);
-    return response.status;
-  };
+  const echo = (front: Front) => async () =>
+    assert.equal(
+      textOf(
+        (
+          await front.request("tools/call", {
+            name: `${front.prefixFor("relay")}echo`,
+            arguments: { text: front.label },
+          })
+        ).result,
+      ),
+      `echo: ${front.label}`,
+    );
+  const refusedByAuth =
+    (
+      headers: Record<string, string>,
+      url: string,
+      extra: Record<string, string> = {},
+      body: Record<string, unknown> = {},
+    ) =>
+    async () => {
+      const response = await postJson(
+        url,
+        { ...body, jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: "relay__echo", arguments: {} } },
+        { ...headers, ...extra },
+      );
+      assert.ok(response.status === 401 || response.status === 403, `${url}: ${response.status}`);
+      return response.status;
+    };
 
   const seenCalls = await callsDuring(async () => {
     for (const front of [mcp, mcpRelay, sse, sseRelay, rpc, mcpServerId]) await echo(front)();
@@ -160,7 +214,14 @@ test("an outcome observer sees every tools/call on every path, refused ones incl
     await refusedByAuth({ authorization: "Bearer wrong-key" }, `${gateway.base}/messages?sessionId=anything`)();
   });
 
-  const ok = (principal: string, transport: string, exposedName: string): SeenCall => ({ principal, transport, server: "relay", exposedName, name: "echo", ok: true });
+  const ok = (principal: string, transport: string, exposedName: string): SeenCall => ({
+    principal,
+    transport,
+    server: "relay",
+    exposedName,
+    name: "echo",
+    ok: true,
+  });
   // A refused pass-through names its target (X-Server-ID, server_id); a session route does not.
   const authRefused = (principal: string, transport: string, status: number): SeenCall => ({
     principal,
@@ -179,9 +240,35 @@ test("an outcome observer sees every tools/call on every path, refused ones incl
     ok("bob", "sse", "echo"),
     ok("alice", "pass-through", "echo"),
     ok("bob", "pass-through", "echo"),
-    { principal: "alice", transport: "streamable-http", server: "relay", exposedName: "relay__touch", name: "touch", ok: false, stage: "authorize", code: -32050, data: { by: "authorize" } },
-    { principal: "alice", transport: "pass-through", server: "relay", exposedName: "touch", name: "touch", ok: false, stage: "shape", code: -32600 },
-    { principal: "alice", transport: "streamable-http", exposedName: "nobody__nothing", ok: false, stage: "dispatch", code: -32602 },
+    {
+      principal: "alice",
+      transport: "streamable-http",
+      server: "relay",
+      exposedName: "relay__touch",
+      name: "touch",
+      ok: false,
+      stage: "authorize",
+      code: -32050,
+      data: { by: "authorize" },
+    },
+    {
+      principal: "alice",
+      transport: "pass-through",
+      server: "relay",
+      exposedName: "touch",
+      name: "touch",
+      ok: false,
+      stage: "shape",
+      code: -32600,
+    },
+    {
+      principal: "alice",
+      transport: "streamable-http",
+      exposedName: "nobody__nothing",
+      ok: false,
+      stage: "dispatch",
+      code: -32602,
+    },
     authRefused("unauthenticated", "streamable-http", 403),
     authRefused("unauthenticated", "streamable-http", 401),
     // A valid key without the `mcp` scope: known, but refused all the same.
@@ -194,13 +281,15 @@ test("an outcome observer sees every tools/call on every path, refused ones incl
   // The throwing observer ran first every time, and the recording one after it every time.
   const observed = order.slice(orderFrom);
   assert.ok(observed.length >= 2 * seenCalls.length, "every outcome reached both observers");
-  for (let i = 0; i < observed.length; i += 2) assert.deepEqual(observed.slice(i, i + 2), ["throwing-observer", "recording-observer"]);
+  for (let i = 0; i < observed.length; i += 2)
+    assert.deepEqual(observed.slice(i, i + 2), ["throwing-observer", "recording-observer"]);
   assert.match(gateway.logs.text(), /Plugin 'throwing-observer' failed in request hook 'outcome': observer bug/);
 });
 
 test("a stage tap's refuse() is the client's JSON-RPC error on every path, and the backend never sees the call", async (t) => {
   const probe = await connectClient(t, `${gateway.base}/mcp/relay`, { headers: as(ALICE) });
-  const version = async () => ((await probe.readResource({ uri: "relay://watched" })).contents[0] as { text: string }).text;
+  const version = async () =>
+    ((await probe.readResource({ uri: "relay://watched" })).contents[0] as { text: string }).text;
   const before = await version();
   const fronts: Front[] = [
     sessionFront("/mcp", await connectClient(t, `${gateway.base}/mcp`, { headers: as(ALICE) }), true),
@@ -210,8 +299,13 @@ test("a stage tap's refuse() is the client's JSON-RPC error on every path, and t
     passThroughFront(gateway.base, "/mcp", "relay", as(BOB)),
   ];
   for (const front of fronts) {
-    const touch = (by: string) => front.request("tools/call", { name: `${front.prefixFor("relay")}touch`, arguments: { by } });
-    assert.deepEqual((await touch("authorize")).error, { code: -32050, message: "No touching (authorize)", data: { by: "authorize" } }, front.label);
+    const touch = (by: string) =>
+      front.request("tools/call", { name: `${front.prefixFor("relay")}touch`, arguments: { by } });
+    assert.deepEqual(
+      (await touch("authorize")).error,
+      { code: -32050, message: "No touching (authorize)", data: { by: "authorize" } },
+      front.label,
+    );
     assert.deepEqual((await touch("shape")).error, { code: -32600, message: "No touching (shape)" }, front.label);
     if (!front.label.includes("pass-through")) {
       const crashed = (await touch("crash")).error;
@@ -220,7 +314,11 @@ test("a stage tap's refuse() is the client's JSON-RPC error on every path, and t
     }
   }
   // Pass-through answers a gateway-side failure with an HTTP status.
-  const crashed = await postJson(`${gateway.base}/rpc`, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "touch", arguments: { by: "crash" } } }, { ...as(ALICE), "x-server-id": "relay" });
+  const crashed = await postJson(
+    `${gateway.base}/rpc`,
+    { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "touch", arguments: { by: "crash" } } },
+    { ...as(ALICE), "x-server-id": "relay" },
+  );
   assert.equal(crashed.status, 500);
   assert.match(crashed.body.message, /Plugin 'refuser' failed in request hook 'authorize': tap bug/);
 
@@ -241,21 +339,37 @@ test("sessionOpened and sessionClosed carry the principal and transport of Strea
   assert.ok(openedStreamable.openedAt instanceof Date);
   const relayOnly = await connectClient(t, `${gateway.base}/mcp/relay`, { headers: as(BOB) });
   const relayId = (relayOnly.transport as StreamableHTTPClientTransport).sessionId!;
-  assert.deepEqual(pick(await opened((info) => info.id === relayId)), { principal: "bob", transport: "streamable-http", server: "relay" });
+  assert.deepEqual(pick(await opened((info) => info.id === relayId)), {
+    principal: "bob",
+    transport: "streamable-http",
+    server: "relay",
+  });
 
   // The session works although the first sessionOpened observer threw.
-  assert.equal(textOf(await streamable.callTool({ name: "relay__echo", arguments: { text: "still" } }) as Record<string, any>), "echo: still");
-  assert.match(gateway.logs.text(), /Plugin 'throwing-observer' failed in request hook 'sessionOpened': observer bug at open/);
+  assert.equal(
+    textOf((await streamable.callTool({ name: "relay__echo", arguments: { text: "still" } })) as Record<string, any>),
+    "echo: still",
+  );
+  assert.match(
+    gateway.logs.text(),
+    /Plugin 'throwing-observer' failed in request hook 'sessionOpened': observer bug at open/,
+  );
 
   const endStreamable = closed(sessionId);
   await (streamable.transport as StreamableHTTPClientTransport).terminateSession();
   assert.deepEqual(pick(await endStreamable), { principal: "alice", transport: "streamable-http" });
 
-  const sseOpened = opened((info) => info.transport === "sse" && info.principal.id === "bob" && info.server === "relay", false);
+  const sseOpened = opened(
+    (info) => info.transport === "sse" && info.principal.id === "bob" && info.server === "relay",
+    false,
+  );
   const sse = await connectClient(t, `${gateway.base}/sse/relay`, { headers: as(BOB) });
   const sseInfo = await sseOpened;
   assert.deepEqual(pick(sseInfo), { principal: "bob", transport: "sse", server: "relay" });
-  const sseAggregatedOpened = opened((info) => info.transport === "sse" && info.principal.id === "alice" && info.server === undefined, false);
+  const sseAggregatedOpened = opened(
+    (info) => info.transport === "sse" && info.principal.id === "alice" && info.server === undefined,
+    false,
+  );
   const sseAggregated = await connectClient(t, `${gateway.base}/sse`, { headers: as(ALICE) });
   const sseAggregatedInfo = await sseAggregatedOpened;
   const endSse = closed(sseInfo.id);
@@ -279,9 +393,15 @@ test("one list tap works on every path: /mcp, /mcp/:id, /sse and pass-through li
     const names = (await listAll(front, "tools/list", "tools")).map((tool) => String(tool.name));
     const p = front.prefixFor("relay");
     assert.ok(!names.includes(`${p}tool_1`), `${front.label}: tool_1 left out`);
-    for (const kept of ["tool_2", "tool_5", "echo", "touch"]) assert.ok(names.includes(`${p}${kept}`), `${front.label}: ${kept} kept`);
+    for (const kept of ["tool_2", "tool_5", "echo", "touch"])
+      assert.ok(names.includes(`${p}${kept}`), `${front.label}: ${kept} kept`);
     // A left-out tool is not callable by its listed name on the aggregated endpoints.
-    if (p !== "") assert.equal((await front.request("tools/call", { name: `${p}tool_1`, arguments: {} })).error?.code, -32602, front.label);
+    if (p !== "")
+      assert.equal(
+        (await front.request("tools/call", { name: `${p}tool_1`, arguments: {} })).error?.code,
+        -32602,
+        front.label,
+      );
   }
   const seenContexts = listContexts.slice(from).filter((context) => context.kind === "tools");
   const unique = [...new Map(seenContexts.map((context) => [JSON.stringify(context), context])).values()];
@@ -313,22 +433,47 @@ export default (options) => ({
 });
 `,
   });
-  const config = writeConfig(t, { servers: [nodeServer("relay", RELAY_FIXTURE)], plugins: { [path.join(dir, "observer.mjs")]: { file } } });
+  const config = writeConfig(t, {
+    servers: [nodeServer("relay", RELAY_FIXTURE)],
+    plugins: { [path.join(dir, "observer.mjs")]: { file } },
+  });
   const { client } = await connectStdio(t, ["--config", config]);
-  assert.equal(textOf((await client.callTool({ name: "relay__echo", arguments: { text: "s" } })) as Record<string, any>), "echo: s");
-  const lines = readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.equal(
+    textOf((await client.callTool({ name: "relay__echo", arguments: { text: "s" } })) as Record<string, any>),
+    "echo: s",
+  );
+  const lines = readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.deepEqual(lines, [
     { event: "opened", principal: "stdio", transport: "stdio" },
-    { event: "call", principal: "stdio", transport: "stdio", server: "relay", exposedName: "relay__echo", name: "echo", ok: true },
+    {
+      event: "call",
+      principal: "stdio",
+      transport: "stdio",
+      server: "relay",
+      exposedName: "relay__echo",
+      name: "echo",
+      ok: true,
+    },
   ]);
 });
 
 function pick(info: SessionInfo): Record<string, unknown> {
-  return { principal: info.principal.id, transport: info.transport, ...(info.server !== undefined && { server: info.server }) };
+  return {
+    principal: info.principal.id,
+    transport: info.transport,
+    ...(info.server !== undefined && { server: info.server }),
+  };
 }
 
 /** The first session event that passes `accept`: one already seen (when `past`), or the next to come. */
-function waitFor(event: "opened" | "closed", accept: (info: SessionInfo) => boolean, past = true): Promise<SessionInfo> {
+function waitFor(
+  event: "opened" | "closed",
+  accept: (info: SessionInfo) => boolean,
+  past = true,
+): Promise<SessionInfo> {
   const already = past ? sessionEvents.find((entry) => entry.event === event && accept(entry.info)) : undefined;
   if (already) return Promise.resolve(already.info);
   return new Promise((resolve, reject) => {

@@ -32,7 +32,10 @@ export function filePlugins(t: TestContext, plugins: readonly GatewayPlugin[]): 
     registry().set(id, plugin);
     t.after(() => registry().delete(id));
     const file = path.join(dir, `${plugin.name}.mjs`);
-    writeFileSync(file, `export default () => globalThis[Symbol.for("mcpgw-test.pipeline-plugins")].get(${JSON.stringify(id)});\n`);
+    writeFileSync(
+      file,
+      `export default () => globalThis[Symbol.for("mcpgw-test.pipeline-plugins")].get(${JSON.stringify(id)});\n`,
+    );
     entries[file] = {};
   }
   return entries;
@@ -44,7 +47,9 @@ export interface RpcError {
   readonly data?: unknown;
 }
 
-export type RpcReply = { readonly result: Record<string, any>; readonly error?: undefined } | { readonly result?: undefined; readonly error: RpcError };
+export type RpcReply =
+  | { readonly result: Record<string, any>; readonly error?: undefined }
+  | { readonly result?: undefined; readonly error: RpcError };
 
 /** One way in: a client session, or the pass-through (one JSON-RPC message per POST). */
 export interface Front {
@@ -58,7 +63,12 @@ export interface Front {
  * An SDK client session. Aggregated, names are `<tool_prefix>__<name>` (the documented default
  * separator); `prefixes` gives the servers whose tool_prefix is not their id.
  */
-export function sessionFront(label: string, client: Client, aggregated: boolean, prefixes: Record<string, string> = {}): Front {
+export function sessionFront(
+  label: string,
+  client: Client,
+  aggregated: boolean,
+  prefixes: Record<string, string> = {},
+): Front {
   return {
     label,
     prefixFor: (server) => (aggregated ? `${prefixes[server] ?? server}__` : ""),
@@ -78,14 +88,24 @@ export function sessionFront(label: string, client: Client, aggregated: boolean,
 let nextId = 1;
 
 /** `POST /rpc` with X-Server-ID, or `POST /mcp` with `server_id` in the body. */
-export function passThroughFront(base: string, route: "/rpc" | "/mcp", server: string, headers: Record<string, string> = {}): Front {
+export function passThroughFront(
+  base: string,
+  route: "/rpc" | "/mcp",
+  server: string,
+  headers: Record<string, string> = {},
+): Front {
   return {
     label: `${route} pass-through (${server})`,
     prefixFor: () => "",
     async request(method, params = {}) {
       const message = { jsonrpc: "2.0", id: nextId++, method, params };
-      const response = await postJson(`${base}${route}`, route === "/rpc" ? message : { server_id: server, ...message }, { ...(route === "/rpc" && { "x-server-id": server }), ...headers });
-      if (response.status !== 200) throw new Error(`${route} answered HTTP ${response.status}: ${JSON.stringify(response.body)}`);
+      const response = await postJson(
+        `${base}${route}`,
+        route === "/rpc" ? message : { server_id: server, ...message },
+        { ...(route === "/rpc" && { "x-server-id": server }), ...headers },
+      );
+      if (response.status !== 200)
+        throw new Error(`${route} answered HTTP ${response.status}: ${JSON.stringify(response.body)}`);
       const body = response.body as { id: unknown; result?: Record<string, any>; error?: RpcError };
       if (body.id !== message.id) throw new Error(`${route} answered id ${String(body.id)} to ${message.id}`);
       return body.error ? { error: body.error } : { result: body.result! };
@@ -94,7 +114,11 @@ export function passThroughFront(base: string, route: "/rpc" | "/mcp", server: s
 }
 
 /** A JSON POST; the body parsed when it is JSON. */
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
@@ -111,7 +135,11 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 }
 
 /** Every item of a list, following `nextCursor` (pass-through hands the backend's pages one at a time). */
-export async function listAll(front: Front, method: "tools/list" | "prompts/list", field: "tools" | "prompts"): Promise<Array<Record<string, any>>> {
+export async function listAll(
+  front: Front,
+  method: "tools/list" | "prompts/list",
+  field: "tools" | "prompts",
+): Promise<Array<Record<string, any>>> {
   const items: Array<Record<string, any>> = [];
   let cursor: string | undefined;
   for (let page = 0; page < 100; page++) {
@@ -133,9 +161,16 @@ export function textOf(result: Record<string, any> | undefined): string {
  * An SDK client over legacy SSE that also tells the `/messages?sessionId=` URL the gateway gave it
  * (seen on the client's own POSTs, through its `fetch` option); closed after the test.
  */
-export async function sseClient(t: TestContext, url: string, headers: Record<string, string>): Promise<{ client: Client; messagesUrl: () => string }> {
+export async function sseClient(
+  t: TestContext,
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ client: Client; messagesUrl: () => string }> {
   let messagesUrl: string | undefined;
-  const withHeaders = (init?: RequestInit): RequestInit => ({ ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), ...headers } });
+  const withHeaders = (init?: RequestInit): RequestInit => ({
+    ...init,
+    headers: { ...Object.fromEntries(new Headers(init?.headers)), ...headers },
+  });
   const transport = new SSEClientTransport(new URL(url), {
     requestInit: { headers },
     eventSourceInit: { fetch: (input, init) => fetch(input, withHeaders(init)) },
@@ -158,5 +193,10 @@ export async function sseClient(t: TestContext, url: string, headers: Record<str
 
 /** The JSON-RPC initialize a raw client sends. */
 export function initializeMessage(id: number | string = 1): Record<string, unknown> {
-  return { jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
+  return {
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+  };
 }

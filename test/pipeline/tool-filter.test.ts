@@ -3,7 +3,14 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connectClient, nodeServer, RELAY_FIXTURE, startHttpGateway, suiteScope, type TestGateway } from "../http/support.js";
+import {
+  connectClient,
+  nodeServer,
+  RELAY_FIXTURE,
+  startHttpGateway,
+  suiteScope,
+  type TestGateway,
+} from "../http/support.js";
 import { connectStdio, writeConfig } from "../stdio/support.js";
 import { listAll, passThroughFront, sessionFront, textOf, type Front } from "./support.js";
 
@@ -19,13 +26,26 @@ const SERVERS = {
       tools: {
         allow: ["tool_?", "echo", "records"],
         deny: ["tool_2", "rec*"],
-        override: { tool_3: { name: "three", title: "Three", description: "The third tool, renamed" }, echo: { description: "Echo, as the gateway shows it" } },
+        override: {
+          tool_3: { name: "three", title: "Three", description: "The third tool, renamed" },
+          echo: { description: "Echo, as the gateway shows it" },
+        },
       },
-      prompts: { deny: ["summarize"], override: { greet: { name: "welcome", title: "Welcome", description: "Greets someone, renamed" } } },
+      prompts: {
+        deny: ["summarize"],
+        override: { greet: { name: "welcome", title: "Welcome", description: "Greets someone, renamed" } },
+      },
     }),
   ],
   mcpServers: {
-    desk: { command: process.execPath, args: [RELAY_FIXTURE], env: { FIXTURE_TOOLS: "3" }, tool_prefix: "dk", disabledTools: ["echo", "slow"], tools: { deny: ["log"] } },
+    desk: {
+      command: process.execPath,
+      args: [RELAY_FIXTURE],
+      env: { FIXTURE_TOOLS: "3" },
+      tool_prefix: "dk",
+      disabledTools: ["echo", "slow"],
+      tools: { deny: ["log"] },
+    },
   },
 };
 
@@ -59,9 +79,17 @@ function refusal(front: Front, server: string, kind: "Tool" | "Prompt", name: st
   return new RegExp(`^${kind} '${exposed}' of server '${server}' is not available: ${why.replace(/\./g, "\\.")}$`);
 }
 
-async function assertRefused(front: Front, method: "tools/call" | "prompts/get", params: Record<string, unknown>, pattern: RegExp): Promise<void> {
+async function assertRefused(
+  front: Front,
+  method: "tools/call" | "prompts/get",
+  params: Record<string, unknown>,
+  pattern: RegExp,
+): Promise<void> {
   const reply = await front.request(method, params);
-  assert.ok(reply.error, `${front.label}: ${method} ${String(params.name)} is refused, got ${JSON.stringify(reply.result)}`);
+  assert.ok(
+    reply.error,
+    `${front.label}: ${method} ${String(params.name)} is refused, got ${JSON.stringify(reply.result)}`,
+  );
   assert.equal(reply.error.code, -32602, `${front.label}: ${method} ${String(params.name)}`);
   assert.match(reply.error.message, pattern, front.label);
 }
@@ -74,16 +102,44 @@ async function checkRelay(front: Front): Promise<void> {
   assert.deepEqual([three.title, three.description], ["Three", "The third tool, renamed"], front.label);
   const echo = tools.find((tool) => tool.name === `${p}echo`)!;
   assert.equal(echo.description, "Echo, as the gateway shows it", front.label);
-  assert.deepEqual(echo.vendorExtra, { vendor: "acme", tier: 3, flags: ["beta"] }, `${front.label}: what the override does not set stays`);
+  assert.deepEqual(
+    echo.vendorExtra,
+    { vendor: "acme", tier: 3, flags: ["beta"] },
+    `${front.label}: what the override does not set stays`,
+  );
 
   // The backend answers with the name it was called by: the original.
   const renamed = await front.request("tools/call", { name: `${p}three`, arguments: { text: "x" } });
   assert.equal(textOf(renamed.result), "tool_3: x", front.label);
-  assert.equal(textOf((await front.request("tools/call", { name: `${p}echo`, arguments: { text: "hi" } })).result), "echo: hi", front.label);
-  await assertRefused(front, "tools/call", { name: `${p}tool_2`, arguments: {} }, refusal(front, "relay", "Tool", "tool_2", "tools.deny"));
-  await assertRefused(front, "tools/call", { name: `${p}records`, arguments: {} }, refusal(front, "relay", "Tool", "records", "tools.deny"));
-  await assertRefused(front, "tools/call", { name: `${p}tool_10`, arguments: {} }, refusal(front, "relay", "Tool", "tool_10", "not in tools.allow"));
-  await assertRefused(front, "tools/call", { name: `${p}log`, arguments: {} }, refusal(front, "relay", "Tool", "log", "not in tools.allow"));
+  assert.equal(
+    textOf((await front.request("tools/call", { name: `${p}echo`, arguments: { text: "hi" } })).result),
+    "echo: hi",
+    front.label,
+  );
+  await assertRefused(
+    front,
+    "tools/call",
+    { name: `${p}tool_2`, arguments: {} },
+    refusal(front, "relay", "Tool", "tool_2", "tools.deny"),
+  );
+  await assertRefused(
+    front,
+    "tools/call",
+    { name: `${p}records`, arguments: {} },
+    refusal(front, "relay", "Tool", "records", "tools.deny"),
+  );
+  await assertRefused(
+    front,
+    "tools/call",
+    { name: `${p}tool_10`, arguments: {} },
+    refusal(front, "relay", "Tool", "tool_10", "not in tools.allow"),
+  );
+  await assertRefused(
+    front,
+    "tools/call",
+    { name: `${p}log`, arguments: {} },
+    refusal(front, "relay", "Tool", "log", "not in tools.allow"),
+  );
 
   const prompts = await listAll(front, "prompts/list", "prompts");
   assert.deepEqual(namesOf(front, "relay", prompts), RELAY_PROMPTS, `${front.label}: relay's prompts`);
@@ -91,20 +147,51 @@ async function checkRelay(front: Front): Promise<void> {
   assert.deepEqual([welcome.title, welcome.description], ["Welcome", "Greets someone, renamed"], front.label);
   const greeting = await front.request("prompts/get", { name: `${p}welcome`, arguments: { name: "Ada" } });
   assert.equal(greeting.result?.messages?.[0]?.content?.text, "Say hello to Ada.", front.label);
-  await assertRefused(front, "prompts/get", { name: `${p}summarize`, arguments: {} }, refusal(front, "relay", "Prompt", "summarize", "prompts.deny"));
+  await assertRefused(
+    front,
+    "prompts/get",
+    { name: `${p}summarize`, arguments: {} },
+    refusal(front, "relay", "Prompt", "summarize", "prompts.deny"),
+  );
   // A completion for the renamed prompt reaches the backend's own `greet` (which alone completes names).
-  const completion = await front.request("completion/complete", { ref: { type: "ref/prompt", name: `${p}welcome` }, argument: { name: "name", value: "al" } });
+  const completion = await front.request("completion/complete", {
+    ref: { type: "ref/prompt", name: `${p}welcome` },
+    argument: { name: "name", value: "al" },
+  });
   assert.deepEqual(completion.result?.completion?.values, ["alice", "albert"], front.label);
 }
 
 async function checkDesk(front: Front): Promise<void> {
   const p = front.prefixFor("desk");
   const tools = await listAll(front, "tools/list", "tools");
-  assert.deepEqual(namesOf(front, "desk", tools), DESK_TOOLS, `${front.label}: desk's tools (disabledTools and tools.deny hidden)`);
-  assert.equal(textOf((await front.request("tools/call", { name: `${p}tool_1`, arguments: { text: "d" } })).result), "tool_1: d", front.label);
-  await assertRefused(front, "tools/call", { name: `${p}echo`, arguments: { text: "no" } }, refusal(front, "desk", "Tool", "echo", "tools.deny"));
-  await assertRefused(front, "tools/call", { name: `${p}slow`, arguments: {} }, refusal(front, "desk", "Tool", "slow", "tools.deny"));
-  await assertRefused(front, "tools/call", { name: `${p}log`, arguments: {} }, refusal(front, "desk", "Tool", "log", "tools.deny"));
+  assert.deepEqual(
+    namesOf(front, "desk", tools),
+    DESK_TOOLS,
+    `${front.label}: desk's tools (disabledTools and tools.deny hidden)`,
+  );
+  assert.equal(
+    textOf((await front.request("tools/call", { name: `${p}tool_1`, arguments: { text: "d" } })).result),
+    "tool_1: d",
+    front.label,
+  );
+  await assertRefused(
+    front,
+    "tools/call",
+    { name: `${p}echo`, arguments: { text: "no" } },
+    refusal(front, "desk", "Tool", "echo", "tools.deny"),
+  );
+  await assertRefused(
+    front,
+    "tools/call",
+    { name: `${p}slow`, arguments: {} },
+    refusal(front, "desk", "Tool", "slow", "tools.deny"),
+  );
+  await assertRefused(
+    front,
+    "tools/call",
+    { name: `${p}log`, arguments: {} },
+    refusal(front, "desk", "Tool", "log", "tools.deny"),
+  );
 }
 
 test("the separator on the aggregated endpoints is the documented default '__'", () => {
@@ -136,13 +223,19 @@ test("a renamed tool is called by its new name on a one-server endpoint that nev
   const fresh = await startHttpGateway(t, SERVERS);
   const client = await connectClient(t, `${fresh.base}/mcp/relay`);
   assert.equal(textOf(await client.callTool({ name: "three", arguments: { text: "cold" } })), "tool_3: cold");
-  const reply = await sessionFront("/mcp/relay", client, false).request("tools/call", { name: "tool_2", arguments: {} });
+  const reply = await sessionFront("/mcp/relay", client, false).request("tools/call", {
+    name: "tool_2",
+    arguments: {},
+  });
   assert.equal(reply.error?.code, -32602);
 });
 
 test("mcpgw stdio, aggregated and --server relay", async (t) => {
   const config = writeConfig(t, SERVERS);
-  const [aggregated, single] = await Promise.all([connectStdio(t, ["--config", config]), connectStdio(t, ["--config", config, "--server", "relay"])]);
+  const [aggregated, single] = await Promise.all([
+    connectStdio(t, ["--config", config]),
+    connectStdio(t, ["--config", config, "--server", "relay"]),
+  ]);
   const front = sessionFront("stdio", aggregated.client, true, PREFIXES);
   await checkRelay(front);
   await checkDesk(front);
@@ -151,7 +244,12 @@ test("mcpgw stdio, aggregated and --server relay", async (t) => {
 
 test("an override naming another of the server's own tools is not used: both tools stay reachable, with a warning", async (t) => {
   const shadowing = await startHttpGateway(t, {
-    servers: [nodeServer("relay", RELAY_FIXTURE, [], { env: { FIXTURE_TOOLS: "4" }, tools: { override: { tool_3: { name: "tool_4", description: "Renamed onto tool_4" } } } })],
+    servers: [
+      nodeServer("relay", RELAY_FIXTURE, [], {
+        env: { FIXTURE_TOOLS: "4" },
+        tools: { override: { tool_3: { name: "tool_4", description: "Renamed onto tool_4" } } },
+      }),
+    ],
   });
   for (const url of [`${shadowing.base}/mcp/relay`, `${shadowing.base}/mcp`]) {
     const client = await connectClient(t, url);

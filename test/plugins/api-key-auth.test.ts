@@ -8,7 +8,12 @@ import { presentedKey } from "../../plugins/api-key-auth/index.js";
 import { KeyStore } from "../../plugins/api-key-auth/KeyStore.js";
 import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
 
-const req = (headers: Record<string, string>): InboundRequest => ({ transport: "http", path: "/servers", method: "GET", headers });
+const req = (headers: Record<string, string>): InboundRequest => ({
+  transport: "http",
+  path: "/servers",
+  method: "GET",
+  headers,
+});
 
 test("the key comes from Authorization: Bearer first, then X-API-Key", () => {
   assert.equal(presentedKey(req({ authorization: "Bearer abc" })), "abc");
@@ -38,9 +43,19 @@ async function authenticate(t: Parameters<typeof loadTestGateway>[0], config: st
 
 test("with api_key set: none is 401 'API key required', wrong is 403 'Invalid API key', right gives the principal", async (t) => {
   const config = "api_key: s3cret-key\n";
-  await assert.rejects(authenticate(t, config, {}), (e: unknown) => e instanceof GatewayError && e.code === "MCPGW_ERR_UNAUTHORIZED" && e.message === "API key required");
-  await assert.rejects(authenticate(t, config, { "x-api-key": "nope" }), (e: unknown) => e instanceof GatewayError && e.code === "MCPGW_ERR_FORBIDDEN" && e.message === "Invalid API key");
-  assert.deepEqual(await authenticate(t, config, { authorization: "Bearer s3cret-key" }), { id: "default", scopes: ["*"] });
+  await assert.rejects(
+    authenticate(t, config, {}),
+    (e: unknown) =>
+      e instanceof GatewayError && e.code === "MCPGW_ERR_UNAUTHORIZED" && e.message === "API key required",
+  );
+  await assert.rejects(
+    authenticate(t, config, { "x-api-key": "nope" }),
+    (e: unknown) => e instanceof GatewayError && e.code === "MCPGW_ERR_FORBIDDEN" && e.message === "Invalid API key",
+  );
+  assert.deepEqual(await authenticate(t, config, { authorization: "Bearer s3cret-key" }), {
+    id: "default",
+    scopes: ["*"],
+  });
 });
 
 test("with no key configured (or an empty one), no authenticator is registered and callers are anonymous", async (t) => {
@@ -53,10 +68,19 @@ test("with no key configured (or an empty one), no authenticator is registered a
 });
 
 test("named keys with scopes; duplicate names are a validation error with the line", async (t) => {
-  const ok = await authenticate(t, "api_keys:\n  - { name: ci, key: ci-key-0123456789abcdef, scopes: [read] }\n", { "x-api-key": "ci-key-0123456789abcdef" });
+  const ok = await authenticate(t, "api_keys:\n  - { name: ci, key: ci-key-0123456789abcdef, scopes: [read] }\n", {
+    "x-api-key": "ci-key-0123456789abcdef",
+  });
   assert.deepEqual(ok, { id: "ci", scopes: ["read"] });
-  const dup = await loadTestGateway(t, "api_keys:\n  - { name: ci, key: ci-key-0123456789abcdef }\n  - { name: ci, key: ci-key-fedcba9876543210 }\n", { mode: "inspect" });
-  assert.deepEqual(dup.issues.map((i) => [i.message, i.line]), [["Duplicate API key name: ci", 3]]);
+  const dup = await loadTestGateway(
+    t,
+    "api_keys:\n  - { name: ci, key: ci-key-0123456789abcdef }\n  - { name: ci, key: ci-key-fedcba9876543210 }\n",
+    { mode: "inspect" },
+  );
+  assert.deepEqual(
+    dup.issues.map((i) => [i.message, i.line]),
+    [["Duplicate API key name: ci", 3]],
+  );
 });
 
 test("validation messages and logs never contain a configured key", async (t) => {

@@ -67,12 +67,23 @@ test("CORS: a preflight from an allowed origin is answered before auth, with MCP
   const preflight = await request(port, {
     method: "OPTIONS",
     path: "/mcp",
-    headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type, mcp-session-id, authorization" },
+    headers: {
+      origin: "https://app.example.com",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type, mcp-session-id, authorization",
+    },
   });
   assert.equal(preflight.status, 204);
   assert.equal(preflight.headers["access-control-allow-origin"], "https://app.example.com");
   assert.match(String(preflight.headers["access-control-allow-methods"]), /\bPOST\b.*\bDELETE\b/);
-  for (const header of ["Content-Type", "Authorization", "X-API-Key", "Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID"]) {
+  for (const header of [
+    "Content-Type",
+    "Authorization",
+    "X-API-Key",
+    "Mcp-Session-Id",
+    "Mcp-Protocol-Version",
+    "Last-Event-ID",
+  ]) {
     assert.ok(String(preflight.headers["access-control-allow-headers"]).split(", ").includes(header), header);
   }
   assert.equal(preflight.headers["access-control-max-age"], "3600");
@@ -89,7 +100,12 @@ test("CORS: answers to an allowed origin can be read, errors included, and expos
   const initialized = await request(port, {
     method: "POST",
     path: "/mcp",
-    headers: { origin, "x-api-key": "k-123", "content-type": "application/json", accept: "application/json, text/event-stream" },
+    headers: {
+      origin,
+      "x-api-key": "k-123",
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
     body: INITIALIZE,
   });
   assert.equal(initialized.status, 200, initialized.body);
@@ -106,7 +122,11 @@ test("CORS: cors_enabled false sends no CORS headers and lets only loopback orig
   const loopback = await request(port, { path: "/health", headers: { origin: "http://localhost:6274" } });
   assert.equal(loopback.status, 200);
   assert.equal(loopback.headers["access-control-allow-origin"], undefined);
-  const preflight = await request(port, { method: "OPTIONS", path: "/mcp", headers: { origin: "http://localhost:6274", "access-control-request-method": "POST" } });
+  const preflight = await request(port, {
+    method: "OPTIONS",
+    path: "/mcp",
+    headers: { origin: "http://localhost:6274", "access-control-request-method": "POST" },
+  });
   assert.equal(preflight.headers["access-control-allow-origin"], undefined);
   assert.equal((await request(port, { path: "/health", headers: { origin: "https://app.example.com" } })).status, 403);
 });
@@ -115,7 +135,10 @@ test("a non-loopback listen_addr with no key refuses to start, naming the fix", 
   const loaded = await loadTestGateway(t, 'listen_addr: "0.0.0.0:0"\n');
   await assert.rejects(
     loaded.kernel!.start(),
-    (e: unknown) => e instanceof GatewayError && e.code === "MCPGW_ERR_LISTEN" && /no API key is configured: set api_key/.test(e.message),
+    (e: unknown) =>
+      e instanceof GatewayError &&
+      e.code === "MCPGW_ERR_LISTEN" &&
+      /no API key is configured: set api_key/.test(e.message),
   );
 });
 

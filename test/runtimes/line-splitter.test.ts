@@ -5,7 +5,11 @@ import { LineSplitter } from "../../plugins/process-runtime/LineSplitter.js";
 function split(chunks: readonly string[], maxBytes = 16) {
   const lines: string[] = [];
   const overflows: string[] = [];
-  const splitter = new LineSplitter(maxBytes, (line) => lines.push(line), (head) => overflows.push(head));
+  const splitter = new LineSplitter(
+    maxBytes,
+    (line) => lines.push(line),
+    (head) => overflows.push(head),
+  );
   for (const chunk of chunks) splitter.push(Buffer.from(chunk));
   splitter.end();
   return { lines, overflows };
@@ -18,7 +22,11 @@ test("lines are cut at newlines whatever the chunking, CRLF included, and a last
 test("a multi-byte character split across chunks survives", () => {
   const bytes = Buffer.from("é€\n");
   const lines: string[] = [];
-  const splitter = new LineSplitter(16, (line) => lines.push(line), () => assert.fail("no overflow"));
+  const splitter = new LineSplitter(
+    16,
+    (line) => lines.push(line),
+    () => assert.fail("no overflow"),
+  );
   for (const byte of bytes) splitter.push(Buffer.from([byte]));
   assert.deepEqual(lines, ["é€"]);
 });

@@ -23,7 +23,8 @@ test("no gateway code spawns through a shell (no exec, no shell: true)", () => {
     for (const imported of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*["'](node:)?child_process["']/g)) {
       if (/\bexec(Sync)?\b/.test(imported[1]!)) offenders.push(`${where}: imports exec from child_process`);
     }
-    if (/child_process["']\)?\.exec(Sync)?\b/.test(text) || /\bcp\.exec(Sync)?\(/.test(text)) offenders.push(`${where}: child_process exec`);
+    if (/child_process["']\)?\.exec(Sync)?\b/.test(text) || /\bcp\.exec(Sync)?\(/.test(text))
+      offenders.push(`${where}: child_process exec`);
   }
   assert.deepEqual(offenders, []);
 });

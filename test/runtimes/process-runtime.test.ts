@@ -9,7 +9,14 @@ import { callTool, fixture, isAlive, startGateway, textOf, waitUntil } from "../
 
 test("arguments with shell metacharacters reach the child as single argv elements", async (t) => {
   const tricky = ["a;b", "$(touch /tmp/mcpgw-pwned)", "`id`", "line1\nline2", "x && y", "'quoted' \"double\"", "*"];
-  const gw = await startGateway(t, { servers: [{ id: "argv", runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server"), ...tricky] } }] });
+  const gw = await startGateway(t, {
+    servers: [
+      {
+        id: "argv",
+        runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server"), ...tricky] },
+      },
+    ],
+  });
   assert.deepEqual(JSON.parse(textOf(await callTool(gw.supervisor, "argv", "argv"))), tricky);
 });
 
@@ -17,7 +24,15 @@ test("the child's environment is the safe inherited set plus the configured env,
   const canary = "canary-secret-5be0c1d9";
   process.env.MCPGW_TEST_CANARY = canary;
   t.after(() => delete process.env.MCPGW_TEST_CANARY);
-  const gw = await startGateway(t, { servers: [{ id: "env", runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")] }, env: { API_TOKEN: "configured-token-value", MODE: "test" } }] });
+  const gw = await startGateway(t, {
+    servers: [
+      {
+        id: "env",
+        runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")] },
+        env: { API_TOKEN: "configured-token-value", MODE: "test" },
+      },
+    ],
+  });
   const env = JSON.parse(textOf(await callTool(gw.supervisor, "env", "env"))) as Record<string, string>;
   assert.equal(env.API_TOKEN, "configured-token-value");
   assert.equal(env.MODE, "test");
@@ -33,12 +48,36 @@ test("the child's environment is the safe inherited set plus the configured env,
 test("working_dir is relative to the config file's folder", async (t) => {
   const dir = tempDir(t);
   mkdirSync(path.join(dir, "sub"));
-  const gw = await startGateway(t, { servers: [{ id: "cwd", runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")], working_dir: "sub" } }] }, dir);
+  const gw = await startGateway(
+    t,
+    {
+      servers: [
+        {
+          id: "cwd",
+          runtime: {
+            type: "local-process",
+            command: process.execPath,
+            args: [fixture("probe-server")],
+            working_dir: "sub",
+          },
+        },
+      ],
+    },
+    dir,
+  );
   assert.equal(textOf(await callTool(gw.supervisor, "cwd", "cwd")), path.join(dir, "sub"));
 });
 
 test("stderr is logged line by line with the server id, long lines truncated, floods rate-limited, env values masked", async (t) => {
-  const gw = await startGateway(t, { servers: [{ id: "talky", runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")] }, env: { SECRET_TOKEN: "very-secret-token-42" } }] });
+  const gw = await startGateway(t, {
+    servers: [
+      {
+        id: "talky",
+        runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")] },
+        env: { SECRET_TOKEN: "very-secret-token-42" },
+      },
+    ],
+  });
   await callTool(gw.supervisor, "talky", "stderr", { lines: 1, text: "token is very-secret-token-42" });
   await callTool(gw.supervisor, "talky", "stderr", { lines: 1, width: 10_000 });
   await callTool(gw.supervisor, "talky", "stderr", { lines: 500 });
@@ -54,7 +93,11 @@ test("stderr is logged line by line with the server id, long lines truncated, fl
 });
 
 test("stopping a backend also ends the processes it spawned (its process group)", async (t) => {
-  const gw = await startGateway(t, { servers: [{ id: "parent", runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")] } }] });
+  const gw = await startGateway(t, {
+    servers: [
+      { id: "parent", runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")] } },
+    ],
+  });
   const grandchild = Number(textOf(await callTool(gw.supervisor, "parent", "spawn-child")));
   assert.ok(isAlive(grandchild));
   await gw.supervisor.stop("parent");
@@ -62,7 +105,12 @@ test("stopping a backend also ends the processes it spawned (its process group)"
 });
 
 test("a command that does not exist fails the start with a message that says so", async (t) => {
-  const gw = await startGateway(t, { servers: [{ id: "missing", runtime: { type: "local-process", command: "mcpgw-no-such-command" } }] });
+  const gw = await startGateway(t, {
+    servers: [{ id: "missing", runtime: { type: "local-process", command: "mcpgw-no-such-command" } }],
+  });
   const error = await callTool(gw.supervisor, "missing", "echo").catch((caught: unknown) => caught as Error);
-  assert.equal((error as Error).message, `Failed to start server 'missing': command not found: mcpgw-no-such-command (or working_dir ${gw.dir} does not exist)`);
+  assert.equal(
+    (error as Error).message,
+    `Failed to start server 'missing': command not found: mcpgw-no-such-command (or working_dir ${gw.dir} does not exist)`,
+  );
 });

@@ -8,7 +8,10 @@ interface TestContext {
 /** Runs server-everything's HTTP mode (`streamableHttp` or `sse`) on a free port; killed when the test ends. */
 export async function startEverythingHttp(t: TestContext, mode: "streamableHttp" | "sse"): Promise<number> {
   const port = await freePort();
-  const child = spawn(binOf("mcp-server-everything"), [mode], { env: { PATH: process.env.PATH ?? "", PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(binOf("mcp-server-everything"), [mode], {
+    env: { PATH: process.env.PATH ?? "", PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   t.after(() => {
     child.kill("SIGKILL");
   });

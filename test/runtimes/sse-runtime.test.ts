@@ -6,15 +6,25 @@ import { isGatewayError } from "../../src/kernel/errors.js";
 import { callTool, freePort, nextState, startGateway, textOf } from "../supervisor/harness.js";
 import { startEverythingHttp } from "./remote.js";
 
-const remote = (id: string, url: string, extra: Record<string, unknown> = {}) => ({ id, runtime: { type: "remote-sse", url, ...extra } });
+const remote = (id: string, url: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  runtime: { type: "remote-sse", url, ...extra },
+});
 
 test("remote-sse, transport auto, reaches server-everything over Streamable HTTP: list, call, idle stop, restart", async (t) => {
   const port = await startEverythingHttp(t, "streamableHttp");
-  const gw = await startGateway(t, { servers: [{ ...remote("http", `http://127.0.0.1:${port}/mcp`), idle_timeout_seconds: 1 }] });
-  const listed = (await gw.supervisor.request("http", { method: "tools/list", params: {} })) as { tools: Array<{ name: string }> };
+  const gw = await startGateway(t, {
+    servers: [{ ...remote("http", `http://127.0.0.1:${port}/mcp`), idle_timeout_seconds: 1 }],
+  });
+  const listed = (await gw.supervisor.request("http", { method: "tools/list", params: {} })) as {
+    tools: Array<{ name: string }>;
+  };
   assert.ok(listed.tools.some((tool) => tool.name === "echo"));
   assert.equal(textOf(await callTool(gw.supervisor, "http", "echo", { message: "over http" })), "Echo: over http");
-  assert.deepEqual(gw.supervisor.get("http").runtime, { transport: "streamable-http", url: `http://127.0.0.1:${port}/mcp` });
+  assert.deepEqual(gw.supervisor.get("http").runtime, {
+    transport: "streamable-http",
+    url: `http://127.0.0.1:${port}/mcp`,
+  });
   await nextState(gw.kernel, "http", "stopped");
   assert.equal(textOf(await callTool(gw.supervisor, "http", "echo", { message: "again" })), "Echo: again");
   assert.equal(gw.supervisor.get("http").restarts, 1);
@@ -25,17 +35,26 @@ test("remote-sse, transport auto, falls back to legacy SSE when Streamable HTTP 
   const gw = await startGateway(t, { servers: [remote("legacy", `http://127.0.0.1:${port}/sse`)] });
   assert.equal(textOf(await callTool(gw.supervisor, "legacy", "echo", { message: "over sse" })), "Echo: over sse");
   assert.equal(gw.supervisor.get("legacy").runtime?.transport, "sse");
-  assert.ok(gw.logs.records.some((record) => record.msg.startsWith("Streamable HTTP refused; falling back") && record.status === 404));
+  assert.ok(
+    gw.logs.records.some(
+      (record) => record.msg.startsWith("Streamable HTTP refused; falling back") && record.status === 404,
+    ),
+  );
   await gw.supervisor.stop("legacy");
   assert.equal(textOf(await callTool(gw.supervisor, "legacy", "echo", { message: "restarted" })), "Echo: restarted");
 });
 
 test("remote-sse with transport: streamable-http does not fall back, and the start error names the server", async (t) => {
   const port = await startEverythingHttp(t, "sse");
-  const gw = await startGateway(t, { servers: [remote("strict", `http://127.0.0.1:${port}/sse`, { transport: "streamable-http" })] });
+  const gw = await startGateway(t, {
+    servers: [remote("strict", `http://127.0.0.1:${port}/sse`, { transport: "streamable-http" })],
+  });
   const error = await callTool(gw.supervisor, "strict", "echo", { message: "x" }).catch((caught: unknown) => caught);
   assert.ok(isGatewayError(error, "MCPGW_ERR_SERVER_START"), String(error));
-  assert.equal(error.message, `Failed to start server 'strict': HTTP 404 from http://127.0.0.1:${port}/sse (Streamable HTTP)`);
+  assert.equal(
+    error.message,
+    `Failed to start server 'strict': HTTP 404 from http://127.0.0.1:${port}/sse (Streamable HTTP)`,
+  );
 });
 
 test("remote-sse gives up after connect_timeout_seconds when the server accepts but never answers", async (t) => {
@@ -47,10 +66,15 @@ test("remote-sse gives up after connect_timeout_seconds when the server accepts 
     silent.close();
   });
   const { port } = silent.address() as { port: number };
-  const gw = await startGateway(t, { servers: [remote("slow", `http://127.0.0.1:${port}/mcp`, { connect_timeout_seconds: 1 })] });
+  const gw = await startGateway(t, {
+    servers: [remote("slow", `http://127.0.0.1:${port}/mcp`, { connect_timeout_seconds: 1 })],
+  });
   const error = await callTool(gw.supervisor, "slow", "echo", { message: "x" }).catch((caught: unknown) => caught);
   assert.ok(isGatewayError(error, "MCPGW_ERR_SERVER_START"), String(error));
-  assert.match(error.message, /^Failed to start server 'slow': no answer from http:\/\/127\.0\.0\.1:\d+\/mcp within 1 s/);
+  assert.match(
+    error.message,
+    /^Failed to start server 'slow': no answer from http:\/\/127\.0\.0\.1:\d+\/mcp within 1 s/,
+  );
 });
 
 test("remote-sse sends exactly the configured headers, and their values never reach the log", async (t) => {
@@ -63,7 +87,9 @@ test("remote-sse sends exactly the configured headers, and their values never re
   t.after(() => recorder.close());
   const { port } = recorder.address() as { port: number };
   const secret = "canary-header-value-8d1f";
-  const gw = await startGateway(t, { servers: [remote("hdr", `http://127.0.0.1:${port}/mcp`, { headers: { "X-Api-Key": secret } })] });
+  const gw = await startGateway(t, {
+    servers: [remote("hdr", `http://127.0.0.1:${port}/mcp`, { headers: { "X-Api-Key": secret } })],
+  });
   await callTool(gw.supervisor, "hdr", "echo", {}).catch(() => undefined);
   assert.ok(seen.length >= 2, "a Streamable HTTP attempt and an SSE attempt");
   for (const headers of seen) {

@@ -16,7 +16,13 @@ export { CLI };
 /** Writes `config` (JSON, which is YAML too) with a temp state_dir into a temp folder; returns the file. */
 export function writeConfig(t: TestContext, config: Record<string, unknown>): string {
   const dir = tempDir(t);
-  writeFiles(dir, { "mcpgw.config.yaml": JSON.stringify({ state_dir: path.join(dir, "state"), health_check_interval_seconds: 0, ...config }, null, 2) });
+  writeFiles(dir, {
+    "mcpgw.config.yaml": JSON.stringify(
+      { state_dir: path.join(dir, "state"), health_check_interval_seconds: 0, ...config },
+      null,
+      2,
+    ),
+  });
   return path.join(dir, "mcpgw.config.yaml");
 }
 
@@ -42,8 +48,14 @@ export async function connectStdio(
 }
 
 /** `mcpgw stdio ARGS` with raw pipes, for bad input and exit checks. */
-export function spawnStdio(t: TestContext, args: string[]): ChildProcessWithoutNullStreams & { stdoutText: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [CLI, "stdio", ...args], { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } });
+export function spawnStdio(
+  t: TestContext,
+  args: string[],
+): ChildProcessWithoutNullStreams & { stdoutText: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, "stdio", ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+  });
   let stdout = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
   child.stderr.resume();
@@ -86,5 +98,7 @@ export function isAlive(pid: number): boolean {
 }
 
 function readdirNumeric(dir: string): number[] {
-  return readdirSync(dir).filter((name) => /^\d+$/.test(name)).map(Number);
+  return readdirSync(dir)
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 }

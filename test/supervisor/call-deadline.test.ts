@@ -24,7 +24,10 @@ test("progress starts the timeout over, but not past the hard maximum", (t) => {
   }
   assert.equal(deadline.signal.aborted, false, "kept alive by progress");
   t.mock.timers.tick(30_000);
-  assert.match(deadline.expired ?? "", /did not finish tools\/call within 600 s \(progress does not extend a call past that\)/);
+  assert.match(
+    deadline.expired ?? "",
+    /did not finish tools\/call within 600 s \(progress does not extend a call past that\)/,
+  );
   deadline.end();
 });
 

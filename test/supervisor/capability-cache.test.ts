@@ -33,8 +33,16 @@ test("after one run, a server's lists (every page, unknown fields kept) are answ
   assert.equal(readLines(pids).length, 1, "the cache answered; nothing was spawned");
   await second.kernel.stop();
 
-  const changed = await startGateway(t, { servers: [fixtureServer("vendor", "vendor-fields-server", { env: { PID_FILE: pids, EXTRA: "1" } })] }, dir);
-  assert.equal(await changed.supervisor.capabilities("vendor"), undefined, "a changed definition invalidates the entry");
+  const changed = await startGateway(
+    t,
+    { servers: [fixtureServer("vendor", "vendor-fields-server", { env: { PID_FILE: pids, EXTRA: "1" } })] },
+    dir,
+  );
+  assert.equal(
+    await changed.supervisor.capabilities("vendor"),
+    undefined,
+    "a changed definition invalidates the entry",
+  );
 });
 
 test("notifications/tools/list_changed refreshes the cached tool list", async (t) => {

@@ -13,7 +13,12 @@ test("a backend killed with 100 calls in flight fails all of them, naming the se
   const gw = await startGateway(t, { servers: [fixtureServer("victim", "probe-server", { env: { PID_FILE: pids } })] });
   await callTool(gw.supervisor, "victim", "echo", { text: "warm" });
   const pid = gw.supervisor.get("victim").pid!;
-  const calls = Array.from({ length: 100 }, () => callTool(gw.supervisor, "victim", "sleep", { ms: 60_000 }).then(() => "answered", (error: unknown) => error));
+  const calls = Array.from({ length: 100 }, () =>
+    callTool(gw.supervisor, "victim", "sleep", { ms: 60_000 }).then(
+      () => "answered",
+      (error: unknown) => error,
+    ),
+  );
   await waitUntil(() => gw.supervisor.get("victim").in_flight === 100, 5_000, "100 calls in flight");
 
   const killedAt = performance.now();
@@ -51,7 +56,10 @@ test("a backend that exits at once is spawned at most 6 times in 10 s, then fail
     if (last.code === "MCPGW_ERR_SERVER_BACKOFF") await new Promise((resolve) => setTimeout(resolve, 50));
   }
   // Why it failed, in the original's words, not the SDK's "Connection closed".
-  assert.match((startFailure as Error | undefined)?.message ?? "", /^Failed to start server 'crashy': process exited with code 1 \(its stderr is in the gateway log\)$/);
+  assert.match(
+    (startFailure as Error | undefined)?.message ?? "",
+    /^Failed to start server 'crashy': process exited with code 1 \(its stderr is in the gateway log\)$/,
+  );
   const spawns = readLines(pids).length;
   t.diagnostic(`${spawns} spawns in 10 s`);
   assert.ok(spawns >= 3 && spawns <= 6, `spawns: ${spawns}`);
@@ -69,11 +77,22 @@ test("a backend that exits at once is spawned at most 6 times in 10 s, then fail
 test("a backend that never answers initialize fails the start after its start_timeout_seconds, not its request timeout", async (t) => {
   const scratch = tempDir(t);
   const pids = path.join(scratch, "pids");
-  const gw = await startGateway(t, { servers: [fixtureServer("mute", "silent-init", { request_timeout_seconds: 1, start_timeout_seconds: 3, env: { PID_FILE: pids } })] });
+  const gw = await startGateway(t, {
+    servers: [
+      fixtureServer("mute", "silent-init", {
+        request_timeout_seconds: 1,
+        start_timeout_seconds: 3,
+        env: { PID_FILE: pids },
+      }),
+    ],
+  });
   const began = Date.now();
   const error = await callTool(gw.supervisor, "mute", "echo", { text: "x" }).catch((caught: unknown) => caught);
   assert.ok(isGatewayError(error, "MCPGW_ERR_SERVER_START"), String(error));
-  assert.equal(error.message, "Server 'mute' did not finish starting within 3 s (raise start_timeout_seconds if it needs longer)");
+  assert.equal(
+    error.message,
+    "Server 'mute' did not finish starting within 3 s (raise start_timeout_seconds if it needs longer)",
+  );
   // The start outlived the 1 s request timeout: the two budgets are separate.
   assert.ok(Date.now() - began >= 2_900, `failed after ${Date.now() - began} ms`);
   assert.equal(gw.supervisor.get("mute").status, "backoff");
@@ -84,13 +103,19 @@ test("a backend that never answers initialize fails the start after its start_ti
 test("a hung call times out with an error naming the server, and the backend receives notifications/cancelled", async (t) => {
   const scratch = tempDir(t);
   const record = path.join(scratch, "record");
-  const gw = await startGateway(t, { servers: [fixtureServer("stuck", "probe-server", { request_timeout_seconds: 1, env: { RECORD_FILE: record } })] });
+  const gw = await startGateway(t, {
+    servers: [fixtureServer("stuck", "probe-server", { request_timeout_seconds: 1, env: { RECORD_FILE: record } })],
+  });
   await gw.supervisor.start("stuck");
   const error = await callTool(gw.supervisor, "stuck", "hang").catch((caught: unknown) => caught);
   assert.ok(error instanceof BackendError && error.code === "MCPGW_ERR_REQUEST_TIMEOUT", String(error));
   assert.equal(error.rpcCode, ErrorCode.RequestTimeout);
   assert.match(error.message, /^Server 'stuck' did not answer tools\/call within 1 s/);
-  await waitUntil(() => readLines(record).some((line) => line.startsWith("cancelled:")), 5_000, "the backend to see the cancellation");
+  await waitUntil(
+    () => readLines(record).some((line) => line.startsWith("cancelled:")),
+    5_000,
+    "the backend to see the cancellation",
+  );
   assert.equal(textOf(await callTool(gw.supervisor, "stuck", "echo", { text: "still up" })), "still up");
   assert.equal(gw.supervisor.get("stuck").error_count, 1);
   assert.equal(gw.supervisor.get("stuck").restarts, 0, "a timeout does not restart the backend");
@@ -98,14 +123,22 @@ test("a hung call times out with an error naming the server, and the backend rec
 
 test("a caller's abort cancels the call at the backend and is not counted as the backend's error", async (t) => {
   const record = path.join(tempDir(t), "record");
-  const gw = await startGateway(t, { servers: [fixtureServer("abortable", "probe-server", { env: { RECORD_FILE: record } })] });
+  const gw = await startGateway(t, {
+    servers: [fixtureServer("abortable", "probe-server", { env: { RECORD_FILE: record } })],
+  });
   await gw.supervisor.start("abortable");
   const controller = new AbortController();
-  const call = callTool(gw.supervisor, "abortable", "hang", {}, { signal: controller.signal }).catch((error: unknown) => error);
+  const call = callTool(gw.supervisor, "abortable", "hang", {}, { signal: controller.signal }).catch(
+    (error: unknown) => error,
+  );
   await waitUntil(() => readLines(record).includes("hang started"), 5_000, "the call to reach the backend");
   controller.abort("client went away");
   assert.ok(await call);
-  await waitUntil(() => readLines(record).some((line) => line === "cancelled: client went away"), 5_000, "the backend to see the cancellation");
+  await waitUntil(
+    () => readLines(record).some((line) => line === "cancelled: client went away"),
+    5_000,
+    "the backend to see the cancellation",
+  );
   assert.equal(gw.supervisor.get("abortable").error_count, 0);
   assert.equal(gw.supervisor.get("abortable").in_flight, 0);
 });
@@ -114,7 +147,9 @@ test("100 concurrent first calls to a stopped server share one spawn", async (t)
   const scratch = tempDir(t);
   const pids = path.join(scratch, "pids");
   const gw = await startGateway(t, { servers: [fixtureServer("single", "probe-server", { env: { PID_FILE: pids } })] });
-  const results = await Promise.all(Array.from({ length: 100 }, (_, i) => callTool(gw.supervisor, "single", "echo", { text: `n${i}` })));
+  const results = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => callTool(gw.supervisor, "single", "echo", { text: `n${i}` })),
+  );
   assert.deepEqual(
     results.map(textOf),
     Array.from({ length: 100 }, (_, i) => `n${i}`),
@@ -126,7 +161,9 @@ test("100 concurrent first calls to a stopped server share one spawn", async (t)
 test("garbage on stdout is logged and skipped; a line over 4 MiB restarts the backend", async (t) => {
   const gw = await startGateway(t, { servers: [fixtureServer("noisy", "noisy-server")] });
   assert.equal(textOf(await callTool(gw.supervisor, "noisy", "garbage")), "after garbage");
-  const skipped = gw.logs.records.filter((record) => record.msg.startsWith("Ignoring a stdout line that is not an MCP message"));
+  const skipped = gw.logs.records.filter((record) =>
+    record.msg.startsWith("Ignoring a stdout line that is not an MCP message"),
+  );
   assert.ok(skipped.length >= 2, `banner, non-JSON-RPC object and mid-stream garbage are skipped (${skipped.length})`);
   assert.ok(skipped.every((record) => record.server === "noisy"));
 
@@ -142,7 +179,13 @@ test("progress of a call reaches the caller, every event before the result", asy
   const gw = await startGateway(t, { servers: [fixtureServer("progress", "probe-server")] });
   for (let round = 0; round < 20; round++) {
     const seen: number[] = [];
-    const result = await callTool(gw.supervisor, "progress", "progress", { steps: 5 }, { onProgress: (progress) => seen.push(progress.progress) });
+    const result = await callTool(
+      gw.supervisor,
+      "progress",
+      "progress",
+      { steps: 5 },
+      { onProgress: (progress) => seen.push(progress.progress) },
+    );
     assert.equal(textOf(result), "done 5");
     assert.deepEqual(seen, [1, 2, 3, 4, 5]);
   }

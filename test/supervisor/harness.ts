@@ -28,7 +28,12 @@ export function binOf(name: string): string {
 /** A server entry that runs a fixture with this Node. */
 export function fixtureServer(id: string, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { env, ...rest } = extra as { env?: Record<string, string> };
-  return { id, runtime: { type: "local-process", command: process.execPath, args: [fixture(name)] }, env: env ?? {}, ...rest };
+  return {
+    id,
+    runtime: { type: "local-process", command: process.execPath, args: [fixture(name)] },
+    env: env ?? {},
+    ...rest,
+  };
 }
 
 export interface Gateway {
@@ -45,7 +50,15 @@ export interface Gateway {
  */
 export async function startGateway(t: TestContext, config: Record<string, unknown>, given?: string): Promise<Gateway> {
   const dir = given ?? realpathSync(mkdtempSync(path.join(os.tmpdir(), "mcpgw-sup-")));
-  writeFiles(dir, { "mcpgw.config.json": JSON.stringify({ preset: "none", plugins: { "process-runtime": {}, "sse-runtime": {} }, state_dir: path.join(dir, "state"), health_check_interval_seconds: 0, ...config }) });
+  writeFiles(dir, {
+    "mcpgw.config.json": JSON.stringify({
+      preset: "none",
+      plugins: { "process-runtime": {}, "sse-runtime": {} },
+      state_dir: path.join(dir, "state"),
+      health_check_interval_seconds: 0,
+      ...config,
+    }),
+  });
   const logs = captureLogs();
   const loaded = await loadGateway({ configFile: path.join(dir, "mcpgw.config.json"), logger: logs.logger, cwd: dir });
   if (!loaded.kernel) throw new Error(`config invalid: ${loaded.issues.map((issue) => issue.message).join("; ")}`);
@@ -74,8 +87,18 @@ export function nextState(kernel: Kernel, server: string, status: ServerStatus):
   });
 }
 
-export function callTool(supervisor: Supervisor, server: string, name: string, args: Record<string, unknown> = {}, options: Parameters<Supervisor["request"]>[2] = {}) {
-  return supervisor.request(server, { method: "tools/call", params: { name, arguments: args } }, options) as Promise<CallToolResult>;
+export function callTool(
+  supervisor: Supervisor,
+  server: string,
+  name: string,
+  args: Record<string, unknown> = {},
+  options: Parameters<Supervisor["request"]>[2] = {},
+) {
+  return supervisor.request(
+    server,
+    { method: "tools/call", params: { name, arguments: args } },
+    options,
+  ) as Promise<CallToolResult>;
 }
 
 export function textOf(result: CallToolResult): string {

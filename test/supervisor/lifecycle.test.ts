@@ -3,11 +3,24 @@ import path from "node:path";
 import { test } from "node:test";
 import { isGatewayError } from "../../src/kernel/errors.js";
 import { tempDir } from "../helpers/files.js";
-import { assertNoSurvivors, binOf, callTool, fixtureServer, isAlive, nextState, readLines, startGateway, textOf, waitUntil } from "./harness.js";
+import {
+  assertNoSurvivors,
+  binOf,
+  callTool,
+  fixtureServer,
+  isAlive,
+  nextState,
+  readLines,
+  startGateway,
+  textOf,
+  waitUntil,
+} from "./harness.js";
 
 test("a server starts on first use, stops after idle_timeout_seconds, and the next call restarts it", async (t) => {
   const pidFile = path.join(tempDir(t), "pids");
-  const gw = await startGateway(t, { servers: [fixtureServer("probe", "probe-server", { idle_timeout_seconds: 1, env: { PID_FILE: pidFile } })] });
+  const gw = await startGateway(t, {
+    servers: [fixtureServer("probe", "probe-server", { idle_timeout_seconds: 1, env: { PID_FILE: pidFile } })],
+  });
   assert.equal(gw.supervisor.get("probe").status, "stopped", "nothing starts at boot");
   assert.equal(readLines(pidFile).length, 0);
 
@@ -48,15 +61,36 @@ test("idle stop never happens while a request is in flight", async (t) => {
 
 test("admin start and stop answer with the original gateway's outcomes", async (t) => {
   const gw = await startGateway(t, { servers: [fixtureServer("probe", "probe-server")] });
-  assert.deepEqual(await gw.supervisor.stop("probe"), { id: "probe", status: "stopped", message: "Server already stopped" });
-  assert.deepEqual(await gw.supervisor.start("probe"), { id: "probe", status: "running", message: "Server started successfully" });
-  assert.deepEqual(await gw.supervisor.start("probe"), { id: "probe", status: "running", message: "Server already running" });
-  assert.deepEqual(await gw.supervisor.stop("probe"), { id: "probe", status: "stopped", message: "Server stopped successfully" });
-  await assert.rejects(gw.supervisor.start("nope"), (error) => isGatewayError(error, "MCPGW_ERR_SERVER_NOT_FOUND") && error.message === "Server 'nope' not found");
+  assert.deepEqual(await gw.supervisor.stop("probe"), {
+    id: "probe",
+    status: "stopped",
+    message: "Server already stopped",
+  });
+  assert.deepEqual(await gw.supervisor.start("probe"), {
+    id: "probe",
+    status: "running",
+    message: "Server started successfully",
+  });
+  assert.deepEqual(await gw.supervisor.start("probe"), {
+    id: "probe",
+    status: "running",
+    message: "Server already running",
+  });
+  assert.deepEqual(await gw.supervisor.stop("probe"), {
+    id: "probe",
+    status: "stopped",
+    message: "Server stopped successfully",
+  });
+  await assert.rejects(
+    gw.supervisor.start("nope"),
+    (error) => isGatewayError(error, "MCPGW_ERR_SERVER_NOT_FOUND") && error.message === "Server 'nope' not found",
+  );
 });
 
 test("autostart: true starts the server when the kernel starts", async (t) => {
-  const gw = await startGateway(t, { servers: [fixtureServer("eager", "probe-server", { autostart: true }), fixtureServer("lazy", "probe-server")] });
+  const gw = await startGateway(t, {
+    servers: [fixtureServer("eager", "probe-server", { autostart: true }), fixtureServer("lazy", "probe-server")],
+  });
   assert.equal(gw.supervisor.get("eager").status, "running");
   assert.equal(gw.supervisor.get("lazy").status, "stopped");
 });
@@ -66,19 +100,36 @@ test("isolation: session gives each session its own process, stopped when the se
   const pidA = textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "a" }));
   const pidB = textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "b" }));
   assert.notEqual(pidA, pidB);
-  assert.equal(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "a" })), pidA, "a session keeps its backend");
+  assert.equal(
+    textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "a" })),
+    pidA,
+    "a session keeps its backend",
+  );
   assert.equal(gw.supervisor.get("iso").instances, 2);
   const handleA = await gw.supervisor.acquire("iso", { sessionId: "a" });
   await gw.supervisor.releaseSession("a");
-  await assert.rejects(handleA.request({ method: "tools/call", params: { name: "pid", arguments: {} } }), /released/, "a kept handle cannot start an untracked backend");
+  await assert.rejects(
+    handleA.request({ method: "tools/call", params: { name: "pid", arguments: {} } }),
+    /released/,
+    "a kept handle cannot start an untracked backend",
+  );
   assert.equal(gw.supervisor.get("iso").instances, 1);
   await waitUntil(() => !isAlive(Number(pidA)), 5_000, "session a's backend to exit");
   assert.equal(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "b" })), pidB);
 });
 
 test("server-everything over stdio: list, call, stop, restart", async (t) => {
-  const gw = await startGateway(t, { servers: [{ id: "everything", runtime: { type: "local-process", command: binOf("mcp-server-everything"), args: ["stdio"] } }] });
-  const listed = (await gw.supervisor.request("everything", { method: "tools/list", params: {} })) as { tools: Array<{ name: string }> };
+  const gw = await startGateway(t, {
+    servers: [
+      {
+        id: "everything",
+        runtime: { type: "local-process", command: binOf("mcp-server-everything"), args: ["stdio"] },
+      },
+    ],
+  });
+  const listed = (await gw.supervisor.request("everything", { method: "tools/list", params: {} })) as {
+    tools: Array<{ name: string }>;
+  };
   assert.ok(listed.tools.some((tool) => tool.name === "echo"));
   assert.equal(textOf(await callTool(gw.supervisor, "everything", "echo", { message: "hello" })), "Echo: hello");
   await gw.supervisor.stop("everything");
@@ -91,15 +142,32 @@ test("server-memory over stdio keeps its graph in MEMORY_FILE_PATH across a rest
   const gw = await startGateway(t, {});
   const memory = path.join(gw.dir, "memory.jsonl");
   await gw.kernel.stop();
-  const gw2 = await startGateway(t, { servers: [{ id: "memory", runtime: { type: "local-process", command: binOf("mcp-server-memory") }, env: { MEMORY_FILE_PATH: memory } }] }, gw.dir);
-  await callTool(gw2.supervisor, "memory", "create_entities", { entities: [{ name: "gateway", entityType: "project", observations: ["written through mcpgw"] }] });
+  const gw2 = await startGateway(
+    t,
+    {
+      servers: [
+        {
+          id: "memory",
+          runtime: { type: "local-process", command: binOf("mcp-server-memory") },
+          env: { MEMORY_FILE_PATH: memory },
+        },
+      ],
+    },
+    gw.dir,
+  );
+  await callTool(gw2.supervisor, "memory", "create_entities", {
+    entities: [{ name: "gateway", entityType: "project", observations: ["written through mcpgw"] }],
+  });
   await gw2.supervisor.stop("memory");
   const graph = await callTool(gw2.supervisor, "memory", "read_graph");
   assert.match(textOf(graph), /written through mcpgw/);
 });
 
 test("a server whose pings go unanswered turns unhealthy, and running again once they are answered", async (t) => {
-  const gw = await startGateway(t, { health_check_interval_seconds: 1, servers: [fixtureServer("pingy", "probe-server")] });
+  const gw = await startGateway(t, {
+    health_check_interval_seconds: 1,
+    servers: [fixtureServer("pingy", "probe-server")],
+  });
   await gw.supervisor.start("pingy");
   const unhealthy = nextState(gw.kernel, "pingy", "unhealthy");
   const recovered = unhealthy.then(() => nextState(gw.kernel, "pingy", "running"));
@@ -108,11 +176,15 @@ test("a server whose pings go unanswered turns unhealthy, and running again once
   assert.equal(gw.supervisor.get("pingy").status, "unhealthy");
   assert.equal(textOf(await blocked), "blocked 3500", "a busy backend keeps its call");
   await recovered;
-  assert.ok(gw.logs.records.some((record) => record.msg.startsWith("Server health check failed") && record.server === "pingy"));
+  assert.ok(
+    gw.logs.records.some((record) => record.msg.startsWith("Server health check failed") && record.server === "pingy"),
+  );
 });
 
 test("a new config (hot reload) stops removed servers and adds new ones; a changed one keeps its running backend", async (t) => {
-  const gw = await startGateway(t, { servers: [fixtureServer("kept", "probe-server"), fixtureServer("gone", "probe-server")] });
+  const gw = await startGateway(t, {
+    servers: [fixtureServer("kept", "probe-server"), fixtureServer("gone", "probe-server")],
+  });
   const pid = Number(textOf(await callTool(gw.supervisor, "kept", "pid")));
   const gonePid = Number(textOf(await callTool(gw.supervisor, "gone", "pid")));
   const previous = gw.kernel.config;
@@ -124,7 +196,11 @@ test("a new config (hot reload) stops removed servers and adds new ones; a chang
   assert.deepEqual(gw.supervisor.ids(), ["kept", "added"]);
   assert.throws(() => gw.supervisor.get("gone"), /Server 'gone' not found/);
   assert.ok(!isAlive(gonePid), "the removed server's backend was stopped");
-  assert.equal(Number(textOf(await callTool(gw.supervisor, "kept", "pid"))), pid, "the running backend stays until it is next started");
+  assert.equal(
+    Number(textOf(await callTool(gw.supervisor, "kept", "pid"))),
+    pid,
+    "the running backend stays until it is next started",
+  );
   assert.equal(textOf(await callTool(gw.supervisor, "added", "echo", { text: "new" })), "new");
   await gw.supervisor.stop("kept");
   const env = JSON.parse(textOf(await callTool(gw.supervisor, "kept", "env"))) as Record<string, string>;
@@ -132,7 +208,9 @@ test("a new config (hot reload) stops removed servers and adds new ones; a chang
 });
 
 test("with isolation: session, a busy session does not keep another session's idle backend alive", async (t) => {
-  const gw = await startGateway(t, { servers: [fixtureServer("iso", "probe-server", { isolation: "session", idle_timeout_seconds: 1 })] });
+  const gw = await startGateway(t, {
+    servers: [fixtureServer("iso", "probe-server", { isolation: "session", idle_timeout_seconds: 1 })],
+  });
   const idlePid = Number(textOf(await callTool(gw.supervisor, "iso", "pid", {}, { sessionId: "idle" })));
   const idleStopped = new Promise<void>((resolve) =>
     gw.kernel.hooks.serverStateChanged.tap("test", (change) => {

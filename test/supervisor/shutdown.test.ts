@@ -6,8 +6,16 @@ import path from "node:path";
 import { test } from "node:test";
 import { isGatewayError } from "../../src/kernel/errors.js";
 import { CLI, tempDir, writeFiles } from "../helpers/files.js";
-import { assertNoSurvivors, callTool, fixture, fixtureServer, readLines, startGateway, textOf, waitUntil } from "./harness.js";
-
+import {
+  assertNoSurvivors,
+  callTool,
+  fixture,
+  fixtureServer,
+  readLines,
+  startGateway,
+  textOf,
+  waitUntil,
+} from "./harness.js";
 
 test("kernel stop drains in-flight calls, refuses new ones, then stops the backends", async (t) => {
   const pids = path.join(tempDir(t), "pids");
@@ -24,20 +32,34 @@ test("kernel stop drains in-flight calls, refuses new ones, then stops the backe
 });
 
 /** A config for the real CLI: one autostart probe server, plus `extra` top-level keys. */
-function cliConfig(dir: string, pids: string, extra: Record<string, unknown> = {}, env: Record<string, string> = {}): string {
+function cliConfig(
+  dir: string,
+  pids: string,
+  extra: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): string {
   const file = path.join(dir, "mcpgw.config.json");
   writeFiles(dir, {
     "mcpgw.config.json": JSON.stringify({
       state_dir: path.join(dir, "state"),
       ...extra,
-      servers: [{ id: "probe", autostart: true, runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")] }, env: { PID_FILE: pids, ...env } }],
+      servers: [
+        {
+          id: "probe",
+          autostart: true,
+          runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")] },
+          env: { PID_FILE: pids, ...env },
+        },
+      ],
     }),
   });
   return file;
 }
 
 function runCli(t: { after(fn: () => unknown): void }, config: string) {
-  const child = spawn(process.execPath, [CLI, "serve", "--config", config, "--listen-addr", "127.0.0.1:0"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [CLI, "serve", "--config", config, "--listen-addr", "127.0.0.1:0"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   t.after(() => {
@@ -74,7 +96,10 @@ export default (options) => ({
 });
 `,
   });
-  const config = cliConfig(dir, pids, { preset: "none", plugins: { "process-runtime": {}, "./inflight-plugin.mjs": { results, marker } } });
+  const config = cliConfig(dir, pids, {
+    preset: "none",
+    plugins: { "process-runtime": {}, "./inflight-plugin.mjs": { results, marker } },
+  });
   const gateway = runCli(t, config);
   await waitUntil(() => existsSync(marker), 15_000, "5 calls in flight in the gateway");
   gateway.child.kill("SIGTERM");
