@@ -154,13 +154,7 @@ export class McpEndpoints {
         id,
       );
     }
-    if (this.sessionCount >= this.limits.maxSessions)
-      return sendRpcError(
-        ctx,
-        503,
-        -32000,
-        `Too many open sessions (${this.limits.maxSessions}); close one or try again later`,
-      );
+    if (this.#full(ctx)) return;
     const session = await this.#open(ctx, scope, "streamable-http");
     const id = session.info.id;
     const { StreamableHTTPServerTransport } = await serverTransports();
@@ -196,13 +190,7 @@ export class McpEndpoints {
 
   async #openSse(ctx: Context, scope: SessionScope): Promise<void> {
     if (!this.#knownScope(ctx, scope)) return;
-    if (this.sessionCount >= this.limits.maxSessions)
-      return sendRpcError(
-        ctx,
-        503,
-        -32000,
-        `Too many open sessions (${this.limits.maxSessions}); close one or try again later`,
-      );
+    if (this.#full(ctx)) return;
     const session = await this.#open(ctx, scope, "sse");
     ctx.respond = false;
     const { SSEServerTransport } = await serverTransports();
@@ -212,6 +200,13 @@ export class McpEndpoints {
     transport.onclose = () => void this.#end(this.#sse, transport.sessionId);
     ctx.req.on("close", () => void this.#end(this.#sse, transport.sessionId));
     await session.connect(transport);
+  }
+
+  /** At `max_sessions`, a new session is refused with 503. */
+  #full(ctx: Context): boolean {
+    if (this.sessionCount < this.limits.maxSessions) return false;
+    sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
+    return true;
   }
 
   #open(ctx: Context, scope: SessionScope, transport: FrontTransport): Promise<McpSession> {

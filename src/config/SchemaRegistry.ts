@@ -20,38 +20,50 @@ export class SchemaRegistry {
   readonly unavailable: string[] = [];
 
   defineKey(key: string, schema: ConfigSchema, owner: string): void {
-    const existing = this.keys.get(key);
-    if (existing) {
-      throw new GatewayError(
-        "MCPGW_ERR_PROVIDER_CONFLICT",
-        `Config key '${key}' is declared by both '${existing.owner}' and '${owner}'`,
-        { plugin: owner, key },
-      );
-    }
-    this.keys.set(key, { schema, owner });
+    claim(
+      this.keys,
+      key,
+      { schema, owner },
+      () =>
+        new GatewayError(
+          "MCPGW_ERR_PROVIDER_CONFLICT",
+          `Config key '${key}' is declared by both '${this.keys.get(key)!.owner}' and '${owner}'`,
+          { plugin: owner, key },
+        ),
+    );
   }
 
   defineServerKey(key: string, schema: ConfigSchema, owner: string): void {
-    const existing = this.serverKeys.get(key);
-    if (existing) {
-      throw new GatewayError(
-        "MCPGW_ERR_PROVIDER_CONFLICT",
-        `Server field '${key}' is declared by both '${existing.owner}' and '${owner}'`,
-        { plugin: owner, key },
-      );
-    }
-    this.serverKeys.set(key, { schema, owner });
+    claim(
+      this.serverKeys,
+      key,
+      { schema, owner },
+      () =>
+        new GatewayError(
+          "MCPGW_ERR_PROVIDER_CONFLICT",
+          `Server field '${key}' is declared by both '${this.serverKeys.get(key)!.owner}' and '${owner}'`,
+          { plugin: owner, key },
+        ),
+    );
   }
 
   defineRuntime(type: string, schema: ConfigSchema, owner: string): void {
-    const existing = this.runtimes.get(type);
-    if (existing) {
-      throw new GatewayError(
-        "MCPGW_ERR_RUNTIME_CONFLICT",
-        `Runtime type '${type}' is provided by both '${existing.owner}' and '${owner}'`,
-        { plugin: owner },
-      );
-    }
-    this.runtimes.set(type, { schema, owner });
+    claim(
+      this.runtimes,
+      type,
+      { schema, owner },
+      () =>
+        new GatewayError(
+          "MCPGW_ERR_RUNTIME_CONFLICT",
+          `Runtime type '${type}' is provided by both '${this.runtimes.get(type)!.owner}' and '${owner}'`,
+          { plugin: owner },
+        ),
+    );
   }
+}
+
+/** Registers `name` for its first owner only; a second claim is the error `conflict` makes. */
+function claim(map: Map<string, OwnedSchema>, name: string, owned: OwnedSchema, conflict: () => GatewayError): void {
+  if (map.has(name)) throw conflict();
+  map.set(name, owned);
 }

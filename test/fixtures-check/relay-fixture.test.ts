@@ -187,7 +187,8 @@ test("slow reports progress, and a cancellation reaches the server and is record
   // Uncancelled: every step reports progress with the request's token.
   const progress: Progress[] = [];
   const done = await client.request(
-    { method: "tools/call", params: { name: "slow", arguments: { steps: 3, intervalMs: 10 } } },
+    // Steps far enough apart that only the last one can share a read with the result on a loaded machine.
+    { method: "tools/call", params: { name: "slow", arguments: { steps: 3, intervalMs: 100 } } },
     CallToolResultSchema,
     { onprogress: (value) => progress.push(value) },
   );

@@ -43,14 +43,15 @@ before(async () => {
 });
 after(() => scope.cleanup());
 
-/** A raw request; the body of a streamed answer is not waited for. */
+/** A raw request to `base` (the suite's gateway by default); the body of a streamed answer is not waited for. */
 async function raw(
   method: string,
   path: string,
   headers: Record<string, string>,
   body?: unknown,
+  base = gateway.base,
 ): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${gateway.base}${path}`, {
+  const response = await fetch(`${base}${path}`, {
     method,
     headers: {
       accept: "application/json, text/event-stream",
@@ -192,19 +193,8 @@ test("deny by default: an authenticator that always abstains leaves every protec
     servers: [nodeServer("relay", RELAY_FIXTURE)],
     plugins: filePlugins(t, [abstainer]),
   });
-  const request = async (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) => {
-    const response = await fetch(`${denying.base}${path}`, {
-      method,
-      headers: {
-        accept: "application/json, text/event-stream",
-        ...(body !== undefined && { "content-type": "application/json" }),
-        ...headers,
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const request = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
+    raw(method, path, headers, body, denying.base);
   const unauthorized = { error: "Unauthorized", message: "Authentication required (abstainer)" };
   const protectedRoutes: Array<[string, string, Record<string, string>, unknown?]> = [
     ["GET", "/servers", {}],
