@@ -1,7 +1,10 @@
 import type { Principal } from "../kernel/hooks.js";
 
-/** How a client reached the gateway. `pass-through` is the original's `/rpc` and `/mcp` with `server_id`. */
-export type FrontTransport = "streamable-http" | "sse" | "stdio" | "pass-through";
+/**
+ * How a client reached the gateway. `pass-through` is the original's `/rpc` and `/mcp` with
+ * `server_id`; a third-party frontend names its own.
+ */
+export type FrontTransport = "streamable-http" | "sse" | "stdio" | "pass-through" | (string & {});
 
 /** One client session, as plugins see it. */
 export interface SessionInfo {
