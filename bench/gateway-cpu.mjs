@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// CPU time the gateway process spends per tools/call on /mcp/echo (user + system, from /proc), which
+// stays steady where wall-clock throughput swings with the machine's load. With MCPGW_BASELINE set
+// to another built checkout, the two builds are measured in alternating rounds in the same run.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
+const SESSIONS = 8;
+const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+const builds = [{ name: "mcpgw", root: ROOT }];
+if (process.env.MCPGW_BASELINE) builds.push({ name: "baseline", root: path.resolve(process.env.MCPGW_BASELINE) });
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+async function connect(url) {
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+async function calls(clients, count) {
+  let next = 0;
+  await Promise.all(
+    clients.map(async (client) => {
+      while (next < count) await client.callTool({ name: "echo", arguments: { text: `call ${next++}` } });
+    }),
+  );
+}
+
+async function measure(build, dir) {
+  const port = await freePort();
+  const config = path.join(dir, `${build.name}.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      listen_addr: `127.0.0.1:${port}`,
+      log_level: "warn",
+      state_dir: path.join(dir, `state-${build.name}`),
+      servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
+    }),
+  );
+  const child = spawn(process.execPath, [path.join(build.root, "dist/bundle/cli.js"), "serve", "--config", config], {
+    stdio: "ignore",
+  });
+  const url = `http://127.0.0.1:${port}/mcp/echo`;
+  try {
+    let clients;
+    for (const deadline = Date.now() + 60_000; ;) {
+      try {
+        clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url)));
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await calls(clients, 500); // warm: the backend started, the code optimised
+    const before = cpuMs(child.pid);
+    await calls(clients, CALLS);
+    const used = cpuMs(child.pid) - before;
+    await Promise.all(clients.map((client) => client.close()));
+    return (used / CALLS) * 1000;
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-cpu-"));
+const results = Object.fromEntries(builds.map((build) => [build.name, []]));
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? builds : [...builds].reverse();
+    for (const build of order) results[build.name].push(await measure(build, dir));
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+console.log(`gateway CPU per tools/call on /mcp/echo (${SESSIONS} sessions, ${CALLS} calls, ${ROUNDS} rounds)`);
+for (const [name, values] of Object.entries(results)) {
+  console.log(
+    `${name.padEnd(9)} median ${median(values).toFixed(1)} µs/call   runs ${values.map((value) => value.toFixed(1)).join(", ")}`,
+  );
+}
+if (results.baseline) console.log(`mcpgw / baseline: ${(median(results.mcpgw) / median(results.baseline)).toFixed(3)}`);
