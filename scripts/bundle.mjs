@@ -3,7 +3,7 @@
 // and `import "open-mcp-gateway"` load. Node's ESM loader pays per module, and the gateway's
 // dependency graph is several hundred modules; the bundle is a few dozen files, so boot is about
 // 120 ms shorter (see bench/config-load.mjs). Code splitting keeps one copy of every module across
-// the entry points (a plugin importing `open-mcp-gateway` shares the CLI's kernel, tsyringe and zod)
+// the entry points (a plugin importing `open-mcp-gateway` shares the CLI's kernel and tsyringe)
 // and keeps lazily imported parts (SDK transports, the remote runtime) out of the boot path.
 import { build } from "esbuild";
 import { rmSync, writeFileSync } from "node:fs";
@@ -29,6 +29,17 @@ const bootFriendly = {
       contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(await readFile(args.path, "utf8"))))});`,
       loader: "js",
     }));
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "boot-friendly" } : undefined,
+    );
+    build.onLoad({ filter: /^zod-locales$/, namespace: "boot-friendly" }, () => ({
+      contents: 'export { default as en } from "zod/v4/locales/en.js";',
+      resolveDir: root,
+      loader: "js",
+    }));
+    // zod's classic entry, which plugins and the SDK import, is shared from node_modules; the gateway's own
+    // zod/mini is bundled, without zod's 64 locales (every zod entry point imports them all).
+    build.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", external: true }));
     build.onResolve({ filter: /^js-yaml$/ }, () => ({ path: path.join(root, "node_modules", "js-yaml", "index.js") }));
   },
 };
@@ -59,8 +70,6 @@ const result = await build({
     // Shared with plugins (see above): the plugin's copy must be the gateway's.
     "@modelcontextprotocol/sdk",
     "@modelcontextprotocol/sdk/*",
-    "zod",
-    "zod/*",
   ],
   // CommonJS dependencies inside an ESM bundle still call require() for Node's built-ins.
   banner: {

@@ -93,8 +93,7 @@ export type {
 export { exposedName } from "./mcp/toolNames.js";
 export { gatewayVersion } from "./version.js";
 
-/** One copy of each for every plugin: a second tsyringe copy breaks injection, a second zod copy breaks nothing but size. */
+/** One copy for every plugin: a second tsyringe copy breaks injection. (zod: `import "zod"`, a peer dependency.) */
 export { inject, injectable, Lifecycle, type DependencyContainer, type InjectionToken } from "./di/tsyringe.js";
-export { z } from "zod";
-/** zod/mini with English messages: what the built-in plugins' schemas use (smaller and faster to load than `z`). */
+/** The gateway's own zod/mini (bundled, English messages only): what the built-ins' schemas use. */
 export { z as zodMini } from "./config/zod.js";

@@ -31,7 +31,7 @@ after(() => suite.cleanup());
 
 /**
  * The example compiled by its own tsconfig into a folder of its own, next to a node_modules that
- * links this repository as `open-mcp-gateway` (what an app that installed the gateway has), so the
+ * links this repository as `open-mcp-gateway` and its zod (what an app that installed the gateway has), so the
  * file plugin's `import "open-mcp-gateway"` resolves, and the example's own dist/ is left alone.
  */
 let pluginEntry: string;
@@ -40,6 +40,8 @@ before(async () => {
   const packageDir = path.join(root, "mcpgw-plugin-audit-log");
   mkdirSync(path.join(root, "node_modules"), { recursive: true });
   symlinkSync(repoRoot, path.join(root, "node_modules", "open-mcp-gateway"), "dir");
+  // The gateway's zod, hoisted beside it as npm installs it: the example's peer dependency.
+  symlinkSync(path.join(repoRoot, "node_modules", "zod"), path.join(root, "node_modules", "zod"), "dir");
   mkdirSync(packageDir);
   copyFileSync(path.join(EXAMPLE_DIR, "package.json"), path.join(packageDir, "package.json"));
   const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");

@@ -13,9 +13,9 @@ import { captureLogs } from "../helpers/logs.js";
 const run = promisify(execFile);
 
 /** A real third-party package: ESM, its own package.json, importing only `open-mcp-gateway`. */
-const HELLO_PLUGIN = `import { definePlugin, parsePluginOptions, z } from "open-mcp-gateway";
+const HELLO_PLUGIN = `import { definePlugin, parsePluginOptions, zodMini as z } from "open-mcp-gateway";
 
-const options = z.strictObject({ greeting: z.string().default("hello") });
+const options = z.strictObject({ greeting: z._default(z.string(), "hello") });
 
 export default definePlugin((raw) => {
   const { greeting } = parsePluginOptions("hello", options, raw);

@@ -5,9 +5,9 @@ import {
   parsePluginOptions,
   secretMasker,
   Stage,
-  z,
   type GatewayConfig,
 } from "open-mcp-gateway";
+import { z } from "zod";
 import { AuditLog, auditEntry } from "./AuditLog.js";
 
 export type { AuditEntry } from "./AuditLog.js";
