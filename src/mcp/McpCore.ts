@@ -1,6 +1,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type {
   ClientCapabilities,
+  Implementation,
   JSONRPCRequest,
   Result,
   ServerCapabilities,
@@ -11,6 +12,7 @@ import type { Principal } from "../kernel/hooks.js";
 import type { Logger } from "../kernel/logger.js";
 import { RpcCode } from "../protocol/protocol.js";
 import { toWireError, WireError } from "../protocol/wireErrors.js";
+import type { InitializeSummary } from "../supervisor/CapabilityCache.js";
 import type { BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
 import { gatewayVersion } from "../version.js";
 import type { FrontSession } from "./FrontSession.js";
@@ -97,9 +99,8 @@ export class McpCore implements McpSessions {
   }
 
   async open({ server, principal, transport }: OpenSessionOptions): Promise<FrontSession> {
-    if (server !== undefined) this.supervisor.get(server);
-    const cached = server === undefined ? undefined : (await this.supervisor.capabilities(server))?.initialize;
-    const capabilities = cached ? withoutTasks(cached.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES;
+    const backend = server === undefined ? undefined : await this.#backendIdentity(server);
+    const capabilities = backend ? withoutTasks(backend.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES;
     // Sessions (the SDK's Server, its JSON Schema validator and its types) load with the first one, not at boot.
     const { FrontSession } = await import("./FrontSession.js");
     const info: SessionInfo = {
@@ -109,17 +110,33 @@ export class McpCore implements McpSessions {
       ...(server !== undefined && { server }),
       openedAt: new Date(),
     };
-    const session = new FrontSession(
-      this,
-      info,
-      { name: server === undefined ? "mcpgw" : `mcpgw/${server}`, version: gatewayVersion() },
-      capabilities,
-      cached?.instructions,
-    );
+    const session = new FrontSession(this, info, serverInfoFor(server, backend), capabilities, backend?.instructions);
     this.sessions.set(info.id, session);
     session.server.onclose = () => void this.closeSession(session);
     this.hooks.sessionOpened.call(info);
     return session;
+  }
+
+  /**
+   * What a one-server session presents: the backend's own initialize answer, from the capability
+   * cache or, on a cold cache, from starting the (shared) backend now, so the client never sees
+   * capabilities the backend lacks. Undefined, and a warning, when a start fails: the session then
+   * offers the generic set, and its requests say why the backend is not there.
+   */
+  async #backendIdentity(server: string): Promise<InitializeSummary | undefined> {
+    this.supervisor.get(server);
+    const cached = (await this.supervisor.capabilities(server))?.initialize;
+    // An isolated server's backend belongs to a session that does not exist yet.
+    if (cached || this.isIsolated(server)) return cached;
+    try {
+      return (await this.supervisor.acquire(server)).initializeResult;
+    } catch (error) {
+      this.#logger.warn(
+        { server },
+        `A session for server '${server}' opens without its capabilities: ${errorMessage(error)}`,
+      );
+      return undefined;
+    }
   }
 
   get(id: string): FrontSession | undefined {
@@ -304,6 +321,21 @@ export class McpCore implements McpSessions {
       else session.notify({ method, params: message.params }, server);
     }
   }
+}
+
+/** The backend's own name, title, version, icons and website on a one-server session; the gateway's otherwise. */
+function serverInfoFor(server: string | undefined, backend: InitializeSummary | undefined): Implementation {
+  const own = { name: server === undefined ? "mcpgw" : `mcpgw/${server}`, version: gatewayVersion() };
+  const info = backend?.serverInfo as Partial<Implementation> | undefined;
+  if (typeof info?.name !== "string" || typeof info.version !== "string") return own;
+  const { name, version, title, icons, websiteUrl } = info as Implementation;
+  return {
+    name,
+    version,
+    ...(title !== undefined && { title }),
+    ...(icons !== undefined && { icons }),
+    ...(websiteUrl !== undefined && { websiteUrl }),
+  };
 }
 
 /** Tasks (2025-11-25, experimental) are not relayed, so they are not advertised. */

@@ -38,8 +38,8 @@ test("--gateway forwards to a running HTTP gateway: its servers and names, with 
   });
   assert.equal(
     single.client.getServerVersion()?.name,
-    "mcpgw/relay",
-    "--server picks /mcp/<id>; the key came from MCP_GATEWAY_API_KEY",
+    "mcpgw-relay-fixture",
+    "--server picks /mcp/<id> (the backend's own identity); the key came from MCP_GATEWAY_API_KEY",
   );
   assert.equal(text(await single.client.callTool({ name: "echo", arguments: { text: "one" } })), "echo: one");
 });

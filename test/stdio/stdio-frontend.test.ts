@@ -125,7 +125,7 @@ test("a cancelled call reaches the backend as notifications/cancelled", async (t
 test("--server serves one server with names unchanged", async (t) => {
   const config = aggregateConfig(t);
   const { client } = await connectStdio(t, ["--config", config, "--server", "relay"]);
-  assert.equal(client.getServerVersion()?.name, "mcpgw/relay");
+  assert.equal(client.getServerVersion()?.name, "mcpgw-relay-fixture", "the backend's own identity");
   const tools = await client.request({ method: "tools/list" }, ResultSchema);
   const names = (tools.tools as Array<{ name: string }>).map((tool) => tool.name);
   assert.ok(names.includes("echo") && names.includes("ask") && !names.some((name) => name.includes("__")));

@@ -1,0 +1,42 @@
+// A one-server endpoint presents its backend as the backend presents itself: its capabilities (a cold
+// capability cache included), its name, title, version, icons, website and instructions.
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fixture } from "../supervisor/harness.js";
+import { connectClient, nodeServer, startHttpGateway } from "./support.js";
+
+const PROBE = fixture("probe-server");
+
+test("the first /mcp/:id session on a cold gateway advertises only what a tools-only backend offers, with its identity", async (t) => {
+  const gateway = await startHttpGateway(t, { servers: [nodeServer("probe", PROBE)] });
+  assert.equal(await gateway.supervisor.capabilities("probe"), undefined, "a cold cache: the backend never ran");
+  for (const path of ["/mcp/probe", "/sse/probe"]) {
+    const client = await connectClient(t, `${gateway.base}${path}`);
+    assert.deepEqual(client.getServerCapabilities(), { tools: { listChanged: true } }, path);
+    assert.deepEqual(
+      client.getServerVersion(),
+      {
+        name: "probe",
+        version: "1.0.0",
+        title: "Probe",
+        websiteUrl: "https://probe.example/",
+        icons: [{ src: "https://probe.example/icon.png", mimeType: "image/png" }],
+      },
+      path,
+    );
+    assert.equal(client.getInstructions(), "The probe server: tools that let tests see what the gateway does.", path);
+  }
+});
+
+test("a backend that cannot start: the session still opens, with the gateway's own identity, and says why on use", async (t) => {
+  const gateway = await startHttpGateway(t, {
+    servers: [
+      { id: "broken", runtime: { type: "local-process", command: process.execPath, args: ["-e", "process.exit(3)"] } },
+    ],
+  });
+  const client = await connectClient(t, `${gateway.base}/mcp/broken`);
+  assert.equal(client.getServerVersion()?.name, "mcpgw/broken");
+  await assert.rejects(client.listTools(), /process exited with code 3/);
+  assert.ok(gateway.logs.text().includes("A session for server 'broken' opens without its capabilities"));
+});
