@@ -2,6 +2,7 @@ import type { ServerDefinition } from "../config/model.js";
 import { errorMessage } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
+import { collectPages, MAX_LIST_ITEMS, pageOf } from "../protocol/pages.js";
 import type { CapabilitySnapshot } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, Supervisor } from "../supervisor/Supervisor.js";
 import type { RequestHooks } from "./hooks.js";
@@ -35,9 +36,6 @@ export const LIST_METHODS: Readonly<Record<string, { readonly kind: ListKind; re
   "resources/list": { kind: "resources", field: "resources" },
   "resources/templates/list": { kind: "resourceTemplates", field: "resourceTemplates" },
 };
-
-/** A backend that keeps handing out cursors is cut off here rather than looping forever. */
-const MAX_PAGES = 1_000;
 
 const METHOD_OF = Object.fromEntries(
   Object.entries(LIST_METHODS).map(([method, { kind, field }]) => [kind, { method, field }]),
@@ -135,24 +133,18 @@ export class Lists {
     onePage = false,
   ): Promise<{ gathered: ListedItem[]; nextCursor?: string }> {
     const { method, field } = METHOD_OF[kind];
-    const fetchPage = async (at: string | undefined) => {
-      const page = await send(server, method, at === undefined ? {} : { cursor: at });
-      const items = Array.isArray(page[field]) ? (page[field] as RawObject[]) : [];
-      return { items, nextCursor: typeof page.nextCursor === "string" ? page.nextCursor : undefined };
-    };
-    const first = await fetchPage(cursor);
-    if (cursor !== undefined || onePage)
+    const fetchPage = async (at: string | undefined) =>
+      pageOf(await send(server, method, at === undefined ? {} : { cursor: at }), field);
+    if (cursor !== undefined || onePage) {
+      const page = await fetchPage(cursor);
       return {
-        gathered: first.items.map((item) => listed(kind, server, item)),
-        ...(first.nextCursor !== undefined && { nextCursor: first.nextCursor }),
+        gathered: page.items.map((item) => listed(kind, server, item)),
+        ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
       };
-    const items = [...first.items];
-    let next = first.nextCursor;
-    for (let page = 1; next !== undefined && next !== "" && page < MAX_PAGES; page++) {
-      const more = await fetchPage(next);
-      items.push(...more.items);
-      next = more.nextCursor;
     }
+    const { items, truncated } = await collectPages(fetchPage);
+    if (truncated)
+      this.logger.warn({ server }, `${method}: the list is cut at ${MAX_LIST_ITEMS} items; the backend had more pages`);
     return { gathered: items.map((item) => listed(kind, server, item)) };
   }
 

@@ -327,7 +327,7 @@ export class Supervisor implements ServerSupervisor {
   #refresh(id: string, instance: BackendInstance, client: GatewayClient): void {
     this.#track(id, async () => {
       const definition = instance.definition!;
-      const lists = await fetchAllLists(client, this.#record(id).requestTimeoutMs);
+      const lists = await fetchAllLists(client, this.#record(id).requestTimeoutMs, this.#logger.child({ server: id }));
       await this.#cache.write({
         server: id,
         definition_hash: definitionHash(definition),
@@ -348,7 +348,12 @@ export class Supervisor implements ServerSupervisor {
         if (!previous) return this.#refresh(id, instance, client);
         const timeoutMs = this.#record(id).requestTimeoutMs;
         const updated = Object.fromEntries(
-          await Promise.all(kinds.map(async (kind) => [kind, await fetchList(client, kind, timeoutMs)] as const)),
+          await Promise.all(
+            kinds.map(
+              async (kind) =>
+                [kind, await fetchList(client, kind, timeoutMs, this.#logger.child({ server: id }))] as const,
+            ),
+          ),
         );
         await this.#cache.write({ ...previous, ...updated, fetched_at: new Date().toISOString() });
       });

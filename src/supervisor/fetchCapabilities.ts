@@ -1,9 +1,9 @@
+import type { Logger } from "../kernel/logger.js";
+import { collectPages, MAX_LIST_ITEMS, pageOf } from "../protocol/pages.js";
 import type { CapabilityLists } from "./CapabilityCache.js";
 import type { GatewayClient } from "./GatewayClient.js";
 
 type RawObject = Record<string, unknown>;
-/** A backend that keeps handing out cursors is cut off here rather than looping forever. */
-const MAX_PAGES = 1_000;
 
 export type ListKind = keyof CapabilityLists;
 
@@ -22,31 +22,36 @@ export const LIST_CHANGED: Readonly<Record<string, readonly ListKind[]>> = {
 };
 
 /**
- * Walks every page of one list. Results are parsed with the SDK's loose ResultSchema, not the
- * strict list schemas, which would drop fields this SDK version does not know.
+ * Every page of one list (up to MAX_LIST_ITEMS items, logged when cut). Results are parsed with the
+ * SDK's loose ResultSchema, not the strict list schemas, which would drop fields this SDK version does
+ * not know.
  */
-export async function fetchList(client: GatewayClient, kind: ListKind, timeoutMs: number): Promise<RawObject[]> {
+export async function fetchList(
+  client: GatewayClient,
+  kind: ListKind,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<RawObject[]> {
   const { method, field, capability } = LISTS[kind];
   if (!(client.getServerCapabilities() as RawObject | undefined)?.[capability]) return [];
-  const items: RawObject[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await client.requestAsSent(
-      { method, params: cursor === undefined ? {} : { cursor } },
-      { timeout: timeoutMs },
-    );
-    const listed = (result as RawObject)[field];
-    if (Array.isArray(listed)) items.push(...(listed as RawObject[]));
-    cursor = typeof result.nextCursor === "string" && result.nextCursor !== "" ? result.nextCursor : undefined;
-    if (cursor === undefined) break;
-  }
+  const { items, truncated } = await collectPages(async (cursor) =>
+    pageOf(
+      await client.requestAsSent({ method, params: cursor === undefined ? {} : { cursor } }, { timeout: timeoutMs }),
+      field,
+    ),
+  );
+  if (truncated) logger.warn(`${method}: the list is cut at ${MAX_LIST_ITEMS} items; the backend had more pages`);
   return items;
 }
 
-export async function fetchAllLists(client: GatewayClient, timeoutMs: number): Promise<CapabilityLists> {
+export async function fetchAllLists(
+  client: GatewayClient,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<CapabilityLists> {
   const [tools, prompts, resources, resource_templates] = await Promise.all(
     (["tools", "prompts", "resources", "resource_templates"] as const).map((kind) =>
-      fetchList(client, kind, timeoutMs),
+      fetchList(client, kind, timeoutMs, logger),
     ),
   );
   return { tools: tools!, prompts: prompts!, resources: resources!, resource_templates: resource_templates! };

@@ -1,10 +1,10 @@
-// A one-server endpoint presents its backend as the backend presents itself: its capabilities (a cold
+// Lists and identity as the backend has them. A one-server endpoint presents its backend as the backend presents itself: its capabilities (a cold
 // capability cache included), its name, title, version, icons, website and instructions.
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fixture } from "../supervisor/harness.js";
-import { connectClient, nodeServer, startHttpGateway } from "./support.js";
+import { connectClient, nodeServer, RELAY_FIXTURE, startHttpGateway } from "./support.js";
 
 const PROBE = fixture("probe-server");
 
@@ -39,4 +39,16 @@ test("a backend that cannot start: the session still opens, with the gateway's o
   assert.equal(client.getServerVersion()?.name, "mcpgw/broken");
   await assert.rejects(client.listTools(), /process exited with code 3/);
   assert.ok(gateway.logs.text().includes("A session for server 'broken' opens without its capabilities"));
+});
+
+test("a backend paging one tool per page lists all of its 1,122 tools on /mcp/:id and /mcp", async (t) => {
+  const gateway = await startHttpGateway(t, {
+    servers: [nodeServer("many", RELAY_FIXTURE, [], { env: { FIXTURE_TOOLS: "1115", FIXTURE_PAGE_SIZE: "1" } })],
+  });
+  for (const path of ["/mcp/many", "/mcp"]) {
+    const client = await connectClient(t, `${gateway.base}${path}`);
+    const { tools, nextCursor } = await client.listTools();
+    assert.equal(nextCursor, undefined, path);
+    assert.equal(tools.length, 1_122, `${path}: 1,115 numbered tools and 7 fixed ones`);
+  }
 });
