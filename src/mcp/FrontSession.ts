@@ -107,6 +107,7 @@ export class FrontSession implements McpSession {
       sessionId: this.id,
       capabilities: mirrored(this.server.getClientCapabilities()),
       configure: this.core.configureFor(server, this.id),
+      connected: (client, initialize) => this.core.logLevels.replay(server, this.id, client, initialize),
     };
   }
 

@@ -1,8 +1,13 @@
-import type { Result } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { LoggingLevel, Result } from "@modelcontextprotocol/sdk/types.js";
 import { errorMessage } from "../kernel/errors.js";
 import type { Logger } from "../kernel/logger.js";
+import type { InitializeSummary } from "../supervisor/CapabilityCache.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 import type { FrontSession } from "./FrontSession.js";
+
+/** A backend that does not answer its log level quickly still starts: the level is a courtesy. */
+const REPLAY_TIMEOUT_MS = 5_000;
 
 export const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
 
@@ -23,6 +28,29 @@ export class LogLevels {
     private readonly isIsolated: (server: string) => boolean,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * A backend that logs has just started: it is told the level its sessions asked for before it ran
+   * (the most verbose, or its one session's for an isolated backend). A failure is logged, not thrown.
+   */
+  async replay(
+    server: string,
+    owner: string | undefined,
+    client: Client,
+    initialize: InitializeSummary,
+  ): Promise<void> {
+    if (!initialize.capabilities.logging) return;
+    const sessions = [...this.sessions()].filter((session) =>
+      owner === undefined ? session.sees(server) : session.id === owner,
+    );
+    const wanted = mostVerbose(sessions.map((session) => session.logLevel));
+    if (wanted === undefined) return;
+    try {
+      await client.setLoggingLevel(wanted as LoggingLevel, { timeout: REPLAY_TIMEOUT_MS });
+    } catch (error) {
+      this.logger.debug({ server }, `logging/setLevel after start failed: ${errorMessage(error)}`);
+    }
+  }
 
   async set(
     session: FrontSession,

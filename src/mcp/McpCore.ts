@@ -91,6 +91,7 @@ export class McpCore implements McpSessions {
     supervisor.useSharedSetup((server) => ({
       capabilities: SHARED_BACKEND_CAPABILITIES,
       configure: this.configureFor(server),
+      connected: (client, initialize) => this.logLevels.replay(server, undefined, client, initialize),
     }));
   }
 

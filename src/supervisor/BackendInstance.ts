@@ -31,6 +31,11 @@ export interface ClientSetup {
   readonly capabilities?: ClientCapabilities;
   /** Called with every new backend client before it connects, e.g. to add server→client request handlers. */
   readonly configure?: (client: Client) => void;
+  /**
+   * Called once the backend answered initialize, before any request reaches it: state its clients set
+   * before it ran (a log level) is sent here. It must not throw; the backend is up either way.
+   */
+  readonly connected?: (client: Client, initialize: InitializeSummary) => Promise<void>;
 }
 
 /** Where an instance reports to: its server's record and the supervisor. */
@@ -332,6 +337,7 @@ export class BackendInstance {
     }
     this.#progress.intercept(client.transport!);
     this.#initialize = summarize(client);
+    await this.setup.connected?.(client, this.#initialize);
     this.#startedAt = new Date();
     this.#lastActivity = Date.now();
     record.startSucceeded();

@@ -52,3 +52,21 @@ test("a backend paging one tool per page lists all of its 1,122 tools on /mcp/:i
     assert.equal(tools.length, 1_122, `${path}: 1,115 numbered tools and 7 fixed ones`);
   }
 });
+
+test("a log level set before a backend runs reaches it when it starts: shared (aggregated /mcp) and isolated (/mcp/:id)", async (t) => {
+  const gateway = await startHttpGateway(t, {
+    servers: [nodeServer("shared", RELAY_FIXTURE), nodeServer("own", RELAY_FIXTURE, [], { isolation: "session" })],
+  });
+  for (const [path, tool] of [
+    // The isolated one first: the aggregated session's list starts every server, its own backend of `own` too.
+    ["/mcp/own", "log"],
+    ["/mcp", "shared__log"],
+  ] as const) {
+    const client = await connectClient(t, `${gateway.base}${path}`);
+    await client.setLoggingLevel("error");
+    const server = path === "/mcp" ? "shared" : "own";
+    assert.notEqual(gateway.supervisor.get(server).status, "running", `${path}: the level came first`);
+    const result = await client.callTool({ name: tool, arguments: {} });
+    assert.deepEqual(result.structuredContent, { sent: ["error", "critical", "alert", "emergency"] }, path);
+  }
+});
