@@ -38,7 +38,8 @@ async function serve(
     );
     // Loaded only in this mode: it brings the SDK's HTTP client transport.
     const { GatewayBridge } = await import("./GatewayBridge.js");
-    const bridge = new GatewayBridge(transport, url, options.api_key ?? process.env.MCP_GATEWAY_API_KEY, ctx.logger);
+    const apiKey = options.api_key ?? process.env.MCP_GATEWAY_API_KEY;
+    const bridge = new GatewayBridge(transport, url, apiKey, ctx.logger, options.server);
     await bridge.start();
     ctx.logger.info(`Forwarding stdio to the gateway at ${url.href}`);
     return () => bridge.close();
