@@ -7,7 +7,7 @@ import type { LoadedGateway } from "../gateway/loadGateway.js";
 import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.js";
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
 import { pluginsReport } from "./pluginsCommand.js";
-import { serversReport } from "./serversCommand.js";
+import { nameClashIssues, serversReport } from "./serversCommand.js";
 import { gatewayVersion } from "../version.js";
 
 export interface CliIo {
@@ -125,9 +125,11 @@ function problemFile(loaded: LoadedGateway, args: ParsedArgs, io: CliIo): string
 
 async function validate(args: ParsedArgs, io: CliIo): Promise<number> {
   const loaded = await load(args, io, "inspect");
-  const errors = loaded.issues.filter((issue) => issue.severity === "error");
+  // Aggregated names that clash, from the capability cache of earlier runs (nothing is started).
+  const found = [...loaded.issues, ...(loaded.kernel ? await nameClashIssues(loaded.kernel) : [])];
+  const errors = found.filter((issue) => issue.severity === "error");
   if (args.json) {
-    const issues = sortIssues(loaded.issues).map((issue) => ({
+    const issues = sortIssues(found).map((issue) => ({
       ...issue,
       path: issue.path.map((part) => (typeof part === "number" ? part : String(part))),
       key: formatPath(issue.path),
@@ -135,7 +137,7 @@ async function validate(args: ParsedArgs, io: CliIo): Promise<number> {
     io.stdout.write(
       `${JSON.stringify({ valid: errors.length === 0, file: loaded.configFile ?? null, issues }, null, 2)}\n`,
     );
-  } else printIssues(loaded.issues, io);
+  } else printIssues(found, io);
   if (errors.length > 0) {
     if (!args.json)
       io.stderr.write(

@@ -1,36 +1,63 @@
+import type { ConfigIssue } from "../config/model.js";
 import { coreTokens } from "../di/tokens.js";
 import type { Kernel } from "../kernel/Kernel.js";
-import { exposedName } from "../mcp/toolNames.js";
+import { describeNameChange, NameMap, type NameChange } from "../mcp/toolNames.js";
 import { renderTable } from "./table.js";
 
 export interface RenamedItem {
   readonly kind: "tool" | "prompt";
   readonly original: string;
   readonly exposed: string;
+  readonly reason: NameChange["reason"];
+  readonly clashesWith?: string;
 }
 
 /**
- * `mcpgw servers`: each definition, and the tools and prompts whose aggregated name differs from
- * `<prefix><separator><name>` (characters or length clients reject), read from the capability
- * cache so nothing is started. A server that never ran has nothing to show yet.
+ * The tools and prompts whose aggregated name is not `<prefix><separator><name>` (characters or
+ * length clients reject, or a name another server's tool holds), per server id, read from the
+ * capability cache so nothing is started: the same name map the aggregated endpoints use, fed in
+ * config order. A server that never ran has nothing to show yet.
  */
-export async function serversReport(kernel: Kernel, json: boolean): Promise<string> {
+export async function aggregatedRenames(kernel: Kernel): Promise<Map<string, RenamedItem[]>> {
   const supervisor = kernel.container.resolve(coreTokens.supervisor);
   const { tool_name_separator: separator, max_tool_name_length: maxLength } = kernel.config.settings;
-  const entries = await Promise.all(
-    kernel.config.servers.map(async (server) => {
-      const snapshot = await supervisor.capabilities(server.id);
-      const renamed: RenamedItem[] = [];
-      for (const kind of ["tool", "prompt"] as const) {
-        for (const item of snapshot?.[kind === "tool" ? "tools" : "prompts"] ?? []) {
-          const original = String(item.name);
-          const exposed = exposedName(server.tool_prefix, original, { separator, maxLength });
-          if (exposed !== `${server.tool_prefix}${separator}${original}`) renamed.push({ kind, original, exposed });
-        }
+  const renamed = new Map(kernel.config.servers.map((server) => [server.id, [] as RenamedItem[]]));
+  const snapshots = await Promise.all(kernel.config.servers.map((server) => supervisor.capabilities(server.id)));
+  for (const kind of ["tool", "prompt"] as const) {
+    const names = new NameMap({ separator, maxLength }, ({ server, ...change }) =>
+      renamed.get(server)!.push({ kind, ...change }),
+    );
+    kernel.config.servers.forEach((server, index) => {
+      for (const item of snapshots[index]?.[kind === "tool" ? "tools" : "prompts"] ?? []) {
+        names.expose(server.id, server.tool_prefix, String(item.name));
       }
-      return { server, renamed };
-    }),
+    });
+  }
+  return renamed;
+}
+
+/** Aggregated names that clash, as warnings on the server entries `mcpgw validate` prints. */
+export async function nameClashIssues(kernel: Kernel): Promise<ConfigIssue[]> {
+  const renamed = await aggregatedRenames(kernel);
+  const maxLength = kernel.config.settings.max_tool_name_length;
+  return kernel.config.servers.flatMap((server) =>
+    renamed
+      .get(server.id)!
+      .filter((item) => item.reason === "clash")
+      .map((item) => ({
+        severity: "warning" as const,
+        ...(server.origin.file !== undefined && { file: server.origin.file }),
+        path: server.origin.path,
+        message: describeNameChange(item.kind, { server: server.id, ...item }, maxLength),
+      })),
   );
+}
+
+/** `mcpgw servers`: each definition, and the tools and prompts renamed on the aggregated endpoints. */
+export async function serversReport(kernel: Kernel, json: boolean): Promise<string> {
+  const renamed = await aggregatedRenames(kernel);
+  const maxLength = kernel.config.settings.max_tool_name_length;
+  const entries = kernel.config.servers.map((server) => ({ server, renamed: renamed.get(server.id)! }));
   if (json) {
     return `${JSON.stringify(
       entries.map(({ server: { origin: _origin, env, ...server }, renamed }) => ({
@@ -47,9 +74,12 @@ export async function serversReport(kernel: Kernel, json: boolean): Promise<stri
     entries.map(({ server }) => ({ id: server.id, runtime: server.runtime.type, tags: server.tags.join(", ") })),
   );
   const renames = entries.flatMap(({ server, renamed }) =>
-    renamed.map((item) => `  ${server.id}  ${item.kind} ${item.original}  ->  ${item.exposed}`),
+    renamed.map(
+      (item) =>
+        `  ${server.id}  ${item.kind} ${item.original}  ->  ${item.exposed}${item.reason === "clash" ? `  (clashes with ${item.clashesWith})` : ""}`,
+    ),
   );
   return renames.length === 0
     ? table
-    : `${table}\nRenamed on the aggregated endpoints (to fit A-Z a-z 0-9 _ -, at most ${maxLength} characters):\n${renames.join("\n")}\n`;
+    : `${table}\nRenamed on the aggregated endpoints (to fit A-Z a-z 0-9 _ -, at most ${maxLength} characters, or to stay distinct):\n${renames.join("\n")}\n`;
 }

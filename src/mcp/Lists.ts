@@ -6,7 +6,7 @@ import { collectPages, MAX_LIST_ITEMS, pageOf } from "../protocol/pages.js";
 import type { CapabilitySnapshot } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, Supervisor } from "../supervisor/Supervisor.js";
 import type { RequestHooks } from "./hooks.js";
-import { NameMap } from "./toolNames.js";
+import { describeNameChange, NameMap, type NameChange } from "./toolNames.js";
 import type { ListContext, ListedItem, ListKind } from "./types.js";
 
 type RawObject = Record<string, unknown>;
@@ -210,12 +210,12 @@ export class Lists {
       this.#naming.maxLength !== naming.maxLength
     ) {
       this.#naming = naming;
-      const report = (kind: string) => (change: { server: string; original: string; exposed: string }) =>
-        this.logger.info(
+      const report = (kind: "tool" | "prompt") => (change: NameChange) =>
+        this.logger[change.reason === "clash" ? "warn" : "info"](
           { server: change.server },
-          `${kind} '${change.original}' is listed as '${change.exposed}' (client limits: A-Z a-z 0-9 _ -, at most ${naming.maxLength} characters)`,
+          describeNameChange(kind, change, naming.maxLength),
         );
-      this.#aggregated = { tools: new NameMap(naming, report("Tool")), prompts: new NameMap(naming, report("Prompt")) };
+      this.#aggregated = { tools: new NameMap(naming, report("tool")), prompts: new NameMap(naming, report("prompt")) };
     }
     return this.#aggregated;
   }

@@ -12,6 +12,10 @@ export interface NameChange {
   readonly server: string;
   readonly original: string;
   readonly exposed: string;
+  /** `fit`: characters or length clients reject; `clash`: another server's tool already had the name. */
+  readonly reason: "fit" | "clash";
+  /** For a clash, the server whose tool kept the name. */
+  readonly clashesWith?: string;
 }
 
 /**
@@ -24,8 +28,21 @@ export function exposedName(prefix: string, name: string, options: NamingOptions
   const joined = `${prefix}${options.separator}${name}`;
   const clean = joined.replace(/[^A-Za-z0-9_-]/g, "_");
   if (clean === joined && clean.length <= options.maxLength) return joined;
-  const suffix = `_${createHash("sha256").update(joined).digest("hex").slice(0, 6)}`;
-  return clean.slice(0, options.maxLength - suffix.length) + suffix;
+  return withHashSuffix(clean, joined, options.maxLength);
+}
+
+/**
+ * The name for a tool whose exposed name another server's tool holds: the same name with six hex
+ * digits of the hash of its server and original name, so it is distinct, and stable across restarts.
+ */
+export function distinctName(server: string, prefix: string, name: string, options: NamingOptions): string {
+  const clean = `${prefix}${options.separator}${name}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  return withHashSuffix(clean, `${server}\u0000${name}`, options.maxLength);
+}
+
+function withHashSuffix(clean: string, hashed: string, maxLength: number): string {
+  const suffix = `_${createHash("sha256").update(hashed).digest("hex").slice(0, 6)}`;
+  return clean.slice(0, maxLength - suffix.length) + suffix;
 }
 
 /** The exposed names of every server's tools (or prompts), and the way back to the server and original name. */
@@ -41,16 +58,26 @@ export class NameMap {
 
   /**
    * Maps `name` of `server` (listed under `prefix`; `original` is the backend's own name when a
-   * plugin renamed it); undefined when another tool already holds that exposed name.
+   * plugin renamed it). A name another server's tool already holds gets a distinct one
+   * (`distinctName`); undefined only if that is taken too.
    */
   expose(server: string, prefix: string, name: string, original = name): string | undefined {
-    const exposed = exposedName(prefix, name, this.options);
-    const holder = this.#byExposed.get(exposed);
-    if (holder && (holder.server !== server || holder.name !== original)) return undefined;
+    const plain = exposedName(prefix, name, this.options);
+    const holder = this.#byExposed.get(plain);
+    const clash = holder !== undefined && (holder.server !== server || holder.name !== original);
+    const exposed = clash ? distinctName(server, prefix, name, this.options) : plain;
+    const taken = this.#byExposed.get(exposed);
+    if (clash && taken && (taken.server !== server || taken.name !== original)) return undefined;
     this.#byExposed.set(exposed, { server, name: original });
     if (exposed !== `${prefix}${this.options.separator}${name}` && !this.#reported.has(exposed)) {
       this.#reported.add(exposed);
-      this.onChange({ server, original: name, exposed });
+      this.onChange({
+        server,
+        original: name,
+        exposed,
+        reason: clash ? "clash" : "fit",
+        ...(clash && { clashesWith: holder.server }),
+      });
     }
     return exposed;
   }
@@ -63,4 +90,12 @@ export class NameMap {
   forget(server: string): void {
     for (const [exposed, owner] of this.#byExposed) if (owner.server === server) this.#byExposed.delete(exposed);
   }
+}
+
+/** How a rename reads in logs, `mcpgw servers` and `validate`. */
+export function describeNameChange(kind: "tool" | "prompt", change: NameChange, maxLength: number): string {
+  const what = `${kind === "tool" ? "Tool" : "Prompt"} '${change.original}' of server '${change.server}' is listed as '${change.exposed}'`;
+  return change.reason === "clash"
+    ? `${what}: server '${change.clashesWith}' has a ${kind} with the same aggregated name (set tool_prefix to choose another)`
+    : `${what} (client limits: A-Z a-z 0-9 _ -, at most ${maxLength} characters)`;
 }

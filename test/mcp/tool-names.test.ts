@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CLIENT_TOOL_NAME, NameMap, exposedName, type NameChange } from "../../src/mcp/toolNames.js";
+import { CLIENT_TOOL_NAME, distinctName, NameMap, exposedName, type NameChange } from "../../src/mcp/toolNames.js";
 
 const options = { separator: "__", maxLength: 64 };
 
@@ -31,16 +31,26 @@ test("long names are cut to the limit, keep their start, and stay distinct", () 
   assert.equal(exposedName("s", "x".repeat(200), { separator: "__", maxLength: 16 }).length, 16);
 });
 
-test("the map resolves exposed names back, reports each change once, and refuses a second owner", () => {
+test("the map resolves exposed names back, reports each change once, and gives a second owner a distinct name", () => {
   const changes: NameChange[] = [];
   const map = new NameMap(options, (change) => changes.push(change));
   const exposed = map.expose("fs", "fs", "read.file")!;
   assert.equal(map.expose("fs", "fs", "read.file"), exposed);
   assert.deepEqual(map.resolve(exposed), { server: "fs", name: "read.file" });
-  assert.deepEqual(changes, [{ server: "fs", original: "read.file", exposed }]);
+  assert.deepEqual(changes, [{ server: "fs", original: "read.file", exposed, reason: "fit" }]);
   assert.equal(map.expose("ev", "ev", "echo"), "ev__echo");
-  assert.equal(map.expose("other", "ev", "echo"), undefined, "same prefix, same tool, another server");
+  const distinct = map.expose("other", "ev", "echo");
+  assert.equal(distinct, distinctName("other", "ev", "echo", options), "same prefix, same tool, another server");
+  assert.match(distinct!, /^ev__echo_[0-9a-f]{6}$/);
+  assert.deepEqual(map.resolve(distinct!), { server: "other", name: "echo" });
+  assert.deepEqual(changes.at(-1), {
+    server: "other",
+    original: "echo",
+    exposed: distinct,
+    reason: "clash",
+    clashesWith: "ev",
+  });
+  assert.equal(map.expose("other", "ev", "echo"), distinct, "stable");
   map.forget("ev");
   assert.equal(map.resolve("ev__echo"), undefined);
-  assert.equal(map.expose("other", "ev", "echo"), "ev__echo");
 });
