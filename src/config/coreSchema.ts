@@ -54,4 +54,13 @@ export const serverFieldsSchema = z.strictObject({
   isolation: z._default(z.enum(["shared", "session"]), "shared"),
   tool_prefix: z.optional(z.string().check(z.regex(TOOL_PREFIX_PATTERN, "use letters, digits, '_' and '-'"))),
   autostart: z._default(z.boolean(), false),
+  /** What the gateway answers a shared backend's roots/list with when no single client can (several share it). */
+  roots: z.optional(
+    z.array(
+      z.strictObject({
+        uri: z.string().check(z.startsWith("file://", "a root is a file:// URI, e.g. file:///home/me/project")),
+        name: z.optional(z.string()),
+      }),
+    ),
+  ),
 });

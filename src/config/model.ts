@@ -30,6 +30,8 @@ export interface ServerDefinition {
   readonly isolation: Isolation;
   readonly tool_prefix: string;
   readonly autostart: boolean;
+  /** Answered to a shared backend's roots/list that several client sessions share. */
+  readonly roots?: ReadonlyArray<{ readonly uri: string; readonly name?: string }>;
   /** Fields plugins declared with `ctx.defineServerKey`, validated by their schemas; read them through its accessor. */
   readonly extensions?: Readonly<Record<string, unknown>>;
   /** Where the entry was written, so later errors can point at it. */

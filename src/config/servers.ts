@@ -179,6 +179,7 @@ export function checkServer(
     isolation: parsed.isolation,
     tool_prefix: parsed.tool_prefix ?? id,
     autostart: parsed.autostart,
+    ...(parsed.roots !== undefined && { roots: parsed.roots }),
     ...(Object.keys(extensions).length > 0 && { extensions }),
     origin: { file: site.file, path: raw.path, dir: site.dir },
   };

@@ -96,6 +96,11 @@ export class FrontSession implements McpSession {
     return this.core.closeSession(this);
   }
 
+  /** Whether this session uses `server`'s backend: its one server, or one it has sent requests to. */
+  uses(server: string): boolean {
+    return this.info.server === server || (this.info.server === undefined && this.attached.has(server));
+  }
+
   sees(server: string): boolean {
     return this.info.server === undefined || this.info.server === server;
   }
@@ -181,7 +186,7 @@ export class FrontSession implements McpSession {
               .catch(() => {});
           };
     this.attached.add(server);
-    const leave = await this.core.turns.enter(server, this.id, extra.signal);
+    const leave = this.core.calls.enter(server, this.id);
     const list = this.#inFlight.get(server) ?? [];
     this.#inFlight.set(server, list);
     list.push(extra.requestId);
@@ -264,11 +269,8 @@ export class FrontSession implements McpSession {
 
   /** The client's roots changed: tell the running backends this session uses. */
   async #rootsChanged(): Promise<void> {
-    for (const server of this.attached) {
-      if (this.core.supervisor.get(server).status !== "running") continue;
-      const instance = await this.core.supervisor.acquire(server, this.acquireOptions(server)).catch(() => undefined);
-      await instance?.client?.sendRootsListChanged().catch(() => {});
-    }
+    const used = this.info.server !== undefined ? [this.info.server] : [...this.attached];
+    for (const server of used) await this.core.rootsChanged(server, this.acquireOptions(server));
   }
 }
 

@@ -3,6 +3,7 @@ import type {
   ClientCapabilities,
   Implementation,
   JSONRPCRequest,
+  Root,
   Result,
   ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -13,7 +14,7 @@ import type { Logger } from "../kernel/logger.js";
 import { RpcCode } from "../protocol/protocol.js";
 import { toWireError, WireError } from "../protocol/wireErrors.js";
 import type { InitializeSummary } from "../supervisor/CapabilityCache.js";
-import type { BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
+import type { AcquireOptions, BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
 import { gatewayVersion } from "../version.js";
 import type { FrontSession } from "./FrontSession.js";
 import type { RequestHooks } from "./hooks.js";
@@ -22,7 +23,7 @@ import { LogLevels } from "./LogLevels.js";
 import { RequestPipeline, type RequestCarrier } from "./RequestPipeline.js";
 import type { McpSessions, OpenSessionOptions, PassThroughMessage, PassThroughReply } from "./service.js";
 import { Subscriptions } from "./Subscriptions.js";
-import { TurnTaking } from "./TurnTaking.js";
+import { CallsInFlight } from "./CallsInFlight.js";
 import type { BackendMessage, FrontTransport, RpcErrorBody, SessionInfo } from "./types.js";
 
 type Params = Record<string, unknown>;
@@ -49,6 +50,9 @@ const LIST_CHANGED = new Set([
   "notifications/resources/list_changed",
 ]);
 
+/** How long after a roots/list_changed a backend's roots/list counts as its own fetch. */
+const ROOTS_FETCH_WINDOW_MS = 5_000;
+
 /** Pass-through calls count as one more client on a shared backend (one that cannot be asked anything); no session id looks like it. */
 const PASS_THROUGH_CALLER = "\u0000pass-through";
 
@@ -66,11 +70,16 @@ export class McpCore implements McpSessions {
   readonly sessions = new Map<string, FrontSession>();
   readonly lists: Lists;
   readonly pipeline: RequestPipeline;
-  readonly turns: TurnTaking;
+  readonly calls = new CallsInFlight();
   readonly subscriptions: Subscriptions;
   readonly logLevels: LogLevels;
   readonly #logger: Logger;
   readonly #configurers = new Map<string, (client: Client) => void>();
+  /**
+   * When each shared server was last told of a client's roots change: a roots/list soon after is its
+   * own fetch, not part of a call. A backend that never fetches must not keep the mark for good.
+   */
+  readonly #rootsChanged = new Map<string, number>();
 
   constructor(
     private readonly kernel: Kernel,
@@ -82,7 +91,6 @@ export class McpCore implements McpSessions {
     const sessions = () => this.sessions.values();
     this.lists = new Lists(kernel, supervisor, hooks, this.#logger);
     this.pipeline = new RequestPipeline(hooks, this.lists);
-    this.turns = new TurnTaking(this.#logger, isolated);
     this.subscriptions = new Subscriptions(sessions, isolated);
     this.logLevels = new LogLevels(supervisor, sessions, isolated, this.#logger);
     supervisor.onNotification((event) => this.#fanOut(event));
@@ -160,6 +168,15 @@ export class McpCore implements McpSessions {
       .catch((error) => this.#logger.warn(`Releasing session backends failed: ${errorMessage(error)}`));
   }
 
+  /** A client's roots changed: the backend is told, and its next roots/list is not part of anyone's call. */
+  async rootsChanged(server: string, options: AcquireOptions): Promise<void> {
+    if (this.supervisor.get(server).status !== "running") return;
+    const instance = await this.supervisor.acquire(server, options).catch(() => undefined);
+    if (!instance?.client) return;
+    if (!this.isIsolated(server)) this.#rootsChanged.set(server, Date.now());
+    await instance.client.sendRootsListChanged().catch(() => {});
+  }
+
   isIsolated(server: string): boolean {
     return this.kernel.config.servers.find((definition) => definition.id === server)?.isolation === "session";
   }
@@ -232,6 +249,7 @@ export class McpCore implements McpSessions {
           const { method, params } = request as JSONRPCRequest;
           const target = owner === undefined ? this.#sessionFor(server, method) : this.sessions.get(owner);
           if (!target) throw noSession(server, method);
+          if ("configuredRoots" in target) return { roots: target.configuredRoots };
           const message = this.#toClient("request", server, target, method, (params ?? {}) as Params);
           if (message.dropped !== undefined)
             throw new WireError(
@@ -246,19 +264,40 @@ export class McpCore implements McpSessions {
     return configure;
   }
 
-  /** The one session with calls in flight to a shared server, or with none in flight, the only session that uses it. */
-  #sessionFor(server: string, method: string): FrontSession {
-    const busy = this.turns.attribute(server, method);
-    if (busy !== undefined) {
-      const session = this.sessions.get(busy);
-      if (!session) throw noSession(server, method);
-      return session;
+  /**
+   * Whose a shared backend's own request is. Sampling, elicitation and vendor requests come during a
+   * call: the one session with calls in flight to it, or with none in flight the only session using
+   * it. roots/list also comes unprompted (after initialize, after a client's roots/list_changed): the
+   * only session using the backend answers, else the roots configured for the server, else the one
+   * session with a call in flight unless a roots change is pending. Anything else is refused with the
+   * reason, never guessed.
+   */
+  #sessionFor(server: string, method: string): FrontSession | { configuredRoots: readonly Root[] } {
+    const users = [...this.sessions.values()].filter((session) => session.uses(server));
+    const busy = this.calls.busy(server);
+    if (method === "roots/list") {
+      const configured = this.kernel.config.servers.find((definition) => definition.id === server)?.roots;
+      // After a client's roots/list_changed the backend's next roots/list is its own fetch, not part of a call.
+      const unprompted = Date.now() - (this.#rootsChanged.get(server) ?? -Infinity) < ROOTS_FETCH_WINDOW_MS;
+      this.#rootsChanged.delete(server);
+      if (users.length === 1 && (users[0]!.server.getClientCapabilities()?.roots || !configured)) return users[0]!;
+      if (configured) return { configuredRoots: configured };
+      const caller = busy.length === 1 && !unprompted ? this.sessions.get(busy[0]!) : undefined;
+      if (caller) return caller;
+      throw new WireError(
+        RpcCode.InternalError,
+        `Server '${server}' asked for roots/list, which ${users.length} client sessions share; the gateway does not answer with one client's roots for another: set roots: in the server's entry, or isolation: session`,
+      );
     }
-    const attached = [...this.sessions.values()].filter(
-      (session) => session.sees(server) && session.attached.has(server),
-    );
-    if (attached.length === 1) return attached[0]!;
-    throw noSession(server, method);
+    if (busy.length > 1) {
+      throw new WireError(
+        RpcCode.InternalError,
+        `Server '${server}' sent ${method} while ${busy.length} client sessions had calls in flight to it; the gateway cannot tell which client it is for (set isolation: session on servers that ask clients things)`,
+      );
+    }
+    const session = busy.length === 1 ? this.sessions.get(busy[0]!) : users.length === 1 ? users[0] : undefined;
+    if (!session) throw noSession(server, method);
+    return session;
   }
 
   /** Runs the backendMessage hook for one message to one session. */
@@ -285,7 +324,7 @@ export class McpCore implements McpSessions {
 
   #passThroughCarrier(server: string, principal: Principal): RequestCarrier {
     const send = async (target: string, method: string, params: Params): Promise<Result> => {
-      const leave = await this.turns.enter(target, PASS_THROUGH_CALLER);
+      const leave = this.calls.enter(target, PASS_THROUGH_CALLER);
       try {
         return await this.supervisor.request(target, { method, params });
       } finally {
