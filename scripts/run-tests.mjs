@@ -25,12 +25,13 @@ if (files.length === 0) {
 }
 // Tests that run the conformance suite or the Inspector fetch them with npx. Filling npm's cache for
 // them here, one after another, keeps parallel test files from racing on an empty cache.
-const { CONFORMANCE_PACKAGE, INSPECTOR_PACKAGE, NODE22_PACKAGE } = await import(
+const { CONFORMANCE_PACKAGE, CONFORMANCE_SSE_POLLING_PACKAGE, INSPECTOR_PACKAGE, NODE22_PACKAGE } = await import(
   path.join(root, "helpers", "external.js")
 );
 const npx = path.join(path.dirname(process.execPath), "npx");
 for (const args of [
   ["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_PACKAGE, "--", "conformance", "--version"],
+  ["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_SSE_POLLING_PACKAGE, "--", "conformance", "--version"],
   ["-y", INSPECTOR_PACKAGE, "--version"],
 ]) {
   const warm = spawnSync(npx, args, {

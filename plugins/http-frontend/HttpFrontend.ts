@@ -52,6 +52,7 @@ export class HttpFrontend {
       maxBodyBytes: settings.max_body_bytes,
       maxSessions: settings.max_sessions,
       sessionIdleMs: settings.session_idle_seconds * 1000,
+      replayBufferBytes: settings.replay_buffer_bytes,
     });
     this.app.proxy = false;
     this.app.silent = true;

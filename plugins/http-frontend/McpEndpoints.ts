@@ -15,6 +15,7 @@ import {
 import { readJsonBody, sendRpcError } from "./body.js";
 import { sendError } from "./guards.js";
 import type { PassThrough } from "./PassThrough.js";
+import { SessionEventStore } from "./SessionEventStore.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
 let loadedTransports:
@@ -33,7 +34,14 @@ export interface McpEndpointLimits {
   readonly maxBodyBytes: number;
   readonly maxSessions: number;
   readonly sessionIdleMs: number;
+  readonly replayBufferBytes: number;
 }
+
+/**
+ * The `retry:` of a resumable stream's priming event: how long a client waits before it reconnects with
+ * Last-Event-ID. The SDK client's own first delay, so SDK clients reconnect as they would anyway.
+ */
+const RECONNECT_RETRY_MS = 1000;
 
 /** Which servers a session sees: all of them, aggregated, or one with names unchanged. */
 type SessionScope = { readonly server?: string };
@@ -41,15 +49,22 @@ type SessionScope = { readonly server?: string };
 interface OpenSession {
   readonly session: McpSession;
   readonly transport: StreamableHTTPServerTransport | SSEServerTransport;
+  /** Streamable HTTP only: what the session sent, for clients resuming a stream. */
+  readonly events?: SessionEventStore;
   lastSeen: number;
+}
+
+interface StreamableSession extends OpenSession {
+  readonly events: SessionEventStore;
 }
 
 /**
  * MCP over HTTP for every client session: Streamable HTTP on /mcp and /mcp/:id, legacy HTTP+SSE
- * on /sse, /sse/:id and /messages. Sessions are capped, expire when idle, and end on DELETE.
+ * on /sse, /sse/:id and /messages. Sessions are capped, expire when idle, and end on DELETE; a
+ * Streamable HTTP stream can be resumed with Last-Event-ID from its session's bounded replay buffer.
  */
 export class McpEndpoints {
-  readonly #streamable = new Map<string, OpenSession>();
+  readonly #streamable = new Map<string, StreamableSession>();
   readonly #sse = new Map<string, OpenSession>();
   #sweeper?: NodeJS.Timeout;
 
@@ -158,11 +173,16 @@ export class McpEndpoints {
     const session = await this.#open(ctx, scope, "streamable-http");
     const id = session.info.id;
     const { StreamableHTTPServerTransport } = await serverTransports();
+    const events = new SessionEventStore(this.limits.replayBufferBytes);
+    // With an event store the SDK numbers every SSE event, opens each stream with a priming event
+    // (id, `retry:`, empty data) and replays a stream on GET with Last-Event-ID.
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessionclosed: () => void this.#end(this.#streamable, id),
+      eventStore: events,
+      retryInterval: RECONNECT_RETRY_MS,
     });
-    const open: OpenSession = { session, transport, lastSeen: Date.now() };
+    const open: StreamableSession = { session, transport, events, lastSeen: Date.now() };
     this.#streamable.set(id, open);
     transport.onclose = () => void this.#end(this.#streamable, id);
     await session.connect(transport);
@@ -179,7 +199,17 @@ export class McpEndpoints {
     const sessionId = ctx.get("mcp-session-id");
     if (!sessionId) return sendRpcError(ctx, 400, -32600, "Bad Request: Mcp-Session-Id header required");
     const open = this.#find(ctx, sessionId, scope);
-    if (open) await this.#handOver(ctx, open, undefined);
+    if (!open) return;
+    const lastEventId = ctx.method === "GET" ? ctx.get("last-event-id") : "";
+    if (lastEventId && !open.events.canResume(lastEventId)) {
+      return sendRpcError(
+        ctx,
+        400,
+        -32600,
+        `Last-Event-ID '${lastEventId}' cannot be resumed: this session's replay buffer (http-frontend replay_buffer_bytes) holds nothing of its stream any more; send the request again`,
+      );
+    }
+    await this.#handOver(ctx, open, undefined);
   }
 
   async #handOver(ctx: Context, open: OpenSession, body: unknown): Promise<void> {
@@ -238,7 +268,7 @@ export class McpEndpoints {
    * An unknown or ended session is 404, so the client starts a new one; so is a session of another
    * endpoint, and one another principal opened (its owner's session goes on undisturbed).
    */
-  #find(ctx: Context, sessionId: string, scope: SessionScope): OpenSession | undefined {
+  #find(ctx: Context, sessionId: string, scope: SessionScope): StreamableSession | undefined {
     const open = this.#streamable.get(sessionId);
     if (!open || open.session.info.server !== scope.server || !ownedBy(open, ctx)) {
       sendRpcError(ctx, 404, -32001, "Session not found: it ended or never existed; send initialize again");
@@ -251,6 +281,7 @@ export class McpEndpoints {
     const open = sessions.get(id);
     if (!open) return;
     sessions.delete(id);
+    open.events?.clear();
     await open.session.close();
   }
 

@@ -9,6 +9,11 @@ export const httpFrontendPluginOptions = z.strictObject({
   max_sessions: z._default(z.int().check(z.minimum(1)), 1000),
   /** A Streamable HTTP session with no request for this long is closed (its per-session backends stop). */
   session_idle_seconds: z._default(z.int().check(z.minimum(1)), 1800),
+  /**
+   * What each Streamable HTTP session keeps of the events it sent, so a client that lost a stream can
+   * resume it with Last-Event-ID; past it the oldest are dropped. Memory: up to this times max_sessions.
+   */
+  replay_buffer_bytes: z._default(z.int().check(z.minimum(1)), 256 * 1024),
 });
 
 export type HttpFrontendSettings = z.output<typeof httpFrontendPluginOptions>;

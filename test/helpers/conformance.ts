@@ -18,6 +18,8 @@ export interface ConformanceOptions {
   extraArgs?: string[];
   /** Overrides the 5-minute limit. */
   timeoutMs?: number;
+  /** The suite's package, pinned (`name@version`); CONFORMANCE_PACKAGE unless said. */
+  suitePackage?: string;
 }
 
 export interface ConformanceResult {
@@ -35,7 +37,8 @@ export interface ConformanceResult {
 
 /** The npx command line, without a shell; exported so that docs and tests print exactly what runs. */
 export function conformanceCommand(url: string, options: ConformanceOptions = {}): { command: string; args: string[] } {
-  const args = ["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_PACKAGE, "--", "conformance", "server", "--url", url];
+  const suite = options.suitePackage ?? CONFORMANCE_PACKAGE;
+  const args = ["-y", "-p", NODE22_PACKAGE, "-p", suite, "--", "conformance", "server", "--url", url];
   if (options.scenario) args.push("--scenario", options.scenario);
   else if (options.suite) args.push("--suite", options.suite);
   args.push(...(options.extraArgs ?? []));
@@ -62,6 +65,7 @@ export function parseConformanceOutput(output: string): Pick<ConformanceResult, 
 
 /**
  * Runs `npx -y -p node@22 -p @modelcontextprotocol/conformance@0.1.16 -- conformance server --url URL ...`
+ * (another pinned suite with `suitePackage`)
  * as a child process (no shell) and parses its totals. Rejects if no totals line appears (e.g. the npx
  * download failed, or the run was killed after the timeout); the output is in the error message.
  */

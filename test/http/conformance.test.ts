@@ -4,6 +4,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runConformanceServer } from "../helpers/conformance.js";
+import { CONFORMANCE_SSE_POLLING_PACKAGE } from "../helpers/external.js";
 import { CONFORMANCE_FIXTURE, nodeServer, startHttpGateway } from "./support.js";
 
 test("conformance: every active scenario passes through /mcp/<id>, no expected failures; the aggregated /mcp is reported", async (t) => {
@@ -34,4 +35,19 @@ test("conformance: every active scenario passes through /mcp/<id>, no expected f
   );
   const health = await fetch(`${gateway.base}/health`);
   assert.equal(health.status, 200);
+});
+
+test("conformance: server-sse-polling passes through /mcp/<id>: priming event and retry field on the call's stream", async (t) => {
+  const gateway = await startHttpGateway(t, { servers: [nodeServer("conf", CONFORMANCE_FIXTURE)] });
+  const polling = await runConformanceServer(`${gateway.base}/mcp/conf`, {
+    scenario: "server-sse-polling",
+    suitePackage: CONFORMANCE_SSE_POLLING_PACKAGE,
+  });
+  t.diagnostic(`server-sse-polling through /mcp/conf: ${polling.total.passed} passed, ${polling.total.failed} failed`);
+  assert.equal(polling.total.failed, 0, polling.output);
+  assert.ok(polling.total.passed >= 2, `the priming and retry checks ran and passed:\n${polling.output}`);
+  assert.match(polling.output, /server-sse-priming-event\s*\]\s*SUCCESS/);
+  assert.match(polling.output, /server-sse-retry-field\s*\]\s*SUCCESS/);
+  assert.doesNotMatch(polling.output, /WARNING/, polling.output);
+  assert.equal(polling.exitCode, 0);
 });

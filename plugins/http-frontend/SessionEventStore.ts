@@ -1,0 +1,90 @@
+import type { EventId, EventStore, StreamId } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+/** What an event costs besides its text (its Map entry and record), roughly; it keeps tiny events from being free. */
+const EVENT_OVERHEAD = 64;
+
+interface StoredEvent {
+  readonly seq: number;
+  readonly stream: StreamId;
+  /** The message as it went out; none for a priming event, which only marks a position in its stream. */
+  readonly json: string | undefined;
+  readonly size: number;
+}
+
+/**
+ * The events one Streamable HTTP session sent, kept so that a client that lost a stream can resume it
+ * with `Last-Event-ID`. Bounded: past `maxBytes` (JSON text plus a small overhead per event) the
+ * oldest events are dropped, whichever stream they belong to; the newest is always kept, so a result
+ * larger than the bound can still be resumed until the next event. Event ids are `<seq>.<streamId>`,
+ * so a resume finds its stream even when the event it names was dropped (it then gets what is left).
+ *
+ * No `getStreamIdForEventId`, on purpose: with it the SDK answers 409 to a resume while the stream's
+ * old connection is still registered, which lasts until the server notices that connection died (a
+ * client that changed networks may wait long); without it the resume takes the stream over.
+ */
+export class SessionEventStore implements EventStore {
+  /** Oldest first: a Map iterates in insertion order and deletes its first entry cheaply. */
+  readonly #events = new Map<EventId, StoredEvent>();
+  /** How many events each stream still has here: a stream with none cannot be resumed. */
+  readonly #perStream = new Map<StreamId, number>();
+  #seq = 0;
+  #bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    const seq = ++this.#seq;
+    const id = `${seq}.${streamId}`;
+    // The SDK stores its priming event as `{}`: a position in the stream, nothing to send again.
+    const json = Object.keys(message).length === 0 ? undefined : JSON.stringify(message);
+    const size = EVENT_OVERHEAD + id.length + (json?.length ?? 0);
+    this.#events.set(id, { seq, stream: streamId, json, size });
+    this.#perStream.set(streamId, (this.#perStream.get(streamId) ?? 0) + 1);
+    this.#bytes += size;
+    while (this.#bytes > this.maxBytes && this.#events.size > 1) this.#dropOldest();
+    return id;
+  }
+
+  /** Whether `eventId` names a stream of this session that still has events here. */
+  canResume(eventId: string): boolean {
+    const cursor = parseEventId(eventId, this.#seq);
+    return cursor !== undefined && this.#perStream.has(cursor.stream);
+  }
+
+  /** Sends the stream's events after `lastEventId` that are still here, oldest first. */
+  async replayEventsAfter(
+    lastEventId: EventId,
+    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<StreamId> {
+    const cursor = parseEventId(lastEventId, this.#seq);
+    if (!cursor) throw new Error(`Last-Event-ID '${lastEventId}' was not issued by this session`);
+    for (const [id, event] of this.#events) {
+      if (event.stream === cursor.stream && event.seq > cursor.seq && event.json !== undefined)
+        await send(id, JSON.parse(event.json) as JSONRPCMessage);
+    }
+    return cursor.stream;
+  }
+
+  /** Drops every event (the session ended); an SSE response still open may hold the store a while longer. */
+  clear(): void {
+    this.#events.clear();
+    this.#perStream.clear();
+    this.#bytes = 0;
+  }
+
+  #dropOldest(): void {
+    const [id, event] = this.#events.entries().next().value!;
+    this.#events.delete(id);
+    this.#bytes -= event.size;
+    const left = this.#perStream.get(event.stream)! - 1;
+    if (left === 0) this.#perStream.delete(event.stream);
+    else this.#perStream.set(event.stream, left);
+  }
+}
+
+function parseEventId(eventId: string, lastSeq: number): { seq: number; stream: StreamId } | undefined {
+  const match = /^(\d{1,15})\.(.+)$/.exec(eventId);
+  const seq = Number(match?.[1]);
+  return match && seq >= 1 && seq <= lastSeq ? { seq, stream: match[2]! } : undefined;
+}
