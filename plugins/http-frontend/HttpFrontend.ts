@@ -17,7 +17,7 @@ import { readJsonBody } from "./body.js";
 import { corsHeaders, hostOriginGuard, sendError } from "./guards.js";
 import { McpEndpoints } from "./McpEndpoints.js";
 import { isLoopbackHost, type HttpFrontendSettings, type ListenAddress } from "./options.js";
-import { PassThrough } from "./PassThrough.js";
+import { httpStatusOf, PassThrough } from "./PassThrough.js";
 import type { RouteTable } from "./RouteTable.js";
 
 /** Who a refused request is reported as: its credentials were not accepted, so it has no name. */
@@ -136,8 +136,7 @@ export class HttpFrontend {
       } catch (error) {
         if (!isGatewayError(error, "MCPGW_ERR_UNAUTHORIZED") && !isGatewayError(error, "MCPGW_ERR_FORBIDDEN"))
           throw error;
-        const status = error.code === "MCPGW_ERR_UNAUTHORIZED" ? 401 : 403;
-        return this.#refuse(ctx, scope, UNAUTHENTICATED, status, error.message);
+        return this.#refuse(ctx, scope, UNAUTHENTICATED, ...httpStatusOf(error));
       }
       if (scope !== "any" && !hasScope(principal, scope)) {
         return this.#refuse(ctx, scope, principal, 403, `API key '${principal.id}' lacks the '${scope}' scope`);

@@ -13,6 +13,7 @@ import type { Principal } from "../kernel/hooks.js";
 import type { Logger } from "../kernel/logger.js";
 import { RpcCode } from "../protocol/protocol.js";
 import { toWireError, WireError } from "../protocol/wireErrors.js";
+import type { GatewayConfig, ServerDefinition } from "../config/model.js";
 import type { InitializeSummary } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
 import { gatewayVersion } from "../version.js";
@@ -75,6 +76,7 @@ export class McpCore implements McpSessions {
   readonly logLevels: LogLevels;
   readonly #logger: Logger;
   readonly #configurers = new Map<string, (client: Client) => void>();
+  readonly #definitions = new WeakMap<GatewayConfig, Map<string, ServerDefinition>>();
   /**
    * When each shared server was last told of a client's roots change: a roots/list soon after is its
    * own fetch, not part of a call. A backend that never fetches must not keep the mark for good.
@@ -178,7 +180,18 @@ export class McpCore implements McpSessions {
   }
 
   isIsolated(server: string): boolean {
-    return this.kernel.config.servers.find((definition) => definition.id === server)?.isolation === "session";
+    return this.#definition(server)?.isolation === "session";
+  }
+
+  /** A server's definition in the config in force, by id (asked on every call: a map per config, not a search). */
+  #definition(server: string): ServerDefinition | undefined {
+    const config = this.kernel.config;
+    let byId = this.#definitions.get(config);
+    if (!byId) {
+      byId = new Map(config.servers.map((definition) => [definition.id, definition]));
+      this.#definitions.set(config, byId);
+    }
+    return byId.get(server);
   }
 
   async passThrough(server: string, message: PassThroughMessage, principal: Principal): Promise<PassThroughReply> {
@@ -209,11 +222,7 @@ export class McpCore implements McpSessions {
       };
     } catch (error) {
       if (error instanceof GatewayError) throw error;
-      const wire = toWireError(error);
-      return {
-        kind: "error",
-        error: { code: wire.code, message: wire.message, ...(wire.data !== undefined && { data: wire.data }) },
-      };
+      return { kind: "error", error: toWireError(error).body() };
     }
   }
 
@@ -276,7 +285,7 @@ export class McpCore implements McpSessions {
     const users = [...this.sessions.values()].filter((session) => session.uses(server));
     const busy = this.calls.busy(server);
     if (method === "roots/list") {
-      const configured = this.kernel.config.servers.find((definition) => definition.id === server)?.roots;
+      const configured = this.#definition(server)?.roots;
       // After a client's roots/list_changed the backend's next roots/list is its own fetch, not part of a call.
       const unprompted = Date.now() - (this.#rootsChanged.get(server) ?? -Infinity) < ROOTS_FETCH_WINDOW_MS;
       this.#rootsChanged.delete(server);

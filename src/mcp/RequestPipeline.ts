@@ -51,10 +51,9 @@ export class RequestPipeline {
       this.#report(request, { ok: true, result, durationMs: Date.now() - request.receivedAt });
       return result;
     } catch (error) {
-      const wire = toWireError(error);
       this.#report(request, {
         ok: false,
-        error: { code: wire.code, message: wire.message, ...(wire.data !== undefined && { data: wire.data }) },
+        error: toWireError(error).body(),
         stage,
         durationMs: Date.now() - request.receivedAt,
       });

@@ -11,6 +11,11 @@ export class WireError extends Error {
   ) {
     super(message);
   }
+
+  /** The JSON-RPC error object: code, message, and data when there is any. */
+  body(): { code: number; message: string; data?: unknown } {
+    return { code: this.code, message: this.message, ...(this.data !== undefined && { data: this.data }) };
+  }
 }
 
 /**
