@@ -15,9 +15,11 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { AcquireOptions } from "../supervisor/Supervisor.js";
 import { methodNotFound, toWireError } from "../protocol/wireErrors.js";
 import { LOG_LEVELS } from "./LogLevels.js";
+import { ReturnedUris } from "./resourceUris.js";
 import type { McpCore } from "./McpCore.js";
 import type { RequestCarrier } from "./RequestPipeline.js";
 import type { McpSession } from "./service.js";
+import type { SessionSubscriptions } from "./Subscriptions.js";
 import type { SessionInfo } from "./types.js";
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -46,7 +48,9 @@ async function progressGap(lastProgressAt: number): Promise<void> {
  */
 export class FrontSession implements McpSession {
   readonly server: Server;
-  readonly subscriptions = new Set<string>();
+  readonly subscriptions: SessionSubscriptions = new Map();
+  /** Aggregated sessions: resource URIs its servers returned that no list shows, so the client can read them. */
+  readonly returnedUris?: ReturnedUris;
   /** Servers this session has sent requests to (where a shared backend's requests may be for it). */
   readonly attached = new Set<string>();
   /** The level this client set with logging/setLevel, if any. */
@@ -62,6 +66,7 @@ export class FrontSession implements McpSession {
     capabilities: ServerCapabilities,
     instructions: string | undefined,
   ) {
+    if (info.server === undefined) this.returnedUris = new ReturnedUris();
     this.server = new Server(serverInfo, {
       capabilities,
       ...(instructions && { instructions }),
@@ -233,14 +238,16 @@ export class FrontSession implements McpSession {
         request.method === "logging/setLevel" && this.#logs
           ? this.#setLevel(String(request.params.level), extra)
           : undefined,
-      subscribe: (server, method, params) =>
+      subscribe: (server, method, params, exposedUri) =>
         this.core.subscriptions.change(
           this,
           server,
           method,
           () => this.forward(server, method, params, extra),
           String(params.uri),
+          exposedUri,
         ),
+      ...(this.returnedUris && { returned: this.returnedUris }),
       ...(this.info.server === undefined && {
         vendor: (method: string, params: Params) => this.#vendor(method, params, extra),
       }),

@@ -6,7 +6,8 @@ import { collectPages, MAX_LIST_ITEMS, pageOf } from "../protocol/pages.js";
 import type { CapabilitySnapshot } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, Supervisor } from "../supervisor/Supervisor.js";
 import type { RequestHooks } from "./hooks.js";
-import { describeNameChange, NameMap, type NameChange } from "./toolNames.js";
+import { distinctUri, mapResultUris, resultUris, splitDistinctUri, type ReturnedUris } from "./resourceUris.js";
+import { describeNameChange, mayBeExposedBy, NameMap, type NameChange } from "./toolNames.js";
 import type { ListContext, ListedItem, ListKind } from "./types.js";
 
 type RawObject = Record<string, unknown>;
@@ -28,6 +29,22 @@ export interface Route {
   readonly server: string;
   readonly name: string;
 }
+
+/** Where a resource URI a client sent goes: the server, and the URI as that server knows it. */
+export interface ResourceRoute {
+  readonly server: string;
+  readonly uri: string;
+}
+
+/** Which server holds the plain form of each listed URI and URI template: the first in config order that lists it. */
+interface ResourceIndex {
+  readonly uris: ReadonlyMap<string, string>;
+  readonly templates: ReadonlyMap<string, string>;
+  /** Every server's templates in config order, for matching. */
+  readonly matchers: ReadonlyArray<{ readonly server: string; readonly template: string }>;
+}
+
+type Snapshots = Array<{ server: ServerDefinition; snapshot: CapabilitySnapshot }>;
 
 /** The list methods, the kind of list they answer and the field holding its items. */
 export const LIST_METHODS: Readonly<Record<string, { readonly kind: ListKind; readonly field: string }>> = {
@@ -52,14 +69,17 @@ const SNAPSHOT_FIELD: Readonly<Record<ListKind, "tools" | "prompts" | "resources
  * Every list a client receives, on every path, comes from here: the items are gathered (one
  * server's live list, or every server's from the capability cache when aggregated), passed
  * through the `list` request hook, then exposed: aggregated tools and prompts renamed
- * `<prefix><separator><name>`, resources unchanged. The way back from an exposed name to its
- * server and original name is remembered here too.
+ * `<prefix><separator><name>`, resource URIs and templates unchanged unless another server's hold
+ * them (then `mcpgw://<server>/<uri>`, see resourceUris.ts). The way back from an exposed name or
+ * URI to its server and original is here too.
  */
 export class Lists {
   #aggregated?: { tools: NameMap; prompts: NameMap };
   #naming?: { separator: string; maxLength: number };
   /** One-server endpoints: the listed name of each tool or prompt → the backend's own name, per server. */
   readonly #direct = { tools: new Map<string, Map<string, string>>(), prompts: new Map<string, Map<string, string>>() };
+  /** The resource index of the last set of snapshots it was built from (snapshots are replaced, never changed). */
+  #index?: { from: readonly CapabilitySnapshot[]; index: ResourceIndex };
 
   constructor(
     private readonly kernel: Kernel,
@@ -74,21 +94,26 @@ export class Lists {
    */
   async list(
     context: ListContext,
-    sources: ListSources & { cursor?: string },
+    sources: ListSources & { cursor?: string; start?: (server: ServerDefinition) => boolean },
   ): Promise<{ items: RawObject[]; nextCursor?: string }> {
     const { gathered, nextCursor } =
       context.server === undefined
-        ? { gathered: await this.#fromCache(context.kind, sources.optionsFor) }
+        ? { gathered: await this.#fromCache(context.kind, sources.optionsFor, sources.start) }
         : await this.#live(context.kind, context.server, sources.send, sources.cursor, sources.onePage);
     const listed = await this.hooks.list.promise(gathered, context);
-    const items = this.#expose(context, listed, sources.cursor === undefined && !sources.onePage);
+    const items =
+      context.server === undefined && (context.kind === "resources" || context.kind === "resourceTemplates")
+        ? this.#exposeResources(context.kind, listed, await this.#resourceIndex())
+        : this.#expose(context, listed, sources.cursor === undefined && !sources.onePage);
     return nextCursor === undefined ? { items } : { items, nextCursor };
   }
 
   /**
    * The server and original name behind a tool or prompt name a client sent. Aggregated, the list
-   * is read again on a miss (a client may call without listing); one server's names need no list to
-   * be called, so a miss there is undefined and the name goes to the backend as sent.
+   * is read again on a miss (a client may call without listing), from the capability cache: of the
+   * servers that never ran, only one whose prefix the name begins with is started, so an unknown
+   * name starts nothing. One server's names need no list to be called, so a miss there is
+   * undefined and the name goes to the backend as sent.
    */
   async route(
     kind: "tools" | "prompts",
@@ -98,18 +123,48 @@ export class Lists {
   ): Promise<Route | undefined> {
     const known = this.#resolve(kind, exposed, context.server);
     if (known || context.server !== undefined) return known;
-    await this.list({ ...context, kind }, { ...sources, onePage: false });
+    const naming = this.#namingOptions();
+    await this.list(
+      { ...context, kind },
+      { ...sources, onePage: false, start: (server) => mayBeExposedBy(server.tool_prefix, exposed, naming) },
+    );
     return this.#resolve(kind, exposed, context.server);
   }
 
-  /** The server owning a resource URI on the aggregated endpoint: an exact listed URI first, then the first template that matches. */
-  async routeResource(uri: string, optionsFor: OptionsFor): Promise<string | undefined> {
-    const snapshots = await this.#snapshots(optionsFor);
-    const exact = snapshots.find(({ snapshot }) => snapshot.resources.some((resource) => resource.uri === uri));
-    if (exact) return exact.server.id;
-    return snapshots.find(({ snapshot }) =>
-      snapshot.resource_templates.some((template) => matchesTemplate(String(template.uriTemplate), uri)),
-    )?.server.id;
+  /**
+   * Where a resource URI a client sent on the aggregated endpoint goes: a URI a server lists (the
+   * first in config order), a distinct `mcpgw://<server>/<uri>`, a URI a server returned to this
+   * session, then the first template that matches. Read from the capability cache: an unknown URI
+   * starts no server, except the one a distinct URI names.
+   */
+  async routeResource(uri: string, returned: ReturnedUris | undefined): Promise<ResourceRoute | undefined> {
+    const index = await this.#resourceIndex();
+    const listedBy = index.uris.get(uri);
+    if (listedBy !== undefined) return { server: listedBy, uri };
+    const distinct = splitDistinctUri(uri);
+    if (distinct && this.kernel.config.servers.some((server) => server.id === distinct.server)) return distinct;
+    const returnedBy = returned?.serverOf(uri);
+    if (returnedBy !== undefined) return { server: returnedBy, uri };
+    const matched = index.matchers.find(({ template }) => matchesTemplate(template, uri));
+    return matched && { server: matched.server, uri };
+  }
+
+  /**
+   * A result of `server` as an aggregated session receives it: every resource URI in it (links,
+   * embedded resources, read contents) in its exposed form, so a later read goes back to `server`.
+   * A URI no list shows is remembered for the session, plain unless another server returned it first.
+   */
+  async exposeReturned(server: string, method: string, result: RawObject, returned: ReturnedUris): Promise<RawObject> {
+    if (resultUris(method, result).length === 0) return result;
+    const index = await this.#resourceIndex();
+    return mapResultUris(method, result, (uri) => {
+      const listedBy = index.uris.get(uri);
+      if (listedBy !== undefined) return listedBy === server ? uri : distinctUri(server, uri);
+      const returnedBy = returned.serverOf(uri);
+      if (returnedBy !== undefined && returnedBy !== server) return distinctUri(server, uri);
+      returned.remember(uri, server);
+      return uri;
+    });
   }
 
   #resolve(kind: "tools" | "prompts", exposed: string, server: string | undefined): Route | undefined {
@@ -118,9 +173,13 @@ export class Lists {
     return name === undefined ? undefined : { server, name };
   }
 
-  async #fromCache(kind: ListKind, optionsFor: OptionsFor): Promise<ListedItem[]> {
+  async #fromCache(
+    kind: ListKind,
+    optionsFor: OptionsFor,
+    start?: (server: ServerDefinition) => boolean,
+  ): Promise<ListedItem[]> {
     const field = SNAPSHOT_FIELD[kind];
-    return (await this.#snapshots(optionsFor)).flatMap(({ server, snapshot }) =>
+    return (await this.#snapshots(optionsFor, start)).flatMap(({ server, snapshot }) =>
       snapshot[field].map((item) => listed(kind, server.id, item)),
     );
   }
@@ -178,13 +237,19 @@ export class Lists {
     return out;
   }
 
-  /** Every server's snapshot in config order; servers with none are started (in parallel) and read; failures are logged and left out. */
-  async #snapshots(optionsFor: OptionsFor): Promise<Array<{ server: ServerDefinition; snapshot: CapabilitySnapshot }>> {
+  /**
+   * Every server's snapshot in config order; servers with none are started (in parallel, those
+   * `start` accepts, all by default; none without `optionsFor`) and read; failures are logged and left out.
+   */
+  async #snapshots(
+    optionsFor?: OptionsFor,
+    start: (server: ServerDefinition) => boolean = () => true,
+  ): Promise<Snapshots> {
     const found = await Promise.all(
       this.kernel.config.servers.map(async (server) => {
         try {
           let snapshot = await this.supervisor.capabilities(server.id);
-          if (!snapshot) {
+          if (!snapshot && optionsFor && start(server)) {
             await this.supervisor.acquire(server.id, optionsFor(server.id));
             snapshot = await this.supervisor.capabilities(server.id);
           }
@@ -200,10 +265,51 @@ export class Lists {
     );
   }
 
+  /** The resource index of the servers' cached snapshots (nothing is started for it). */
+  async #resourceIndex(): Promise<ResourceIndex> {
+    const snapshots = await this.#snapshots();
+    const from = snapshots.map(({ snapshot }) => snapshot);
+    const known = this.#index;
+    if (known?.from.length === from.length && known.from.every((snapshot, at) => snapshot === from[at]))
+      return known.index;
+    const uris = new Map<string, string>();
+    const templates = new Map<string, string>();
+    const matchers: Array<{ server: string; template: string }> = [];
+    for (const { server, snapshot } of snapshots) {
+      for (const resource of snapshot.resources)
+        if (!uris.has(String(resource.uri))) uris.set(String(resource.uri), server.id);
+      for (const item of snapshot.resource_templates) {
+        const template = String(item.uriTemplate);
+        if (!templates.has(template)) templates.set(template, server.id);
+        matchers.push({ server: server.id, template });
+      }
+    }
+    const index = { uris, templates, matchers };
+    this.#index = { from, index };
+    return index;
+  }
+
+  /** Aggregated resources and templates: unchanged, unless another server's hold the same URI or template. */
+  #exposeResources(
+    kind: "resources" | "resourceTemplates",
+    entries: readonly ListedItem[],
+    index: ResourceIndex,
+  ): RawObject[] {
+    const [holders, field] = kind === "resources" ? [index.uris, "uri"] : [index.templates, "uriTemplate"];
+    return entries.map(({ server, original, item }) => {
+      const holder = holders.get(original);
+      return holder === undefined || holder === server ? item : { ...item, [field]: distinctUri(server, original) };
+    });
+  }
+
+  #namingOptions(): { separator: string; maxLength: number } {
+    const settings = this.kernel.config.settings;
+    return { separator: settings.tool_name_separator, maxLength: settings.max_tool_name_length };
+  }
+
   /** Name maps follow the separator and length limit of the config in force. */
   #maps(): { tools: NameMap; prompts: NameMap } {
-    const settings = this.kernel.config.settings;
-    const naming = { separator: settings.tool_name_separator, maxLength: settings.max_tool_name_length };
+    const naming = this.#namingOptions();
     if (
       !this.#aggregated ||
       this.#naming?.separator !== naming.separator ||

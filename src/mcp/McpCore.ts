@@ -356,14 +356,9 @@ export class McpCore implements McpSessions {
     );
     for (const session of targets) {
       const method = notification.method;
-      if (
-        method === "notifications/resources/updated" &&
-        !session.subscriptions.has(String((notification.params as Params | undefined)?.uri))
-      )
-        continue;
-      const message = this.#toClient("notification", server, session, method, {
-        ...((notification.params ?? {}) as Params),
-      });
+      const params = this.subscriptions.paramsFor(session, server, notification);
+      if (params === undefined) continue;
+      const message = this.#toClient("notification", server, session, method, params);
       if (message.dropped !== undefined) continue;
       if (LIST_CHANGED.has(method)) session.notify({ method });
       else if (method === "notifications/message") session.log(server, message.params);

@@ -3,9 +3,13 @@ import type { Principal } from "../kernel/hooks.js";
 import { invalidParams, methodNotFound, toWireError } from "../protocol/wireErrors.js";
 import type { RequestHooks } from "./hooks.js";
 import { LIST_METHODS, type Lists, type OptionsFor } from "./Lists.js";
+import type { ReturnedUris } from "./resourceUris.js";
 import type { FrontTransport, ListContext, McpRequest, RequestOutcome, RequestStage, SessionInfo } from "./types.js";
 
 type Params = Record<string, unknown>;
+
+/** The methods whose results carry resource URIs (links, embedded resources, read contents). */
+const RETURNS_URIS = new Set(["tools/call", "prompts/get", "resources/read"]);
 
 /** What the pipeline needs of whoever carries the request: a session, or the pass-through. */
 export interface RequestCarrier {
@@ -21,7 +25,15 @@ export interface RequestCarrier {
   send(server: string, method: string, params: Params): Promise<Result>;
   /** Methods the carrier answers itself (logging/setLevel on a session); undefined to go on. */
   answer?(request: McpRequest): Promise<Result> | undefined;
-  subscribe?(server: string, method: "resources/subscribe" | "resources/unsubscribe", params: Params): Promise<Result>;
+  /** `params.uri` is the server's own URI; `exposedUri` the one the client sent (updates go out under it). */
+  subscribe?(
+    server: string,
+    method: "resources/subscribe" | "resources/unsubscribe",
+    params: Params,
+    exposedUri: string,
+  ): Promise<Result>;
+  /** An aggregated session's memory of the resource URIs its servers returned. */
+  readonly returned?: ReturnedUris;
   /** A method nobody routes: the aggregated endpoint asks each running server. */
   vendor?(method: string, params: Params): Promise<Result>;
 }
@@ -47,7 +59,7 @@ export class RequestPipeline {
       stage = "route";
       await this.hooks.route.promise(request);
       stage = "dispatch";
-      const result = await this.#dispatch(carrier, request);
+      const result = await this.#exposeUris(carrier, request, await this.#dispatch(carrier, request));
       this.#report(request, { ok: true, result, durationMs: Date.now() - request.receivedAt });
       return result;
     } catch (error) {
@@ -97,7 +109,12 @@ export class RequestPipeline {
     };
     const routeUri = async (uri: string) => {
       Object.assign(request, { uri });
-      request.server = carrier.server ?? (await this.lists.routeResource(uri, carrier.optionsFor));
+      const route =
+        carrier.server !== undefined
+          ? { server: carrier.server, uri }
+          : await this.lists.routeResource(uri, carrier.returned);
+      request.server = route?.server;
+      request.backendUri = route?.uri;
     };
     switch (method) {
       case "tools/call":
@@ -121,6 +138,12 @@ export class RequestPipeline {
         if (!LIST_METHODS[method]) request.server = carrier.server;
     }
     return request;
+  }
+
+  /** An aggregated session's result with its resource URIs as the session reads them back (see Lists.exposeReturned). */
+  async #exposeUris(carrier: RequestCarrier, request: McpRequest, result: Result): Promise<Result> {
+    if (!carrier.returned || request.server === undefined || !RETURNS_URIS.has(request.method)) return result;
+    return this.lists.exposeReturned(request.server, request.method, result, carrier.returned);
   }
 
   async #dispatch(carrier: RequestCarrier, request: McpRequest): Promise<Result> {
@@ -148,21 +171,24 @@ export class RequestPipeline {
         return carrier.send(server, method, { ...params, name: request.name });
       case "resources/read":
       case "resources/subscribe":
-      case "resources/unsubscribe":
-        if (server === undefined) throw invalidParams(`Unknown resource: ${request.uri}`);
-        if (method !== "resources/read" && carrier.subscribe) return carrier.subscribe(server, method, params);
-        return carrier.send(server, method, params);
+      case "resources/unsubscribe": {
+        if (server === undefined || request.backendUri === undefined)
+          throw invalidParams(`Unknown resource: ${request.uri}`);
+        const backendParams = { ...params, uri: request.backendUri };
+        if (method !== "resources/read" && carrier.subscribe)
+          return carrier.subscribe(server, method, backendParams, String(request.uri));
+        return carrier.send(server, method, backendParams);
+      }
       case "completion/complete": {
         const ref = (params.ref ?? {}) as Params;
-        if (server === undefined || (ref.type === "ref/prompt" && request.name === undefined))
+        if (server === undefined || (ref.type === "ref/prompt" ? request.name : request.backendUri) === undefined)
           throw invalidParams(
             `Unknown ${ref.type === "ref/prompt" ? `prompt: ${request.exposedName}` : `resource: ${request.uri}`}`,
           );
-        return carrier.send(
-          server,
-          method,
-          ref.type === "ref/prompt" ? { ...params, ref: { ...ref, name: request.name } } : params,
-        );
+        return carrier.send(server, method, {
+          ...params,
+          ref: ref.type === "ref/prompt" ? { ...ref, name: request.name } : { ...ref, uri: request.backendUri },
+        });
       }
       default:
         if (server !== undefined) return carrier.send(server, method, params);

@@ -1,9 +1,19 @@
-import type { Result } from "@modelcontextprotocol/sdk/types.js";
+import type { Notification, Result } from "@modelcontextprotocol/sdk/types.js";
 import type { FrontSession } from "./FrontSession.js";
 
+type Params = Record<string, unknown>;
+
+/** A session's subscriptions: the server and its own URI → the URI the client subscribed with. */
+export type SessionSubscriptions = Map<string, string>;
+
+function key(server: string, uri: string): string {
+  return `${server}\u0000${uri}`;
+}
+
 /**
- * resources/subscribe and unsubscribe, remembered per session so updates reach only subscribers;
- * a shared backend is told to unsubscribe only when no other session still listens.
+ * resources/subscribe and unsubscribe, remembered per session (by server and the server's own URI)
+ * so updates reach only subscribers, under the URI each subscribed with; a shared backend is told
+ * to unsubscribe only when no other session still listens.
  */
 export class Subscriptions {
   constructor(
@@ -17,16 +27,28 @@ export class Subscriptions {
     method: "resources/subscribe" | "resources/unsubscribe",
     send: () => Promise<Result>,
     uri: string,
+    exposedUri: string,
   ): Promise<Result> {
     if (method === "resources/subscribe") {
       const result = await send();
-      session.subscriptions.add(uri);
+      session.subscriptions.set(key(server, uri), exposedUri);
       return result;
     }
-    session.subscriptions.delete(uri);
+    session.subscriptions.delete(key(server, uri));
     const stillWanted =
       !this.isIsolated(server) &&
-      [...this.sessions()].some((other) => other.sees(server) && other.subscriptions.has(uri));
+      [...this.sessions()].some((other) => other.sees(server) && other.subscriptions.has(key(server, uri)));
     return stillWanted ? {} : send();
+  }
+
+  /**
+   * The params of a backend notification as `session` gets them: a resources/updated only if the
+   * session subscribed to that server's URI, with the URI it subscribed with; undefined if not for it.
+   */
+  paramsFor(session: FrontSession, server: string, notification: Notification): Params | undefined {
+    const params = { ...((notification.params ?? {}) as Params) };
+    if (notification.method !== "notifications/resources/updated") return params;
+    const exposed = session.subscriptions.get(key(server, String(params.uri)));
+    return exposed === undefined ? undefined : { ...params, uri: exposed };
   }
 }

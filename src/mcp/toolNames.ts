@@ -32,6 +32,15 @@ export function exposedName(prefix: string, name: string, options: NamingOptions
 }
 
 /**
+ * Whether `exposed` can be the aggregated name of a tool of the server listed under `prefix`: it
+ * begins as every name `exposedName` and `distinctName` give that server begins.
+ */
+export function mayBeExposedBy(prefix: string, exposed: string, options: NamingOptions): boolean {
+  // Prefix and separator are made of characters clients accept, so only the length limit can cut them.
+  return exposed.startsWith(`${prefix}${options.separator}`.slice(0, options.maxLength - 7));
+}
+
+/**
  * The name for a tool whose exposed name another server's tool holds: the same name with six hex
  * digits of the hash of its server and original name, so it is distinct, and stable across restarts.
  */

@@ -34,10 +34,15 @@ export interface McpRequest {
   readonly session?: SessionInfo;
   /** The tool or prompt name as the client sent it (`tools/call`, `prompts/get`, prompt completions). */
   readonly exposedName?: string;
-  /** The resource URI of `resources/*` and resource completions. */
+  /** The resource URI of `resources/*` and resource completions, as the client sent it. */
   readonly uri?: string;
   server?: string;
   name?: string;
+  /**
+   * The resource URI as `server` knows it: `uri`, except on the aggregated endpoint for a URI
+   * exposed as `mcpgw://<server>/<uri>` (another server has the same URI).
+   */
+  backendUri?: string;
   /** `Date.now()` when the request arrived. */
   readonly receivedAt: number;
   /** Per-request state that taps share (use a Symbol or your plugin's name as the key). */
