@@ -1,11 +1,12 @@
 import type { ConfigIssue } from "../config/model.js";
 import { coreTokens } from "../di/tokens.js";
 import type { Kernel } from "../kernel/Kernel.js";
+import { describeUriClash, indexResources } from "../mcp/resourceUris.js";
 import { describeNameChange, NameMap, type NameChange } from "../mcp/toolNames.js";
 import { renderTable } from "./table.js";
 
 export interface RenamedItem {
-  readonly kind: "tool" | "prompt";
+  readonly kind: "tool" | "prompt" | "resource" | "resource template";
   readonly original: string;
   readonly exposed: string;
   readonly reason: NameChange["reason"];
@@ -14,9 +15,10 @@ export interface RenamedItem {
 
 /**
  * The tools and prompts whose aggregated name is not `<prefix><separator><name>` (characters or
- * length clients reject, or a name another server's tool holds), per server id, read from the
- * capability cache so nothing is started: the same name map the aggregated endpoints use, fed in
- * config order. A server that never ran has nothing to show yet.
+ * length clients reject, or a name another server's tool holds), and the resource URIs and
+ * templates another server's hold, per server id, read from the capability cache so nothing is
+ * started: the same name map and resource index the aggregated endpoints use, fed in config order.
+ * A server that never ran has nothing to show yet.
  */
 export async function aggregatedRenames(kernel: Kernel): Promise<Map<string, RenamedItem[]>> {
   const supervisor = kernel.container.resolve(coreTokens.supervisor);
@@ -33,6 +35,9 @@ export async function aggregatedRenames(kernel: Kernel): Promise<Map<string, Ren
       }
     });
   }
+  const listed = snapshots.filter((snapshot) => snapshot !== undefined);
+  for (const { server, ...clash } of indexResources(listed).clashes)
+    renamed.get(server)!.push({ ...clash, reason: "clash" });
   return renamed;
 }
 
@@ -48,7 +53,10 @@ export async function nameClashIssues(kernel: Kernel): Promise<ConfigIssue[]> {
         severity: "warning" as const,
         ...(server.origin.file !== undefined && { file: server.origin.file }),
         path: server.origin.path,
-        message: describeNameChange(item.kind, { server: server.id, ...item }, maxLength),
+        message:
+          item.kind === "tool" || item.kind === "prompt"
+            ? describeNameChange(item.kind, { server: server.id, ...item }, maxLength)
+            : describeUriClash({ ...item, kind: item.kind, server: server.id, clashesWith: item.clashesWith! }),
       })),
   );
 }

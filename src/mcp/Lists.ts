@@ -6,7 +6,16 @@ import { collectPages, MAX_LIST_ITEMS, pageOf } from "../protocol/pages.js";
 import type { CapabilitySnapshot } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, Supervisor } from "../supervisor/Supervisor.js";
 import type { RequestHooks } from "./hooks.js";
-import { distinctUri, mapResultUris, resultUris, splitDistinctUri, type ReturnedUris } from "./resourceUris.js";
+import {
+  describeUriClash,
+  distinctUri,
+  indexResources,
+  mapResultUris,
+  resultUris,
+  splitDistinctUri,
+  type ResourceIndex,
+  type ReturnedUris,
+} from "./resourceUris.js";
 import { describeNameChange, mayBeExposedBy, NameMap, type NameChange } from "./toolNames.js";
 import type { ListContext, ListedItem, ListKind } from "./types.js";
 
@@ -34,14 +43,6 @@ export interface Route {
 export interface ResourceRoute {
   readonly server: string;
   readonly uri: string;
-}
-
-/** Which server holds the plain form of each listed URI and URI template: the first in config order that lists it. */
-interface ResourceIndex {
-  readonly uris: ReadonlyMap<string, string>;
-  readonly templates: ReadonlyMap<string, string>;
-  /** Every server's templates in config order, for matching. */
-  readonly matchers: ReadonlyArray<{ readonly server: string; readonly template: string }>;
 }
 
 type Snapshots = Array<{ server: ServerDefinition; snapshot: CapabilitySnapshot }>;
@@ -80,6 +81,7 @@ export class Lists {
   readonly #direct = { tools: new Map<string, Map<string, string>>(), prompts: new Map<string, Map<string, string>>() };
   /** The resource index of the last set of snapshots it was built from (snapshots are replaced, never changed). */
   #index?: { from: readonly CapabilitySnapshot[]; index: ResourceIndex };
+  readonly #reportedClashes = new Set<string>();
 
   constructor(
     private readonly kernel: Kernel,
@@ -265,26 +267,20 @@ export class Lists {
     );
   }
 
-  /** The resource index of the servers' cached snapshots (nothing is started for it). */
+  /** The resource index of the servers' cached snapshots (nothing is started for it); each new clash is logged once. */
   async #resourceIndex(): Promise<ResourceIndex> {
     const snapshots = await this.#snapshots();
     const from = snapshots.map(({ snapshot }) => snapshot);
     const known = this.#index;
     if (known?.from.length === from.length && known.from.every((snapshot, at) => snapshot === from[at]))
       return known.index;
-    const uris = new Map<string, string>();
-    const templates = new Map<string, string>();
-    const matchers: Array<{ server: string; template: string }> = [];
-    for (const { server, snapshot } of snapshots) {
-      for (const resource of snapshot.resources)
-        if (!uris.has(String(resource.uri))) uris.set(String(resource.uri), server.id);
-      for (const item of snapshot.resource_templates) {
-        const template = String(item.uriTemplate);
-        if (!templates.has(template)) templates.set(template, server.id);
-        matchers.push({ server: server.id, template });
-      }
+    const index = indexResources(from);
+    for (const clash of index.clashes) {
+      const key = `${clash.kind}\u0000${clash.server}\u0000${clash.original}`;
+      if (this.#reportedClashes.has(key)) continue;
+      this.#reportedClashes.add(key);
+      this.logger.warn({ server: clash.server }, describeUriClash(clash));
     }
-    const index = { uris, templates, matchers };
     this.#index = { from, index };
     return index;
   }

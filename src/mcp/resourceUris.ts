@@ -49,6 +49,58 @@ export class ReturnedUris {
 
 type RawObject = Record<string, unknown>;
 
+/** Which server holds the plain form of each listed URI and URI template: the first in config order that lists it. */
+export interface ResourceIndex {
+  readonly uris: ReadonlyMap<string, string>;
+  readonly templates: ReadonlyMap<string, string>;
+  /** Every server's templates in config order, for matching. */
+  readonly matchers: ReadonlyArray<{ readonly server: string; readonly template: string }>;
+  /** Each URI or template a server lists that another server's holds: it is exposed in its distinct form. */
+  readonly clashes: readonly UriClash[];
+}
+
+export interface UriClash {
+  readonly kind: "resource" | "resource template";
+  readonly server: string;
+  readonly original: string;
+  readonly exposed: string;
+  readonly clashesWith: string;
+}
+
+/** The index of servers' resource lists, given in config order. */
+export function indexResources(
+  lists: ReadonlyArray<{
+    readonly server: string;
+    readonly resources: readonly RawObject[];
+    readonly resource_templates: readonly RawObject[];
+  }>,
+): ResourceIndex {
+  const uris = new Map<string, string>();
+  const templates = new Map<string, string>();
+  const matchers: Array<{ server: string; template: string }> = [];
+  const clashes: UriClash[] = [];
+  const hold = (holders: Map<string, string>, kind: UriClash["kind"], server: string, original: string) => {
+    const holder = holders.get(original);
+    if (holder === undefined) holders.set(original, server);
+    else if (holder !== server)
+      clashes.push({ kind, server, original, exposed: distinctUri(server, original), clashesWith: holder });
+  };
+  for (const { server, resources, resource_templates } of lists) {
+    for (const resource of resources) hold(uris, "resource", server, String(resource.uri));
+    for (const item of resource_templates) {
+      hold(templates, "resource template", server, String(item.uriTemplate));
+      matchers.push({ server, template: String(item.uriTemplate) });
+    }
+  }
+  return { uris, templates, matchers, clashes };
+}
+
+/** How a URI clash reads in logs, `mcpgw servers` and `validate`. */
+export function describeUriClash(clash: UriClash): string {
+  const kind = clash.kind === "resource" ? "Resource" : "Resource template";
+  return `${kind} '${clash.original}' of server '${clash.server}' is listed as '${clash.exposed}' on the aggregated endpoints: server '${clash.clashesWith}' lists the same ${clash.kind === "resource" ? "URI" : "template"}`;
+}
+
 /**
  * Every resource URI a result carries: `resource_link` and embedded `resource` content of tools/call
  * and of prompts/get messages, and the contents of resources/read. `map` gives each its exposed form;

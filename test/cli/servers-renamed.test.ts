@@ -114,3 +114,42 @@ test("two servers' tools with one aggregated name: both stay, the second under a
     /servers\[1\]: warning: Tool 'echo' of server 'probe' is listed as 'x__echo_[0-9a-f]{6}': server 'relay' has a tool/,
   );
 });
+
+test("a resource URI and template two servers list: `mcpgw servers` and `validate` report the distinct URI of the second", async (t) => {
+  const dir = tempDir(t);
+  const resources = (id: string) => ({
+    id,
+    runtime: { type: "local-process", command: process.execPath, args: [fixture("resource-server")] },
+    env: { LABEL: id },
+  });
+  writeFiles(dir, {
+    "mcpgw.config.yaml": JSON.stringify({
+      state_dir: path.join(dir, "state"),
+      servers: [resources("a"), resources("b")],
+    }),
+  });
+  const config = path.join(dir, "mcpgw.config.yaml");
+  const loaded = await loadGateway({ configFile: config, env: {}, logger: captureLogs().logger });
+  const supervisor = loaded.kernel!.container.resolve(coreTokens.supervisor);
+  await Promise.all(["a", "b"].map((id) => supervisor.acquire(id)));
+  await Promise.all(["a", "b"].map((id) => supervisor.capabilities(id)));
+  await loaded.kernel!.stop();
+
+  const servers = captureIo(dir);
+  assert.equal(await runCli(["servers", "--config", config], "serve", servers), 0);
+  assert.ok(
+    servers.out().includes("b  resource memo://shared  ->  mcpgw://b/memo://shared  (clashes with a)"),
+    servers.out(),
+  );
+  assert.ok(
+    servers.out().includes("b  resource template memo://item/{id}  ->  mcpgw://b/memo://item/{id}  (clashes with a)"),
+    servers.out(),
+  );
+  assert.doesNotMatch(servers.out(), /memo:\/\/[ab]\/own/, "unique URIs are not reported");
+  const validate = captureIo(dir);
+  assert.equal(await runCli(["validate", "--config", config], "serve", validate), 0, "a clash is a warning");
+  assert.match(
+    validate.err(),
+    /servers\[1\]: warning: Resource 'memo:\/\/shared' of server 'b' is listed as 'mcpgw:\/\/b\/memo:\/\/shared' on the aggregated endpoints: server 'a' lists the same URI/,
+  );
+});

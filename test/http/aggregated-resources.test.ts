@@ -50,6 +50,10 @@ for (const front of ["/mcp", "/sse"]) {
       text: "b memo://shared",
     });
     assert.equal((await read(client, "memo://b/own")).text, "b memo://b/own", "a unique URI, unchanged");
+    assert.match(
+      gateway.logs.text(),
+      /Resource 'memo:\/\/shared' of server 'b' is listed as 'mcpgw:\/\/b\/memo:\/\/shared' on the aggregated endpoints/,
+    );
 
     const templates = (await client.listResourceTemplates()).resourceTemplates.map((item) => item.uriTemplate);
     assert.deepEqual(templates.sort(), ["mcpgw://b/memo://item/{id}", "memo://item/{id}"]);
