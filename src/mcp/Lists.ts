@@ -11,6 +11,7 @@ import {
   distinctUri,
   indexResources,
   mapResultUris,
+  plainHolder,
   resultUris,
   splitDistinctUri,
   type ResourceIndex,
@@ -135,9 +136,9 @@ export class Lists {
 
   /**
    * Where a resource URI a client sent on the aggregated endpoint goes: a URI a server lists (the
-   * first in config order), a distinct `mcpgw://<server>/<uri>`, a URI a server returned to this
-   * session, then the first template that matches. Read from the capability cache: an unknown URI
-   * starts no server, except the one a distinct URI names.
+   * first in config order), a distinct `mcpgw://<server>/<uri>`, the first server with a template
+   * that matches, then a URI a server returned to this session. Read from the capability cache: an
+   * unknown URI starts no server, except the one a distinct URI names.
    */
   async routeResource(uri: string, returned: ReturnedUris | undefined): Promise<ResourceRoute | undefined> {
     const index = await this.#resourceIndex();
@@ -145,10 +146,8 @@ export class Lists {
     if (listedBy !== undefined) return { server: listedBy, uri };
     const distinct = splitDistinctUri(uri);
     if (distinct && this.kernel.config.servers.some((server) => server.id === distinct.server)) return distinct;
-    const returnedBy = returned?.serverOf(uri);
-    if (returnedBy !== undefined) return { server: returnedBy, uri };
-    const matched = index.matchers.find(({ template }) => matchesTemplate(template, uri));
-    return matched && { server: matched.server, uri };
+    const server = plainHolder(index, uri) ?? returned?.serverOf(uri);
+    return server === undefined ? undefined : { server, uri };
   }
 
   /**
@@ -160,8 +159,8 @@ export class Lists {
     if (resultUris(method, result).length === 0) return result;
     const index = await this.#resourceIndex();
     return mapResultUris(method, result, (uri) => {
-      const listedBy = index.uris.get(uri);
-      if (listedBy !== undefined) return listedBy === server ? uri : distinctUri(server, uri);
+      const holder = plainHolder(index, uri);
+      if (holder !== undefined) return holder === server ? uri : distinctUri(server, uri);
       const returnedBy = returned.serverOf(uri);
       if (returnedBy !== undefined && returnedBy !== server) return distinctUri(server, uri);
       returned.remember(uri, server);
@@ -326,16 +325,4 @@ export class Lists {
 function listed(kind: ListKind, server: string, item: RawObject): ListedItem {
   const original = kind === "resources" ? item.uri : kind === "resourceTemplates" ? item.uriTemplate : item.name;
   return { server, original: String(original), item: { ...item } };
-}
-
-/** RFC 6570 level 1-2 matching, enough for routing: `{var}` is one path segment, `{+var}` / `{#var}` anything. */
-export function matchesTemplate(template: string, uri: string): boolean {
-  const pattern = template
-    .split(/(\{[^}]*\})/)
-    .map((part) => {
-      if (!part.startsWith("{")) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      return /^\{[+#]/.test(part) ? ".*" : "[^/?#]*";
-    })
-    .join("");
-  return new RegExp(`^${pattern}$`).test(uri);
 }

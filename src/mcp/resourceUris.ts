@@ -8,6 +8,8 @@ const DISTINCT_SCHEME = "mcpgw://";
 
 /** How many URIs a session remembers from results (its servers' resource links); the oldest are forgotten first. */
 export const RETURNED_URIS_LIMIT = 1_000;
+/** Longer URIs (data stuffed into a URI) are not remembered, so the memory stays bounded in bytes too. */
+export const RETURNED_URI_MAX_LENGTH = 4_096;
 
 export function distinctUri(server: string, uri: string): string {
   return `${DISTINCT_SCHEME}${server}/${uri}`;
@@ -23,8 +25,8 @@ export function splitDistinctUri(uri: string): { server: string; uri: string } |
 
 /**
  * The URIs a session's servers returned in results (resource links, embedded resources) that no
- * list shows, and which server returned each, so the session can read them. Bounded: past
- * RETURNED_URIS_LIMIT the least recently used is forgotten.
+ * list or template claims, and which server returned each, so the session can read them. Bounded:
+ * past RETURNED_URIS_LIMIT the least recently used is forgotten.
  */
 export class ReturnedUris {
   readonly #servers = new Map<string, string>();
@@ -41,6 +43,7 @@ export class ReturnedUris {
   }
 
   remember(uri: string, server: string): void {
+    if (uri.length > RETURNED_URI_MAX_LENGTH) return;
     this.#servers.delete(uri);
     this.#servers.set(uri, server);
     if (this.#servers.size > this.limit) this.#servers.delete(this.#servers.keys().next().value!);
@@ -54,7 +57,7 @@ export interface ResourceIndex {
   readonly uris: ReadonlyMap<string, string>;
   readonly templates: ReadonlyMap<string, string>;
   /** Every server's templates in config order, for matching. */
-  readonly matchers: ReadonlyArray<{ readonly server: string; readonly template: string }>;
+  readonly matchers: ReadonlyArray<{ readonly server: string; readonly pattern: RegExp }>;
   /** Each URI or template a server lists that another server's holds: it is exposed in its distinct form. */
   readonly clashes: readonly UriClash[];
 }
@@ -77,7 +80,7 @@ export function indexResources(
 ): ResourceIndex {
   const uris = new Map<string, string>();
   const templates = new Map<string, string>();
-  const matchers: Array<{ server: string; template: string }> = [];
+  const matchers: Array<{ server: string; pattern: RegExp }> = [];
   const clashes: UriClash[] = [];
   const hold = (holders: Map<string, string>, kind: UriClash["kind"], server: string, original: string) => {
     const holder = holders.get(original);
@@ -89,10 +92,30 @@ export function indexResources(
     for (const resource of resources) hold(uris, "resource", server, String(resource.uri));
     for (const item of resource_templates) {
       hold(templates, "resource template", server, String(item.uriTemplate));
-      matchers.push({ server, template: String(item.uriTemplate) });
+      matchers.push({ server, pattern: templatePattern(String(item.uriTemplate)) });
     }
   }
   return { uris, templates, matchers, clashes };
+}
+
+/**
+ * The server a plain URI (not in the distinct form) belongs to: the first in config order that lists
+ * it, else the first with a template that matches it; undefined if none claims it.
+ */
+export function plainHolder(index: ResourceIndex, uri: string): string | undefined {
+  return index.uris.get(uri) ?? index.matchers.find(({ pattern }) => pattern.test(uri))?.server;
+}
+
+/** RFC 6570 level 1-2 matching, enough for routing: `{var}` is one path segment, `{+var}` / `{#var}` anything. */
+function templatePattern(template: string): RegExp {
+  const pattern = template
+    .split(/(\{[^}]*\})/)
+    .map((part) => {
+      if (!part.startsWith("{")) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      return /^\{[+#]/.test(part) ? ".*" : "[^/?#]*";
+    })
+    .join("");
+  return new RegExp(`^${pattern}$`);
 }
 
 /** How a URI clash reads in logs, `mcpgw servers` and `validate`. */

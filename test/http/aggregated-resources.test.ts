@@ -62,6 +62,12 @@ for (const front of ["/mcp", "/sse"]) {
       uri: "mcpgw://b/memo://item/7",
       text: "b memo://item/7",
     });
+    // Read in the other order: b's content must not claim the plain URI a's template holds.
+    assert.deepEqual(await read(client, "mcpgw://b/memo://item/8"), {
+      uri: "mcpgw://b/memo://item/8",
+      text: "b memo://item/8",
+    });
+    assert.equal((await read(client, "memo://item/8")).text, "a memo://item/8");
   });
 }
 
