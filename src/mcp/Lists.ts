@@ -153,7 +153,8 @@ export class Lists {
   /**
    * A result of `server` as an aggregated session receives it: every resource URI in it (links,
    * embedded resources, read contents) in its exposed form, so a later read goes back to `server`.
-   * A URI no list shows is remembered for the session, plain unless another server returned it first.
+   * A URI no list or template claims is remembered for the session, plain unless another server
+   * returned it to the session first.
    */
   async exposeReturned(server: string, method: string, result: RawObject, returned: ReturnedUris): Promise<RawObject> {
     if (resultUris(method, result).length === 0) return result;

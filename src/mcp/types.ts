@@ -19,9 +19,10 @@ export interface SessionInfo {
 
 /**
  * One MCP request on its way through the pipeline. Before the first stage the gateway has read the
- * target from the method and params: `server` and `name` (the name the backend knows) for a call,
- * a prompt or a resource; both undefined for what the gateway answers itself (lists, unknown names).
- * Taps of `shape` and `route` may change `params`, `name` and `server`.
+ * target from the method and params: `server`, and `name` (the name the backend knows) for a call
+ * or a prompt or `backendUri` (the URI it knows) for a resource; undefined for what the gateway
+ * answers itself (lists, unknown names). Taps of `shape` and `route` may change `params`, `name`,
+ * `backendUri` and `server`.
  */
 export interface McpRequest {
   /** The JSON-RPC id the client sent. */
