@@ -70,6 +70,8 @@ interface StreamableSession extends OpenSession {
   exchanges: number;
   /** Calls whose stream the client lost, by stream: cancelled at the backend unless the client resumes in time. */
   readonly orphans: Map<string, NodeJS.Timeout>;
+  /** Resumes (GETs with Last-Event-ID) in progress per stream: a stream one of them carries is not lost. */
+  readonly resumes: Map<string, number>;
 }
 
 /**
@@ -210,6 +212,7 @@ export class McpEndpoints {
       lastSeen: Date.now(),
       exchanges: 0,
       orphans: new Map(),
+      resumes: new Map(),
     };
     this.#streamable.set(id, open);
     transport.onclose = () => void this.#end(this.#streamable, id);
@@ -256,10 +259,18 @@ export class McpEndpoints {
     ctx.respond = false;
     const posted = requestIdOf(body);
     const resumed = ctx.method === "GET" ? open.events.requestOf(ctx.get("last-event-id")) : undefined;
-    if (resumed) clearTimeout(open.orphans.get(resumed.stream));
+    if (resumed) {
+      clearTimeout(open.orphans.get(resumed.stream));
+      open.resumes.set(resumed.stream, (open.resumes.get(resumed.stream) ?? 0) + 1);
+    }
     ctx.res.once("close", () => {
       open.exchanges -= 1;
       open.lastSeen = Date.now();
+      if (resumed) {
+        const left = open.resumes.get(resumed.stream)! - 1;
+        if (left > 0) open.resumes.set(resumed.stream, left);
+        else open.resumes.delete(resumed.stream);
+      }
       if (ctx.res.writableFinished) return;
       if (posted !== undefined) this.#orphaned(open, posted, open.events.streamOf(posted));
       else if (resumed) this.#orphaned(open, resumed.request, resumed.stream);
@@ -271,6 +282,8 @@ export class McpEndpoints {
   #orphaned(open: StreamableSession, request: RequestId, stream: string | undefined): void {
     const reason = "The client closed the HTTP request that carried it";
     if (stream === undefined) return this.#cancel(open, request, reason);
+    // A resume took the stream over before this connection's close was noticed: the client is still there.
+    if (open.resumes.has(stream)) return;
     clearTimeout(open.orphans.get(stream));
     const timer = setTimeout(() => {
       open.orphans.delete(stream);

@@ -190,7 +190,7 @@ describe("legacy SSE answers", () => {
   });
   after(() => scope.cleanup());
 
-  test("HEAD /sse answers with the stream's headers and opens no session", async () => {
+  test("HEAD /sse answers with the stream's headers and opens no session", { timeout: 20_000 }, async () => {
     for (const path of ["/sse", "/sse/relay"]) {
       const answer = await request(gateway.port, { method: "HEAD", path });
       assert.equal(answer.status, 200, path);
