@@ -12,8 +12,17 @@ export interface BodyLimits {
 }
 
 /**
- * How long a connection whose body was refused stays half-open after its answer: the client reads the
- * answer (a socket closed on unread data would reset and lose it), then closes its side.
+ * What of a refused body is read and dropped before the answer goes out: clients that send their
+ * whole request before reading (and any that asked for Connection: close, which Node honours by
+ * closing right after the answer) only receive an answer sent after the body. Past these, the answer
+ * goes out at once and the connection lingers instead.
+ */
+const DRAIN_MS = 5_000;
+const DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * How long a connection still sending a refused body after its answer stays half-open: the client
+ * reads the answer (a socket closed on unread data would reset and lose it), then closes its side.
  */
 const LINGER_MS = 5_000;
 
@@ -21,13 +30,13 @@ const LINGER_MS = 5_000;
  * Reads and parses a JSON body. A body over `max_body_bytes` is refused before it is read when
  * Content-Length says so, and as soon as it passes the limit otherwise; one nested deeper than
  * `max_json_depth` as soon as the byte that passes the limit arrives, before anything parses it.
- * A refused body's rest is read and dropped so the client receives its answer.
+ * A refused body's rest is read and dropped, so the client receives its answer.
  */
 export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<BodyResult> {
   const { max_body_bytes: limit, max_json_depth: maxDepth } = limits;
   const declared = Number(ctx.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
-    discardRest(ctx);
+    await dropRest(ctx, declared);
     return refused(
       413,
       `Request body of ${declared} bytes is over the ${limit}-byte limit (http-frontend max_body_bytes)`,
@@ -36,10 +45,10 @@ export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<Bo
   const read = await collect(ctx.req, limit, new JsonDepthScan(maxDepth));
   switch (read) {
     case "too large":
-      discardRest(ctx);
+      await dropRest(ctx, declared);
       return refused(413, `Request body is over the ${limit}-byte limit (http-frontend max_body_bytes)`);
     case "too deep":
-      discardRest(ctx);
+      await dropRest(ctx, declared);
       return refused(
         400,
         `Request body nests JSON deeper than ${maxDepth} levels (http-frontend max_json_depth): send flatter JSON`,
@@ -88,16 +97,34 @@ function collect(
 }
 
 /**
- * The client may still be sending a refused body. Its bytes are read and dropped (unread bytes on a
- * closing socket make it send a reset, and the client loses the answer: what fetch reported as
- * ECONNRESET); once the answer is out, the connection half-closes and lingers until the client closes
- * its side, for LINGER_MS at most.
+ * The client may still be sending a refused body: its bytes are read and dropped (unread bytes on a
+ * closing socket make it send a reset, and the client loses the answer: what clients reported as
+ * ECONNRESET or EPIPE) until it ends, within DRAIN_MS and DRAIN_BYTES. A body still coming after that
+ * keeps being dropped, and its connection half-closes after the answer and lingers.
  */
-function discardRest(ctx: Context): void {
+function dropRest(ctx: Context, declared: number): Promise<void> {
   const { req, res } = ctx;
   req.resume();
-  res.once("finish", () => {
-    if (!req.complete) lingeringClose(req.socket);
+  if (req.complete) return Promise.resolve();
+  return new Promise((resolve) => {
+    let dropped = 0;
+    const timer = setTimeout(() => done(), DRAIN_MS);
+    const count = (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > DRAIN_BYTES) done();
+    };
+    const done = () => {
+      clearTimeout(timer);
+      req.off("data", count);
+      req.off("end", done);
+      req.off("close", done);
+      if (!req.complete) res.once("finish", () => lingeringClose(req.socket));
+      resolve();
+    };
+    if (Number.isFinite(declared) && declared > DRAIN_BYTES) return done();
+    req.on("data", count);
+    req.once("end", done);
+    req.once("close", done);
   });
 }
 
