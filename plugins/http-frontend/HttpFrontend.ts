@@ -15,6 +15,7 @@ import {
 } from "open-mcp-gateway";
 import { readJsonBody } from "./body.js";
 import { corsHeaders, hostOriginGuard, sendError } from "./guards.js";
+import { createHttpServer, methodNotAllowed } from "./httpServer.js";
 import { McpEndpoints } from "./McpEndpoints.js";
 import { isLoopbackHost, type HttpFrontendSettings, type ListenAddress } from "./options.js";
 import { httpStatusOf, PassThrough } from "./PassThrough.js";
@@ -49,8 +50,9 @@ export class HttpFrontend {
     this.#authenticators = services.authenticators;
     const passThrough = new PassThrough(services.sessions);
     this.mcp = new McpEndpoints(services.sessions, passThrough, logger, {
-      maxBodyBytes: settings.max_body_bytes,
+      body: settings,
       maxSessions: settings.max_sessions,
+      maxSessionsPerPrincipal: settings.max_sessions_per_principal,
       sessionIdleMs: settings.session_idle_seconds * 1000,
       replayBufferBytes: settings.replay_buffer_bytes,
     });
@@ -65,6 +67,7 @@ export class HttpFrontend {
     this.#routes = services.routes;
     this.mcp.install(this.router, this.#guard(Scope.MCP));
     this.app.use(this.router.routes());
+    this.app.use(methodNotAllowed);
     this.app.use(this.router.allowedMethods());
     this.app.use((ctx) => sendError(ctx, 404, `No route for ${ctx.method} ${ctx.path}`));
   }
@@ -85,9 +88,10 @@ export class HttpFrontend {
       );
     }
     // Plugins' routes go in last, so a plugin applied after this one can still add them in configLoaded or beforeStart.
-    this.#routes.install(this.router, (scope) => this.#guard(scope), this.settings.max_body_bytes);
-    const server = this.app.listen({ host, port });
+    this.#routes.install(this.router, (scope) => this.#guard(scope), this.settings);
+    const server = createHttpServer(this.settings, this.app.callback());
     this.#server = server;
+    server.listen({ host, port });
     try {
       // events.once rejects when the server emits "error" first (EADDRINUSE, EACCES).
       await once(server, "listening");
@@ -148,7 +152,7 @@ export class HttpFrontend {
 
   async #refuse(ctx: Context, scope: string, principal: Principal, status: number, message: string): Promise<void> {
     if (scope === Scope.MCP && ctx.method === "POST") {
-      const body = await readJsonBody(ctx, this.settings.max_body_bytes);
+      const body = await readJsonBody(ctx, this.settings);
       if (body.ok)
         this.mcp.reportRefused(ctx, body.value, principal, { code: -32600, message, data: { http_status: status } });
     }

@@ -12,10 +12,10 @@ import {
   type Principal,
   type RpcErrorBody,
 } from "open-mcp-gateway";
-import { readJsonBody, sendRpcError } from "./body.js";
+import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
 import type { PassThrough } from "./PassThrough.js";
-import { SessionEventStore } from "./SessionEventStore.js";
+import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
 let loadedTransports:
@@ -31,8 +31,9 @@ const serverTransports = () =>
   }))());
 
 export interface McpEndpointLimits {
-  readonly maxBodyBytes: number;
+  readonly body: BodyLimits;
   readonly maxSessions: number;
+  readonly maxSessionsPerPrincipal: number;
   readonly sessionIdleMs: number;
   readonly replayBufferBytes: number;
 }
@@ -42,6 +43,14 @@ export interface McpEndpointLimits {
  * Last-Event-ID. The SDK client's own first delay, so SDK clients reconnect as they would anyway.
  */
 const RECONNECT_RETRY_MS = 1000;
+
+/**
+ * How long a call whose POST stream was lost goes on at the backend waiting for its client to resume
+ * the stream (Last-Event-ID) before it is cancelled there. Spans the SDK client's reconnect attempts.
+ */
+const RESUME_GRACE_MS = 5 * RECONNECT_RETRY_MS;
+
+type RequestId = string | number;
 
 /** Which servers a session sees: all of them, aggregated, or one with names unchanged. */
 type SessionScope = { readonly server?: string };
@@ -55,7 +64,14 @@ interface OpenSession {
 }
 
 interface StreamableSession extends OpenSession {
+  readonly transport: StreamableHTTPServerTransport;
   readonly events: SessionEventStore;
+  /** HTTP exchanges (POSTs, GET streams) in progress: a session with none is idle. */
+  exchanges: number;
+  /** Calls whose stream the client lost, by stream: cancelled at the backend unless the client resumes in time. */
+  readonly orphans: Map<string, NodeJS.Timeout>;
+  /** Resumes (GETs with Last-Event-ID) in progress per stream: a stream one of them carries is not lost. */
+  readonly resumes: Map<string, number>;
 }
 
 /**
@@ -87,13 +103,16 @@ export class McpEndpoints {
       router[method]("/mcp", guard, (ctx) => this.#existing(ctx, {}));
       router[method]("/mcp/:id", guard, (ctx) => this.#existing(ctx, { server: ctx.params.id }));
     }
+    // Registered before GET, which koa-router also routes HEAD to: a HEAD must not open a stream it cannot answer on.
+    router.head("/sse", guard, (ctx) => this.#probeSse(ctx, {}));
+    router.head("/sse/:id", guard, (ctx) => this.#probeSse(ctx, { server: ctx.params.id }));
     router.get("/sse", guard, (ctx) => this.#openSse(ctx, {}));
     router.get("/sse/:id", guard, (ctx) => this.#openSse(ctx, { server: ctx.params.id }));
     router.post("/messages", guard, (ctx) => this.#sseMessage(ctx));
     router.post("/rpc", guard, async (ctx) => {
       const serverId = ctx.get("x-server-id");
       if (!serverId) return sendError(ctx, 400, "X-Server-ID header required");
-      const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
+      const body = await readJsonBody(ctx, this.limits.body);
       if (!body.ok) return sendError(ctx, body.status, body.message);
       if (!isPlainObject(body.value)) return sendError(ctx, 400, "The body must be one JSON-RPC message");
       return this.passThrough.handle(ctx, serverId, body.value);
@@ -123,12 +142,13 @@ export class McpEndpoints {
   /** Closes every session (shutdown). */
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
+    for (const open of this.#streamable.values()) for (const timer of open.orphans.values()) clearTimeout(timer);
     const open = [...this.#streamable.values(), ...this.#sse.values()];
     await Promise.all(open.map(({ session }) => session.close()));
   }
 
   async #post(ctx: Context, scope: SessionScope): Promise<void> {
-    const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
+    const body = await readJsonBody(ctx, this.limits.body);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     const message = body.value;
     if (scope.server === undefined && isPlainObject(message) && "server_id" in message)
@@ -139,7 +159,10 @@ export class McpEndpoints {
     const sessionId = ctx.get("mcp-session-id");
     if (sessionId) {
       const open = this.#find(ctx, sessionId, scope);
-      if (open) await this.#handOver(ctx, open, message);
+      if (!open) return;
+      await this.#handOver(ctx, open, message);
+      const cancelled = cancelledRequest(message);
+      if (cancelled !== undefined) this.#endCancelled(open, cancelled);
       return;
     }
     const { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } = await sdkTypes();
@@ -169,7 +192,7 @@ export class McpEndpoints {
         id,
       );
     }
-    if (this.#full(ctx)) return;
+    if (!this.#admit(ctx)) return;
     const session = await this.#open(ctx, scope, "streamable-http");
     const id = session.info.id;
     const { StreamableHTTPServerTransport } = await serverTransports();
@@ -182,7 +205,15 @@ export class McpEndpoints {
       eventStore: events,
       retryInterval: RECONNECT_RETRY_MS,
     });
-    const open: StreamableSession = { session, transport, events, lastSeen: Date.now() };
+    const open: StreamableSession = {
+      session,
+      transport,
+      events,
+      lastSeen: Date.now(),
+      exchanges: 0,
+      orphans: new Map(),
+      resumes: new Map(),
+    };
     this.#streamable.set(id, open);
     transport.onclose = () => void this.#end(this.#streamable, id);
     await session.connect(transport);
@@ -201,6 +232,11 @@ export class McpEndpoints {
     const open = this.#find(ctx, sessionId, scope);
     if (!open) return;
     const lastEventId = ctx.method === "GET" ? ctx.get("last-event-id") : "";
+    if (lastEventId && open.events.endedWithoutAnswer(lastEventId)) {
+      // Its request was cancelled, so the stream ended for good: nothing to replay or wait for (the SDK client stops on 204).
+      ctx.status = 204;
+      return;
+    }
     if (lastEventId && !open.events.canResume(lastEventId)) {
       return sendRpcError(
         ctx,
@@ -212,15 +248,84 @@ export class McpEndpoints {
     await this.#handOver(ctx, open, undefined);
   }
 
-  async #handOver(ctx: Context, open: OpenSession, body: unknown): Promise<void> {
+  /**
+   * Lets the SDK's transport answer. A request whose stream the client loses (the POST, or the GET
+   * that resumed it, closed before the answer) is cancelled at the backend: at once when the client
+   * cannot resume it, after RESUME_GRACE_MS unless it resumes when it can.
+   */
+  async #handOver(ctx: Context, open: StreamableSession, body: unknown): Promise<void> {
     open.lastSeen = Date.now();
+    open.exchanges += 1;
     ctx.respond = false;
-    await (open.transport as StreamableHTTPServerTransport).handleRequest(ctx.req, ctx.res, body);
+    const posted = requestIdOf(body);
+    const resumed = ctx.method === "GET" ? open.events.requestOf(ctx.get("last-event-id")) : undefined;
+    if (resumed) {
+      clearTimeout(open.orphans.get(resumed.stream));
+      open.resumes.set(resumed.stream, (open.resumes.get(resumed.stream) ?? 0) + 1);
+    }
+    ctx.res.once("close", () => {
+      open.exchanges -= 1;
+      open.lastSeen = Date.now();
+      if (resumed) {
+        const left = open.resumes.get(resumed.stream)! - 1;
+        if (left > 0) open.resumes.set(resumed.stream, left);
+        else open.resumes.delete(resumed.stream);
+      }
+      if (ctx.res.writableFinished) return;
+      if (posted !== undefined) this.#orphaned(open, posted, open.events.streamOf(posted));
+      else if (resumed) this.#orphaned(open, resumed.request, resumed.stream);
+    });
+    const handle = () => open.transport.handleRequest(ctx.req, ctx.res, body);
+    await (posted === undefined ? handle() : postedRequest.run(posted, handle));
+  }
+
+  #orphaned(open: StreamableSession, request: RequestId, stream: string | undefined): void {
+    const reason = "The client closed the HTTP request that carried it";
+    if (stream === undefined) return this.#cancel(open, request, reason);
+    // A resume took the stream over before this connection's close was noticed: the client is still there.
+    if (open.resumes.has(stream)) return;
+    clearTimeout(open.orphans.get(stream));
+    const timer = setTimeout(() => {
+      open.orphans.delete(stream);
+      // Answered meanwhile (the answer waits in the replay buffer), or already cancelled: nothing to do.
+      if (open.events.streamOf(request) !== stream) return;
+      open.events.end(stream);
+      this.#cancel(open, request, `${reason}, and did not resume it within ${RESUME_GRACE_MS / 1000} s`);
+    }, RESUME_GRACE_MS);
+    timer.unref();
+    open.orphans.set(stream, timer);
+  }
+
+  /** Cancels a request of the session as its client would: the session's handler stops and the backend is told. */
+  #cancel(open: StreamableSession, requestId: RequestId, reason: string): void {
+    open.transport.onmessage?.({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId, reason } });
+  }
+
+  /**
+   * The client cancelled a request: it gets no answer (the spec forbids one), so its POST stream ends
+   * here instead of staying open for an answer that never comes, and a resume of it has nothing to wait for.
+   */
+  #endCancelled(open: StreamableSession, requestId: RequestId): void {
+    const stream = open.events.streamOf(requestId);
+    if (stream !== undefined) {
+      clearTimeout(open.orphans.get(stream));
+      open.orphans.delete(stream);
+      open.events.end(stream);
+    }
+    open.transport.closeSSEStream(requestId);
+  }
+
+  /** HEAD on an SSE endpoint: the headers a GET would get, and no session. */
+  #probeSse(ctx: Context, scope: SessionScope): void {
+    if (!this.#knownScope(ctx, scope)) return;
+    ctx.status = 200;
+    ctx.type = "text/event-stream";
+    ctx.set("Cache-Control", "no-cache, no-transform");
   }
 
   async #openSse(ctx: Context, scope: SessionScope): Promise<void> {
     if (!this.#knownScope(ctx, scope)) return;
-    if (this.#full(ctx)) return;
+    if (!this.#admit(ctx)) return;
     const session = await this.#open(ctx, scope, "sse");
     ctx.respond = false;
     const { SSEServerTransport } = await serverTransports();
@@ -232,10 +337,62 @@ export class McpEndpoints {
     await session.connect(transport);
   }
 
-  /** At `max_sessions`, a new session is refused with 503. */
-  #full(ctx: Context): boolean {
-    if (this.sessionCount < this.limits.maxSessions) return false;
+  /**
+   * Room for one more session of the caller's principal. At max_sessions_per_principal its own oldest
+   * idle session is closed to make room; at max_sessions, the oldest idle session of a principal holding
+   * more sessions than the caller. 503 when no session can make way, to that principal only.
+   */
+  #admit(ctx: Context): boolean {
+    const principal = principalOf(ctx).id;
+    const held = this.#sessionsOf(principal).length;
+    const perPrincipal = this.limits.maxSessionsPerPrincipal;
+    if (held >= perPrincipal) {
+      if (this.#evictIdle(principal, `'${principal}' is at max_sessions_per_principal (${perPrincipal})`)) return true;
+      sendRpcError(
+        ctx,
+        503,
+        -32000,
+        `Too many open sessions for '${principal}' (${perPrincipal}, max_sessions_per_principal), none of them idle; close one (DELETE) or try again later`,
+      );
+      return false;
+    }
+    if (this.sessionCount < this.limits.maxSessions) return true;
+    const largest = this.#largestHolder();
+    if (largest && largest.held > held + 1 && this.#evictIdle(largest.principal, "the gateway is at max_sessions"))
+      return true;
     sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
+    return false;
+  }
+
+  #sessionsOf(principal: string): OpenSession[] {
+    return [...this.#streamable.values(), ...this.#sse.values()].filter(
+      (open) => open.session.info.principal.id === principal,
+    );
+  }
+
+  #largestHolder(): { principal: string; held: number } | undefined {
+    const held = new Map<string, number>();
+    for (const open of [...this.#streamable.values(), ...this.#sse.values()]) {
+      const principal = open.session.info.principal.id;
+      held.set(principal, (held.get(principal) ?? 0) + 1);
+    }
+    const [principal, count] = [...held].reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0]);
+    return count > 0 ? { principal, held: count } : undefined;
+  }
+
+  /** Closes the principal's least recently used Streamable HTTP session with nothing in progress (an SSE session lives with its connection). */
+  #evictIdle(principal: string, why: string): boolean {
+    let oldest: [string, StreamableSession] | undefined;
+    for (const entry of this.#streamable) {
+      const open = entry[1];
+      if (open.session.info.principal.id !== principal || open.exchanges > 0) continue;
+      if (!oldest || open.lastSeen < oldest[1].lastSeen) oldest = entry;
+    }
+    if (!oldest) return false;
+    this.logger.info(
+      `Closing Streamable HTTP session ${oldest[0]}, idle since ${new Date(oldest[1].lastSeen).toISOString()}: ${why}`,
+    );
+    void this.#end(this.#streamable, oldest[0]);
     return true;
   }
 
@@ -243,15 +400,27 @@ export class McpEndpoints {
     return this.sessions.open({ ...scope, principal: principalOf(ctx), transport });
   }
 
+  /** A legacy SSE session's message: every refusal a JSON-RPC error (the SDK's own are plain text), the answer on the stream. */
   async #sseMessage(ctx: Context): Promise<void> {
     const sessionId = String(ctx.query.sessionId ?? "");
     const open = this.#sse.get(sessionId);
     if (!open || !ownedBy(open, ctx))
       return sendRpcError(ctx, 404, -32001, `Session not found: ${sessionId || "(no sessionId)"}`);
-    const body = await readJsonBody(ctx, this.limits.maxBodyBytes);
+    if (!ctx.is("application/json"))
+      return sendRpcError(ctx, 415, -32600, "Unsupported Media Type: Content-Type must be application/json");
+    const body = await readJsonBody(ctx, this.limits.body);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     if (Array.isArray(body.value))
       return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
+    const { JSONRPCMessageSchema } = await sdkTypes();
+    if (!JSONRPCMessageSchema.safeParse(body.value).success)
+      return sendRpcError(
+        ctx,
+        400,
+        -32600,
+        'Invalid Request: the body must be one JSON-RPC 2.0 message (jsonrpc "2.0"; a method, with params an object if any; or a result or error for an id)',
+        requestIdOf(body.value) ?? null,
+      );
     open.lastSeen = Date.now();
     ctx.respond = false;
     await (open.transport as SSEServerTransport).handlePostMessage(ctx.req, ctx.res, body.value);
@@ -282,6 +451,7 @@ export class McpEndpoints {
     if (!open) return;
     sessions.delete(id);
     open.events?.clear();
+    for (const timer of (open as Partial<StreamableSession>).orphans?.values() ?? []) clearTimeout(timer);
     await open.session.close();
   }
 
@@ -318,6 +488,19 @@ function principalOf(ctx: Context): Principal {
 
 function ownedBy(open: OpenSession, ctx: Context): boolean {
   return open.session.info.principal.id === principalOf(ctx).id;
+}
+
+/** The id of a JSON-RPC request (a message with a method and an id). */
+function requestIdOf(message: unknown): RequestId | undefined {
+  if (!isPlainObject(message) || typeof message.method !== "string") return undefined;
+  return typeof message.id === "string" || typeof message.id === "number" ? message.id : undefined;
+}
+
+/** The request a `notifications/cancelled` names. */
+function cancelledRequest(message: unknown): RequestId | undefined {
+  if (!isPlainObject(message) || message.method !== "notifications/cancelled" || "id" in message) return undefined;
+  const requestId = isPlainObject(message.params) ? message.params.requestId : undefined;
+  return typeof requestId === "string" || typeof requestId === "number" ? requestId : undefined;
 }
 
 function withoutServerId(message: Record<string, unknown>): Record<string, unknown> {

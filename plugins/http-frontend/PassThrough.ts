@@ -1,5 +1,5 @@
 import type { Context } from "koa";
-import { GatewayError, type McpSessions, type Principal } from "open-mcp-gateway";
+import { GatewayError, isPlainObject, type McpSessions, type Principal } from "open-mcp-gateway";
 import { sendError } from "./guards.js";
 
 /**
@@ -16,13 +16,22 @@ export class PassThrough {
     if (!this.sessions.servers().includes(serverId)) return sendError(ctx, 404, `Server '${serverId}' not found`);
     if (message.jsonrpc !== "2.0" || typeof message.method !== "string")
       return sendError(ctx, 400, "The body must be a JSON-RPC 2.0 request or notification with a method");
-    const id = message.id as string | number | null | undefined;
-    const params = (message.params ?? undefined) as Record<string, unknown> | undefined;
+    const { id, params } = message;
+    if (id !== undefined && id !== null && typeof id !== "string" && typeof id !== "number")
+      return sendError(ctx, 400, "The JSON-RPC id must be a string, a number or null");
+    if (params !== undefined && params !== null && !isPlainObject(params))
+      return sendError(ctx, 400, "The JSON-RPC params must be an object, or left out");
+    // A client that leaves before its answer cancels the call at the backend.
+    const left = new AbortController();
+    ctx.res.once("close", () => {
+      if (!ctx.res.writableFinished) left.abort(new Error("The client closed the HTTP request that carried it"));
+    });
     try {
       const reply = await this.sessions.passThrough(
         serverId,
         { id, method: message.method, ...(params && { params }) },
         ctx.state.principal as Principal,
+        left.signal,
       );
       if (reply.kind === "accepted") {
         ctx.status = 202;

@@ -1,7 +1,7 @@
 import type Router from "@koa/router";
 import type { Context, Middleware } from "koa";
 import { GatewayError, type HttpRoute, type HttpRoutes, type Principal } from "open-mcp-gateway";
-import { readJsonBody } from "./body.js";
+import { readJsonBody, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
 import { httpStatusOf } from "./PassThrough.js";
 
@@ -21,16 +21,16 @@ export class RouteTable implements HttpRoutes {
   }
 
   /** `guard(scope)` authenticates and checks the scope before a route's handler runs. */
-  install(router: Router, guard: (scope: string) => Middleware, maxBodyBytes: number): void {
+  install(router: Router, guard: (scope: string) => Middleware, limits: BodyLimits): void {
     this.#installed = true;
     for (const route of this.#routes) {
       const method = route.method.toLowerCase() as "get" | "post" | "put" | "patch" | "delete";
-      router[method](route.path, guard(route.scope ?? "admin"), (ctx) => serve(ctx, route, maxBodyBytes));
+      router[method](route.path, guard(route.scope ?? "admin"), (ctx) => serve(ctx, route, limits));
     }
   }
 }
 
-async function serve(ctx: Context, route: HttpRoute, maxBodyBytes: number): Promise<void> {
+async function serve(ctx: Context, route: HttpRoute, limits: BodyLimits): Promise<void> {
   const request = {
     method: ctx.method,
     path: ctx.path,
@@ -39,7 +39,7 @@ async function serve(ctx: Context, route: HttpRoute, maxBodyBytes: number): Prom
     headers: ctx.headers,
     principal: ctx.state.principal as Principal,
     json: async () => {
-      const body = await readJsonBody(ctx, maxBodyBytes);
+      const body = await readJsonBody(ctx, limits);
       if (!body.ok) throw new BodyError(body.status, body.message);
       return body.value;
     },

@@ -1,5 +1,15 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { EventId, EventStore, StreamId } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+
+/**
+ * The request a POST carries, while the SDK handles that POST: the SDK stores the stream's priming
+ * event within it, which is how the store learns which stream carries which request.
+ */
+export const postedRequest = new AsyncLocalStorage<RequestId>();
+
+/** Streams ended without an answer (their request was cancelled) remembered per session, at most. */
+const ENDED_STREAMS_KEPT = 1000;
 
 /** What an event costs besides its text (its Map entry and record), roughly; it keeps tiny events from being free. */
 const EVENT_OVERHEAD = 64;
@@ -28,6 +38,10 @@ export class SessionEventStore implements EventStore {
   readonly #events = new Map<EventId, StoredEvent>();
   /** How many events each stream still has here: a stream with none cannot be resumed. */
   readonly #perStream = new Map<StreamId, number>();
+  /** The request each POST stream carries, until it is answered or cancelled (one request per POST). */
+  readonly #requests = new Map<StreamId, RequestId>();
+  /** Streams that ended without an answer: a resume of one has nothing to wait for. */
+  readonly #ended = new Set<StreamId>();
   #seq = 0;
   #bytes = 0;
 
@@ -38,6 +52,9 @@ export class SessionEventStore implements EventStore {
     const id = `${seq}.${streamId}`;
     // The SDK stores its priming event as `{}`: a position in the stream, nothing to send again.
     const json = Object.keys(message).length === 0 ? undefined : JSON.stringify(message);
+    const posted = postedRequest.getStore();
+    if (json === undefined && posted !== undefined) this.#requests.set(streamId, posted);
+    if ("id" in message && ("result" in message || "error" in message)) this.#requests.delete(streamId);
     const size = EVENT_OVERHEAD + id.length + (json?.length ?? 0);
     this.#events.set(id, { seq, stream: streamId, json, size });
     this.#perStream.set(streamId, (this.#perStream.get(streamId) ?? 0) + 1);
@@ -50,6 +67,32 @@ export class SessionEventStore implements EventStore {
   canResume(eventId: string): boolean {
     const cursor = parseEventId(eventId, this.#seq);
     return cursor !== undefined && this.#perStream.has(cursor.stream);
+  }
+
+  /** The POST stream that carries `request`, while it is unanswered, if the client can resume it. */
+  streamOf(request: RequestId): StreamId | undefined {
+    for (const [stream, carried] of this.#requests) if (carried === request) return stream;
+    return undefined;
+  }
+
+  /** The unanswered request the stream that `eventId` belongs to carries. */
+  requestOf(eventId: string): { stream: StreamId; request: RequestId } | undefined {
+    const cursor = parseEventId(eventId, this.#seq);
+    const request = cursor && this.#requests.get(cursor.stream);
+    return request === undefined ? undefined : { stream: cursor!.stream, request };
+  }
+
+  /** Whether the stream `eventId` belongs to ended without an answer. */
+  endedWithoutAnswer(eventId: string): boolean {
+    const cursor = parseEventId(eventId, this.#seq);
+    return cursor !== undefined && this.#ended.has(cursor.stream);
+  }
+
+  /** The stream's request was cancelled: it gets no answer, so a resume of it gets nothing. */
+  end(stream: StreamId): void {
+    this.#requests.delete(stream);
+    this.#ended.add(stream);
+    if (this.#ended.size > ENDED_STREAMS_KEPT) this.#ended.delete(this.#ended.values().next().value!);
   }
 
   /** Sends the stream's events after `lastEventId` that are still here, oldest first. */
@@ -70,6 +113,8 @@ export class SessionEventStore implements EventStore {
   clear(): void {
     this.#events.clear();
     this.#perStream.clear();
+    this.#requests.clear();
+    this.#ended.clear();
     this.#bytes = 0;
   }
 

@@ -15,6 +15,7 @@ const PHRASES: Record<number, string> = {
   405: "Method Not Allowed",
   413: "Payload Too Large",
   500: "Internal Server Error",
+  501: "Not Implemented",
   502: "Bad Gateway",
   503: "Service Unavailable",
   504: "Gateway Timeout",

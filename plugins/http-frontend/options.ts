@@ -5,8 +5,15 @@ export const httpFrontendPluginOptions = z.strictObject({
   in_stdio_mode: z._default(z.boolean(), false),
   /** Largest request body read; a bigger one gets 413 before it is read. */
   max_body_bytes: z._default(z.int().check(z.minimum(1024)), 4 * 1024 * 1024),
+  /** Deepest JSON nesting a body may have; a deeper one is refused while it arrives, before it is parsed. */
+  max_json_depth: z._default(z.int().check(z.minimum(8), z.maximum(1000)), 64),
   /** Open MCP sessions (Streamable HTTP and SSE together); the next initialize gets 503. */
   max_sessions: z._default(z.int().check(z.minimum(1)), 1000),
+  /**
+   * Open MCP sessions of one principal (API key name); its next session first closes its own oldest
+   * idle one, and gets 503 only when none is idle, so one client cannot lock the others out.
+   */
+  max_sessions_per_principal: z._default(z.int().check(z.minimum(1)), 100),
   /** A Streamable HTTP session with no request for this long is closed (its per-session backends stop). */
   session_idle_seconds: z._default(z.int().check(z.minimum(1)), 1800),
   /**
@@ -14,6 +21,14 @@ export const httpFrontendPluginOptions = z.strictObject({
    * resume it with Last-Event-ID; past it the oldest are dropped. Memory: up to this times max_sessions.
    */
   replay_buffer_bytes: z._default(z.int().check(z.minimum(1)), 256 * 1024),
+  /** A request's headers must arrive within this (slow clients hold no socket longer). */
+  headers_timeout_seconds: z._default(z.int().check(z.minimum(1)), 15),
+  /** A request must arrive in full, headers and body, within this; answers (SSE streams) are not limited. */
+  receive_timeout_seconds: z._default(z.int().check(z.minimum(1)), 60),
+  /** A keep-alive connection with no request for this long is closed. */
+  keep_alive_timeout_seconds: z._default(z.int().check(z.minimum(1)), 5),
+  /** Open connections; past it a new connection is closed at once. */
+  max_connections: z._default(z.int().check(z.minimum(1)), 1024),
 });
 
 export type HttpFrontendSettings = z.output<typeof httpFrontendPluginOptions>;

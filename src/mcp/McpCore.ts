@@ -194,7 +194,12 @@ export class McpCore implements McpSessions {
     return byId.get(server);
   }
 
-  async passThrough(server: string, message: PassThroughMessage, principal: Principal): Promise<PassThroughReply> {
+  async passThrough(
+    server: string,
+    message: PassThroughMessage,
+    principal: Principal,
+    signal?: AbortSignal,
+  ): Promise<PassThroughReply> {
     this.supervisor.get(server);
     const params = message.params;
     if (message.id === undefined || message.id === null) {
@@ -214,7 +219,7 @@ export class McpCore implements McpSessions {
       return {
         kind: "result",
         result: await this.pipeline.handle(
-          this.#passThroughCarrier(server, principal),
+          this.#passThroughCarrier(server, principal, signal),
           message.id,
           message.method,
           params ?? {},
@@ -331,11 +336,11 @@ export class McpCore implements McpSessions {
     return message;
   }
 
-  #passThroughCarrier(server: string, principal: Principal): RequestCarrier {
+  #passThroughCarrier(server: string, principal: Principal, signal: AbortSignal | undefined): RequestCarrier {
     const send = async (target: string, method: string, params: Params): Promise<Result> => {
       const leave = this.calls.enter(target, PASS_THROUGH_CALLER);
       try {
-        return await this.supervisor.request(target, { method, params });
+        return await this.supervisor.request(target, { method, params }, signal ? { signal } : {});
       } finally {
         leave();
       }

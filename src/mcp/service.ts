@@ -44,9 +44,14 @@ export interface McpSessions {
   /**
    * One message for `server`, outside any session (`/rpc`, `/mcp` with `server_id`). Gateway-side
    * failures (unknown server, start failure, timeout) reject with a GatewayError, so an HTTP
-   * frontend can answer them with a status.
+   * frontend can answer them with a status. `signal` cancels the call at the backend (the client left).
    */
-  passThrough(server: string, message: PassThroughMessage, principal: Principal): Promise<PassThroughReply>;
+  passThrough(
+    server: string,
+    message: PassThroughMessage,
+    principal: Principal,
+    signal?: AbortSignal,
+  ): Promise<PassThroughReply>;
   /**
    * Tells the pipeline's observers about a request a frontend refused before it reached the pipeline
    * (authentication); `server` when the frontend knows the target (a one-server route, pass-through).
