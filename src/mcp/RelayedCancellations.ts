@@ -11,7 +11,10 @@ import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 export class RelayedCancellations {
   readonly #relaying = new Map<RequestId, AbortController>();
 
-  /** Takes over `client`'s cancellations; its other notifications go where they went. */
+  /**
+   * Takes over `client`'s cancellations; its other notifications go where they went. A backend client
+   * is configured after its notification handler is set (BackendInstance), so that is the one wrapped.
+   */
   constructor(client: Client) {
     client.removeNotificationHandler("notifications/cancelled");
     const notified = client.fallbackNotificationHandler;
