@@ -1,7 +1,11 @@
+/** Pass-through calls count as one more caller of a shared backend (one that cannot be sent anything); no session id looks like it. */
+export const PASS_THROUGH_CALLER = "\u0000pass-through";
+
 /**
  * Calls in flight per shared server and client session: what tells whose a backend's own request
- * (sampling, elicitation, vendor) is, since the stdio wire does not say. Calls never wait for each
- * other: a request that cannot be attributed is refused, not guessed.
+ * (sampling, elicitation, vendor) or notification (log, vendor) is, since the stdio wire does not
+ * say. Calls never wait for each other: a message that cannot be attributed is refused or dropped,
+ * not guessed.
  */
 export class CallsInFlight {
   readonly #active = new Map<string, Map<string, number>>();

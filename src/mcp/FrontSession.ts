@@ -76,6 +76,10 @@ export class FrontSession implements McpSession {
         "notifications/resources/list_changed",
       ],
     });
+    // SDK clients (through 1.32) ignore notifications/cancelled for request id 0 (typescript-sdk#2283), the
+    // id of a Server's first request: the first backend request relayed here must be cancellable too.
+    const ids = this.server as unknown as { _requestMessageId?: unknown };
+    if (ids._requestMessageId === 0) ids._requestMessageId = 1;
     // A one-server session whose backend does not log leaves logging/setLevel to the backend's own answer.
     this.#logs = capabilities.logging !== undefined;
     this.server.fallbackRequestHandler = (request, extra) => this.#handle(request as JSONRPCRequest, extra as Extra);
@@ -205,6 +209,7 @@ export class FrontSession implements McpSession {
       await progressGap(lastProgressAt);
       return result;
     } catch (error) {
+      this.core.attribution.failed(server, this, error);
       await delivered;
       throw error;
     } finally {

@@ -21,10 +21,12 @@ import type { FrontSession } from "./FrontSession.js";
 import type { RequestHooks } from "./hooks.js";
 import { Lists } from "./Lists.js";
 import { LogLevels } from "./LogLevels.js";
+import { RelayedCancellations } from "./RelayedCancellations.js";
 import { RequestPipeline, type RequestCarrier } from "./RequestPipeline.js";
 import type { McpSessions, OpenSessionOptions, PassThroughMessage, PassThroughReply } from "./service.js";
 import { Subscriptions } from "./Subscriptions.js";
-import { CallsInFlight } from "./CallsInFlight.js";
+import { Attribution } from "./Attribution.js";
+import { CallsInFlight, PASS_THROUGH_CALLER } from "./CallsInFlight.js";
 import type { BackendMessage, FrontTransport, RpcErrorBody, SessionInfo } from "./types.js";
 
 type Params = Record<string, unknown>;
@@ -54,9 +56,6 @@ const LIST_CHANGED = new Set([
 /** How long after a roots/list_changed a backend's roots/list counts as its own fetch. */
 const ROOTS_FETCH_WINDOW_MS = 5_000;
 
-/** Pass-through calls count as one more client on a shared backend (one that cannot be asked anything); no session id looks like it. */
-const PASS_THROUGH_CALLER = "\u0000pass-through";
-
 /** The key of a backend-request handler: one per shared server, one per session's own backend of an isolated server. */
 function configurerKey(server: string, owner: string | undefined): string {
   return `${server}\u0000${owner ?? ""}`;
@@ -72,6 +71,7 @@ export class McpCore implements McpSessions {
   readonly lists: Lists;
   readonly pipeline: RequestPipeline;
   readonly calls = new CallsInFlight();
+  readonly attribution: Attribution;
   readonly subscriptions: Subscriptions;
   readonly logLevels: LogLevels;
   readonly #logger: Logger;
@@ -95,6 +95,7 @@ export class McpCore implements McpSessions {
     this.pipeline = new RequestPipeline(hooks, this.lists);
     this.subscriptions = new Subscriptions(sessions, isolated);
     this.logLevels = new LogLevels(supervisor, sessions, isolated, this.#logger);
+    this.attribution = new Attribution(this.sessions, this.calls, this.#logger);
     supervisor.onNotification((event) => this.#fanOut(event));
     // Every shared backend, whoever starts it (a session, pass-through, an admin start, autostart),
     // declares every client capability and hands its own requests to the core.
@@ -161,6 +162,7 @@ export class McpCore implements McpSessions {
   /** Ends a session: its per-session backends stop; closing twice is harmless. */
   async closeSession(session: FrontSession): Promise<void> {
     if (!this.sessions.delete(session.id)) return;
+    this.attribution.closed(session);
     for (const key of this.#configurers.keys())
       if (key.endsWith(configurerKey("", session.id))) this.#configurers.delete(key);
     this.hooks.sessionClosed.call(session.info);
@@ -259,6 +261,7 @@ export class McpCore implements McpSessions {
     let configure = this.#configurers.get(key);
     if (!configure) {
       configure = (client) => {
+        const cancellations = new RelayedCancellations(client);
         client.fallbackRequestHandler = async (request, extra) => {
           const { method, params } = request as JSONRPCRequest;
           const target = owner === undefined ? this.#sessionFor(server, method) : this.sessions.get(owner);
@@ -270,7 +273,10 @@ export class McpCore implements McpSessions {
               RpcCode.InternalError,
               `Server '${server}' sent ${method}, which the gateway did not pass on: ${message.dropped}`,
             );
-          return target.ask(method, message.params, target.inFlightTo(server), extra.signal);
+          this.attribution.relayed(server, target, method, message.params);
+          return cancellations.relay(extra.requestId, extra.signal, (signal) =>
+            target.ask(method, message.params, target.inFlightTo(server), signal),
+          );
         };
       };
       this.#configurers.set(key, configure);
@@ -287,9 +293,9 @@ export class McpCore implements McpSessions {
    * reason, never guessed.
    */
   #sessionFor(server: string, method: string): FrontSession | { configuredRoots: readonly Root[] } {
-    const users = [...this.sessions.values()].filter((session) => session.uses(server));
-    const busy = this.calls.busy(server);
     if (method === "roots/list") {
+      const users = [...this.sessions.values()].filter((session) => session.uses(server));
+      const busy = this.calls.busy(server);
       const configured = this.#definition(server)?.roots;
       // After a client's roots/list_changed the backend's next roots/list is its own fetch, not part of a call.
       const unprompted = Date.now() - (this.#rootsChanged.get(server) ?? -Infinity) < ROOTS_FETCH_WINDOW_MS;
@@ -303,15 +309,12 @@ export class McpCore implements McpSessions {
         `Server '${server}' asked for roots/list, which ${users.length} client sessions share; the gateway does not answer with one client's roots for another: set roots: in the server's entry, or isolation: session`,
       );
     }
-    if (busy.length > 1) {
-      throw new WireError(
-        RpcCode.InternalError,
-        `Server '${server}' sent ${method} while ${busy.length} client sessions had calls in flight to it; the gateway cannot tell which client it is for (set isolation: session on servers that ask clients things)`,
-      );
-    }
-    const session = busy.length === 1 ? this.sessions.get(busy[0]!) : users.length === 1 ? users[0] : undefined;
-    if (!session) throw noSession(server, method);
-    return session;
+    const caller = this.attribution.caller(server);
+    if ("session" in caller) return caller.session;
+    throw new WireError(
+      RpcCode.InternalError,
+      `Server '${server}' sent ${method} while ${caller.unattributed}; the gateway cannot tell which client it is for (set isolation: session on servers that ask clients things)`,
+    );
   }
 
   /** Runs the backendMessage hook for one message to one session. */
@@ -355,15 +358,28 @@ export class McpCore implements McpSessions {
     };
   }
 
+  /**
+   * A backend's notification to the sessions it is for: list changes to every session that sees the
+   * server, resource updates to their subscribers, anything else (logs, URL elicitation
+   * completions, vendor notifications) to the one session it can be attributed to.
+   */
   #fanOut({ server, session: owner, notification }: BackendNotification): void {
-    const targets = [...this.sessions.values()].filter(
-      (session) => session.sees(server) && (owner === undefined || session.id === owner),
-    );
+    const method = notification.method;
+    const params = (notification.params ?? {}) as Params;
+    const seeing = () =>
+      [...this.sessions.values()].filter(
+        (session) => session.sees(server) && (owner === undefined || session.id === owner),
+      );
+    let targets: FrontSession[];
+    if (LIST_CHANGED.has(method) || method === "notifications/resources/updated") targets = seeing();
+    else {
+      const target = this.attribution.notificationTarget(server, owner, method, params);
+      targets = target ? [target] : [];
+    }
     for (const session of targets) {
-      const method = notification.method;
-      const params = this.subscriptions.paramsFor(session, server, notification);
-      if (params === undefined) continue;
-      const message = this.#toClient("notification", server, session, method, params);
+      const shaped = this.subscriptions.paramsFor(session, server, notification);
+      if (shaped === undefined) continue;
+      const message = this.#toClient("notification", server, session, method, shaped);
       if (message.dropped !== undefined) continue;
       if (LIST_CHANGED.has(method)) session.notify({ method });
       else if (method === "notifications/message") session.log(server, message.params);
