@@ -495,9 +495,11 @@ function summarize(client: GatewayClient): InitializeSummary {
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
+    // Already aborted (the start timed out while the runtime was made): `promise` still gets a
+    // handler below, or its own rejection would go unhandled and end the process.
+    if (signal.aborted) onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
