@@ -23,6 +23,7 @@ export {
   type GatewayErrorSubject,
 } from "./kernel/errors.js";
 export { createLogger, type Logger, type LogLevel } from "./kernel/logger.js";
+export { Redactor, REDACTED } from "./kernel/redactor.js";
 export { loadGateway, type LoadGatewayOptions, type LoadedGateway } from "./gateway/loadGateway.js";
 export { definePlugin, parsePluginOptions, PluginOptionsError } from "./plugin/definePlugin.js";
 export type {
@@ -38,7 +39,7 @@ export { createToken, coreTokens } from "./di/tokens.js";
 export { defineConfig, type UserConfig } from "./config/defineConfig.js";
 export { ConfigError } from "./config/ConfigError.js";
 export { formatIssue } from "./config/issues.js";
-export { secretMasker } from "./config/secrets.js";
+export { redactRuntime } from "./config/secrets.js";
 export { isPlainObject } from "./config/substitute.js";
 export type {
   GatewayConfig,

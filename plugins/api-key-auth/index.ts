@@ -27,6 +27,8 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
         const single = apiKey.get();
         if (single) keys.unshift({ name: "default", key: single, scopes: ["*"] });
         if (keys.length === 0) return;
+        // A key written in the file (not taken from the environment) is a secret all the same.
+        ctx.use(gatewayTokens.redactor).add(keys.map((key) => key.key));
         const store = new KeyStore(keys);
         ctx.logger.info(`API key auth on (${store.size} key${store.size === 1 ? "" : "s"})`);
         authenticators.register({

@@ -12,6 +12,7 @@ import {
   type Logger,
   type McpSessions,
   type Principal,
+  type Redactor,
 } from "open-mcp-gateway";
 import { readJsonBody } from "./body.js";
 import { corsHeaders, hostOriginGuard, sendError } from "./guards.js";
@@ -19,6 +20,7 @@ import { createHttpServer, methodNotAllowed } from "./httpServer.js";
 import { McpEndpoints } from "./McpEndpoints.js";
 import { isLoopbackHost, type HttpFrontendSettings, type ListenAddress } from "./options.js";
 import { httpStatusOf, PassThrough } from "./PassThrough.js";
+import { redactAnswers } from "./redactAnswers.js";
 import type { RouteTable } from "./RouteTable.js";
 
 /** Who a refused request is reported as: its credentials were not accepted, so it has no name. */
@@ -28,6 +30,7 @@ export interface HttpFrontendServices {
   readonly sessions: McpSessions;
   readonly authenticators: Authenticators;
   readonly routes: RouteTable;
+  readonly redactor: Redactor;
 }
 
 /** The koa application and its socket: the REST API of the original gateway, plugins' routes, and MCP over HTTP. */
@@ -59,6 +62,7 @@ export class HttpFrontend {
     this.app.proxy = false;
     this.app.silent = true;
     this.app.on("error", (error: Error) => this.logger.error({ err: error }, `HTTP request failed: ${error.message}`));
+    this.app.use(redactAnswers(services.redactor));
     this.app.use(hostOriginGuard(listenAddr.host, cors.enabled ? cors.origins : []));
     if (cors.enabled) this.app.use(corsHeaders());
     this.router.get("/health", (ctx) => {

@@ -1,17 +1,21 @@
 import {
   GatewayError,
-  secretMasker,
+  redactRuntime,
   type GatewayConfig,
   type HttpRoutes,
+  type Redactor,
   type ServerDefinition,
   type ServerSnapshot,
   type ServerSupervisor,
 } from "open-mcp-gateway";
 
-const REDACTED = "[redacted]";
-
 /** The original gateway's REST API: server list and detail (any key), start and stop (admin). */
-export function addRestApi(routes: HttpRoutes, config: () => GatewayConfig, supervisor: () => ServerSupervisor): void {
+export function addRestApi(
+  routes: HttpRoutes,
+  config: () => GatewayConfig,
+  supervisor: () => ServerSupervisor,
+  redactor: Redactor,
+): void {
   const definition = (id: string | undefined): ServerDefinition => {
     const server = config().servers.find((candidate) => candidate.id === id);
     if (!server) throw new GatewayError("MCPGW_ERR_SERVER_NOT_FOUND", `Server '${id}' not found`, { server: id });
@@ -32,7 +36,7 @@ export function addRestApi(routes: HttpRoutes, config: () => GatewayConfig, supe
     method: "GET",
     path: "/servers/:id",
     scope: "any",
-    handler: ({ params }) => detail(definition(params.id), supervisor(), config()),
+    handler: ({ params }) => detail(definition(params.id), supervisor(), redactor),
   });
   routes.add({
     method: "POST",
@@ -69,50 +73,13 @@ function summary(server: ServerDefinition, state: ServerSnapshot): Record<string
 }
 
 /** The list entry plus the runtime (secrets redacted), the env's keys, and the pid while a local process runs. */
-function detail(
-  server: ServerDefinition,
-  supervisor: ServerSupervisor,
-  config: GatewayConfig,
-): Record<string, unknown> {
+function detail(server: ServerDefinition, supervisor: ServerSupervisor, redactor: Redactor): Record<string, unknown> {
   const state = supervisor.get(server.id);
   return {
     ...summary(server, state),
-    runtime: redactRuntime(server.runtime, secretMasker(config.secrets)),
+    runtime: redactRuntime(server.runtime, redactor),
     env: Object.keys(server.env),
     connection_count: state.instances,
     ...(state.pid !== undefined && { pid: state.pid }),
   };
-}
-
-/** Header values, URL credentials and query values, and any value that came from the environment (an argument holding a token) are never shown. */
-export function redactRuntime(
-  runtime: ServerDefinition["runtime"],
-  mask: (text: string) => string,
-): Record<string, unknown> {
-  const out = maskStrings(runtime, mask) as Record<string, unknown>;
-  if (runtime.headers && typeof runtime.headers === "object") {
-    out.headers = Object.fromEntries(Object.keys(runtime.headers).map((key) => [key, REDACTED]));
-  }
-  if (typeof runtime.url === "string") out.url = redactUrl(runtime.url);
-  return out;
-}
-
-function maskStrings(value: unknown, mask: (text: string) => string): unknown {
-  if (typeof value === "string") return mask(value);
-  if (Array.isArray(value)) return value.map((item) => maskStrings(item, mask));
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item, mask)]));
-  return value;
-}
-
-function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.username) url.username = REDACTED;
-    if (url.password) url.password = REDACTED;
-    for (const key of [...url.searchParams.keys()]) url.searchParams.set(key, REDACTED);
-    return url.toString();
-  } catch {
-    return REDACTED;
-  }
 }

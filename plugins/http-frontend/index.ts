@@ -30,6 +30,7 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
         routes,
         () => ctx.kernel.config,
         () => ctx.use(gatewayTokens.supervisor),
+        ctx.use(gatewayTokens.redactor),
       );
       if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
       const authenticators = ctx.use(gatewayTokens.authenticators);
@@ -37,7 +38,12 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       ctx.hooks.configLoaded.tapPromise("http-frontend", async () => {
         const { HttpFrontend } = await import("./HttpFrontend.js");
         const cors = { enabled: corsEnabled.get(), origins: corsOrigins.get() };
-        const services = { sessions: ctx.use(gatewayTokens.sessions), authenticators, routes };
+        const services = {
+          sessions: ctx.use(gatewayTokens.sessions),
+          authenticators,
+          routes,
+          redactor: ctx.use(gatewayTokens.redactor),
+        };
         ctx.provide(
           httpFrontendTokens.frontend,
           new HttpFrontend(ctx.logger, parseListenAddr(listenAddr.get())!, cors, options, services),

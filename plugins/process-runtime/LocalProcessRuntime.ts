@@ -36,8 +36,6 @@ export class LocalProcessRuntime implements BackendRuntime {
       cwd: path.resolve(server.origin.dir, working_dir ?? "."),
       env: childEnvironment(server.env),
       logger: context.logger,
-      // Its own env values and whatever ${VAR} took from the environment anywhere in the config.
-      secrets: [...Object.values(server.env), ...context.config.secrets],
       guard,
       ...(grace && { grace }),
     });

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
-import { type Logger, secretMasker, sdkTypes } from "open-mcp-gateway";
+import { type Logger, sdkTypes } from "open-mcp-gateway";
 import { LineSplitter } from "./LineSplitter.js";
 import type { OrphanGuard } from "./OrphanGuard.js";
 import { reapGroup, signalGroup } from "./processGroup.js";
@@ -26,9 +26,8 @@ export interface ProcessSpec {
   readonly args: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /** The gateway's logger masks secrets (the server's env values among them) in what is logged from the backend. */
   readonly logger: Logger;
-  /** Values never to print (the server's env values), masked in what is logged from the backend. */
-  readonly secrets: readonly string[];
   readonly guard?: OrphanGuard;
   readonly grace?: StopGrace;
 }
@@ -51,12 +50,10 @@ export class ProcessTransport implements Transport {
   #closed = false;
   #stdoutEnded = false;
   readonly #grace: StopGrace;
-  readonly #mask: (text: string) => string;
   #messageSchema?: typeof JSONRPCMessageSchema;
 
   constructor(private readonly spec: ProcessSpec) {
     this.#grace = spec.grace ?? DEFAULT_GRACE;
-    this.#mask = secretMasker(spec.secrets);
   }
 
   get pid(): number | undefined {
@@ -101,7 +98,7 @@ export class ProcessTransport implements Transport {
       this.#stdoutEnded = true;
       this.#finish();
     });
-    const stderrLog = new StderrLog(logger, this.#mask);
+    const stderrLog = new StderrLog(logger);
     const stderr = new LineSplitter(
       STDERR_LINE_BYTES,
       (line) => stderrLog.line(line),
@@ -168,7 +165,7 @@ export class ProcessTransport implements Transport {
       // Skipped, not fatal: some servers print banners or debug output on stdout.
       this.spec.logger.warn(
         { stream: "stdout", bytes: Buffer.byteLength(line) },
-        `Ignoring a stdout line that is not an MCP message: ${preview(this.#mask(line.slice(0, 1_000)))}`,
+        `Ignoring a stdout line that is not an MCP message: ${preview(line.slice(0, 1_000))}`,
       );
       return;
     }

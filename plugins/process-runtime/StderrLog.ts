@@ -8,18 +8,15 @@ const WINDOW_MS = 1_000;
 
 /**
  * A backend's stderr, line by line, into the gateway's log: truncated, rate-limited so a chatty or
- * looping backend cannot flood the log, and with the server's configured env values masked,
- * since programs like to print their own configuration.
+ * looping backend cannot flood the log. Programs like to print their own configuration: the
+ * gateway's logger masks the server's env values and every other secret in these lines.
  */
 export class StderrLog {
   #windowStart = 0;
   #lines = 0;
   #suppressed = 0;
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly mask: (text: string) => string,
-  ) {}
+  constructor(private readonly logger: Logger) {}
 
   line(text: string, truncated = false): void {
     const now = Date.now();
@@ -32,7 +29,7 @@ export class StderrLog {
       this.#suppressed += 1;
       return;
     }
-    this.logger.info({ stream: "stderr", ...(truncated && { truncated: true }) }, this.mask(text));
+    this.logger.info({ stream: "stderr", ...(truncated && { truncated: true }) }, text);
   }
 
   /** Reports how many lines the rate limit swallowed (at the next window, and when stderr ends). */

@@ -1,6 +1,6 @@
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { isJSONRPCRequest, type JSONRPCMessage, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
-import { errorMessage, type Logger } from "open-mcp-gateway";
+import { errorMessage, type Logger, type Redactor } from "open-mcp-gateway";
 import type { StdioFrontTransport } from "./StdioFrontTransport.js";
 
 /**
@@ -22,6 +22,8 @@ export class GatewayBridge {
     private readonly url: URL,
     private readonly apiKey: string | undefined,
     private readonly logger: Logger,
+    /** The answer to the client names the gateway's URL, whose credentials it must not repeat. */
+    private readonly redactor: Redactor,
     /** `--server`: the URL is `/mcp/<server>`. */
     private readonly server?: string,
   ) {}
@@ -54,7 +56,7 @@ export class GatewayBridge {
         await this.#drop();
         // A 404 for a known session means the gateway restarted or expired it: start over once.
         if (attempt === 0 && hadSession && error instanceof StreamableHTTPError && error.code === 404) continue;
-        const answer = bridgeFailure(await this.#failure(error), this.url);
+        const answer = this.redactor.value(bridgeFailure(await this.#failure(error), this.url));
         this.logger.warn(answer.message);
         if (isJSONRPCRequest(message))
           await this.front.send({ jsonrpc: "2.0", id: message.id, error: answer } as JSONRPCMessage);

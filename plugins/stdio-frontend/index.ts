@@ -39,7 +39,9 @@ async function serve(
     // Loaded only in this mode: it brings the SDK's HTTP client transport.
     const { GatewayBridge } = await import("./GatewayBridge.js");
     const apiKey = options.api_key ?? process.env.MCP_GATEWAY_API_KEY;
-    const bridge = new GatewayBridge(transport, url, apiKey, ctx.logger, options.server);
+    const redactor = ctx.use(gatewayTokens.redactor);
+    redactor.add([apiKey, url.password]);
+    const bridge = new GatewayBridge(transport, url, apiKey, ctx.logger, redactor, options.server);
     await bridge.start();
     ctx.logger.info(`Forwarding stdio to the gateway at ${url.href}`);
     return () => bridge.close();

@@ -109,8 +109,8 @@ export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
     .map(({ issue }) => issue);
 }
 
-function printIssues(issues: readonly ConfigIssue[], io: CliIo): void {
-  for (const issue of sortIssues(issues)) io.stderr.write(`${formatIssue(issue, io.cwd)}\n`);
+function printIssues(loaded: LoadedGateway, issues: readonly ConfigIssue[], io: CliIo): void {
+  for (const issue of sortIssues(issues)) io.stderr.write(`${loaded.redactor.text(formatIssue(issue, io.cwd))}\n`);
 }
 
 /** The file the problems are in: the config in use, or the one that could not be read. */
@@ -134,10 +134,9 @@ async function validate(args: ParsedArgs, io: CliIo): Promise<number> {
       path: issue.path.map((part) => (typeof part === "number" ? part : String(part))),
       key: formatPath(issue.path),
     }));
-    io.stdout.write(
-      `${JSON.stringify({ valid: errors.length === 0, file: loaded.configFile ?? null, issues }, null, 2)}\n`,
-    );
-  } else printIssues(found, io);
+    const report = { valid: errors.length === 0, file: loaded.configFile ?? null, issues };
+    io.stdout.write(`${JSON.stringify(loaded.redactor.value(report), null, 2)}\n`);
+  } else printIssues(loaded, found, io);
   if (errors.length > 0) {
     if (!args.json)
       io.stderr.write(
@@ -163,7 +162,7 @@ async function inspect(args: ParsedArgs, io: CliIo): Promise<number> {
   } else if (loaded.kernel) {
     io.stdout.write(await serversReport(loaded.kernel, args.json));
   }
-  if (failed) printIssues(loaded.issues, io);
+  if (failed) printIssues(loaded, loaded.issues, io);
   return failed ? 1 : 0;
 }
 
@@ -172,7 +171,7 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
   const mode = args.command === "stdio" ? "stdio" : "serve";
   const loaded = await load(args, io, mode);
   if (!loaded.kernel) {
-    printIssues(loaded.issues, io);
+    printIssues(loaded, loaded.issues, io);
     return 1;
   }
   const kernel = loaded.kernel;

@@ -1,4 +1,5 @@
 import type { ConfigIssue } from "../config/model.js";
+import { redactRuntime } from "../config/secrets.js";
 import { coreTokens } from "../di/tokens.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import { describeUriClash, indexResources } from "../mcp/resourceUris.js";
@@ -61,15 +62,23 @@ export async function nameClashIssues(kernel: Kernel): Promise<ConfigIssue[]> {
   );
 }
 
-/** `mcpgw servers`: each definition, and the tools and prompts renamed on the aggregated endpoints. */
+/**
+ * `mcpgw servers`: each definition (runtime redacted, env keys only), and the tools and prompts
+ * renamed on the aggregated endpoints; all of it through the redactor.
+ */
 export async function serversReport(kernel: Kernel, json: boolean): Promise<string> {
+  return kernel.redactor.text(await serversText(kernel, json));
+}
+
+async function serversText(kernel: Kernel, json: boolean): Promise<string> {
   const renamed = await aggregatedRenames(kernel);
   const maxLength = kernel.config.settings.max_tool_name_length;
   const entries = kernel.config.servers.map((server) => ({ server, renamed: renamed.get(server.id)! }));
   if (json) {
     return `${JSON.stringify(
-      entries.map(({ server: { origin: _origin, env, ...server }, renamed }) => ({
+      entries.map(({ server: { origin: _origin, env, runtime, ...server }, renamed }) => ({
         ...server,
+        runtime: redactRuntime(runtime, kernel.redactor),
         env: Object.keys(env),
         renamed,
       })),

@@ -2,6 +2,7 @@ import type { InjectionToken } from "tsyringe";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
 import type { GatewayConfig } from "../config/model.js";
+import type { Redactor } from "../kernel/redactor.js";
 import type { ServerSupervisor } from "../supervisor/Supervisor.js";
 
 /**
@@ -17,6 +18,8 @@ export const coreTokens = {
   kernel: createToken<Kernel>("core.kernel"),
   logger: createToken<Logger>("core.logger"),
   config: createToken<GatewayConfig>("core.config"),
+  /** Masks secrets in whatever the gateway shows or writes. */
+  redactor: createToken<Redactor>("core.redactor"),
   /** Backend lifecycle: acquire, request, start/stop, capabilities (created once the config is valid). */
   supervisor: createToken<ServerSupervisor>("core.supervisor"),
 } as const;

@@ -6,7 +6,9 @@ import { coreTokens } from "../di/tokens.js";
 import type { PluginRecord } from "../plugin/types.js";
 import { GatewayError, errorMessage } from "./errors.js";
 import { createKernelHooks, type GatewayMode, type KernelHooks, type ShutdownReason } from "./hooks.js";
-import type { Logger } from "./logger.js";
+import { redactorOf, type Logger } from "./logger.js";
+import { configSecrets } from "../config/secrets.js";
+import { Redactor } from "./redactor.js";
 
 export type KernelState = "loading" | "loaded" | "starting" | "running" | "stopping" | "stopped";
 
@@ -35,9 +37,12 @@ export class Kernel {
     readonly container: DependencyContainer,
     readonly logger: Logger,
     readonly mode: GatewayMode,
+    /** The gateway's one redactor; by default the one the logger applies to its lines. */
+    readonly redactor: Redactor = redactorOf(logger) ?? new Redactor(),
   ) {
     container.register(coreTokens.kernel, { useValue: this });
     container.register(coreTokens.logger, { useValue: logger });
+    container.register(coreTokens.redactor, { useValue: redactor });
     for (const [name, hook] of Object.entries(this.hooks)) {
       if (name === "runtime") {
         this.hooks.runtime.intercept({
@@ -64,6 +69,7 @@ export class Kernel {
 
   /** Called by the loader once validation passed, and by hot reload with a newer config. */
   setConfig(config: GatewayConfig): void {
+    this.redactor.add(configSecrets(config));
     this.#config = config;
     this.container.register(coreTokens.config, { useValue: config });
     if (this.#state === "loading") this.#state = "loaded";

@@ -13,7 +13,8 @@ import type { GatewayAssembly, GatewayPlugin, PluginRecord } from "../plugin/typ
 import { GatewayError, errorMessage } from "./errors.js";
 import type { ConfigEnv, ConfigReport, GatewayMode } from "./hooks.js";
 import { Kernel } from "./Kernel.js";
-import { createLogger, logLevelFromEnv, parseLogLevel, type Logger, type LogLevel } from "./logger.js";
+import { createLogger, logLevelFromEnv, parseLogLevel, redactorOf, type Logger, type LogLevel } from "./logger.js";
+import { Redactor } from "./redactor.js";
 import { applyPlugin, checkPlugin, orderPlugins } from "./PluginHost.js";
 
 export interface LoadGatewayOptions {
@@ -40,6 +41,8 @@ export interface LoadedGateway {
   readonly plugins: readonly PluginRecord[];
   /** The file in use; undefined when none was found. */
   readonly configFile?: string;
+  /** Knows the secrets read so far, also when the config is invalid: what prints issues masks them with it. */
+  readonly redactor: Redactor;
 }
 
 /**
@@ -53,10 +56,13 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
   const env = options.env ?? process.env;
   const mode = options.mode ?? "serve";
   const issues: ConfigIssue[] = [];
+  // Replaced by the logger's own once there is one; a config that cannot be read has no secrets yet.
+  let redactor = new Redactor();
   const fail = (extra: readonly ConfigIssue[] = [], plugins: readonly PluginRecord[] = []): LoadedGateway => ({
     issues: [...issues, ...extra],
     plugins,
     configFile: file?.source.filepath,
+    redactor,
   });
 
   assembly.preload(mode);
@@ -79,6 +85,8 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
     raw.catalog_path = resolveCatalogPath(options.overrides!.catalog_path!, { dir: cwd, format: "none" });
 
   const logger = options.logger ?? createLogger(chooseLogLevel(options, env, raw, mode));
+  redactor = redactorOf(logger) ?? redactor;
+  redactor.add(secrets);
   if (!file)
     logger.info(
       `No config file found from ${cwd}; running with no servers. Add servers in mcpgw.config.yaml (servers: [{id, runtime: {type: local-process, command, args}}]) or pass --config FILE`,
@@ -92,6 +100,7 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
         ...loaded,
         raw: substituteEnv(loaded.raw, { env, file: loaded.source.filepath, issues, used: secrets }, []),
       };
+      redactor.add(secrets);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const notFound = error.issues.find((issue) => issue.path[0] === "catalog_path");
@@ -152,7 +161,7 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
     }
   }
 
-  const kernel = new Kernel((options.container ?? globalContainer).createChildContainer(), logger, mode);
+  const kernel = new Kernel((options.container ?? globalContainer).createChildContainer(), logger, mode, redactor);
   kernel.plugins.push(...records);
   defineCoreKeys(kernel.schemas);
   kernel.schemas.unavailable.push(
@@ -193,7 +202,7 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
 
   kernel.setConfig(config);
   await kernel.hooks.configLoaded.promise(config);
-  return { kernel, config, issues, plugins: records, configFile: file?.source.filepath };
+  return { kernel, config, issues, plugins: records, configFile: file?.source.filepath, redactor };
 }
 
 type Settled<T> = { readonly value: T } | { readonly error: unknown };

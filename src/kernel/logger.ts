@@ -1,4 +1,5 @@
 import pino, { type Logger as PinoLogger, type LevelWithSilent } from "pino";
+import { Redactor } from "./redactor.js";
 
 export type Logger = PinoLogger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -33,17 +34,36 @@ export function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel | undefined {
   return parseLogLevel(env.LOG_LEVEL) ?? parseRustLog(env.RUST_LOG);
 }
 
-/** Logs go to stderr only: stdout belongs to MCP in stdio mode. */
-export function createLogger(level: LogLevel = "info", destination: NodeJS.WritableStream | number = 2): Logger {
+const REDACTOR = Symbol.for("mcpgw:logger.redactor");
+
+/**
+ * Logs go to stderr only: stdout belongs to MCP in stdio mode. Every line, whatever its level and
+ * whoever wrote it (a plugin, an error's stack, a backend's stderr), passes through `redactor`
+ * just before it is written; the gateway registers its secrets with that redactor as it learns them.
+ */
+export function createLogger(
+  level: LogLevel = "info",
+  destination: NodeJS.WritableStream | number = 2,
+  redactor: Redactor = new Redactor(),
+): Logger {
   const stream = typeof destination === "number" ? pino.destination({ dest: destination, sync: true }) : destination;
-  return pino(
+  const logger = pino(
     {
       name: "mcpgw",
       level: level as LevelWithSilent,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      hooks: { streamWrite: (line) => redactor.text(line) },
     },
     stream,
   );
+  // Child loggers inherit it (pino children are prototype-linked to their parent).
+  Object.defineProperty(logger, REDACTOR, { value: redactor });
+  return logger;
+}
+
+/** The redactor a logger made by `createLogger` applies to its lines; undefined for any other logger. */
+export function redactorOf(logger: Logger): Redactor | undefined {
+  return (logger as Logger & { [REDACTOR]?: Redactor })[REDACTOR];
 }

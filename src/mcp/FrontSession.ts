@@ -227,7 +227,7 @@ export class FrontSession implements McpSession {
         (request.params ?? {}) as Params,
       );
     } catch (error) {
-      throw toWireError(error);
+      throw toWireError(error).redacted(this.core.redactor);
     }
   }
 

@@ -11,6 +11,7 @@ import { errorMessage, GatewayError } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Principal } from "../kernel/hooks.js";
 import type { Logger } from "../kernel/logger.js";
+import type { Redactor } from "../kernel/redactor.js";
 import { RpcCode } from "../protocol/protocol.js";
 import { toWireError, WireError } from "../protocol/wireErrors.js";
 import type { GatewayConfig, ServerDefinition } from "../config/model.js";
@@ -74,6 +75,8 @@ export class McpCore implements McpSessions {
   readonly attribution: Attribution;
   readonly subscriptions: Subscriptions;
   readonly logLevels: LogLevels;
+  /** Every error a client receives goes through it. */
+  readonly redactor: Redactor;
   readonly #logger: Logger;
   readonly #configurers = new Map<string, (client: Client) => void>();
   readonly #definitions = new WeakMap<GatewayConfig, Map<string, ServerDefinition>>();
@@ -89,10 +92,11 @@ export class McpCore implements McpSessions {
     readonly hooks: RequestHooks,
   ) {
     this.#logger = kernel.logger.child({ component: "mcp" });
+    this.redactor = kernel.redactor;
     const isolated = (server: string) => this.isIsolated(server);
     const sessions = () => this.sessions.values();
     this.lists = new Lists(kernel, supervisor, hooks, this.#logger);
-    this.pipeline = new RequestPipeline(hooks, this.lists);
+    this.pipeline = new RequestPipeline(hooks, this.lists, this.redactor);
     this.subscriptions = new Subscriptions(sessions, isolated);
     this.logLevels = new LogLevels(supervisor, sessions, isolated, this.#logger);
     this.attribution = new Attribution(this.sessions, this.calls, this.#logger);
@@ -229,7 +233,7 @@ export class McpCore implements McpSessions {
       };
     } catch (error) {
       if (error instanceof GatewayError) throw error;
-      return { kind: "error", error: toWireError(error).body() };
+      return { kind: "error", error: toWireError(error).redacted(this.redactor).body() };
     }
   }
 

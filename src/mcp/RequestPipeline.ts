@@ -1,5 +1,6 @@
 import type { Result } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "../kernel/hooks.js";
+import type { Redactor } from "../kernel/redactor.js";
 import { invalidParams, methodNotFound, toWireError } from "../protocol/wireErrors.js";
 import type { RequestHooks } from "./hooks.js";
 import { LIST_METHODS, type Lists, type OptionsFor } from "./Lists.js";
@@ -47,6 +48,8 @@ export class RequestPipeline {
   constructor(
     private readonly hooks: RequestHooks,
     private readonly lists: Lists,
+    /** Observers (an audit log) see the error the client sees. */
+    private readonly redactor: Redactor,
   ) {}
 
   async handle(carrier: RequestCarrier, id: string | number, method: string, params: Params): Promise<Result> {
@@ -65,7 +68,7 @@ export class RequestPipeline {
     } catch (error) {
       this.#report(request, {
         ok: false,
-        error: toWireError(error).body(),
+        error: toWireError(error).redacted(this.redactor).body(),
         stage,
         durationMs: Date.now() - request.receivedAt,
       });

@@ -12,6 +12,11 @@ export class WireError extends Error {
     super(message);
   }
 
+  /** The same error as a client may see it: message and data through the gateway's redactor. */
+  redacted(redactor: { text(text: string): string; value<T>(value: T): T }): WireError {
+    return new WireError(this.code, redactor.text(this.message), redactor.value(this.data));
+  }
+
   /** The JSON-RPC error object: code, message, and data when there is any. */
   body(): { code: number; message: string; data?: unknown } {
     return { code: this.code, message: this.message, ...(this.data !== undefined && { data: this.data }) };

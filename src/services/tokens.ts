@@ -11,6 +11,11 @@ import type { HttpRoutes } from "./httpRoutes.js";
 export const gatewayTokens = {
   /** Backend lifecycle: start, stop, state, capabilities; from `configLoaded` on. */
   supervisor: coreTokens.supervisor,
+  /**
+   * The gateway's secrets and the masking of them: `text(s)`, `value(json)`, `url(s)`, and `add(values)`
+   * for secrets a plugin holds (keys it loads). Available in `apply`; the plugin's logger applies it already.
+   */
+  redactor: coreTokens.redactor,
   /** The request pipeline's hooks; available in `apply`. */
   requestHooks: createToken<RequestHooks>("mcp.requestHooks"),
   /** Client sessions and pass-through (frontends); from `configLoaded` on, not in `inspect` mode. */

@@ -5,6 +5,7 @@ import type { ServerDefinition } from "../config/model.js";
 import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { ServerStatus } from "../kernel/hooks.js";
 import type { Logger } from "../kernel/logger.js";
+import type { Redactor } from "../kernel/redactor.js";
 import type { BackendRuntime } from "../runtime/types.js";
 import { isMcpError, RpcCode } from "../protocol/protocol.js";
 import { BackendError } from "../protocol/BackendError.js";
@@ -42,6 +43,8 @@ export interface ClientSetup {
 export interface InstanceHost {
   readonly record: ServerRecord;
   readonly logger: Logger;
+  /** Failures name URLs, commands, folders and stderr lines: they go out (answers, last_error, hooks) redacted. */
+  readonly redactor: Redactor;
   readonly clientInfo: { readonly name: string; readonly version: string };
   /** Throws once the gateway drains for shutdown. */
   assertAccepting(): void;
@@ -323,9 +326,11 @@ export class BackendInstance {
         this.#set("stopped");
         throw abort.signal.reason;
       }
-      const reason = abort.signal.aborted
-        ? errorMessage(abort.signal.reason)
-        : `Failed to start server '${this.server}': ${errorMessage(error)}`;
+      const reason = this.host.redactor.text(
+        abort.signal.aborted
+          ? errorMessage(abort.signal.reason)
+          : `Failed to start server '${this.server}': ${errorMessage(error)}`,
+      );
       const failure = new BackendError("MCPGW_ERR_SERVER_START", this.server, reason, { cause: error });
       const status = record.startFailed(failure);
       this.#set(status, failure);
@@ -395,7 +400,7 @@ export class BackendInstance {
     return new BackendError(
       "MCPGW_ERR_BACKEND_IO",
       this.server,
-      `Server '${this.server}': ${method} failed: ${errorMessage(error)}`,
+      this.host.redactor.text(`Server '${this.server}': ${method} failed: ${errorMessage(error)}`),
       { cause: error },
     );
   }
@@ -490,9 +495,11 @@ function summarize(client: GatewayClient): InitializeSummary {
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
+    // Already aborted (the start timed out while the runtime was made): `promise` still gets a
+    // handler below, or its own rejection would go unhandled and end the process.
+    if (signal.aborted) onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });

@@ -293,6 +293,7 @@ export class Supervisor implements ServerSupervisor {
     return {
       record,
       logger: this.#logger.child({ server: record.id }),
+      redactor: this.kernel.redactor,
       clientInfo: this.clientInfo,
       assertAccepting: () => this.assertAccepting(),
       createRuntime: (definition, logger, signal) => this.#createRuntime(definition, logger, signal),

@@ -40,7 +40,7 @@ test("shutdown taps run last-registered first (LIFO), explicit stages still win"
   kernel.hooks.shutdown.tap("third-applied", () => void order.push("third-applied"));
   kernel.hooks.beforeShutdown.tap("front-a", () => void order.push("before:front-a"));
   kernel.hooks.beforeShutdown.tap("front-b", () => void order.push("before:front-b"));
-  kernel.setConfig({} as never);
+  kernel.setConfig({ servers: [], secrets: [] } as never);
   await kernel.stop();
   assert.deepEqual(order, [
     "before:front-b",
@@ -139,7 +139,7 @@ test("start runs beforeStart, listen, started in order; a failing started tap is
     throw new Error("banner failed");
   });
   await assert.rejects(kernel.start(), /before it was loaded|Cannot start/);
-  kernel.setConfig({} as never);
+  kernel.setConfig({ servers: [], secrets: [] } as never);
   await kernel.start();
   assert.deepEqual(order, ["beforeStart", "listen:starting", "started:running"]);
   assert.match(logs.text(), /banner failed/);

@@ -1,12 +1,5 @@
 import path from "node:path";
-import {
-  definePlugin,
-  gatewayTokens,
-  parsePluginOptions,
-  secretMasker,
-  Stage,
-  type GatewayConfig,
-} from "open-mcp-gateway";
+import { definePlugin, gatewayTokens, parsePluginOptions, Stage } from "open-mcp-gateway";
 import { z } from "zod";
 import { AuditLog, auditEntry } from "./AuditLog.js";
 
@@ -37,14 +30,9 @@ export const auditLogPlugin = definePlugin((rawOptions: AuditLogOptions) => {
       if (ctx.mode === "inspect") return;
       const log = new AuditLog(path.resolve(options.file), ctx.logger);
 
-      // The config's secrets (values from ${VAR}) are masked in error messages, per config in force.
-      const masks = new WeakMap<GatewayConfig, (text: string) => string>();
-      const mask = (text: string) => {
-        const config = ctx.kernel.config;
-        let masker = masks.get(config);
-        if (!masker) masks.set(config, (masker = secretMasker(config.secrets)));
-        return masker(text);
-      };
+      // The gateway's secrets (values from ${VAR}, API keys, ...) are masked in what the client chose (the tool name).
+      const redactor = ctx.use(gatewayTokens.redactor);
+      const mask = (text: string) => redactor.text(text);
 
       // Every request's end, on every frontend, refused or not: keep the tool calls.
       ctx.use(gatewayTokens.requestHooks).outcome.tap(NAME, (request, outcome) => {
