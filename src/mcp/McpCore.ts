@@ -25,6 +25,7 @@ import { RequestPipeline, type RequestCarrier } from "./RequestPipeline.js";
 import type { McpSessions, OpenSessionOptions, PassThroughMessage, PassThroughReply } from "./service.js";
 import { Subscriptions } from "./Subscriptions.js";
 import { CallsInFlight } from "./CallsInFlight.js";
+import { missingClientCapability } from "./clientCapabilities.js";
 import type { BackendMessage, FrontTransport, RpcErrorBody, SessionInfo } from "./types.js";
 
 type Params = Record<string, unknown>;
@@ -264,6 +265,12 @@ export class McpCore implements McpSessions {
             throw new WireError(
               RpcCode.InternalError,
               `Server '${server}' sent ${method}, which the gateway did not pass on: ${message.dropped}`,
+            );
+          const missing = missingClientCapability(method, message.params, target.server.getClientCapabilities());
+          if (missing !== undefined)
+            throw new WireError(
+              RpcCode.MethodNotFound,
+              `Server '${server}' asked for ${method}, which needs the client capability '${missing}'; this client session did not declare it`,
             );
           return target.ask(method, message.params, target.inFlightTo(server), extra.signal);
         };
