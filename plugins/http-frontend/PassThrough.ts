@@ -1,5 +1,5 @@
 import type { Context } from "koa";
-import { GatewayError, type McpSessions, type Principal } from "open-mcp-gateway";
+import { GatewayError, sdkTypes, type McpSessions, type Principal } from "open-mcp-gateway";
 import { sendError } from "./guards.js";
 
 /**
@@ -16,8 +16,16 @@ export class PassThrough {
     if (!this.sessions.servers().includes(serverId)) return sendError(ctx, 404, `Server '${serverId}' not found`);
     if (message.jsonrpc !== "2.0" || typeof message.method !== "string")
       return sendError(ctx, 400, "The body must be a JSON-RPC 2.0 request or notification with a method");
+    // A backend drops a message its schema refuses (an id of another type, params not an object, a
+    // malformed progress token) without answering, so the caller would wait for the call's timeout.
+    if (!(await acceptedBySdk(message)))
+      return sendError(
+        ctx,
+        400,
+        "Not a valid MCP request or notification: the id must be a string or an integer, params an object with a valid _meta",
+      );
     const id = message.id as string | number | null | undefined;
-    const params = (message.params ?? undefined) as Record<string, unknown> | undefined;
+    const params = message.params as Record<string, unknown> | undefined;
     try {
       const reply = await this.sessions.passThrough(
         serverId,
@@ -67,4 +75,12 @@ export function httpStatusOf(error: GatewayError): [number, string] {
     default:
       return [500, error.message];
   }
+}
+
+/** The message as it would be forwarded, checked against the SDK's schemas (an id of null: the original's notification). */
+async function acceptedBySdk(message: Record<string, unknown>): Promise<boolean> {
+  const { isJSONRPCRequest, isJSONRPCNotification } = await sdkTypes();
+  const { jsonrpc, id, method, params } = message;
+  const forwarded = { jsonrpc, method, ...(params !== undefined && { params }) };
+  return id === undefined || id === null ? isJSONRPCNotification(forwarded) : isJSONRPCRequest({ ...forwarded, id });
 }
