@@ -1,5 +1,5 @@
 import type { Context } from "koa";
-import { GatewayError, isPlainObject, type McpSessions, type Principal } from "open-mcp-gateway";
+import { GatewayError, isPlainObject, sdkTypes, type McpSessions, type Principal } from "open-mcp-gateway";
 import { sendError } from "./guards.js";
 
 /**
@@ -21,6 +21,14 @@ export class PassThrough {
       return sendError(ctx, 400, "The JSON-RPC id must be a string, a number or null");
     if (params !== undefined && params !== null && !isPlainObject(params))
       return sendError(ctx, 400, "The JSON-RPC params must be an object, or left out");
+    // A backend drops a message its schema refuses (a fractional id, a malformed progress token)
+    // without answering, so the caller would wait for the call's timeout.
+    if (!(await acceptedBySdk(message)))
+      return sendError(
+        ctx,
+        400,
+        "Not a valid MCP request or notification: the id must be a string or an integer, params an object with a valid _meta",
+      );
     // A client that leaves before its answer cancels the call at the backend.
     const left = new AbortController();
     ctx.res.once("close", () => {
@@ -76,4 +84,12 @@ export function httpStatusOf(error: GatewayError): [number, string] {
     default:
       return [500, error.message];
   }
+}
+
+/** The message as it would be forwarded, checked against the SDK's schemas (an id of null: the original's notification). */
+async function acceptedBySdk(message: Record<string, unknown>): Promise<boolean> {
+  const { isJSONRPCRequest, isJSONRPCNotification } = await sdkTypes();
+  const { jsonrpc, id, method, params } = message;
+  const forwarded = { jsonrpc, method, ...(params != null && { params }) };
+  return id === undefined || id === null ? isJSONRPCNotification(forwarded) : isJSONRPCRequest({ ...forwarded, id });
 }

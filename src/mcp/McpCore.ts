@@ -28,6 +28,7 @@ import type { McpSessions, OpenSessionOptions, PassThroughMessage, PassThroughRe
 import { Subscriptions } from "./Subscriptions.js";
 import { Attribution } from "./Attribution.js";
 import { CallsInFlight, PASS_THROUGH_CALLER } from "./CallsInFlight.js";
+import { missingClientCapability } from "./clientCapabilities.js";
 import type { BackendMessage, FrontTransport, RpcErrorBody, SessionInfo } from "./types.js";
 
 type Params = Record<string, unknown>;
@@ -276,6 +277,12 @@ export class McpCore implements McpSessions {
             throw new WireError(
               RpcCode.InternalError,
               `Server '${server}' sent ${method}, which the gateway did not pass on: ${message.dropped}`,
+            );
+          const missing = missingClientCapability(method, message.params, target.server.getClientCapabilities());
+          if (missing !== undefined)
+            throw new WireError(
+              RpcCode.MethodNotFound,
+              `Server '${server}' asked for ${method}, which needs the client capability '${missing}'; this client session did not declare it`,
             );
           this.attribution.relayed(server, target, method, message.params);
           return cancellations.relay(extra.requestId, extra.signal, (signal) =>

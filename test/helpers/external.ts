@@ -6,9 +6,11 @@
 export const NODE22_PACKAGE = "node@22";
 export const CONFORMANCE_PACKAGE = "@modelcontextprotocol/conformance@0.1.16";
 /**
- * For `server-sse-polling` only: 0.1.16 probes it with `MCP-Protocol-Version: 2025-03-26`, and the SDK
- * rightly sends no priming event (the scenario's subject) to a client that old, so the scenario cannot
- * pass there; conformance#366 made it send 2025-11-25, which 0.2.0-alpha.12 has.
+ * For `server-sse-polling` and `--requirements 2025-11-25` (the scenarios that revision requires, frozen
+ * at its release; the flag is new in 0.2.0). 0.1.16 probes `server-sse-polling` with
+ * `MCP-Protocol-Version: 2025-03-26`, and the SDK rightly sends no priming event (the scenario's subject)
+ * to a client that old, so the scenario cannot pass there; conformance#366 made it send 2025-11-25, which
+ * 0.2.0-alpha.12 has.
  */
 export const CONFORMANCE_SSE_POLLING_PACKAGE = "@modelcontextprotocol/conformance@0.2.0-alpha.12";
 /** The Inspector 2.x declares Node 22, but its CLI runs on Node 20. */
