@@ -1,7 +1,9 @@
 import type { ServerDefinition } from "../config/model.js";
 import { errorMessage } from "../kernel/errors.js";
+import type { Principal } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
+import { mayUseServer } from "../services/auth.js";
 import { collectPages, MAX_LIST_ITEMS, pageOf } from "../protocol/pages.js";
 import type { CapabilitySnapshot } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, Supervisor } from "../supervisor/Supervisor.js";
@@ -78,7 +80,7 @@ export class Lists {
   ): Promise<{ items: RawObject[]; nextCursor?: string }> {
     const { gathered, nextCursor } =
       context.server === undefined
-        ? { gathered: await this.#fromCache(context.kind, sources.optionsFor) }
+        ? { gathered: await this.#fromCache(context.kind, sources.optionsFor, context.principal) }
         : await this.#live(context.kind, context.server, sources.send, sources.cursor, sources.onePage);
     const listed = await this.hooks.list.promise(gathered, context);
     const items = this.#expose(context, listed, sources.cursor === undefined && !sources.onePage);
@@ -102,9 +104,9 @@ export class Lists {
     return this.#resolve(kind, exposed, context.server);
   }
 
-  /** The server owning a resource URI on the aggregated endpoint: an exact listed URI first, then the first template that matches. */
-  async routeResource(uri: string, optionsFor: OptionsFor): Promise<string | undefined> {
-    const snapshots = await this.#snapshots(optionsFor);
+  /** The server owning a resource URI on the aggregated endpoint (of those `principal` may use): an exact listed URI first, then the first template that matches. */
+  async routeResource(uri: string, optionsFor: OptionsFor, principal: Principal): Promise<string | undefined> {
+    const snapshots = await this.#snapshots(optionsFor, principal);
     const exact = snapshots.find(({ snapshot }) => snapshot.resources.some((resource) => resource.uri === uri));
     if (exact) return exact.server.id;
     return snapshots.find(({ snapshot }) =>
@@ -118,9 +120,9 @@ export class Lists {
     return name === undefined ? undefined : { server, name };
   }
 
-  async #fromCache(kind: ListKind, optionsFor: OptionsFor): Promise<ListedItem[]> {
+  async #fromCache(kind: ListKind, optionsFor: OptionsFor, principal: Principal): Promise<ListedItem[]> {
     const field = SNAPSHOT_FIELD[kind];
-    return (await this.#snapshots(optionsFor)).flatMap(({ server, snapshot }) =>
+    return (await this.#snapshots(optionsFor, principal)).flatMap(({ server, snapshot }) =>
       snapshot[field].map((item) => listed(kind, server.id, item)),
     );
   }
@@ -178,10 +180,17 @@ export class Lists {
     return out;
   }
 
-  /** Every server's snapshot in config order; servers with none are started (in parallel) and read; failures are logged and left out. */
-  async #snapshots(optionsFor: OptionsFor): Promise<Array<{ server: ServerDefinition; snapshot: CapabilitySnapshot }>> {
+  /**
+   * The snapshot of every server `principal` may use, in config order; servers with none are started
+   * (in parallel) and read; failures are logged and left out. Servers hidden from it are never started.
+   */
+  async #snapshots(
+    optionsFor: OptionsFor,
+    principal: Principal,
+  ): Promise<Array<{ server: ServerDefinition; snapshot: CapabilitySnapshot }>> {
+    const visible = this.kernel.config.servers.filter((server) => mayUseServer(principal, server));
     const found = await Promise.all(
-      this.kernel.config.servers.map(async (server) => {
+      visible.map(async (server) => {
         try {
           let snapshot = await this.supervisor.capabilities(server.id);
           if (!snapshot) {
