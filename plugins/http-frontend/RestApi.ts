@@ -19,7 +19,8 @@ const REDACTED = "[redacted]";
 export function addRestApi(routes: HttpRoutes, config: () => GatewayConfig, supervisor: () => ServerSupervisor): void {
   const definition = (id: string | undefined, principal: Principal): ServerDefinition => {
     const server = config().servers.find((candidate) => candidate.id === id);
-    if (!server || !mayUseServer(principal, server)) throw new GatewayError("MCPGW_ERR_SERVER_NOT_FOUND", `Server '${id}' not found`, { server: id });
+    if (!server || !mayUseServer(principal, server))
+      throw new GatewayError("MCPGW_ERR_SERVER_NOT_FOUND", `Server '${id}' not found`, { server: id });
     return server;
   };
   routes.add({

@@ -103,7 +103,9 @@ export class FrontSession implements McpSession {
 
   /** Whether `server`'s messages are for this session: its one server, or any its principal may use when aggregated. */
   sees(server: string): boolean {
-    return (this.info.server === undefined || this.info.server === server) && this.core.mayUse(this.info.principal, server);
+    return (
+      (this.info.server === undefined || this.info.server === server) && this.core.mayUse(this.info.principal, server)
+    );
   }
 
   /** What the supervisor needs to give this session its backend (its own one for `isolation: session`). */

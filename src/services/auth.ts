@@ -14,7 +14,10 @@ export function hasScope(principal: Principal, scope: string): boolean {
 }
 
 /** Whether `principal` may see and call `server`: its `servers` name the id or one of the server's tags. */
-export function mayUseServer(principal: Principal, server: { readonly id: string; readonly tags: readonly string[] }): boolean {
+export function mayUseServer(
+  principal: Principal,
+  server: { readonly id: string; readonly tags: readonly string[] },
+): boolean {
   if (principal.servers === undefined) return true;
   return principal.servers.some((selector) =>
     selector.startsWith("tag:") ? server.tags.includes(selector.slice(4)) : selector === server.id,
