@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import {
   definePlugin,
@@ -41,16 +42,14 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
       const apiKeysFile = ctx.defineConfigKey("api_keys_file", apiKeysFileSchema);
       const authenticators = ctx.use(gatewayTokens.authenticators);
       let keyFile: KeyFile | undefined;
-      ctx.hooks.configLoaded.tapPromise("api-key-auth", async (config) => {
+      ctx.hooks.configLoaded.tap("api-key-auth", (config) => {
         const configured: NamedApiKey[] = [...apiKeys.get()];
         const single = apiKey.get();
         if (single) configured.unshift({ name: "default", key: single, scopes: ["*"] });
         const file = apiKeysFile.get();
         if (configured.length === 0 && file === undefined) return;
-        keyFile = file === undefined ? undefined : new KeyFile(path.resolve(config.source.dir, file), ctx.logger);
         // With a key file the authenticator is on even while the file lists no key: nobody gets in unasked.
-        let store = new KeyStore(merged(configured, keyFile, keyFile ? await keyFile.read() : []));
-        ctx.logger.info(`API key auth on (${store.size} key${store.size === 1 ? "" : "s"})`);
+        let store = new KeyStore(configured);
         const failures = new FailureLog(ctx.logger);
         authenticators.register({
           name: "api-key-auth",
@@ -68,17 +67,27 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
             return principal;
           },
         });
-        if (!keyFile || ctx.mode === "inspect") return;
-        const watched = keyFile;
-        watched.watch((keys) => {
-          const previous = store;
-          store = new KeyStore(merged(configured, watched, keys));
-          ctx.logger.info(`API keys re-read from ${watched.file}: ${store.size} key${store.size === 1 ? "" : "s"}`);
-          endStaleSessions(ctx, previous, store);
+        const announce = () => ctx.logger.info(`API key auth on (${store.size} key${store.size === 1 ? "" : "s"})`);
+        if (file === undefined) return announce();
+        const watched = new KeyFile(path.resolve(config.source.dir, file), ctx.logger);
+        keyFile = watched;
+        // Read at start, not at load: a file that cannot be used fails the start with its reason.
+        ctx.hooks.beforeStart.tapPromise("api-key-auth", async () => {
+          store = new KeyStore(merged(configured, watched, await watched.read()));
+          announce();
+          watched.watch((keys) => {
+            const previous = store;
+            store = new KeyStore(merged(configured, watched, keys));
+            ctx.logger.info(`API keys re-read from ${watched.file}: ${store.size} key${store.size === 1 ? "" : "s"}`);
+            endStaleSessions(ctx, previous, store);
+          });
         });
       });
       ctx.hooks.shutdown.tap("api-key-auth", () => keyFile?.close());
       ctx.hooks.validate.tap("api-key-auth", (config, report) => {
+        const file = config.settings.api_keys_file as string | undefined;
+        if (file !== undefined && !existsSync(path.resolve(config.source.dir, file)))
+          report.error(["api_keys_file"], `api_keys_file ${path.resolve(config.source.dir, file)} does not exist`);
         const names = new Set<string>(config.settings.api_key ? ["default"] : []);
         const servers = new Set(config.servers.map((server) => server.id));
         const tags = new Set(config.servers.flatMap((server) => server.tags));
