@@ -25,14 +25,22 @@ if (files.length === 0) {
 }
 // Tests that run the conformance suite or the Inspector fetch them with npx. Filling npm's cache for
 // them here, one after another, keeps parallel test files from racing on an empty cache.
-const { CONFORMANCE_PACKAGE, CONFORMANCE_SSE_POLLING_PACKAGE, INSPECTOR_PACKAGE, NODE22_PACKAGE } = await import(
-  path.join(root, "helpers", "external.js")
-);
+const {
+  CLAUDE_CODE_PACKAGE,
+  CONFORMANCE_PACKAGE,
+  CONFORMANCE_SSE_POLLING_PACKAGE,
+  INSPECTOR_PACKAGE,
+  MCP_REMOTE_PACKAGE,
+  NODE22_PACKAGE,
+} = await import(path.join(root, "helpers", "external.js"));
 const npx = path.join(path.dirname(process.execPath), "npx");
 for (const args of [
   ["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_PACKAGE, "--", "conformance", "--version"],
   ["-y", "-p", NODE22_PACKAGE, "-p", CONFORMANCE_SSE_POLLING_PACKAGE, "--", "conformance", "--version"],
   ["-y", INSPECTOR_PACKAGE, "--version"],
+  ["-y", CLAUDE_CODE_PACKAGE, "--version"],
+  // mcp-remote has no --version: installing it is all that is wanted.
+  ["-y", "-p", MCP_REMOTE_PACKAGE, "--", "node", "--version"],
 ]) {
   const warm = spawnSync(npx, args, {
     stdio: ["ignore", "ignore", "pipe"],

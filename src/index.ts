@@ -69,7 +69,16 @@ export { BackendError } from "./protocol/BackendError.js";
 
 // The request pipeline and the services plugins use.
 export { gatewayTokens } from "./services/tokens.js";
-export { Authenticators, ANONYMOUS, STDIO_PRINCIPAL, Scope, hasScope, type Authenticator } from "./services/auth.js";
+export {
+  Authenticators,
+  ANONYMOUS,
+  STDIO_PRINCIPAL,
+  Scope,
+  hasScope,
+  mayUseServer,
+  type Authenticator,
+  type AuthFailures,
+} from "./services/auth.js";
 export type { HttpRoute, HttpRouteRequest, HttpReply, HttpRoutes } from "./services/httpRoutes.js";
 export { refuse, type RequestHooks } from "./mcp/hooks.js";
 export type {

@@ -7,11 +7,23 @@ export class KeyStore {
   readonly #entries: { digest: Buffer; principal: Principal }[];
 
   constructor(keys: readonly NamedApiKey[]) {
-    this.#entries = keys.map((key) => ({ digest: digest(key.key), principal: { id: key.name, scopes: key.scopes } }));
+    this.#entries = keys.map((key) => ({
+      digest: digest(key.key),
+      principal: Object.freeze({
+        id: key.name,
+        scopes: key.scopes,
+        ...(key.servers !== undefined && { servers: key.servers }),
+      }),
+    }));
   }
 
   get size(): number {
     return this.#entries.length;
+  }
+
+  /** The principal a key name stands for, if configured. */
+  principal(name: string): Principal | undefined {
+    return this.#entries.find((entry) => entry.principal.id === name)?.principal;
   }
 
   /** Every entry is compared, so timing says nothing about which key (or how much of one) matched. */

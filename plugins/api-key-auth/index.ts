@@ -1,6 +1,24 @@
-import { definePlugin, gatewayTokens, GatewayError, parsePluginOptions, type InboundRequest } from "open-mcp-gateway";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import {
+  definePlugin,
+  gatewayTokens,
+  GatewayError,
+  parsePluginOptions,
+  type InboundRequest,
+  type PluginContext,
+  type Principal,
+} from "open-mcp-gateway";
+import { FailureLog } from "./FailureLog.js";
+import { KeyFile } from "./KeyFile.js";
 import { KeyStore } from "./KeyStore.js";
-import { apiKeyAuthPluginOptions, apiKeySchema, apiKeysSchema, type NamedApiKey } from "./options.js";
+import {
+  apiKeyAuthPluginOptions,
+  apiKeySchema,
+  apiKeysFileSchema,
+  apiKeysSchema,
+  type NamedApiKey,
+} from "./options.js";
 
 /** `Authorization: Bearer KEY` wins over `X-API-Key: KEY`, as in the original. */
 export function presentedKey(request: InboundRequest): string | undefined {
@@ -21,37 +39,114 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
     apply(ctx) {
       const apiKey = ctx.defineConfigKey("api_key", apiKeySchema);
       const apiKeys = ctx.defineConfigKey("api_keys", apiKeysSchema);
+      const apiKeysFile = ctx.defineConfigKey("api_keys_file", apiKeysFileSchema);
       const authenticators = ctx.use(gatewayTokens.authenticators);
-      ctx.hooks.configLoaded.tap("api-key-auth", () => {
-        const keys: NamedApiKey[] = [...apiKeys.get()];
+      let keyFile: KeyFile | undefined;
+      ctx.hooks.configLoaded.tap("api-key-auth", (config) => {
+        const configured: NamedApiKey[] = [...apiKeys.get()];
         const single = apiKey.get();
-        if (single) keys.unshift({ name: "default", key: single, scopes: ["*"] });
-        if (keys.length === 0) return;
-        // A key written in the file (not taken from the environment) is a secret all the same.
-        ctx.use(gatewayTokens.redactor).add(keys.map((key) => key.key));
-        const store = new KeyStore(keys);
-        ctx.logger.info(`API key auth on (${store.size} key${store.size === 1 ? "" : "s"})`);
+        if (single) configured.unshift({ name: "default", key: single, scopes: ["*"] });
+        const file = apiKeysFile.get();
+        if (configured.length === 0 && file === undefined) return;
+        // A key written in the config or a key file (not taken from the environment) is a secret all the same.
+        const redactor = ctx.use(gatewayTokens.redactor);
+        const storeOf = (keys: NamedApiKey[]) => {
+          redactor.add(keys.map((key) => key.key));
+          return new KeyStore(keys);
+        };
+        // With a key file the authenticator is on even while the file lists no key: nobody gets in unasked.
+        let store = storeOf(configured);
+        const failures = new FailureLog(ctx.logger);
         authenticators.register({
           name: "api-key-auth",
           authenticate(request) {
             const key = presentedKey(request);
-            if (!key) throw new GatewayError("MCPGW_ERR_UNAUTHORIZED", "API key required", { plugin: "api-key-auth" });
+            if (!key) {
+              failures.record("missing", request);
+              throw new GatewayError("MCPGW_ERR_UNAUTHORIZED", "API key required", { plugin: "api-key-auth" });
+            }
             const principal = store.match(key);
-            if (!principal)
+            if (!principal) {
+              failures.record("invalid", request);
               throw new GatewayError("MCPGW_ERR_FORBIDDEN", "Invalid API key", { plugin: "api-key-auth" });
+            }
             return principal;
           },
         });
+        const announce = () => ctx.logger.info(`API key auth on (${store.size} key${store.size === 1 ? "" : "s"})`);
+        if (file === undefined) return announce();
+        const watched = new KeyFile(path.resolve(config.source.dir, file), ctx.logger);
+        keyFile = watched;
+        // Read at start, not at load: a file that cannot be used fails the start with its reason.
+        ctx.hooks.beforeStart.tapPromise("api-key-auth", async () => {
+          store = storeOf(merged(configured, watched, await watched.read()));
+          announce();
+          watched.watch((keys) => {
+            const previous = store;
+            store = storeOf(merged(configured, watched, keys));
+            ctx.logger.info(`API keys re-read from ${watched.file}: ${store.size} key${store.size === 1 ? "" : "s"}`);
+            endStaleSessions(ctx, previous, store);
+          });
+        });
       });
+      ctx.hooks.shutdown.tap("api-key-auth", () => keyFile?.close());
       ctx.hooks.validate.tap("api-key-auth", (config, report) => {
+        const file = config.settings.api_keys_file as string | undefined;
+        if (file !== undefined && !existsSync(path.resolve(config.source.dir, file)))
+          report.error(["api_keys_file"], `api_keys_file ${path.resolve(config.source.dir, file)} does not exist`);
         const names = new Set<string>(config.settings.api_key ? ["default"] : []);
+        const servers = new Set(config.servers.map((server) => server.id));
+        const tags = new Set(config.servers.flatMap((server) => server.tags));
         ((config.settings.api_keys as NamedApiKey[] | undefined) ?? []).forEach((key, index) => {
           if (names.has(key.name)) report.error(["api_keys", index, "name"], `Duplicate API key name: ${key.name}`);
           names.add(key.name);
+          key.servers?.forEach((selector, at) => {
+            const known = selector.startsWith("tag:") ? tags.has(selector.slice(4)) : servers.has(selector);
+            if (!known)
+              report.warn(
+                ["api_keys", index, "servers", at],
+                `API key '${key.name}' names ${selector.startsWith("tag:") ? `tag '${selector.slice(4)}', which no server has` : `server '${selector}', which is not configured`}`,
+              );
+          });
         });
       });
     },
   };
 });
+
+/** The config's keys and the file's; a name in both is the file's mistake (the config's keys stay as they are). */
+function merged(configured: readonly NamedApiKey[], file: KeyFile | undefined, fromFile: readonly NamedApiKey[]) {
+  const names = new Set(configured.map((key) => key.name));
+  for (const key of fromFile) {
+    if (names.has(key.name))
+      throw new GatewayError("MCPGW_ERR_CONFIG", `api_keys_file ${file?.file}: duplicate API key name: ${key.name}`, {
+        plugin: "api-key-auth",
+        key: "api_keys_file",
+      });
+    names.add(key.name);
+  }
+  return [...configured, ...fromFile];
+}
+
+/**
+ * A key that was removed, or whose scopes or servers changed, loses its open sessions at once (SSE
+ * streams included): they were opened with rights it no longer has. Its new requests are judged anew.
+ */
+function endStaleSessions(ctx: PluginContext, previous: KeyStore, next: KeyStore): void {
+  const sessions = ctx.use(gatewayTokens.sessions);
+  const stale = sessions.list().filter((info) => {
+    if (!previous.principal(info.principal.id)) return false;
+    const now = next.principal(info.principal.id);
+    return !now || !sameRights(now, info.principal);
+  });
+  if (stale.length === 0) return;
+  const names = [...new Set(stale.map((info) => info.principal.id))];
+  ctx.logger.info(`Ending ${stale.length} session(s) of API keys removed or changed: ${names.join(", ")}`);
+  for (const info of stale) void sessions.get(info.id)?.close();
+}
+
+function sameRights(a: Principal, b: Principal): boolean {
+  return JSON.stringify([a.scopes, a.servers]) === JSON.stringify([b.scopes, b.servers]);
+}
 
 export default apiKeyAuthPlugin;

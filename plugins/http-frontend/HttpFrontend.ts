@@ -15,13 +15,19 @@ import {
   type Redactor,
 } from "open-mcp-gateway";
 import { readJsonBody } from "./body.js";
-import { corsHeaders, hostOriginGuard, sendError } from "./guards.js";
+import { corsHeaders, hostOriginGuard, sendError, sendNotFound } from "./guards.js";
 import { createHttpServer, methodNotAllowed } from "./httpServer.js";
 import { McpEndpoints } from "./McpEndpoints.js";
 import { isLoopbackHost, type HttpFrontendSettings, type ListenAddress } from "./options.js";
 import { httpStatusOf, PassThrough } from "./PassThrough.js";
 import { redactAnswers } from "./redactAnswers.js";
 import type { RouteTable } from "./RouteTable.js";
+
+/**
+ * What a 401 carries so HTTP clients know which credentials to send: the scheme of `Authorization:
+ * Bearer <key>`, with no OAuth metadata to discover (those paths answer 404 saying an API key is needed).
+ */
+const WWW_AUTHENTICATE = 'Bearer realm="mcpgw"';
 
 /** Who a refused request is reported as: its credentials were not accepted, so it has no name. */
 const UNAUTHENTICATED: Principal = Object.freeze({ id: "unauthenticated", scopes: Object.freeze([]) });
@@ -42,11 +48,15 @@ export class HttpFrontend {
   readonly #routes: RouteTable;
   #server?: Server;
   #closed?: Promise<void>;
+  #draining = false;
 
   constructor(
     private readonly logger: Logger,
     private readonly listenAddr: ListenAddress,
-    cors: { readonly enabled: boolean; readonly origins: readonly string[] },
+    web: {
+      readonly allowedHosts: readonly string[];
+      readonly cors: { readonly enabled: boolean; readonly origins: readonly string[] };
+    },
     private readonly settings: HttpFrontendSettings,
     services: HttpFrontendServices,
   ) {
@@ -63,17 +73,28 @@ export class HttpFrontend {
     this.app.silent = true;
     this.app.on("error", (error: Error) => this.logger.error({ err: error }, `HTTP request failed: ${error.message}`));
     this.app.use(redactAnswers(services.redactor));
-    this.app.use(hostOriginGuard(listenAddr.host, cors.enabled ? cors.origins : []));
-    if (cors.enabled) this.app.use(corsHeaders());
+    this.app.use(
+      hostOriginGuard({
+        boundHost: listenAddr.host,
+        allowedHosts: web.allowedHosts,
+        origins: web.cors.enabled ? web.cors.origins : [],
+        keyRequired: () => this.#authenticators.enabled,
+      }),
+    );
+    if (web.cors.enabled) this.app.use(corsHeaders());
     this.router.get("/health", (ctx) => {
       ctx.body = { status: "ok" };
+    });
+    this.router.get("/ready", (ctx) => {
+      if (this.#draining) return sendError(ctx, 503, "The gateway is shutting down");
+      ctx.body = { status: "ready" };
     });
     this.#routes = services.routes;
     this.mcp.install(this.router, this.#guard(Scope.MCP));
     this.app.use(this.router.routes());
     this.app.use(methodNotAllowed);
     this.app.use(this.router.allowedMethods());
-    this.app.use((ctx) => sendError(ctx, 404, `No route for ${ctx.method} ${ctx.path}`));
+    this.app.use((ctx) => sendNotFound(ctx, this.#authenticators.enabled));
   }
 
   /** The bound address (port filled in when 0 was asked for). */
@@ -109,6 +130,7 @@ export class HttpFrontend {
 
   /** Shutdown, first step: no new connections; open ones stay so answers to calls in flight still reach their clients. */
   stopAccepting(): void {
+    this.#draining = true;
     const server = this.#server;
     if (!server?.listening) return;
     this.#closed = once(server, "close").then(() => undefined);
@@ -160,6 +182,7 @@ export class HttpFrontend {
       if (body.ok)
         this.mcp.reportRefused(ctx, body.value, principal, { code: -32600, message, data: { http_status: status } });
     }
+    if (status === 401) ctx.set("WWW-Authenticate", WWW_AUTHENTICATE);
     sendError(ctx, status, message);
   }
 }

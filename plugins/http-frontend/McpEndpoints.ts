@@ -426,9 +426,9 @@ export class McpEndpoints {
     await (open.transport as SSEServerTransport).handlePostMessage(ctx.req, ctx.res, body.value);
   }
 
-  /** `/mcp/:id` for a server that is not configured is an MCP error, 404. */
+  /** `/mcp/:id` for a server that is not configured, or that the caller's key may not use, is an MCP error, 404. */
   #knownScope(ctx: Context, scope: SessionScope): boolean {
-    if (scope.server === undefined || this.sessions.servers().includes(scope.server)) return true;
+    if (scope.server === undefined || this.sessions.servers(principalOf(ctx)).includes(scope.server)) return true;
     sendRpcError(ctx, 404, -32001, `Server '${scope.server}' not found`);
     return false;
   }

@@ -13,7 +13,9 @@ export class PassThrough {
   async handle(ctx: Context, serverId: unknown, message: Record<string, unknown>): Promise<void> {
     if (typeof serverId !== "string" || serverId === "")
       return sendError(ctx, 400, "server_id required: the id of the server to send this message to");
-    if (!this.sessions.servers().includes(serverId)) return sendError(ctx, 404, `Server '${serverId}' not found`);
+    const principal = ctx.state.principal as Principal;
+    if (!this.sessions.servers(principal).includes(serverId))
+      return sendError(ctx, 404, `Server '${serverId}' not found`);
     if (message.jsonrpc !== "2.0" || typeof message.method !== "string")
       return sendError(ctx, 400, "The body must be a JSON-RPC 2.0 request or notification with a method");
     const { id, params } = message;
@@ -38,7 +40,7 @@ export class PassThrough {
       const reply = await this.sessions.passThrough(
         serverId,
         { id, method: message.method, ...(params && { params }) },
-        ctx.state.principal as Principal,
+        principal,
         left.signal,
       );
       if (reply.kind === "accepted") {

@@ -1,34 +1,40 @@
 import {
   GatewayError,
+  mayUseServer,
   redactRuntime,
   type GatewayConfig,
   type HttpRoutes,
+  type Principal,
   type Redactor,
   type ServerDefinition,
   type ServerSnapshot,
   type ServerSupervisor,
 } from "open-mcp-gateway";
 
-/** The original gateway's REST API: server list and detail (any key), start and stop (admin). */
+/**
+ * The original gateway's REST API: server list and detail (any key), start and stop (admin). A key
+ * limited to some `servers` sees only those: the others are left out of the list and 404 elsewhere.
+ */
 export function addRestApi(
   routes: HttpRoutes,
   config: () => GatewayConfig,
   supervisor: () => ServerSupervisor,
   redactor: Redactor,
 ): void {
-  const definition = (id: string | undefined): ServerDefinition => {
+  const definition = (id: string | undefined, principal: Principal): ServerDefinition => {
     const server = config().servers.find((candidate) => candidate.id === id);
-    if (!server) throw new GatewayError("MCPGW_ERR_SERVER_NOT_FOUND", `Server '${id}' not found`, { server: id });
+    if (!server || !mayUseServer(principal, server))
+      throw new GatewayError("MCPGW_ERR_SERVER_NOT_FOUND", `Server '${id}' not found`, { server: id });
     return server;
   };
   routes.add({
     method: "GET",
     path: "/servers",
     scope: "any",
-    handler: ({ query }) => {
+    handler: ({ query, principal }) => {
       const tag = typeof query.tag === "string" ? query.tag : undefined;
       return config()
-        .servers.filter((server) => tag === undefined || server.tags.includes(tag))
+        .servers.filter((server) => (tag === undefined || server.tags.includes(tag)) && mayUseServer(principal, server))
         .map((server) => summary(server, supervisor().get(server.id)));
     },
   });
@@ -36,17 +42,17 @@ export function addRestApi(
     method: "GET",
     path: "/servers/:id",
     scope: "any",
-    handler: ({ params }) => detail(definition(params.id), supervisor(), redactor),
+    handler: ({ params, principal }) => detail(definition(params.id, principal), supervisor(), redactor),
   });
   routes.add({
     method: "POST",
     path: "/servers/:id/start",
-    handler: ({ params }) => supervisor().start(definition(params.id).id),
+    handler: ({ params, principal }) => supervisor().start(definition(params.id, principal).id),
   });
   routes.add({
     method: "POST",
     path: "/servers/:id/stop",
-    handler: ({ params }) => supervisor().stop(definition(params.id).id),
+    handler: ({ params, principal }) => supervisor().stop(definition(params.id, principal).id),
   });
 }
 

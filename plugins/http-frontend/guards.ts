@@ -25,20 +25,51 @@ export function reasonPhrase(status: number): string {
   return PHRASES[status] ?? "Error";
 }
 
+/** Who may reach the gateway from where: Host names besides loopback, and browser origins. */
+export interface WebAccess {
+  /** The address listened on: a Host naming it is accepted. */
+  readonly boundHost: string;
+  /** `allowed_hosts`: names (`*.example.com` for subdomains, `*` for any). */
+  readonly allowedHosts: readonly string[];
+  /** `cors_origins` (empty when `cors_enabled` is false); `*` for any. */
+  readonly origins: readonly string[];
+  /** Whether a key is required: loopback origins are let in only then (a web page would also need the key). */
+  readonly keyRequired: () => boolean;
+}
+
+/** Probes take any Host: they carry no data, and Kubernetes sends the pod's IP as Host. */
+const PROBE_PATHS = new Set(["/health", "/ready"]);
+
 /**
- * DNS-rebinding protection: a Host that is not a loopback name or the bound host, or an Origin
- * that is neither loopback nor configured, gets 403 before anything else runs.
+ * DNS-rebinding and cross-site protection, before anything else runs: a Host that is not loopback,
+ * the bound address or in `allowed_hosts` gets 403, and so does a browser's Origin that is not the
+ * gateway's own, not configured, and (with no key required) not even loopback: any page on this
+ * machine could otherwise start servers and call tools.
  */
-export function hostOriginGuard(boundHost: string, allowedOrigins: readonly string[]) {
-  const anyOrigin = allowedOrigins.includes("*");
-  const origins = new Set(allowedOrigins.map((origin) => origin.toLowerCase().replace(/\/$/, "")));
+export function hostOriginGuard(access: WebAccess) {
+  const anyOrigin = access.origins.includes("*");
+  const origins = new Set(access.origins.map((origin) => origin.toLowerCase().replace(/\/$/, "")));
+  const hosts = access.allowedHosts.map((host) => host.toLowerCase().replace(/^\[|\]$|\.$/g, ""));
+  const hostAllowed = (host: string) =>
+    isLoopbackHost(host) ||
+    host === access.boundHost.toLowerCase() ||
+    hosts.some(
+      (allowed) => allowed === "*" || allowed === host || (allowed.startsWith("*.") && host.endsWith(allowed.slice(1))),
+    );
   return async (ctx: Context, next: Next) => {
+    const probe = PROBE_PATHS.has(ctx.path) && (ctx.method === "GET" || ctx.method === "HEAD");
     const host = hostName(ctx.get("host"));
-    if (!host || !(isLoopbackHost(host) || host === boundHost.toLowerCase())) {
-      return sendError(ctx, 403, `Host '${ctx.get("host")}' is not allowed`);
+    if (!probe && (!host || !hostAllowed(host))) {
+      return sendError(ctx, 403, `Host '${ctx.get("host")}' is not allowed; add it to allowed_hosts`);
     }
     const origin = ctx.get("origin");
-    if (origin && !anyOrigin && !origins.has(origin.toLowerCase()) && !isLoopbackOrigin(origin)) {
+    if (
+      origin &&
+      !anyOrigin &&
+      !origins.has(origin.toLowerCase()) &&
+      !isSameOrigin(origin, ctx.get("host")) &&
+      !(access.keyRequired() && isLoopbackOrigin(origin))
+    ) {
       return sendError(ctx, 403, `Origin '${origin}' is not allowed; add it to cors_origins`);
     }
     return next();
@@ -77,6 +108,36 @@ function hostName(header: string): string | undefined {
   if (!header) return undefined;
   const match = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(header.trim());
   return (match?.[1] ?? match?.[2])?.toLowerCase();
+}
+
+/** A page the gateway itself served (a plugin's UI): its origin is the Host it was asked under. */
+function isSameOrigin(origin: string, host: string): boolean {
+  try {
+    return new URL(origin).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The well-known and default paths of OAuth discovery and registration that MCP clients try after a
+ * 401. This gateway has none, and says so in the 404: that ends a client's OAuth attempt at once with
+ * the reason, where a bare 404 or a 401 left clients guessing or waiting for a browser sign-in.
+ */
+const OAUTH_PATHS =
+  /^\/(?:\.well-known\/(?:oauth-protected-resource|oauth-authorization-server|openid-configuration)(?:\/.*)?|register|authorize|token|.+\/\.well-known\/openid-configuration)$/;
+
+export const NO_OAUTH_MESSAGE =
+  "API key required: this gateway does not use OAuth; send its API key as Authorization: Bearer <key> or X-API-Key: <key>";
+
+/** A 404 for a path nothing serves; the OAuth paths say that an API key is what is needed (`error_description`: OAuth clients show it). */
+export function sendNotFound(ctx: Context, keyRequired: boolean): void {
+  if (keyRequired && OAUTH_PATHS.test(ctx.path)) {
+    ctx.status = 404;
+    ctx.body = { error: reasonPhrase(404), message: NO_OAUTH_MESSAGE, error_description: NO_OAUTH_MESSAGE };
+    return;
+  }
+  sendError(ctx, 404, `No route for ${ctx.method} ${ctx.path}`);
 }
 
 function isLoopbackOrigin(origin: string): boolean {

@@ -1,6 +1,7 @@
 import { createToken, definePlugin, gatewayTokens, parsePluginOptions } from "open-mcp-gateway";
 import type { HttpFrontend } from "./HttpFrontend.js";
 import {
+  allowedHostsSchema,
   corsEnabledSchema,
   corsOriginsSchema,
   httpFrontendPluginOptions,
@@ -23,6 +24,7 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       const listenAddr = ctx.defineConfigKey("listen_addr", listenAddrSchema);
       const corsEnabled = ctx.defineConfigKey("cors_enabled", corsEnabledSchema);
       const corsOrigins = ctx.defineConfigKey("cors_origins", corsOriginsSchema);
+      const allowedHosts = ctx.defineConfigKey("allowed_hosts", allowedHostsSchema);
       // Offered in every mode, so plugins add routes without asking whether HTTP is served.
       const routes = new RouteTable();
       ctx.provide(gatewayTokens.httpRoutes, routes);
@@ -37,7 +39,10 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       // koa and the routes load only when HTTP is served: not for `mcpgw stdio`, validate, plugins, servers.
       ctx.hooks.configLoaded.tapPromise("http-frontend", async () => {
         const { HttpFrontend } = await import("./HttpFrontend.js");
-        const cors = { enabled: corsEnabled.get(), origins: corsOrigins.get() };
+        const web = {
+          allowedHosts: allowedHosts.get(),
+          cors: { enabled: corsEnabled.get(), origins: corsOrigins.get() },
+        };
         const services = {
           sessions: ctx.use(gatewayTokens.sessions),
           authenticators,
@@ -46,7 +51,7 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
         };
         ctx.provide(
           httpFrontendTokens.frontend,
-          new HttpFrontend(ctx.logger, parseListenAddr(listenAddr.get())!, cors, options, services),
+          new HttpFrontend(ctx.logger, parseListenAddr(listenAddr.get())!, web, options, services),
         );
       });
       ctx.hooks.listen.tapPromise("http-frontend", async () => {

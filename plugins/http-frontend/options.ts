@@ -61,8 +61,22 @@ export const listenAddrSchema = z._default(
 );
 
 export const corsEnabledSchema = z._default(z.boolean(), true);
-/** Browser origins allowed besides loopback ones; "*" allows any. */
+/** Browser origins allowed (besides loopback ones once a key is required); "*" allows any. */
 export const corsOriginsSchema = z._default(z.array(z.string().check(z.minLength(1))), []);
+/** Host names accepted besides loopback and the bound address: `gateway.internal`, `10.0.0.5`, `*.example.com`, or `*`. */
+export const allowedHostsSchema = z._default(
+  z.array(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^(?:\*|(?:\*\.)?[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/,
+          "an allowed host is a name or address without scheme or port: gateway.internal, 10.0.0.5, *.example.com, or *",
+        ),
+      ),
+  ),
+  [],
+);
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"]);
 

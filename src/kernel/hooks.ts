@@ -58,6 +58,11 @@ export interface Principal {
   /** A name safe to log: a key's configured name, never the key itself. */
   readonly id: string;
   readonly scopes: readonly string[];
+  /**
+   * The servers this principal may see and call: ids and `tag:<tag>` selectors. Undefined: every
+   * server. The MCP core and the HTTP frontend enforce it on every route and transport.
+   */
+  readonly servers?: readonly string[];
 }
 
 /** `backoff`: the last start failed, calls fail fast until a retry is due; `failed`: the same after five failures in a row. */

@@ -110,8 +110,11 @@ export class FrontSession implements McpSession {
     return this.info.server === server || (this.info.server === undefined && this.attached.has(server));
   }
 
+  /** Whether `server`'s messages are for this session: its one server, or any its principal may use when aggregated. */
   sees(server: string): boolean {
-    return this.info.server === undefined || this.info.server === server;
+    return (
+      (this.info.server === undefined || this.info.server === server) && this.core.mayUse(this.info.principal, server)
+    );
   }
 
   /** What the supervisor needs to give this session its backend (its own one for `isolation: session`). */
@@ -268,7 +271,7 @@ export class FrontSession implements McpSession {
 
   /** A method the gateway does not know: the first running server that answers it (not "method not found") wins. */
   async #vendor(method: string, params: Params, extra: Extra): Promise<Result> {
-    for (const server of this.core.supervisor.ids()) {
+    for (const server of this.core.servers(this.info.principal)) {
       if (this.core.supervisor.get(server).status !== "running") continue;
       try {
         return await this.forward(server, method, params, extra);

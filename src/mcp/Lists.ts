@@ -1,7 +1,9 @@
 import type { ServerDefinition } from "../config/model.js";
 import { errorMessage } from "../kernel/errors.js";
+import type { Principal } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
+import { mayUseServer } from "../services/auth.js";
 import { collectPages, MAX_LIST_ITEMS, pageOf } from "../protocol/pages.js";
 import type { CapabilitySnapshot } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, Supervisor } from "../supervisor/Supervisor.js";
@@ -47,6 +49,13 @@ export interface ResourceRoute {
 }
 
 type Snapshots = Array<{ server: ServerDefinition; snapshot: CapabilitySnapshot }>;
+
+/** Whose servers' snapshots, and which of the servers without one to start for them. */
+interface SnapshotSelection {
+  readonly optionsFor?: OptionsFor;
+  readonly principal?: Principal;
+  readonly start?: (server: ServerDefinition) => boolean;
+}
 
 /** The list methods, the kind of list they answer and the field holding its items. */
 export const LIST_METHODS: Readonly<Record<string, { readonly kind: ListKind; readonly field: string }>> = {
@@ -101,7 +110,13 @@ export class Lists {
   ): Promise<{ items: RawObject[]; nextCursor?: string }> {
     const { gathered, nextCursor } =
       context.server === undefined
-        ? { gathered: await this.#fromCache(context.kind, sources.optionsFor, sources.start) }
+        ? {
+            gathered: await this.#fromCache(context.kind, {
+              optionsFor: sources.optionsFor,
+              principal: context.principal,
+              ...(sources.start && { start: sources.start }),
+            }),
+          }
         : await this.#live(context.kind, context.server, sources.send, sources.cursor, sources.onePage);
     const listed = await this.hooks.list.promise(gathered, context);
     const items =
@@ -175,13 +190,9 @@ export class Lists {
     return name === undefined ? undefined : { server, name };
   }
 
-  async #fromCache(
-    kind: ListKind,
-    optionsFor: OptionsFor,
-    start?: (server: ServerDefinition) => boolean,
-  ): Promise<ListedItem[]> {
+  async #fromCache(kind: ListKind, which: SnapshotSelection): Promise<ListedItem[]> {
     const field = SNAPSHOT_FIELD[kind];
-    return (await this.#snapshots(optionsFor, start)).flatMap(({ server, snapshot }) =>
+    return (await this.#snapshots(which)).flatMap(({ server, snapshot }) =>
       snapshot[field].map((item) => listed(kind, server.id, item)),
     );
   }
@@ -240,15 +251,16 @@ export class Lists {
   }
 
   /**
-   * Every server's snapshot in config order; servers with none are started (in parallel, those
-   * `start` accepts, all by default; none without `optionsFor`) and read; failures are logged and left out.
+   * The snapshot of every server `principal` may use (every server without one), in config order;
+   * servers with none are started (in parallel, those `start` accepts, all by default; none without
+   * `optionsFor`) and read; failures are logged and left out. Servers hidden from it are never started.
    */
-  async #snapshots(
-    optionsFor?: OptionsFor,
-    start: (server: ServerDefinition) => boolean = () => true,
-  ): Promise<Snapshots> {
+  async #snapshots({ optionsFor, principal, start = () => true }: SnapshotSelection = {}): Promise<Snapshots> {
+    const visible = this.kernel.config.servers.filter(
+      (server) => principal === undefined || mayUseServer(principal, server),
+    );
     const found = await Promise.all(
-      this.kernel.config.servers.map(async (server) => {
+      visible.map(async (server) => {
         try {
           let snapshot = await this.supervisor.capabilities(server.id);
           if (!snapshot && optionsFor && start(server)) {

@@ -58,7 +58,7 @@ export class LogLevels {
     send: (server: string, level: string) => Promise<Result>,
   ): Promise<void> {
     session.logLevel = level;
-    const servers = session.info.server !== undefined ? [session.info.server] : this.supervisor.ids();
+    const servers = this.supervisor.ids().filter((server) => session.sees(server));
     await Promise.all(
       servers.map(async (server) => {
         if (this.supervisor.get(server).status !== "running") return;

@@ -12,6 +12,7 @@ import type { Kernel } from "../kernel/Kernel.js";
 import type { Principal } from "../kernel/hooks.js";
 import type { Logger } from "../kernel/logger.js";
 import type { Redactor } from "../kernel/redactor.js";
+import { mayUseServer } from "../services/auth.js";
 import { RpcCode } from "../protocol/protocol.js";
 import { toWireError, WireError } from "../protocol/wireErrors.js";
 import type { GatewayConfig, ServerDefinition } from "../config/model.js";
@@ -97,7 +98,9 @@ export class McpCore implements McpSessions {
     const isolated = (server: string) => this.isIsolated(server);
     const sessions = () => this.sessions.values();
     this.lists = new Lists(kernel, supervisor, hooks, this.#logger);
-    this.pipeline = new RequestPipeline(hooks, this.lists, this.redactor);
+    this.pipeline = new RequestPipeline(hooks, this.lists, this.redactor, (principal, server) =>
+      this.mayUse(principal, server),
+    );
     this.subscriptions = new Subscriptions(sessions, isolated);
     this.logLevels = new LogLevels(supervisor, sessions, isolated, this.#logger);
     this.attribution = new Attribution(this.sessions, this.calls, this.#logger);
@@ -111,8 +114,16 @@ export class McpCore implements McpSessions {
     }));
   }
 
-  servers(): readonly string[] {
-    return this.supervisor.ids();
+  servers(principal?: Principal): readonly string[] {
+    const ids = this.supervisor.ids();
+    return principal?.servers === undefined ? ids : ids.filter((id) => this.mayUse(principal, id));
+  }
+
+  /** Whether `principal` may see and call `server` (a key limited to some `servers`). */
+  mayUse(principal: Principal, server: string): boolean {
+    if (principal.servers === undefined) return true;
+    const definition = this.#definition(server);
+    return definition !== undefined && mayUseServer(principal, definition);
   }
 
   async open({ server, principal, transport }: OpenSessionOptions): Promise<FrontSession> {

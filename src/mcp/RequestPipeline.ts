@@ -50,17 +50,21 @@ export class RequestPipeline {
     private readonly lists: Lists,
     /** Observers (an audit log) see the error the client sees. */
     private readonly redactor: Redactor,
+    private readonly mayUse: (principal: Principal, server: string) => boolean,
   ) {}
 
   async handle(carrier: RequestCarrier, id: string | number, method: string, params: Params): Promise<Result> {
     const request = await this.#request(carrier, id, method, params);
     let stage: RequestStage = "authorize";
     try {
+      this.#refuseHidden(request);
       await this.hooks.authorize.promise(request);
       stage = "shape";
       await this.hooks.shape.promise(request);
       stage = "route";
       await this.hooks.route.promise(request);
+      // A tap may have changed the target: the principal's `servers` still bind.
+      this.#refuseHidden(request);
       stage = "dispatch";
       const result = await this.#exposeUris(carrier, request, await this.#dispatch(carrier, request));
       this.#report(request, { ok: true, result, durationMs: Date.now() - request.receivedAt });
@@ -93,6 +97,18 @@ export class RequestPipeline {
     else if (method.startsWith("resources/") && typeof params.uri === "string")
       Object.assign(request, { uri: params.uri });
     this.#report(request, { ok: false, error, stage: "authenticate", durationMs: 0 });
+  }
+
+  /**
+   * A target the principal may not use (its key's `servers`) is refused as if it did not exist, so a
+   * limited key learns nothing of the servers it cannot see.
+   */
+  #refuseHidden(request: McpRequest): void {
+    if (request.server === undefined || this.mayUse(request.principal, request.server)) return;
+    if (request.exposedName !== undefined)
+      throw invalidParams(`Unknown ${request.method === "tools/call" ? "tool" : "prompt"}: ${request.exposedName}`);
+    if (request.uri !== undefined) throw invalidParams(`Unknown resource: ${request.uri}`);
+    throw invalidParams(`Server '${request.server}' not found`);
   }
 
   #report(request: McpRequest, outcome: RequestOutcome): void {

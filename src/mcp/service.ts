@@ -36,8 +36,8 @@ export type PassThroughReply =
  * `mcpTokens.sessions` from `configLoaded` on (not in `inspect` mode).
  */
 export interface McpSessions {
-  /** Configured server ids, in config order. */
-  servers(): readonly string[];
+  /** Configured server ids, in config order; with a principal, only the ones it may use (its `servers`). */
+  servers(principal?: Principal): readonly string[];
   open(options: OpenSessionOptions): Promise<McpSession>;
   get(id: string): McpSession | undefined;
   list(): SessionInfo[];

@@ -13,6 +13,17 @@ export function hasScope(principal: Principal, scope: string): boolean {
   return principal.scopes.includes(Scope.ALL) || principal.scopes.includes(scope);
 }
 
+/** Whether `principal` may see and call `server`: its `servers` name the id or one of the server's tags. */
+export function mayUseServer(
+  principal: Principal,
+  server: { readonly id: string; readonly tags: readonly string[] },
+): boolean {
+  if (principal.servers === undefined) return true;
+  return principal.servers.some((selector) =>
+    selector.startsWith("tag:") ? server.tags.includes(selector.slice(4)) : selector === server.id,
+  );
+}
+
 /**
  * Judges one inbound request: a principal to accept it, `undefined` to abstain (not this scheme's
  * credentials), or a thrown `MCPGW_ERR_UNAUTHORIZED` / `MCPGW_ERR_FORBIDDEN` to refuse it.
@@ -22,6 +33,12 @@ export interface Authenticator {
   authenticate(request: InboundRequest): Principal | undefined | Promise<Principal | undefined>;
 }
 
+/** Requests refused for their credentials: none presented (401), or ones no authenticator accepted (403). */
+export interface AuthFailures {
+  readonly missing: number;
+  readonly invalid: number;
+}
+
 /**
  * The authenticators plugins register. None registered: every request is `anonymous`. Once one
  * is registered, a request that none accepts is refused (deny by default), with the first
@@ -29,6 +46,7 @@ export interface Authenticator {
  */
 export class Authenticators {
   readonly #registered: Authenticator[] = [];
+  readonly #failures = { missing: 0, invalid: 0 };
 
   register(authenticator: Authenticator): void {
     this.#registered.push(authenticator);
@@ -41,6 +59,11 @@ export class Authenticators {
 
   get names(): string[] {
     return this.#registered.map((authenticator) => authenticator.name);
+  }
+
+  /** Requests refused for their credentials since start (what /stats and /metrics may show). */
+  get failures(): AuthFailures {
+    return { ...this.#failures };
   }
 
   async authenticate(request: InboundRequest): Promise<Principal> {
@@ -62,6 +85,9 @@ export class Authenticators {
         refusal ??= error;
       }
     }
-    throw refusal ?? new GatewayError("MCPGW_ERR_UNAUTHORIZED", `Authentication required (${this.names.join(", ")})`);
+    const error =
+      refusal ?? new GatewayError("MCPGW_ERR_UNAUTHORIZED", `Authentication required (${this.names.join(", ")})`);
+    this.#failures[error.code === "MCPGW_ERR_FORBIDDEN" ? "invalid" : "missing"]++;
+    throw error;
   }
 }

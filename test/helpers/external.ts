@@ -15,3 +15,7 @@ export const CONFORMANCE_PACKAGE = "@modelcontextprotocol/conformance@0.1.16";
 export const CONFORMANCE_SSE_POLLING_PACKAGE = "@modelcontextprotocol/conformance@0.2.0-alpha.12";
 /** The Inspector 2.x declares Node 22, but its CLI runs on Node 20. */
 export const INSPECTOR_PACKAGE = "@modelcontextprotocol/inspector@2.12.0";
+/** The stdio-to-remote bridge desktop clients use for remote servers (an OAuth client: what a 401 must not send into a sign-in). */
+export const MCP_REMOTE_PACKAGE = "mcp-remote@0.15.1";
+/** Claude Code's CLI, for `claude mcp list` against a gateway that needs a key. */
+export const CLAUDE_CODE_PACKAGE = "@anthropic-ai/claude-code@2.1.332";

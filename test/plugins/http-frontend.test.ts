@@ -40,19 +40,24 @@ test("GET /health answers {status: ok} without a key; other routes need one", as
   assert.deepEqual(unknown.json(), { error: "Not Found", message: "No route for GET /nowhere" });
 });
 
-test("a foreign Host or Origin gets 403 on every route, /health included; loopback and configured origins pass", async (t) => {
+test("a foreign Host or Origin gets 403; probes take any Host; with no key only configured and same-origin pages pass", async (t) => {
   const port = await startGateway(t, 'cors_origins: ["https://app.example.com"]\n');
-  const evilHost = await request(port, { path: "/health", headers: { host: "evil.example.com" } });
+  const evilHost = await request(port, { path: "/servers", headers: { host: "evil.example.com" } });
   assert.equal(evilHost.status, 403);
-  assert.deepEqual(evilHost.json(), { error: "Forbidden", message: "Host 'evil.example.com' is not allowed" });
+  assert.deepEqual(evilHost.json(), {
+    error: "Forbidden",
+    message: "Host 'evil.example.com' is not allowed; add it to allowed_hosts",
+  });
+  assert.equal((await request(port, { path: "/health", headers: { host: "10.1.2.3:4444" } })).status, 200);
   const evilOrigin = await request(port, { path: "/health", headers: { origin: "http://evil.example.com" } });
   assert.equal(evilOrigin.status, 403);
   for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
-    assert.equal((await request(port, { path: "/health", headers: { host } })).status, 200, host);
+    assert.equal((await request(port, { path: "/servers", headers: { host } })).status, 200, host);
   }
-  for (const origin of [`http://localhost:${port}`, "http://127.0.0.1:5173", "https://app.example.com"]) {
-    assert.equal((await request(port, { path: "/health", headers: { origin } })).status, 200, origin);
+  for (const origin of [`http://127.0.0.1:${port}`, "https://app.example.com"]) {
+    assert.equal((await request(port, { path: "/servers", headers: { origin } })).status, 200, origin);
   }
+  assert.equal((await request(port, { path: "/servers", headers: { origin: "http://127.0.0.1:5173" } })).status, 403);
 });
 
 const INITIALIZE = JSON.stringify({
@@ -117,18 +122,19 @@ test("CORS: answers to an allowed origin can be read, errors included, and expos
   assert.equal(refused.headers["access-control-allow-origin"], undefined);
 });
 
-test("CORS: cors_enabled false sends no CORS headers and lets only loopback origins in", async (t) => {
+test("CORS: cors_enabled false sends no CORS headers and lets only the gateway's own origin in", async (t) => {
   const port = await startGateway(t, 'cors_enabled: false\ncors_origins: ["https://app.example.com"]\n');
-  const loopback = await request(port, { path: "/health", headers: { origin: "http://localhost:6274" } });
-  assert.equal(loopback.status, 200);
-  assert.equal(loopback.headers["access-control-allow-origin"], undefined);
+  const own = await request(port, { path: "/servers", headers: { origin: `http://127.0.0.1:${port}` } });
+  assert.equal(own.status, 200);
+  assert.equal(own.headers["access-control-allow-origin"], undefined);
   const preflight = await request(port, {
     method: "OPTIONS",
     path: "/mcp",
-    headers: { origin: "http://localhost:6274", "access-control-request-method": "POST" },
+    headers: { origin: `http://127.0.0.1:${port}`, "access-control-request-method": "POST" },
   });
   assert.equal(preflight.headers["access-control-allow-origin"], undefined);
-  assert.equal((await request(port, { path: "/health", headers: { origin: "https://app.example.com" } })).status, 403);
+  assert.equal((await request(port, { path: "/servers", headers: { origin: "https://app.example.com" } })).status, 403);
+  assert.equal((await request(port, { path: "/servers", headers: { origin: "http://localhost:6274" } })).status, 403);
 });
 
 test("a non-loopback listen_addr with no key refuses to start, naming the fix", async (t) => {
