@@ -1,0 +1,136 @@
+// Remote (HTTP) backends give every client session its own upstream MCP session over Node's shared
+// connection pool, so what the upstream sends on it reaches exactly that client. Calls without a
+// client session share one upstream session; `isolation: shared` opts out.
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { test } from "node:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateMessageRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { connectClient, startHttpGateway, Tap, type TestContext } from "../http/support.js";
+import { startRecordingUpstream, type RecordingUpstream } from "./remote.js";
+
+const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
+
+const remote = (upstream: RecordingUpstream, extra: Record<string, unknown> = {}) => ({
+  id: "up",
+  runtime: { type: "remote-sse", url: upstream.url, transport: "streamable-http" },
+  ...extra,
+});
+
+/** A client that answers sampling as `marker`; its tap sees every message its transport receives. */
+async function markedClient(t: TestContext, url: string, marker: string): Promise<{ client: Client; tap: Tap }> {
+  const client = await connectClient(t, url, {
+    capabilities: { sampling: {} },
+    setup: (c) =>
+      c.setRequestHandler(CreateMessageRequestSchema, async () => ({
+        model: "m",
+        role: "assistant",
+        content: { type: "text", text: marker },
+      })),
+  });
+  return { client, tap: new Tap(client) };
+}
+
+async function passThrough(base: string, id: number): Promise<string> {
+  const response = await fetch(`${base}/rpc`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-server-id": "up" },
+    body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "whoami", arguments: {} } }),
+  });
+  return text(((await response.json()) as { result: unknown }).result);
+}
+
+test("two clients of one remote server: two upstream sessions; A's sampling and log reach A only while B has a call in flight", async (t) => {
+  const upstream = await startRecordingUpstream(t);
+  const gateway = await startHttpGateway(t, { servers: [remote(upstream)] });
+  assert.equal(gateway.kernel.config.servers[0]!.isolation, "session", "remote-sse defaults to a session per client");
+  const a = await markedClient(t, `${gateway.base}/mcp/up`, "A");
+  const b = await markedClient(t, `${gateway.base}/mcp/up`, "B");
+  const aSession = text(await a.client.callTool({ name: "whoami", arguments: {} }));
+  const bSession = text(await b.client.callTool({ name: "whoami", arguments: {} }));
+  assert.notEqual(aSession, bSession);
+
+  const held = once(upstream, "held");
+  const bCall = b.client.callTool({ name: "hold", arguments: {} });
+  assert.deepEqual(await held, [bSession]);
+  const asked = await a.client.callTool({ name: "ask", arguments: {} });
+  assert.equal(text(asked), `${aSession} sampled A`);
+  assert.deepEqual(
+    a.tap.notifications("notifications/message").map((message) => message.params.data),
+    [`during ${aSession}`],
+  );
+  upstream.release();
+  assert.equal(text(await bCall), bSession);
+  // Anything sent to B before its result would have arrived ahead of it, on the same stream.
+  assert.deepEqual(b.tap.notifications("notifications/message"), []);
+
+  // Each upstream session declared its own client's capabilities: an aggregated client without sampling gets none.
+  const c = await connectClient(t, `${gateway.base}/mcp`);
+  const cSession = text(await c.callTool({ name: "up__whoami", arguments: {} }));
+  assert.ok(![aSession, bSession].includes(cSession));
+  assert.deepEqual(upstream.sessions.get(aSession)!.clientCapabilities(), { sampling: {} });
+  assert.deepEqual(upstream.sessions.get(cSession)!.clientCapabilities(), {});
+
+  const state = gateway.supervisor.get("up");
+  assert.equal(state.status, "running");
+  assert.equal(state.restarts, 0, "a client session's first upstream session is no restart");
+  assert.equal(state.in_flight, 0);
+  assert.equal(state.request_count, 5);
+  assert.deepEqual(state.runtime, { transport: "streamable-http", url: upstream.url });
+});
+
+test("closing a client session deletes its upstream session; pass-through shares one; all share TCP connections", async (t) => {
+  const upstream = await startRecordingUpstream(t);
+  const gateway = await startHttpGateway(t, { servers: [remote(upstream)] });
+  const a = await connectClient(t, `${gateway.base}/mcp/up`);
+  const b = await connectClient(t, `${gateway.base}/mcp/up`);
+  const aSession = text(await a.callTool({ name: "whoami", arguments: {} }));
+  const bSession = text(await b.callTool({ name: "whoami", arguments: {} }));
+  // The shared session (opened to learn the server's identity on a cold cache) and one per client.
+  assert.equal(gateway.supervisor.get("up").instances, 3);
+
+  const shared = await passThrough(gateway.base, 1);
+  assert.ok(![aSession, bSession].includes(shared), "pass-through has no client session of its own");
+  assert.equal(await passThrough(gateway.base, 2), shared);
+
+  const deleted = once(upstream, "deleted");
+  await (a.transport as StreamableHTTPClientTransport).terminateSession();
+  assert.deepEqual(await deleted, [aSession]);
+  assert.equal(upstream.sessions.get(bSession)!.deleted, false);
+  assert.equal(text(await b.callTool({ name: "whoami", arguments: {} })), bSession);
+  assert.equal(gateway.supervisor.get("up").instances, 2);
+
+  // Keep-alive sockets are pooled across upstream sessions: one TCP connection carried POSTs of two.
+  const [first, second] = [upstream.sessions.get(aSession)!, upstream.sessions.get(bSession)!];
+  assert.ok(
+    [...first.postSockets].some((socket) => second.postSockets.has(socket)),
+    `A's POSTs came on connections ${[...first.postSockets]}, B's on ${[...second.postSockets]}`,
+  );
+});
+
+test("isolation: shared opts a remote server out: every client on one upstream session", async (t) => {
+  const upstream = await startRecordingUpstream(t);
+  const gateway = await startHttpGateway(t, { servers: [remote(upstream, { isolation: "shared" })] });
+  const a = await connectClient(t, `${gateway.base}/mcp/up`);
+  const b = await connectClient(t, `${gateway.base}/mcp/up`);
+  const aSession = text(await a.callTool({ name: "whoami", arguments: {} }));
+  assert.equal(text(await b.callTool({ name: "whoami", arguments: {} })), aSession);
+  assert.equal(await passThrough(gateway.base, 1), aSession);
+  assert.equal(upstream.sessions.size, 1);
+});
+
+test("an idle client's upstream session stops on its own (DELETE) and the next call opens a new one", async (t) => {
+  const upstream = await startRecordingUpstream(t);
+  const gateway = await startHttpGateway(t, { servers: [remote(upstream, { idle_timeout_seconds: 1 })] });
+  const a = await connectClient(t, `${gateway.base}/mcp/up`);
+  const first = text(await a.callTool({ name: "whoami", arguments: {} }));
+  const [stopped] = (await once(upstream, "deleted", { signal: AbortSignal.timeout(10_000) })) as [string];
+  // The shared session (identity on a cold cache) idles out too; wait for the client's own.
+  if (stopped !== first) await once(upstream, "deleted", { signal: AbortSignal.timeout(10_000) });
+  assert.equal(upstream.sessions.get(first)!.deleted, true);
+  const second = text(await a.callTool({ name: "whoami", arguments: {} }));
+  assert.notEqual(second, first);
+  assert.equal(gateway.supervisor.get("up").restarts, 1, "the client's backend session restarted once");
+});
