@@ -62,6 +62,19 @@ export class RecordingUpstream extends EventEmitter {
   /** The MCP endpoint, once it listens. */
   url = "";
 
+  /** Resolves once the upstream session `id` was deleted (at once if it already was). */
+  deletion(id: string): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (deleted?: string) => {
+        if (deleted !== id && !this.sessions.get(id)?.deleted) return;
+        this.off("deleted", check);
+        resolve();
+      };
+      this.on("deleted", check);
+      check();
+    });
+  }
+
   release(): void {
     this.#release();
   }
