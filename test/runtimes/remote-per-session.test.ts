@@ -7,8 +7,12 @@ import { once } from "node:events";
 import { test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CreateMessageRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { zodMini as z, type GatewayPlugin } from "../../src/index.js";
 import { connectClient, startHttpGateway, Tap, type TestContext } from "../http/support.js";
+import { filePlugins } from "../pipeline/support.js";
 import { startRecordingUpstream, type RecordingUpstream } from "./remote.js";
 
 const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
@@ -130,4 +134,50 @@ test("an idle client's upstream session stops on its own (DELETE) and the next c
   const second = text(await a.callTool({ name: "whoami", arguments: {} }));
   assert.notEqual(second, first);
   assert.equal(gateway.supervisor.get("up").restarts, 1, "the client's upstream session restarted once");
+});
+
+test("a third-party runtime opts in with sessionPerClient: an instance per client session, unless the entry says isolation: shared", async (t) => {
+  let created = 0;
+  // Each instance is an SDK server of its own, reached over the SDK's in-memory transport.
+  const inMemory: GatewayPlugin = {
+    name: "in-memory-runtime",
+    apply(ctx) {
+      ctx.defineRuntime({
+        type: "in-memory",
+        options: z.strictObject({}),
+        sessionPerClient: true,
+        async create() {
+          const instance = ++created;
+          const server = new McpServer({ name: "in-memory", version: "1.0.0" });
+          server.registerTool("which", { description: "This instance's number" }, async () => ({
+            content: [{ type: "text", text: String(instance) }],
+          }));
+          const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+          return {
+            async connect(client, { timeoutMs, signal }) {
+              await server.connect(serverSide);
+              await client.connect(clientSide, { timeout: timeoutMs, signal });
+            },
+            stop: () => server.close(),
+          };
+        },
+      });
+    },
+  };
+  const gateway = await startHttpGateway(t, {
+    plugins: filePlugins(t, [inMemory]),
+    servers: [
+      { id: "own", runtime: { type: "in-memory" } },
+      { id: "one", runtime: { type: "in-memory" }, isolation: "shared" },
+    ],
+  });
+  assert.deepEqual(
+    gateway.kernel.config.servers.map((server) => server.isolation),
+    ["session", "shared"],
+  );
+  const which = async (client: Client, tool: string) => text(await client.callTool({ name: tool, arguments: {} }));
+  const a = await connectClient(t, `${gateway.base}/mcp`);
+  const b = await connectClient(t, `${gateway.base}/mcp`);
+  assert.notEqual(await which(a, "own__which"), await which(b, "own__which"));
+  assert.equal(await which(a, "one__which"), await which(b, "one__which"));
 });
