@@ -139,7 +139,7 @@ export class McpCore implements McpSessions {
     const cached = (await this.supervisor.capabilities(server))?.initialize;
     // An isolated server's backend belongs to a session that does not exist yet, unless one more
     // instance is only one more upstream session (remote-sse): then the shared one answers.
-    if (cached || (this.isIsolated(server) && !this.#sessionPerClient(server))) return cached;
+    if (cached || (this.isIsolated(server) && !this.supervisor.sessionPerClient(server))) return cached;
     try {
       return (await this.supervisor.acquire(server)).initializeResult;
     } catch (error) {
@@ -182,12 +182,6 @@ export class McpCore implements McpSessions {
 
   isIsolated(server: string): boolean {
     return this.#definition(server)?.isolation === "session";
-  }
-
-  /** Whether the server's runtime makes one more instance one more session over shared connections, not one more process. */
-  #sessionPerClient(server: string): boolean {
-    const type = this.#definition(server)?.runtime.type;
-    return type !== undefined && this.kernel.schemas.runtimes.get(type)?.sessionPerClient === true;
   }
 
   /** A server's definition in the config in force, by id (asked on every call: a map per config, not a search). */

@@ -350,10 +350,13 @@ export class Supervisor implements ServerSupervisor {
    * lists are the server's (and it is only one more upstream session, not a process).
    */
   #fromSharedView(record: ServerRecord, instance: BackendInstance): boolean {
-    return (
-      instance.session !== undefined &&
-      this.kernel.schemas.runtimes.get(record.definition.runtime.type)?.sessionPerClient === true
-    );
+    return instance.session !== undefined && this.sessionPerClient(record.id);
+  }
+
+  /** Whether the server's runtime makes one more instance one more session over shared connections, not one more process. */
+  sessionPerClient(id: string): boolean {
+    const type = this.#records.get(id)?.definition.runtime.type;
+    return type !== undefined && this.kernel.schemas.runtimes.get(type)?.sessionPerClient === true;
   }
 
   /**

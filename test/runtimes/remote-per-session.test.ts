@@ -131,9 +131,11 @@ test("an idle client's upstream session stops on its own (DELETE) and the next c
   const first = text(await a.callTool({ name: "whoami", arguments: {} }));
   assert.notEqual(await passThrough(gateway.base, 1), first, "the client has an upstream session of its own");
   await upstream.deletion(first);
+  // The shared session idles out too, and may already have restarted for the pass-through call.
+  const restarts = gateway.supervisor.get("up").restarts;
   const second = text(await a.callTool({ name: "whoami", arguments: {} }));
   assert.notEqual(second, first);
-  assert.equal(gateway.supervisor.get("up").restarts, 1, "the client's upstream session restarted once");
+  assert.equal(gateway.supervisor.get("up").restarts, restarts + 1, "the client's upstream session restarted");
 });
 
 test("a third-party runtime opts in with sessionPerClient: an instance per client session, unless the entry says isolation: shared", async (t) => {
