@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Not a benchmark (the leading _ keeps bench/run.mjs from running it): the benchmarks' backend: one trivial `echo` tool on the SDK's McpServer, over stdio by default or
-// Streamable HTTP with `--http PORT` (the "direct" baseline every proxy is compared with).
+// Streamable HTTP with `--http PORT` (the "direct" baseline every proxy is compared with; GET /stats
+// then counts its TCP connections and sessions).
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -21,7 +22,15 @@ if (httpIndex === -1) {
   await createServer().connect(new StdioServerTransport());
 } else {
   const sessions = new Map();
+  const connections = { open: 0, total: 0 };
   const listener = http.createServer(async (req, res) => {
+    // Not MCP: what bench/remote.mjs reads to see how many TCP connections the gateway's sessions hold.
+    if (req.method === "GET" && req.url === "/stats") {
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ connections, sessions: sessions.size }));
+      return;
+    }
     const id = req.headers["mcp-session-id"];
     let transport = id ? sessions.get(id) : undefined;
     if (!transport) {
@@ -33,6 +42,11 @@ if (httpIndex === -1) {
       await createServer().connect(transport);
     }
     await transport.handleRequest(req, res);
+  });
+  listener.on("connection", (socket) => {
+    connections.open += 1;
+    connections.total += 1;
+    socket.once("close", () => (connections.open -= 1));
   });
   listener.listen(Number(process.argv[httpIndex + 1] ?? 0), "127.0.0.1", () => {
     process.stderr.write(`listening on http://127.0.0.1:${listener.address().port}/mcp\n`);

@@ -7,13 +7,18 @@ export interface OwnedSchema {
   readonly owner: string;
 }
 
+/** A runtime type: its options schema, who provides it, and whether its servers default to an instance per client session. */
+export interface OwnedRuntime extends OwnedSchema {
+  readonly sessionPerClient: boolean;
+}
+
 /**
  * The keys the config may hold and the runtime types servers may use, each with the schema
  * that validates it and who declared it. The core fills it first, then every plugin's apply.
  */
 export class SchemaRegistry {
   readonly keys = new Map<string, OwnedSchema>();
-  readonly runtimes = new Map<string, OwnedSchema>();
+  readonly runtimes = new Map<string, OwnedRuntime>();
   /** Fields a plugin adds to every server entry (`tools:` of tool-filter). */
   readonly serverKeys = new Map<string, OwnedSchema>();
   /** Plugins that failed to load: a runtime type nobody provides may be theirs. */
@@ -47,11 +52,11 @@ export class SchemaRegistry {
     );
   }
 
-  defineRuntime(type: string, schema: ConfigSchema, owner: string): void {
+  defineRuntime(type: string, schema: ConfigSchema, owner: string, sessionPerClient = false): void {
     claim(
       this.runtimes,
       type,
-      { schema, owner },
+      { schema, owner, sessionPerClient },
       () =>
         new GatewayError(
           "MCPGW_ERR_RUNTIME_CONFLICT",
@@ -63,7 +68,7 @@ export class SchemaRegistry {
 }
 
 /** Registers `name` for its first owner only; a second claim is the error `conflict` makes. */
-function claim(map: Map<string, OwnedSchema>, name: string, owned: OwnedSchema, conflict: () => GatewayError): void {
+function claim<T extends OwnedSchema>(map: Map<string, T>, name: string, owned: T, conflict: () => GatewayError): void {
   if (map.has(name)) throw conflict();
   map.set(name, owned);
 }

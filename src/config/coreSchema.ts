@@ -51,7 +51,8 @@ export const serverFieldsSchema = z.strictObject({
   idle_timeout_seconds: z.optional(z.int().check(z.minimum(0))),
   request_timeout_seconds: z.optional(z.int().check(z.minimum(1))),
   start_timeout_seconds: z.optional(z.int().check(z.minimum(1))),
-  isolation: z._default(z.enum(["shared", "session"]), "shared"),
+  /** Unset: `session` for runtime types that declare `sessionPerClient` (remote-sse), else `shared`. */
+  isolation: z.optional(z.enum(["shared", "session"])),
   tool_prefix: z.optional(z.string().check(z.regex(TOOL_PREFIX_PATTERN, "use letters, digits, '_' and '-'"))),
   autostart: z._default(z.boolean(), false),
   /** What the gateway answers a shared backend's roots/list with when no single client can (several share it). */

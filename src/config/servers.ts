@@ -176,7 +176,7 @@ export function checkServer(
     ...(parsed.idle_timeout_seconds !== undefined && { idle_timeout_seconds: parsed.idle_timeout_seconds }),
     ...(parsed.request_timeout_seconds !== undefined && { request_timeout_seconds: parsed.request_timeout_seconds }),
     ...(parsed.start_timeout_seconds !== undefined && { start_timeout_seconds: parsed.start_timeout_seconds }),
-    isolation: parsed.isolation,
+    isolation: parsed.isolation ?? (registry.runtimes.get(runtimeSpec.type)?.sessionPerClient ? "session" : "shared"),
     tool_prefix: parsed.tool_prefix ?? id,
     autostart: parsed.autostart,
     ...(parsed.roots !== undefined && { roots: parsed.roots }),

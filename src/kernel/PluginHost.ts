@@ -89,7 +89,7 @@ export async function applyPlugin(kernel: Kernel, plugin: GatewayPlugin, timeout
       return { key, get: (server: ServerDefinition) => server.extensions?.[key] as T | undefined };
     },
     defineRuntime: <O>(definition: RuntimeDefinition<O>) => {
-      kernel.schemas.defineRuntime(definition.type, definition.options, plugin.name);
+      kernel.schemas.defineRuntime(definition.type, definition.options, plugin.name, definition.sessionPerClient);
       kernel.hooks.runtime
         .for(definition.type)
         .tapPromise(plugin.name, (server, runtimeContext) => definition.create(server as never, runtimeContext));

@@ -154,8 +154,9 @@ export class McpCore implements McpSessions {
   async #backendIdentity(server: string): Promise<InitializeSummary | undefined> {
     this.supervisor.get(server);
     const cached = (await this.supervisor.capabilities(server))?.initialize;
-    // An isolated server's backend belongs to a session that does not exist yet.
-    if (cached || this.isIsolated(server)) return cached;
+    // An isolated server's backend belongs to a session that does not exist yet, unless one more
+    // instance is only one more upstream session (remote-sse): then the shared one answers.
+    if (cached || (this.isIsolated(server) && !this.supervisor.sessionPerClient(server))) return cached;
     try {
       return (await this.supervisor.acquire(server)).initializeResult;
     } catch (error) {

@@ -41,6 +41,16 @@ export interface BackendRuntime {
 export interface RuntimeDefinition<Options = unknown> {
   readonly type: string;
   readonly options: ConfigSchema<Options>;
+  /**
+   * One more instance of a server of this type is cheap: one more MCP session over connections it
+   * shares with the others (remote-sse: Streamable HTTP or HTTP+SSE sessions over Node's pooled
+   * keep-alive sockets), not one more process. Its servers then default to `isolation: session`:
+   * each client session gets its own backend session, so whatever the backend sends on it (sampling,
+   * elicitation, roots, log messages) is that client's, exactly. An entry's `isolation: shared` opts
+   * out; calls without a client session (pass-through, admin starts) use one shared instance.
+   * Runtimes that start a process per instance leave it unset.
+   */
+  readonly sessionPerClient?: boolean;
   /** Builds (does not yet connect) one backend instance for `server`; called once per start. */
   create(
     server: ServerDefinition & { runtime: Options & { type: string } },

@@ -66,6 +66,7 @@ export class BackendInstance {
   /** The definition the backend was started from; a reload changes the record's, not a running backend's. */
   #definition?: ServerDefinition;
   #startedAt?: Date;
+  #everStarted = false;
   #starting?: Promise<void>;
   #stopping?: Promise<void>;
   #startAbort?: AbortController;
@@ -345,7 +346,8 @@ export class BackendInstance {
     await this.setup.connected?.(client, this.#initialize);
     this.#startedAt = new Date();
     this.#lastActivity = Date.now();
-    record.startSucceeded();
+    record.startSucceeded(this.#everStarted);
+    this.#everStarted = true;
     this.#set("running");
     this.#logger.info({ pid: runtime.pid, ...runtime.describe?.() }, "Server started");
     this.#scheduleIdle();

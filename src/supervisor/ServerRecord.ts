@@ -18,7 +18,6 @@ export class ServerRecord {
   restarts = 0;
   lastActivity?: Date;
   lastError?: string;
-  #everStarted = false;
   #failures = 0;
   #retryAt = 0;
 
@@ -59,9 +58,9 @@ export class ServerRecord {
     this.errorCount += 1;
   }
 
-  startSucceeded(): void {
-    if (this.#everStarted) this.restarts += 1;
-    this.#everStarted = true;
+  /** `restart` when the instance ran before: a client session's first backend session is no restart. */
+  startSucceeded(restart: boolean): void {
+    if (restart) this.restarts += 1;
     this.#failures = 0;
     this.#retryAt = 0;
     this.lastError = undefined;

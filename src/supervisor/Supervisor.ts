@@ -34,7 +34,7 @@ export interface ServerSnapshot {
   /** Running instances (1 for a running shared server; one per session otherwise). */
   readonly instances: number;
   readonly pid?: number;
-  /** What the runtime says about the running shared backend (transport, command or url; never secrets). */
+  /** What the runtime says about a running backend, the shared one first (transport, command or url; never secrets). */
   readonly runtime?: Readonly<Record<string, unknown>>;
   readonly retry_at?: string;
   readonly last_error?: string;
@@ -306,8 +306,11 @@ export class Supervisor implements ServerSupervisor {
           at: new Date(),
           ...(error && { error }),
         }),
-      started: (instance, client) => this.#refresh(record.id, instance, client),
-      notified: (instance, notification) => this.#notified(record.id, instance, notification),
+      started: (instance, client) =>
+        this.#fromSharedView(record, instance)
+          ? this.#refreshShared(record, "cold")
+          : this.#refresh(record.id, instance, client),
+      notified: (instance, notification) => this.#notified(record, instance, notification),
     };
   }
 
@@ -326,23 +329,60 @@ export class Supervisor implements ServerSupervisor {
 
   /** Re-reads every list after a start and writes the snapshot to the cache; one refresh per server at a time. */
   #refresh(id: string, instance: BackendInstance, client: GatewayClient): void {
-    this.#track(id, async () => {
-      const definition = instance.definition!;
-      const lists = await fetchAllLists(client, this.#record(id).requestTimeoutMs, this.#logger.child({ server: id }));
-      await this.#cache.write({
-        server: id,
-        definition_hash: definitionHash(definition),
-        fetched_at: new Date().toISOString(),
-        initialize: instance.initializeResult!,
-        ...lists,
-      });
+    this.#track(id, () => this.#writeLists(id, instance, client));
+  }
+
+  async #writeLists(id: string, instance: BackendInstance, client: GatewayClient): Promise<void> {
+    const definition = instance.definition!;
+    const lists = await fetchAllLists(client, this.#record(id).requestTimeoutMs, this.#logger.child({ server: id }));
+    await this.#cache.write({
+      server: id,
+      definition_hash: definitionHash(definition),
+      fetched_at: new Date().toISOString(),
+      initialize: instance.initializeResult!,
+      ...lists,
     });
   }
 
-  #notified(id: string, instance: BackendInstance, notification: Notification): void {
+  /**
+   * Whether the capability cache takes `instance`'s lists from the shared instance instead: a
+   * client session's own backend session (sessionPerClient runtimes) declares only that client's
+   * capabilities and lists only what it may see; the shared one declares every capability, so its
+   * lists are the server's (and it is only one more upstream session, not a process).
+   */
+  #fromSharedView(record: ServerRecord, instance: BackendInstance): boolean {
+    return instance.session !== undefined && this.sessionPerClient(record.id);
+  }
+
+  /** Whether the server's runtime makes one more instance one more session over shared connections, not one more process. */
+  sessionPerClient(id: string): boolean {
+    const type = this.#records.get(id)?.definition.runtime.type;
+    return type !== undefined && this.kernel.schemas.runtimes.get(type)?.sessionPerClient === true;
+  }
+
+  /**
+   * Fills the cache through the shared instance: `cold`, only when the cache has nothing for the
+   * definition (a session's start adds nothing otherwise); `changed` (a session's list_changed), only
+   * when the shared instance does not run (a running one hears of server-wide changes itself).
+   */
+  #refreshShared(record: ServerRecord, when: "cold" | "changed"): void {
+    // Not for a server removed by a reload, nor once shutdown began: nothing would stop that instance.
+    if (this.#records.get(record.id) !== record || !this.#accepting) return;
+    const shared = this.#instance(record, {});
+    if (when === "changed" && shared.status === "running") return;
+    this.#track(record.id, async () => {
+      if (!this.#accepting || (when === "cold" && (await this.#cache.read(record.definition)))) return;
+      await shared.ready();
+      await this.#writeLists(record.id, shared, shared.client!);
+    });
+  }
+
+  #notified(record: ServerRecord, instance: BackendInstance, notification: Notification): void {
+    const id = record.id;
     const kinds = LIST_CHANGED[notification.method];
     const client = instance.client;
-    if (kinds && client) {
+    if (kinds && this.#fromSharedView(record, instance)) this.#refreshShared(record, "changed");
+    else if (kinds && client) {
       this.#track(id, async () => {
         const definition = instance.definition!;
         const previous = await this.#cache.read(definition);
@@ -394,7 +434,8 @@ function snapshot(record: ServerRecord): ServerSnapshot {
   const startedAt = shared?.startedAt ?? running[0]?.startedAt;
   const retryAt = record.retryAt;
   const pid = shared?.pid;
-  const runtime = shared?.runtimeInfo;
+  // Every instance of a server runs one definition: a session's own describes the server as well as the shared one.
+  const runtime = shared?.runtimeInfo ?? running[0]?.runtimeInfo;
   return {
     id: record.id,
     status:
