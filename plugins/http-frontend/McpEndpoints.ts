@@ -69,6 +69,8 @@ interface StreamableSession extends OpenSession {
   readonly events: SessionEventStore;
   /** HTTP exchanges (POSTs, GET streams) in progress: a session with none is idle. */
   exchanges: number;
+  /** POSTs in progress (calls): a session with one is never expired, however long the call takes. */
+  posts: number;
   /** Calls whose stream the client lost, by stream: cancelled at the backend unless the client resumes in time. */
   readonly orphans: Map<string, NodeJS.Timeout>;
   /** Resumes (GETs with Last-Event-ID) in progress per stream: a stream one of them carries is not lost. */
@@ -212,6 +214,7 @@ export class McpEndpoints {
       events,
       lastSeen: Date.now(),
       exchanges: 0,
+      posts: 0,
       orphans: new Map(),
       resumes: new Map(),
     };
@@ -257,6 +260,7 @@ export class McpEndpoints {
   async #handOver(ctx: Context, open: StreamableSession, body: unknown): Promise<void> {
     open.lastSeen = Date.now();
     open.exchanges += 1;
+    if (ctx.method === "POST") open.posts += 1;
     ctx.respond = false;
     const posted = requestIdOf(body);
     const resumed = ctx.method === "GET" ? open.events.requestOf(ctx.get("last-event-id")) : undefined;
@@ -266,6 +270,7 @@ export class McpEndpoints {
     }
     ctx.res.once("close", () => {
       open.exchanges -= 1;
+      if (ctx.method === "POST") open.posts -= 1;
       open.lastSeen = Date.now();
       if (resumed) {
         const left = open.resumes.get(resumed.stream)! - 1;
@@ -424,7 +429,7 @@ export class McpEndpoints {
   #expireIdle(): void {
     const cutoff = Date.now() - this.limits.sessionIdleMs;
     for (const [id, open] of this.#streamable) {
-      if (open.lastSeen >= cutoff) continue;
+      if (open.lastSeen >= cutoff || open.posts > 0) continue;
       this.logger.info(
         `Closing Streamable HTTP session ${id}: idle for ${Math.round(this.limits.sessionIdleMs / 1000)} s`,
       );
