@@ -15,6 +15,7 @@ import {
 import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
 import type { PassThrough } from "./PassThrough.js";
+import { admit, type HeldSession } from "./sessionCaps.js";
 import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
@@ -68,6 +69,8 @@ interface StreamableSession extends OpenSession {
   readonly events: SessionEventStore;
   /** HTTP exchanges (POSTs, GET streams) in progress: a session with none is idle. */
   exchanges: number;
+  /** POSTs in progress (calls): a session with one is never expired, however long the call takes. */
+  posts: number;
   /** Calls whose stream the client lost, by stream: cancelled at the backend unless the client resumes in time. */
   readonly orphans: Map<string, NodeJS.Timeout>;
   /** Resumes (GETs with Last-Event-ID) in progress per stream: a stream one of them carries is not lost. */
@@ -211,6 +214,7 @@ export class McpEndpoints {
       events,
       lastSeen: Date.now(),
       exchanges: 0,
+      posts: 0,
       orphans: new Map(),
       resumes: new Map(),
     };
@@ -256,6 +260,7 @@ export class McpEndpoints {
   async #handOver(ctx: Context, open: StreamableSession, body: unknown): Promise<void> {
     open.lastSeen = Date.now();
     open.exchanges += 1;
+    if (ctx.method === "POST") open.posts += 1;
     ctx.respond = false;
     const posted = requestIdOf(body);
     const resumed = ctx.method === "GET" ? open.events.requestOf(ctx.get("last-event-id")) : undefined;
@@ -265,6 +270,7 @@ export class McpEndpoints {
     }
     ctx.res.once("close", () => {
       open.exchanges -= 1;
+      if (ctx.method === "POST") open.posts -= 1;
       open.lastSeen = Date.now();
       if (resumed) {
         const left = open.resumes.get(resumed.stream)! - 1;
@@ -337,62 +343,26 @@ export class McpEndpoints {
     await session.connect(transport);
   }
 
-  /**
-   * Room for one more session of the caller's principal. At max_sessions_per_principal its own oldest
-   * idle session is closed to make room; at max_sessions, the oldest idle session of a principal holding
-   * more sessions than the caller. 503 when no session can make way, to that principal only.
-   */
+  /** Room for one more session of the caller's principal (see sessionCaps.ts); 503 to that principal when there is none. */
   #admit(ctx: Context): boolean {
-    const principal = principalOf(ctx).id;
-    const held = this.#sessionsOf(principal).length;
-    const perPrincipal = this.limits.maxSessionsPerPrincipal;
-    if (held >= perPrincipal) {
-      if (this.#evictIdle(principal, `'${principal}' is at max_sessions_per_principal (${perPrincipal})`)) return true;
-      sendRpcError(
-        ctx,
-        503,
-        -32000,
-        `Too many open sessions for '${principal}' (${perPrincipal}, max_sessions_per_principal), none of them idle; close one (DELETE) or try again later`,
-      );
+    const held: HeldSession[] = [];
+    for (const [id, open] of this.#streamable)
+      held.push({ id, principal: open.session.info.principal.id, lastSeen: open.lastSeen, idle: open.exchanges === 0 });
+    // An SSE session lives with its connection: never idle.
+    for (const [id, open] of this.#sse)
+      held.push({ id, principal: open.session.info.principal.id, lastSeen: open.lastSeen, idle: false });
+    const admission = admit(held, principalOf(ctx).id, this.limits);
+    if (!admission.admitted) {
+      sendRpcError(ctx, 503, -32000, admission.message);
       return false;
     }
-    if (this.sessionCount < this.limits.maxSessions) return true;
-    const largest = this.#largestHolder();
-    if (largest && largest.held > held + 1 && this.#evictIdle(largest.principal, "the gateway is at max_sessions"))
-      return true;
-    sendRpcError(ctx, 503, -32000, `Too many open sessions (${this.limits.maxSessions}); close one or try again later`);
-    return false;
-  }
-
-  #sessionsOf(principal: string): OpenSession[] {
-    return [...this.#streamable.values(), ...this.#sse.values()].filter(
-      (open) => open.session.info.principal.id === principal,
-    );
-  }
-
-  #largestHolder(): { principal: string; held: number } | undefined {
-    const held = new Map<string, number>();
-    for (const open of [...this.#streamable.values(), ...this.#sse.values()]) {
-      const principal = open.session.info.principal.id;
-      held.set(principal, (held.get(principal) ?? 0) + 1);
+    if (admission.evict) {
+      const { session, why } = admission.evict;
+      this.logger.info(
+        `Closing Streamable HTTP session ${session.id} of '${session.principal}', idle since ${new Date(session.lastSeen).toISOString()}: ${why}`,
+      );
+      void this.#end(this.#streamable, session.id);
     }
-    const [principal, count] = [...held].reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0]);
-    return count > 0 ? { principal, held: count } : undefined;
-  }
-
-  /** Closes the principal's least recently used Streamable HTTP session with nothing in progress (an SSE session lives with its connection). */
-  #evictIdle(principal: string, why: string): boolean {
-    let oldest: [string, StreamableSession] | undefined;
-    for (const entry of this.#streamable) {
-      const open = entry[1];
-      if (open.session.info.principal.id !== principal || open.exchanges > 0) continue;
-      if (!oldest || open.lastSeen < oldest[1].lastSeen) oldest = entry;
-    }
-    if (!oldest) return false;
-    this.logger.info(
-      `Closing Streamable HTTP session ${oldest[0]}, idle since ${new Date(oldest[1].lastSeen).toISOString()}: ${why}`,
-    );
-    void this.#end(this.#streamable, oldest[0]);
     return true;
   }
 
@@ -459,7 +429,7 @@ export class McpEndpoints {
   #expireIdle(): void {
     const cutoff = Date.now() - this.limits.sessionIdleMs;
     for (const [id, open] of this.#streamable) {
-      if (open.lastSeen >= cutoff) continue;
+      if (open.lastSeen >= cutoff || open.posts > 0) continue;
       this.logger.info(
         `Closing Streamable HTTP session ${id}: idle for ${Math.round(this.limits.sessionIdleMs / 1000)} s`,
       );

@@ -11,17 +11,12 @@ export interface BodyLimits {
   readonly max_json_depth: number;
 }
 
-/**
- * What of a refused body is read and dropped before the answer goes out: clients that send their
- * whole request before reading (and any that asked for Connection: close, which Node honours by
- * closing right after the answer) only receive an answer sent after the body. Past these, the answer
- * goes out at once and the connection lingers instead.
- */
+/** What of a refused body is read and dropped after its answer, waiting for the client to finish sending it. */
 const DRAIN_MS = 5_000;
 const DRAIN_BYTES = 64 * 1024 * 1024;
 
 /**
- * How long a connection still sending a refused body after its answer stays half-open: the client
+ * How long a connection still sending a refused body past the drain stays half-open: the client
  * reads the answer (a socket closed on unread data would reset and lose it), then closes its side.
  */
 const LINGER_MS = 5_000;
@@ -36,7 +31,7 @@ export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<Bo
   const { max_body_bytes: limit, max_json_depth: maxDepth } = limits;
   const declared = Number(ctx.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
-    await dropRest(ctx, declared);
+    discardRest(ctx);
     return refused(
       413,
       `Request body of ${declared} bytes is over the ${limit}-byte limit (http-frontend max_body_bytes)`,
@@ -45,10 +40,10 @@ export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<Bo
   const read = await collect(ctx.req, limit, new JsonDepthScan(maxDepth));
   switch (read) {
     case "too large":
-      await dropRest(ctx, declared);
+      discardRest(ctx);
       return refused(413, `Request body is over the ${limit}-byte limit (http-frontend max_body_bytes)`);
     case "too deep":
-      await dropRest(ctx, declared);
+      discardRest(ctx);
       return refused(
         400,
         `Request body nests JSON deeper than ${maxDepth} levels (http-frontend max_json_depth): send flatter JSON`,
@@ -97,34 +92,39 @@ function collect(
 }
 
 /**
- * The client may still be sending a refused body: its bytes are read and dropped (unread bytes on a
- * closing socket make it send a reset, and the client loses the answer: what clients reported as
- * ECONNRESET or EPIPE) until it ends, within DRAIN_MS and DRAIN_BYTES. A body still coming after that
- * keeps being dropped, and its connection half-closes after the answer and lingers.
+ * The client may still be sending a refused body. Closing on its unread bytes would reset the
+ * connection and the client would lose the answer (what clients reported as ECONNRESET or EPIPE).
+ * So its bytes are read and dropped until it ends, within DRAIN_MS and DRAIN_BYTES after the answer;
+ * a body still coming then gets a lingering close. The answer says keep-alive even to a client that
+ * asked for Connection: close, because Node closes such a connection the moment the answer is out.
  */
-function dropRest(ctx: Context, declared: number): Promise<void> {
+function discardRest(ctx: Context): void {
   const { req, res } = ctx;
+  if (req.complete) return;
+  ctx.set("Connection", "keep-alive");
+  let dropped = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    clearTimeout(timer);
+    req.off("data", count);
+    req.off("end", stop);
+  };
+  const giveUp = () => {
+    stop();
+    if (!req.complete) lingeringClose(req.socket);
+  };
+  const count = (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_BYTES && res.writableFinished) giveUp();
+  };
+  req.on("data", count);
+  req.once("end", stop);
   req.resume();
-  if (req.complete) return Promise.resolve();
-  return new Promise((resolve) => {
-    let dropped = 0;
-    const timer = setTimeout(() => done(), DRAIN_MS);
-    const count = (chunk: Buffer) => {
-      dropped += chunk.length;
-      if (dropped > DRAIN_BYTES) done();
-    };
-    const done = () => {
-      clearTimeout(timer);
-      req.off("data", count);
-      req.off("end", done);
-      req.off("close", done);
-      if (!req.complete) res.once("finish", () => lingeringClose(req.socket));
-      resolve();
-    };
-    if (Number.isFinite(declared) && declared > DRAIN_BYTES) return done();
-    req.on("data", count);
-    req.once("end", done);
-    req.once("close", done);
+  res.once("finish", () => {
+    if (req.complete) return;
+    if (dropped > DRAIN_BYTES) return giveUp();
+    timer = setTimeout(giveUp, DRAIN_MS);
+    timer.unref();
   });
 }
 

@@ -84,6 +84,7 @@ describe("request bodies", () => {
       );
       await new Promise<void>((resolve) => socket.write(big, () => resolve()));
       socket.resume();
+      socket.end();
       const raw = await answer;
       assert.match(raw.text, /^HTTP\/1\.1 413 /, `raw socket, round ${round} (${raw.error ?? "closed"})`);
     }
