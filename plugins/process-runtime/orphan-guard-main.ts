@@ -9,12 +9,18 @@
  * gateway is gone, however it died (SIGKILL and OOM included): the guard ends every backend's group
  * and descendants, and exits.
  */
-import { descendantsOf, signalIfSame } from "./processTree.js";
+import { descendantsOf, signalIfSame, startTimeOf } from "./processTree.js";
 
 const GRACE_MS = 2_000;
 const SCAN_MS = 1_000;
-/** Backend pid → the descendants seen so far (pid → start time). */
-const trees = new Map<number, Map<number, string>>();
+interface Tree {
+  /** The backend's own start time: once it is gone, its pid may name another process, whose children are not its. */
+  readonly start: string | undefined;
+  /** The descendants seen so far: pid → start time. */
+  readonly seen: Map<number, string>;
+}
+/** Backend pid → what it started. */
+const trees = new Map<number, Tree>();
 let pending = "";
 
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {
@@ -26,8 +32,9 @@ function signalGroup(pgid: number, sig: NodeJS.Signals): void {
 }
 
 function record(root: number): void {
-  const seen = trees.get(root);
-  if (seen) for (const [pid, start] of descendantsOf(root)) seen.set(pid, start);
+  const tree = trees.get(root);
+  if (!tree || tree.start === undefined || startTimeOf(root) !== tree.start) return;
+  for (const [pid, start] of descendantsOf(root)) tree.seen.set(pid, start);
 }
 
 /**
@@ -37,7 +44,7 @@ function record(root: number): void {
  */
 function end(root: number, group: boolean): void {
   record(root);
-  const seen = trees.get(root) ?? new Map<number, string>();
+  const seen = trees.get(root)?.seen ?? new Map<number, string>();
   trees.delete(root);
   if (group) signalGroup(root, "SIGTERM");
   const alive = [...seen].filter(([pid, start]) => signalIfSame(pid, start, "SIGTERM"));
@@ -66,7 +73,7 @@ process.stdin.on("data", (chunk: string) => {
   for (const line of lines) {
     const pid = Number(line.slice(1));
     if (!Number.isInteger(pid) || pid <= 1) continue;
-    if (line[0] === "+") trees.set(pid, new Map());
+    if (line[0] === "+") trees.set(pid, { start: startTimeOf(pid), seen: new Map() });
     else if (line[0] === "?") record(pid);
     else if (line[0] === "-" && trees.has(pid)) end(pid, false);
   }

@@ -181,6 +181,9 @@ export class BackendInstance {
     this.#awaitingStart += 1;
     let entered = false;
     try {
+      // Calls wait for a start without a slot (the start has its own budget), then for a slot at most
+      // their request timeout; the backend may have stopped or crashed meanwhile, hence ready() again.
+      await this.ready();
       await this.#queue.enter(request.method, options.timeoutMs ?? record.requestTimeoutMs, options.signal);
       entered = true;
       await this.ready();

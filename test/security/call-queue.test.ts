@@ -16,8 +16,11 @@ test("a backend that stops reading stdin: 10 calls in flight, 100 waiting, the o
   const calls = Array.from({ length: 300 }, () =>
     callTool(gw.supervisor, "stuck", "echo", { text: PAYLOAD }).catch((error: unknown) => error),
   );
-  assert.equal(gw.supervisor.get("stuck").queued, 100);
-  await waitUntil(() => gw.supervisor.get("stuck").in_flight === 10, 5_000, "10 calls in flight");
+  await waitUntil(
+    () => gw.supervisor.get("stuck").in_flight === 10 && gw.supervisor.get("stuck").queued === 100,
+    5_000,
+    "10 calls in flight and 100 waiting",
+  );
   const outcomes = await Promise.all(calls);
   const busy = outcomes.filter((outcome) => isGatewayError(outcome, "MCPGW_ERR_SERVER_BUSY"));
   assert.equal(busy.length, 190);
