@@ -60,7 +60,7 @@ export class PassThrough {
   }
 }
 
-/** The original's statuses: unknown server 404, start or backend failure 502, timeout 504. */
+/** The original's statuses: unknown server 404, start or backend failure 502, timeout 504; a full queue or instance cap 503. */
 export function httpStatusOf(error: GatewayError): [number, string] {
   switch (error.code) {
     case "MCPGW_ERR_BAD_REQUEST":
@@ -82,6 +82,8 @@ export function httpStatusOf(error: GatewayError): [number, string] {
     case "MCPGW_ERR_REQUEST_TIMEOUT":
       return [504, error.message];
     case "MCPGW_ERR_SHUTTING_DOWN":
+    case "MCPGW_ERR_SERVER_BUSY":
+    case "MCPGW_ERR_INSTANCE_LIMIT":
       return [503, error.message];
     default:
       return [500, error.message];

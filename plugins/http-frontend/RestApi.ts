@@ -72,6 +72,7 @@ function summary(server: ServerDefinition, state: ServerSnapshot): Record<string
     error_count: state.error_count,
     restarts: state.restarts,
     in_flight: state.in_flight,
+    queued: state.queued,
     ...(started !== undefined && { uptime_seconds: Math.floor((Date.now() - started) / 1000) }),
     ...(state.retry_at && { retry_at: state.retry_at }),
     ...(state.last_error && { last_error: state.last_error }),

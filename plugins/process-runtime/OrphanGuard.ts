@@ -6,8 +6,9 @@ const GUARD_SCRIPT = fileURLToPath(new URL("./orphan-guard-main.js", import.meta
 
 /**
  * The gateway's side of the orphan guard (see orphan-guard-main.ts): one small watchdog process
- * per gateway, not one per backend, so cold starts do not pay for it. Backends also see stdin
- * EOF when the gateway dies; the guard covers those that ignore it.
+ * per gateway, not one per backend, so cold starts do not pay for it. It knows every backend's
+ * descendants, including those that left the process group, and ends them when the backend ends
+ * and when the gateway dies (backends also see stdin EOF then; the guard covers those that ignore it).
  */
 export class OrphanGuard {
   #child?: ChildProcess;
@@ -31,16 +32,23 @@ export class OrphanGuard {
     this.#child = child;
   }
 
-  watch(pgid: number): void {
+  /** A backend started; it leads process group `pid`. */
+  watch(pid: number): void {
     this.ensure();
-    this.#child!.stdin!.write(`+${pgid}\n`);
+    this.#child!.stdin!.write(`+${pid}\n`);
   }
 
-  forget(pgid: number): void {
-    this.#child?.stdin?.write(`-${pgid}\n`);
+  /** The backend is about to be stopped: its descendants are recorded now, while they are still its. */
+  stopping(pid: number): void {
+    this.#child?.stdin?.write(`?${pid}\n`);
   }
 
-  /** Normal shutdown: every backend is stopped already, so the guard finds nothing to do and exits. */
+  /** The backend ended: whatever it left outside its process group is ended too. */
+  ended(pid: number): void {
+    this.#child?.stdin?.write(`-${pid}\n`);
+  }
+
+  /** Normal shutdown: every backend is stopped already; the guard ends what they left and exits. */
   close(): void {
     this.#child?.stdin?.end();
     this.#child = undefined;

@@ -8,6 +8,7 @@ import { LineSplitter } from "./LineSplitter.js";
 import type { OrphanGuard } from "./OrphanGuard.js";
 import { reapGroup, signalGroup } from "./processGroup.js";
 import { STDERR_LINE_BYTES, StderrLog } from "./StderrLog.js";
+import { StdinWriter } from "./StdinWriter.js";
 
 /** One MCP message per stdout line; a longer line means the backend is broken, and it is restarted. */
 export const MAX_STDOUT_LINE_BYTES = 4 * 1024 * 1024;
@@ -45,6 +46,7 @@ export class ProcessTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   #child?: Child;
+  #stdin?: StdinWriter;
   #exited?: Promise<ProcessExit | undefined>;
   #closing?: Promise<void>;
   #closed = false;
@@ -109,8 +111,13 @@ export class ProcessTransport implements Transport {
       stderr.end();
       stderrLog.flush();
     });
-    // A backend that exits while we write gives EPIPE; the exit itself is what matters.
-    child.stdin.on("error", () => undefined);
+    this.#stdin = new StdinWriter(child.stdin);
+    // EPIPE: the backend closed its stdin, almost always because it is exiting. Messages wait for the
+    // transport to close, so their calls fail as lost to the exit, not with "write EPIPE"; one that
+    // closed its stdin and lives on cannot be reached any more, and is ended.
+    child.stdin.on("error", () => {
+      if (!this.#closing && child.exitCode === null && child.signalCode === null) signalGroup(pid, "SIGTERM");
+    });
     child.on("exit", (code, signal) => {
       logger.debug({ pid, code, signal }, "Backend process exited");
       if (this.#stdoutEnded) return;
@@ -125,12 +132,8 @@ export class ProcessTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
-    const stdin = this.#child?.stdin;
-    if (!stdin || this.#closed || !stdin.writable) throw new Error("The backend process is not running");
-    if (!stdin.write(`${JSON.stringify(message)}\n`)) {
-      // Honour backpressure: a backend that stops reading must not make the gateway buffer without bound.
-      await Promise.race([once(stdin, "drain"), this.#exited]);
-    }
+    if (!this.#stdin || this.#closed) throw new Error("The backend process is not running");
+    await this.#stdin.send(message);
   }
 
   /** Stops the backend: stdin closed, then SIGTERM, then SIGKILL to its group, each after a grace period. */
@@ -143,6 +146,7 @@ export class ProcessTransport implements Transport {
     const child = this.#child;
     if (!child || child.pid === undefined) return;
     if (child.exitCode === null && child.signalCode === null) {
+      this.spec.guard?.stopping(child.pid);
       child.stdin.end();
       if (!(await exitsWithin(this.#exited!, this.#grace.afterStdinMs))) {
         signalGroup(child.pid, "SIGTERM");
@@ -188,10 +192,12 @@ export class ProcessTransport implements Transport {
     this.#closed = true;
     const pid = this.#child?.pid;
     if (pid !== undefined) {
-      this.spec.guard?.forget(pid);
+      this.spec.guard?.ended(pid);
       if (signalGroup(pid, 0)) void reapGroup(pid, this.#grace.afterTermMs);
     }
     this.onclose?.();
+    // After onclose: the SDK has failed the pending requests as lost to the exit, which is what their callers hear.
+    this.#stdin?.fail(new Error("The backend process is not running"));
   }
 }
 

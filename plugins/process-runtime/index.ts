@@ -19,7 +19,7 @@ export const processRuntimePlugin = definePlugin((options: Record<string, never>
       ctx.hooks.started.tap("process-runtime", () => {
         if (ctx.kernel.config.servers.some((server) => server.runtime.type === "local-process")) guard.ensure();
       });
-      // LIFO: this runs after the supervisor stopped every backend, so the guard has nothing left to reap.
+      // LIFO: this runs after the supervisor stopped every backend; the guard ends what they left outside their groups.
       ctx.hooks.shutdown.tap("process-runtime", () => guard.close());
     },
   };

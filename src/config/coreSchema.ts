@@ -14,7 +14,12 @@ const coreKeys = {
   // A first `npx -y` start downloads the package; a start cut off at 30 s would restart the download forever.
   start_timeout_seconds: z._default(z.int().check(z.minimum(1)), 60),
   health_check_interval_seconds: seconds(30),
+  // A backend that exits sooner than this after a successful start counts as a failed start (backoff).
+  min_uptime_seconds: seconds(10),
   max_connections_per_server: z._default(z.int().check(z.minimum(1)), 10),
+  // Small on purpose: a stuck backend refuses the next call at once instead of holding memory for thousands.
+  max_queued_calls_per_server: z._default(z.int().check(z.minimum(0)), 100),
+  max_session_instances: z._default(z.int().check(z.minimum(1)), 20),
   tool_name_separator: z._default(
     z.string().check(z.regex(/^[A-Za-z0-9_-]{1,8}$/, "use 1 to 8 of A-Z a-z 0-9 _ -")),
     "__",
@@ -51,6 +56,8 @@ export const serverFieldsSchema = z.strictObject({
   idle_timeout_seconds: z.optional(z.int().check(z.minimum(0))),
   request_timeout_seconds: z.optional(z.int().check(z.minimum(1))),
   start_timeout_seconds: z.optional(z.int().check(z.minimum(1))),
+  min_uptime_seconds: z.optional(z.int().check(z.minimum(0))),
+  max_session_instances: z.optional(z.int().check(z.minimum(1))),
   /** Unset: `session` for runtime types that declare `sessionPerClient` (remote-sse), else `shared`. */
   isolation: z.optional(z.enum(["shared", "session"])),
   tool_prefix: z.optional(z.string().check(z.regex(TOOL_PREFIX_PATTERN, "use letters, digits, '_' and '-'"))),

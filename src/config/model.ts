@@ -27,6 +27,9 @@ export interface ServerDefinition {
   readonly idle_timeout_seconds?: number;
   readonly request_timeout_seconds?: number;
   readonly start_timeout_seconds?: number;
+  readonly min_uptime_seconds?: number;
+  /** `isolation: session`: at most this many backends run at once, one per session. */
+  readonly max_session_instances?: number;
   readonly isolation: Isolation;
   readonly tool_prefix: string;
   readonly autostart: boolean;
@@ -45,7 +48,12 @@ export interface CoreSettings {
   readonly request_timeout_seconds: number;
   readonly start_timeout_seconds: number;
   readonly health_check_interval_seconds: number;
+  readonly min_uptime_seconds: number;
+  /** Calls in flight to one backend; more wait in its queue. */
   readonly max_connections_per_server: number;
+  /** Calls one backend's queue holds; past it a call is refused at once. */
+  readonly max_queued_calls_per_server: number;
+  readonly max_session_instances: number;
   readonly tool_name_separator: string;
   readonly max_tool_name_length: number;
   readonly catalog_path?: string;

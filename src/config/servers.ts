@@ -176,6 +176,8 @@ export function checkServer(
     ...(parsed.idle_timeout_seconds !== undefined && { idle_timeout_seconds: parsed.idle_timeout_seconds }),
     ...(parsed.request_timeout_seconds !== undefined && { request_timeout_seconds: parsed.request_timeout_seconds }),
     ...(parsed.start_timeout_seconds !== undefined && { start_timeout_seconds: parsed.start_timeout_seconds }),
+    ...(parsed.min_uptime_seconds !== undefined && { min_uptime_seconds: parsed.min_uptime_seconds }),
+    ...(parsed.max_session_instances !== undefined && { max_session_instances: parsed.max_session_instances }),
     isolation: parsed.isolation ?? (registry.runtimes.get(runtimeSpec.type)?.sessionPerClient ? "session" : "shared"),
     tool_prefix: parsed.tool_prefix ?? id,
     autostart: parsed.autostart,

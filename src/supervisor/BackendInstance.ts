@@ -10,6 +10,7 @@ import type { BackendRuntime } from "../runtime/types.js";
 import { isMcpError, RpcCode } from "../protocol/protocol.js";
 import { BackendError } from "../protocol/BackendError.js";
 import { CallDeadline } from "./CallDeadline.js";
+import { CallQueue } from "./CallQueue.js";
 import { ProgressRouter } from "./ProgressRouter.js";
 import type { InitializeSummary } from "./CapabilityCache.js";
 import type { GatewayClient } from "./GatewayClient.js";
@@ -48,6 +49,8 @@ export interface InstanceHost {
   readonly clientInfo: { readonly name: string; readonly version: string };
   /** Throws once the gateway drains for shutdown. */
   assertAccepting(): void;
+  /** Throws when this instance may not start now (the cap on a server's per-session instances). */
+  admit(instance: BackendInstance): void;
   createRuntime(definition: ServerDefinition, logger: Logger, signal: AbortSignal): Promise<BackendRuntime>;
   stateChanged(instance: BackendInstance, from: ServerStatus, to: ServerStatus, error?: Error): void;
   started(instance: BackendInstance, client: GatewayClient): void;
@@ -71,8 +74,9 @@ export class BackendInstance {
   #stopping?: Promise<void>;
   #startAbort?: AbortController;
   #inFlight = 0;
-  /** Requests accepted but still waiting for the backend to start: a shutdown drain waits for them too. */
+  /** Requests accepted but still waiting for a slot or for the backend to start: a shutdown drain waits for them too. */
   #awaitingStart = 0;
+  readonly #queue: CallQueue;
   #idleWaiters: Array<() => void> = [];
   #idleTimer?: NodeJS.Timeout;
   #healthTimer?: NodeJS.Timeout;
@@ -96,6 +100,10 @@ export class BackendInstance {
   ) {
     this.#logger = session === undefined ? host.logger : host.logger.child({ session });
     this.#progress = new ProgressRouter(host.record.id);
+    this.#queue = new CallQueue(host.record.id, () => ({
+      slots: host.record.settings.max_connections_per_server,
+      waiting: host.record.settings.max_queued_calls_per_server,
+    }));
   }
 
   get server(): string {
@@ -109,6 +117,10 @@ export class BackendInstance {
   }
   get inFlight(): number {
     return this.#inFlight;
+  }
+  /** Calls waiting for one of the max_connections_per_server slots. */
+  get queued(): number {
+    return this.#queue.waiting;
   }
   get pid(): number | undefined {
     return this.#runtime?.pid;
@@ -171,9 +183,16 @@ export class BackendInstance {
     this.host.assertAccepting();
     this.#touch();
     this.#awaitingStart += 1;
+    let entered = false;
     try {
+      // Calls wait for a start without a slot (the start has its own budget), then for a slot at most
+      // their request timeout; the backend may have stopped or crashed meanwhile, hence ready() again.
+      await this.ready();
+      await this.#queue.enter(request.method, options.timeoutMs ?? record.requestTimeoutMs, options.signal);
+      entered = true;
       await this.ready();
     } catch (error) {
+      if (entered) this.#queue.leave();
       this.#awaitingStart -= 1;
       this.#releaseDrainWaiters();
       throw error;
@@ -208,6 +227,7 @@ export class BackendInstance {
     } finally {
       deadline.end();
       if (token) this.#progress.release(token);
+      this.#queue.leave();
       this.#inFlight -= 1;
       this.#touch();
       if (this.#inFlight === 0) this.#becameIdle();
@@ -266,6 +286,7 @@ export class BackendInstance {
       this.#logger.info({ idle_seconds: Math.round((Date.now() - this.#lastActivity) / 1000) }, "Stopping idle server");
     const runtime = this.#runtime;
     if (this.#client) this.#ended = { client: this.#client, crashed: false };
+    if (this.#startedAt) this.host.record.ended(Date.now() - this.#startedAt.getTime());
     try {
       await runtime?.stop();
     } catch (error) {
@@ -278,6 +299,7 @@ export class BackendInstance {
   }
 
   #start(): Promise<void> {
+    this.host.admit(this);
     this.#starting = this.#doStart().finally(() => {
       this.#starting = undefined;
     });
@@ -359,20 +381,28 @@ export class BackendInstance {
   #onClosed(client: GatewayClient): void {
     if (client !== this.#client || this.#status === "starting" || this.#status === "stopping") return;
     this.#ended = { client, crashed: true };
+    const record = this.host.record;
+    const uptimeMs = Date.now() - (this.#startedAt?.getTime() ?? Date.now());
+    const crash = new BackendError(
+      "MCPGW_ERR_SERVER_CRASHED",
+      this.server,
+      uptimeMs < record.minUptimeMs
+        ? `Server '${this.server}' exited ${(uptimeMs / 1000).toFixed(1)} s after it started (under min_uptime_seconds, ${record.minUptimeMs / 1000} s)`
+        : `Server '${this.server}' exited unexpectedly`,
+    );
+    const status = record.ended(uptimeMs, crash);
     this.#logger.warn(
-      { in_flight: this.#inFlight },
-      `Server '${this.server}' exited unexpectedly; the next request restarts it`,
+      { in_flight: this.#inFlight, uptime_ms: uptimeMs },
+      status === "stopped"
+        ? `Server '${this.server}' exited unexpectedly; the next request restarts it`
+        : `${crash.message}; backing off for ${record.retryInMs()} ms`,
     );
     this.#clearTimers();
     const runtime = this.#runtime;
     this.#forget();
-    this.host.record.errorSeen();
     // Reaps what the backend may have left behind (its process group), without blocking the crash path.
     this.#cleanUp(runtime, client);
-    this.#set(
-      "stopped",
-      new BackendError("MCPGW_ERR_SERVER_CRASHED", this.server, `Server '${this.server}' exited unexpectedly`),
-    );
+    this.#set(status, crash);
   }
 
   #explain(error: unknown, method: string, client: GatewayClient, timeout: string | undefined): unknown {

@@ -40,6 +40,13 @@ export class ServerRecord {
   get idleTimeoutMs(): number {
     return (this.definition.idle_timeout_seconds ?? this.settings.idle_timeout_seconds) * 1000;
   }
+  /** A backend that exits sooner than this after a successful start counts as a failed start. */
+  get minUptimeMs(): number {
+    return (this.definition.min_uptime_seconds ?? this.settings.min_uptime_seconds) * 1000;
+  }
+  get maxSessionInstances(): number {
+    return this.definition.max_session_instances ?? this.settings.max_session_instances;
+  }
   get healthIntervalMs(): number {
     return this.settings.health_check_interval_seconds * 1000;
   }
@@ -58,12 +65,27 @@ export class ServerRecord {
     this.errorCount += 1;
   }
 
-  /** `restart` when the instance ran before: a client session's first backend session is no restart. */
+  /**
+   * `restart` when the instance ran before: a client session's first backend session is no restart.
+   * The failure count stays until the backend has run for min_uptime_seconds (see `ended`).
+   */
   startSucceeded(restart: boolean): void {
     if (restart) this.restarts += 1;
-    this.#failures = 0;
     this.#retryAt = 0;
     this.lastError = undefined;
+  }
+
+  /**
+   * A running backend ended after `uptimeMs`: by itself (`crash` given) or stopped by the gateway.
+   * One that lived min_uptime_seconds forgives earlier failures; one that crashed sooner counts as
+   * a failed start, so a backend that answers initialize and exits cannot be respawned per request.
+   * Returns the status the instance shows now.
+   */
+  ended(uptimeMs: number, crash?: Error): ServerStatus {
+    if (uptimeMs >= this.minUptimeMs) this.#failures = 0;
+    else if (crash) return this.startFailed(crash);
+    if (crash) this.errorSeen();
+    return "stopped";
   }
 
   /** Records a failed start and arms the backoff; returns the status the instance shows meanwhile. */
@@ -96,7 +118,7 @@ export class ServerRecord {
     throw new BackendError(
       "MCPGW_ERR_SERVER_BACKOFF",
       this.id,
-      `Server '${this.id}' failed to start ${this.#failures} time${this.#failures === 1 ? "" : "s"} in a row (${this.lastError ?? "unknown error"}); next attempt in ${Math.ceil(wait / 100) / 10} s`,
+      `Server '${this.id}' failed to start ${this.#failures} time${this.#failures === 1 ? "" : "s"} in a row (${this.lastError ?? "unknown error"}); backing off, next attempt in ${Math.ceil(wait / 100) / 10} s`,
     );
   }
 }

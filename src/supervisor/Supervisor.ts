@@ -31,6 +31,8 @@ export interface ServerSnapshot {
   readonly error_count: number;
   readonly restarts: number;
   readonly in_flight: number;
+  /** Calls waiting for a free slot (max_connections_per_server), over every instance. */
+  readonly queued: number;
   /** Running instances (1 for a running shared server; one per session otherwise). */
   readonly instances: number;
   readonly pid?: number;
@@ -296,6 +298,7 @@ export class Supervisor implements ServerSupervisor {
       redactor: this.kernel.redactor,
       clientInfo: this.clientInfo,
       assertAccepting: () => this.assertAccepting(),
+      admit: (instance) => admitSessionInstance(record, instance, this.sessionPerClient(record.id)),
       createRuntime: (definition, logger, signal) => this.#createRuntime(definition, logger, signal),
       stateChanged: (instance, from, to, error) =>
         this.kernel.hooks.serverStateChanged.call({
@@ -426,6 +429,26 @@ export class Supervisor implements ServerSupervisor {
   }
 }
 
+/**
+ * An `isolation: session` server runs at most max_session_instances backends at once. For runtimes
+ * whose per-session backend is an upstream session, not a process, only a server's own cap applies:
+ * the frontend's session limits bound them.
+ */
+function admitSessionInstance(record: ServerRecord, instance: BackendInstance, sessionPerClient: boolean): void {
+  if (instance.session === undefined) return;
+  if (sessionPerClient && record.definition.max_session_instances === undefined) return;
+  const live = [...record.instances.values()].filter(
+    (other) => other !== instance && ["starting", "running", "unhealthy", "stopping"].includes(other.status),
+  ).length;
+  const cap = record.maxSessionInstances;
+  if (live >= cap)
+    throw new BackendError(
+      "MCPGW_ERR_INSTANCE_LIMIT",
+      record.id,
+      `Server '${record.id}' runs one backend per session and ${live} are running (max_session_instances ${cap}); this session's backend starts once another session ends`,
+    );
+}
+
 function snapshot(record: ServerRecord): ServerSnapshot {
   const instances = [...record.instances.values()];
   const shared = record.instances.get(SHARED);
@@ -446,6 +469,7 @@ function snapshot(record: ServerRecord): ServerSnapshot {
     error_count: record.errorCount,
     restarts: record.restarts,
     in_flight: instances.reduce((sum, instance) => sum + instance.inFlight, 0),
+    queued: instances.reduce((sum, instance) => sum + instance.queued, 0),
     instances: running.length,
     ...(pid !== undefined && { pid }),
     ...(runtime && { runtime }),

@@ -48,7 +48,8 @@ async function passThrough(base: string, id: number): Promise<string> {
 
 test("two clients of one remote server: two upstream sessions; A's sampling and log reach A only while B has a call in flight", async (t) => {
   const upstream = await startRecordingUpstream(t);
-  const gateway = await startHttpGateway(t, { servers: [remote(upstream)] });
+  // The gateway-wide cap on session backends bounds processes; upstream sessions are bounded by the frontend's session limits.
+  const gateway = await startHttpGateway(t, { max_session_instances: 1, servers: [remote(upstream)] });
   assert.equal(gateway.kernel.config.servers[0]!.isolation, "session", "remote-sse defaults to a session per client");
   const a = await markedClient(t, `${gateway.base}/mcp/up`, "A");
   const b = await markedClient(t, `${gateway.base}/mcp/up`, "B");

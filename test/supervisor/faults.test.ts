@@ -10,7 +10,13 @@ import { assertNoSurvivors, callTool, fixtureServer, readLines, startGateway, te
 test("a backend killed with 100 calls in flight fails all of them, naming the server, and the next call restarts it", async (t) => {
   const scratch = tempDir(t);
   const pids = path.join(scratch, "pids");
-  const gw = await startGateway(t, { servers: [fixtureServer("victim", "probe-server", { env: { PID_FILE: pids } })] });
+  const gw = await startGateway(t, {
+    // Every one of the 100 in flight at once (the default lets 10 run and queues the rest).
+    max_connections_per_server: 100,
+    // Killed right after its first call: a crash, not a crash loop (that is min_uptime_seconds' business).
+    min_uptime_seconds: 0,
+    servers: [fixtureServer("victim", "probe-server", { env: { PID_FILE: pids } })],
+  });
   await callTool(gw.supervisor, "victim", "echo", { text: "warm" });
   const pid = gw.supervisor.get("victim").pid!;
   const calls = Array.from({ length: 100 }, () =>
@@ -159,7 +165,8 @@ test("100 concurrent first calls to a stopped server share one spawn", async (t)
 });
 
 test("garbage on stdout is logged and skipped; a line over 4 MiB restarts the backend", async (t) => {
-  const gw = await startGateway(t, { servers: [fixtureServer("noisy", "noisy-server")] });
+  // A backend killed for its line within min_uptime_seconds would back off instead (a crash loop is not restarted at once).
+  const gw = await startGateway(t, { min_uptime_seconds: 0, servers: [fixtureServer("noisy", "noisy-server")] });
   assert.equal(textOf(await callTool(gw.supervisor, "noisy", "garbage")), "after garbage");
   const skipped = gw.logs.records.filter((record) =>
     record.msg.startsWith("Ignoring a stdout line that is not an MCP message"),
