@@ -520,7 +520,12 @@ function lineArb(): fc.Arbitrary<string> {
 
 before(async () => {
   // The `lines` backend starts with fuzzed stdout before its first message, from the same seed.
-  const prelude = fc.sample(lineArb(), { seed: SEED, numRuns: 30 });
+  // No answers in it: one with the id of the gateway's `initialize` would be taken for the answer (the
+  // backend's own fault, nothing a gateway can tell apart), and the property would run on a failed start.
+  const prelude = fc.sample(
+    lineArb().filter((chunk) => !/"(?:result|error)"/.test(Buffer.from(chunk, "base64").toString("utf8"))),
+    { seed: SEED, numRuns: 30 },
+  );
   gateway = await startHttpGateway(scope, {
     api_keys: [{ name: "fuzzer", key: KEY }],
     servers: [
@@ -529,6 +534,8 @@ before(async () => {
     ],
   });
   for (const path of ["/mcp", "/mcp/fz", "/mcp/lines"]) await openSession(path);
+  // The prelude did not keep the backend from starting: the property runs against a live backend.
+  assert.deepEqual(await gateway.supervisor.request("lines", { method: "ping" }), {});
   legacy = new LegacySession();
   await legacy.open();
 });
