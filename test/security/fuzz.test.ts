@@ -530,7 +530,12 @@ function lineArb(): fc.Arbitrary<string> {
 
 before(async () => {
   // The `lines` backend starts with fuzzed stdout before its first message, from the same seed.
-  const prelude = fc.sample(lineArb(), { seed: SEED, numRuns: 30 });
+  // No answers in it: one with the id of the gateway's `initialize` would be taken for the answer (the
+  // backend's own fault, nothing a gateway can tell apart), and the property would run on a failed start.
+  const prelude = fc.sample(
+    lineArb().filter((chunk) => !/"(?:result|error)"/.test(Buffer.from(chunk, "base64").toString("utf8"))),
+    { seed: SEED, numRuns: 30 },
+  );
   gateway = await startHttpGateway(scope, {
     api_keys: [{ name: "fuzzer", key: KEY }],
     servers: [
@@ -539,6 +544,8 @@ before(async () => {
     ],
   });
   for (const path of ["/mcp", "/mcp/fz", "/mcp/lines"]) await openSession(path);
+  // The prelude did not keep the backend from starting: the property runs against a live backend.
+  assert.deepEqual(await gateway.supervisor.request("lines", { method: "ping" }), {});
   legacy = new LegacySession();
   await legacy.open();
 });
@@ -714,16 +721,12 @@ test(`fuzz: lines a backend writes to stdout, before and among its messages (see
       method: "tools/call",
       params: { name: "emit", arguments: { chunks } },
     });
-    const echo = JSON.stringify({
-      jsonrpc: "2.0",
-      id: `${FRESH}${++counter}`,
-      method: "tools/call",
-      params: { name: "echo", arguments: { text: "among" } },
-    });
-    await Promise.all(
-      [emit, echo].map(async (body) =>
-        assertReply("/mcp/lines", body, await send("POST", "/mcp/lines", mcpHeaders("/mcp/lines", body), body), false),
-      ),
+    // Other lanes' calls are in flight meanwhile, so the fuzzed lines land among their messages too.
+    await assertReply(
+      "/mcp/lines",
+      emit,
+      await send("POST", "/mcp/lines", mcpHeaders("/mcp/lines", emit), emit),
+      false,
     );
   });
 });
