@@ -1,5 +1,5 @@
 import type { Context } from "koa";
-import { GatewayError, isPlainObject, sdkTypes, type McpSessions, type Principal } from "open-mcp-gateway";
+import { GatewayError, sdkTypes, type McpSessions, type Principal } from "open-mcp-gateway";
 import { sendError } from "./guards.js";
 
 /**
@@ -18,19 +18,16 @@ export class PassThrough {
       return sendError(ctx, 404, `Server '${serverId}' not found`);
     if (message.jsonrpc !== "2.0" || typeof message.method !== "string")
       return sendError(ctx, 400, "The body must be a JSON-RPC 2.0 request or notification with a method");
-    const { id, params } = message;
-    if (id !== undefined && id !== null && typeof id !== "string" && typeof id !== "number")
-      return sendError(ctx, 400, "The JSON-RPC id must be a string, a number or null");
-    if (params !== undefined && params !== null && !isPlainObject(params))
-      return sendError(ctx, 400, "The JSON-RPC params must be an object, or left out");
-    // A backend drops a message its schema refuses (a fractional id, a malformed progress token)
-    // without answering, so the caller would wait for the call's timeout.
+    // A backend drops a message its schema refuses (an id of another type, params not an object, a
+    // malformed progress token) without answering, so the caller would wait for the call's timeout.
     if (!(await acceptedBySdk(message)))
       return sendError(
         ctx,
         400,
         "Not a valid MCP request or notification: the id must be a string or an integer, params an object with a valid _meta",
       );
+    const id = message.id as string | number | null | undefined;
+    const params = (message.params ?? undefined) as Record<string, unknown> | undefined;
     // A client that leaves before its answer cancels the call at the backend.
     const left = new AbortController();
     ctx.res.once("close", () => {

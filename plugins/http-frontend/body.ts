@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Context } from "koa";
-import { JsonDepthScan } from "./JsonDepthScan.js";
+import { JsonShapeScan } from "./JsonShapeScan.js";
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; code: number; message: string };
 
@@ -9,6 +9,7 @@ export type BodyResult = { ok: true; value: unknown } | { ok: false; status: num
 export interface BodyLimits {
   readonly max_body_bytes: number;
   readonly max_json_depth: number;
+  readonly max_json_values: number;
 }
 
 /** What of a refused body is read and dropped after its answer, waiting for the client to finish sending it. */
@@ -24,11 +25,12 @@ const LINGER_MS = 5_000;
 /**
  * Reads and parses a JSON body. A body over `max_body_bytes` is refused before it is read when
  * Content-Length says so, and as soon as it passes the limit otherwise; one nested deeper than
- * `max_json_depth` as soon as the byte that passes the limit arrives, before anything parses it.
+ * `max_json_depth` or holding more than `max_json_values` as soon as the byte that passes the limit
+ * arrives, before anything parses it.
  * A refused body's rest is read and dropped, so the client receives its answer.
  */
 export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<BodyResult> {
-  const { max_body_bytes: limit, max_json_depth: maxDepth } = limits;
+  const { max_body_bytes: limit, max_json_depth: maxDepth, max_json_values: maxValues } = limits;
   const declared = Number(ctx.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
     discardRest(ctx);
@@ -37,7 +39,7 @@ export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<Bo
       `Request body of ${declared} bytes is over the ${limit}-byte limit (http-frontend max_body_bytes)`,
     );
   }
-  const read = await collect(ctx.req, limit, new JsonDepthScan(maxDepth));
+  const read = await collect(ctx.req, limit, new JsonShapeScan({ maxDepth, maxValues }));
   switch (read) {
     case "too large":
       discardRest(ctx);
@@ -47,6 +49,12 @@ export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<Bo
       return refused(
         400,
         `Request body nests JSON deeper than ${maxDepth} levels (http-frontend max_json_depth): send flatter JSON`,
+      );
+    case "too many values":
+      discardRest(ctx);
+      return refused(
+        400,
+        `Request body holds more than ${maxValues} JSON values (http-frontend max_json_values): send fewer, larger values (a string, base64) or raise the option`,
       );
     case "aborted":
       return refused(400, "Request body incomplete: the client closed the connection");
@@ -66,12 +74,12 @@ function refused(status: number, message: string): BodyResult {
 function collect(
   req: IncomingMessage,
   limit: number,
-  scan: JsonDepthScan,
-): Promise<Buffer[] | "too large" | "too deep" | "aborted"> {
+  scan: JsonShapeScan,
+): Promise<Buffer[] | "too large" | "too deep" | "too many values" | "aborted"> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (outcome: Buffer[] | "too large" | "too deep" | "aborted") => {
+    const finish = (outcome: Buffer[] | "too large" | "too deep" | "too many values" | "aborted") => {
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("close", onClose);
@@ -80,7 +88,8 @@ function collect(
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) return finish("too large");
-      if (!scan.push(chunk)) return finish("too deep");
+      const passed = scan.push(chunk);
+      if (passed !== undefined) return finish(passed);
       chunks.push(chunk);
     };
     const onEnd = () => finish(chunks);

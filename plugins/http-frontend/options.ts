@@ -7,6 +7,11 @@ export const httpFrontendPluginOptions = z.strictObject({
   max_body_bytes: z._default(z.int().check(z.minimum(1024)), 4 * 1024 * 1024),
   /** Deepest JSON nesting a body may have; a deeper one is refused while it arrives, before it is parsed. */
   max_json_depth: z._default(z.int().check(z.minimum(8), z.maximum(1000)), 64),
+  /**
+   * Most values (array items and object members, all levels) a body may hold; more is refused while it
+   * arrives. Parsing time grows with values, and it blocks every client: 100,000 parse in ~10 ms.
+   */
+  max_json_values: z._default(z.int().check(z.minimum(1000)), 100_000),
   /** Open MCP sessions (Streamable HTTP and SSE together); the next initialize gets 503. */
   max_sessions: z._default(z.int().check(z.minimum(1)), 1000),
   /**

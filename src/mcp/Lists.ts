@@ -90,7 +90,8 @@ export class Lists {
   /** One-server endpoints: the listed name of each tool or prompt → the backend's own name, per server. */
   readonly #direct = { tools: new Map<string, Map<string, string>>(), prompts: new Map<string, Map<string, string>>() };
   /** The resource index of the last set of snapshots it was built from (snapshots are replaced, never changed). */
-  #index?: { from: readonly CapabilitySnapshot[]; index: ResourceIndex };
+  /** The resource index per set of visible servers (every server: key "*"), rebuilt when a snapshot changes. */
+  readonly #indexes = new Map<string, { from: readonly CapabilitySnapshot[]; index: ResourceIndex }>();
   readonly #reportedClashes = new Set<string>();
 
   constructor(
@@ -121,7 +122,7 @@ export class Lists {
     const listed = await this.hooks.list.promise(gathered, context);
     const items =
       context.server === undefined && (context.kind === "resources" || context.kind === "resourceTemplates")
-        ? this.#exposeResources(context.kind, listed, await this.#resourceIndex())
+        ? this.#exposeResources(context.kind, listed, await this.#resourceIndex(context.principal))
         : this.#expose(context, listed, sources.cursor === undefined && !sources.onePage);
     return nextCursor === undefined ? { items } : { items, nextCursor };
   }
@@ -153,10 +154,15 @@ export class Lists {
    * Where a resource URI a client sent on the aggregated endpoint goes: a URI a server lists (the
    * first in config order), a distinct `mcpgw://<server>/<uri>`, the first server with a template
    * that matches, then a URI a server returned to this session. Read from the capability cache: an
-   * unknown URI starts no server, except the one a distinct URI names.
+   * unknown URI starts no server, except the one a distinct URI names. Only the servers `principal`
+   * may use count: a key limited to some servers reads theirs under their own URIs.
    */
-  async routeResource(uri: string, returned: ReturnedUris | undefined): Promise<ResourceRoute | undefined> {
-    const index = await this.#resourceIndex();
+  async routeResource(
+    uri: string,
+    returned: ReturnedUris | undefined,
+    principal: Principal,
+  ): Promise<ResourceRoute | undefined> {
+    const index = await this.#resourceIndex(principal);
     const listedBy = index.uris.get(uri);
     if (listedBy !== undefined) return { server: listedBy, uri };
     const distinct = splitDistinctUri(uri);
@@ -171,9 +177,15 @@ export class Lists {
    * A URI no list or template claims is remembered for the session, plain unless another server
    * returned it to the session first.
    */
-  async exposeReturned(server: string, method: string, result: RawObject, returned: ReturnedUris): Promise<RawObject> {
+  async exposeReturned(
+    server: string,
+    method: string,
+    result: RawObject,
+    returned: ReturnedUris,
+    principal: Principal,
+  ): Promise<RawObject> {
     if (resultUris(method, result).length === 0) return result;
-    const index = await this.#resourceIndex();
+    const index = await this.#resourceIndex(principal);
     return mapResultUris(method, result, (uri) => {
       const holder = plainHolder(index, uri);
       if (holder !== undefined) return holder === server ? uri : distinctUri(server, uri);
@@ -279,11 +291,15 @@ export class Lists {
     );
   }
 
-  /** The resource index of the servers' cached snapshots (nothing is started for it); each new clash is logged once. */
-  async #resourceIndex(): Promise<ResourceIndex> {
-    const snapshots = await this.#snapshots();
+  /**
+   * The resource index of the cached snapshots of the servers `principal` may use (nothing is started
+   * for it); each new clash is logged once.
+   */
+  async #resourceIndex(principal: Principal): Promise<ResourceIndex> {
+    const snapshots = await this.#snapshots({ principal });
     const from = snapshots.map(({ snapshot }) => snapshot);
-    const known = this.#index;
+    const visible = principal.servers === undefined ? "*" : principal.servers.join("\u0000");
+    const known = this.#indexes.get(visible);
     if (known?.from.length === from.length && known.from.every((snapshot, at) => snapshot === from[at]))
       return known.index;
     const index = indexResources(from);
@@ -293,7 +309,7 @@ export class Lists {
       this.#reportedClashes.add(key);
       this.logger.warn({ server: clash.server }, describeUriClash(clash));
     }
-    this.#index = { from, index };
+    this.#indexes.set(visible, { from, index });
     return index;
   }
 

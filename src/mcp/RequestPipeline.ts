@@ -131,7 +131,7 @@ export class RequestPipeline {
       const route =
         carrier.server !== undefined
           ? { server: carrier.server, uri }
-          : await this.lists.routeResource(uri, carrier.returned);
+          : await this.lists.routeResource(uri, carrier.returned, carrier.principal);
       request.server = route?.server;
       request.backendUri = route?.uri;
     };
@@ -162,7 +162,7 @@ export class RequestPipeline {
   /** An aggregated session's result with its resource URIs as the session reads them back (see Lists.exposeReturned). */
   async #exposeUris(carrier: RequestCarrier, request: McpRequest, result: Result): Promise<Result> {
     if (!carrier.returned || request.server === undefined || !RETURNS_URIS.has(request.method)) return result;
-    return this.lists.exposeReturned(request.server, request.method, result, carrier.returned);
+    return this.lists.exposeReturned(request.server, request.method, result, carrier.returned, carrier.principal);
   }
 
   async #dispatch(carrier: RequestCarrier, request: McpRequest): Promise<Result> {

@@ -41,7 +41,9 @@ before(async () => {
   gateway = await startHttpGateway(scope, {
     servers: [
       nodeServer("stdio", NOTIFY_FIXTURE),
-      { id: "http", runtime: { type: "remote-sse", url: http.url } },
+      // Shared on purpose: a remote server's default (an upstream session per client) is exact by
+      // construction (test/runtimes/remote-per-session.test.ts); this checks the rule on one shared session.
+      { id: "http", runtime: { type: "remote-sse", url: http.url }, isolation: "shared" },
       nodeServer("byid", NOTIFY_FIXTURE),
       nodeServer("solo", NOTIFY_FIXTURE),
       nodeServer("duo", NOTIFY_FIXTURE),

@@ -48,7 +48,7 @@ describe("request bodies", () => {
   before(async () => {
     gateway = await startHttpGateway(scope, {
       servers: [nodeServer("relay", RELAY_FIXTURE)],
-      plugins: { "http-frontend": { max_body_bytes: 64 * 1024 } },
+      plugins: { "http-frontend": { max_body_bytes: 64 * 1024, max_json_values: 5000 } },
     });
   });
   after(() => scope.cleanup());
@@ -117,6 +117,27 @@ describe("request bodies", () => {
     });
     const fine = await request(gateway.port, { method: "POST", path: "/mcp", headers: MCP_HEADERS, body: inString });
     assert.equal(fine.status, 200, fine.body);
+  });
+
+  test("a body holding more than max_json_values values is refused before it is parsed, naming the setting", async () => {
+    const many = `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"text":[${"0,".repeat(6000)}0]}}}`;
+    const rejected = await request(gateway.port, { method: "POST", path: "/mcp", headers: MCP_HEADERS, body: many });
+    assert.equal(rejected.status, 400);
+    assert.equal(rejected.json().error.code, -32600);
+    assert.match(rejected.json().error.message, /more than 5000 JSON values \(http-frontend max_json_values\)/);
+    // The same bytes as one string are one value.
+    const one = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 4,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "0,".repeat(6000), version: "1" },
+      },
+    });
+    const fine = await request(gateway.port, { method: "POST", path: "/mcp", headers: MCP_HEADERS, body: one });
+    assert.equal(fine.status, 200, fine.body.slice(0, 300));
   });
 
   test("/health answers while a hostile body arrives, and the hostile request gets its error", async () => {
