@@ -4,11 +4,9 @@
 // to another built checkout, the two builds are measured in alternating rounds in the same run.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { connect, freePort } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
@@ -20,23 +18,9 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 const builds = [{ name: "mcpgw", root: ROOT }];
 if (process.env.MCPGW_BASELINE) builds.push({ name: "baseline", root: path.resolve(process.env.MCPGW_BASELINE) });
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
-
-async function connect(url) {
-  const client = new Client({ name: "bench", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
 }
 
 async function calls(clients, count) {

@@ -3,13 +3,10 @@
 // HTTP server, and the same tool (a stdio backend) behind mcpgw's /mcp/:id, mcp-proxy and
 // supergateway. Reports throughput at 16 concurrent sessions and latency at one client, each as a
 // ratio of the direct figure measured in the same run.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { call, connect, freePort, startTarget } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
@@ -17,54 +14,6 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
 const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? 250);
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 600);
 const only = process.argv.slice(2);
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-/** Starts a process and resolves once `url` answers an MCP initialize (peers print different banners). */
-async function startTarget(name, command, args, url, env = {}) {
-  const child = spawn(command, args, {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, ...env },
-    detached: true,
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr.slice(-2000)}`);
-    try {
-      const client = await connect(url);
-      await client.close();
-      return { name, url, stop: () => stopGroup(child) };
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${name} did not come up: ${stderr.slice(-2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
-
-function stopGroup(child) {
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    // the group is already gone
-  }
-  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
-}
-
-async function connect(url) {
-  const client = new Client({ name: "bench", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-}
-
-const call = (client, i) => client.callTool({ name: "echo", arguments: { text: `call ${i}` } });
 
 async function latency(url) {
   const client = await connect(url);

@@ -6,13 +6,11 @@
 // - heap the gateway holds per client session that made one call, and the TCP connections the
 //   upstream sees from the gateway (all upstream sessions share Node's fetch pool).
 // MCPGW_BASELINE=/path/to/other/checkout (built) adds that build, default config, to the throughput.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { call, connect, freePort, startTarget } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
@@ -20,14 +18,6 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
 const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? 250);
 const HEAP_SESSIONS = Number(process.env.BENCH_HEAP_SESSIONS ?? 200);
 const ISOLATIONS = { "per-client upstream session": undefined, "isolation: shared": "shared" };
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 const remoteServer = (url, isolation) => ({
   id: "echo",
@@ -92,18 +82,10 @@ async function heapPerSession(upstreamUrl, isolation) {
   return { kbPerSession: (after - before) / HEAP_SESSIONS / 1024, connections: connectionsAfter - connectionsBefore };
 }
 
-async function connect(url) {
-  const client = new Client({ name: "bench", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-}
-
 async function close(client) {
   await client.transport.terminateSession().catch(() => {});
   await client.close();
 }
-
-const call = (client, i) => client.callTool({ name: "echo", arguments: { text: `call ${i}` } });
 
 async function throughput(url, upstream) {
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url)));
@@ -123,33 +105,6 @@ async function throughput(url, upstream) {
   const { connections } = await upstreamStats(upstream);
   await Promise.all(clients.map(close));
   return { rps: (SESSIONS * CALLS_PER_SESSION) / seconds, errors, upstreamConnections: connections.open };
-}
-
-function stopGroup(child) {
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    // the group is already gone
-  }
-  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
-}
-
-/** Starts a process and resolves once `url` answers an MCP initialize. */
-async function startTarget(name, command, args, url) {
-  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr.slice(-2000)}`);
-    try {
-      await close(await connect(url));
-      return { name, url, stop: () => stopGroup(child) };
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${name} did not come up: ${stderr.slice(-2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-remote-"));
