@@ -37,9 +37,6 @@ export interface WebAccess {
   readonly keyRequired: () => boolean;
 }
 
-/** Probes take any Host: they carry no data, and Kubernetes sends the pod's IP as Host. */
-const PROBE_PATHS = new Set(["/health", "/ready"]);
-
 /**
  * DNS-rebinding and cross-site protection, before anything else runs: a Host that is not loopback,
  * the bound address or in `allowed_hosts` gets 403, and so does a browser's Origin that is not the
@@ -57,9 +54,8 @@ export function hostOriginGuard(access: WebAccess) {
       (allowed) => allowed === "*" || allowed === host || (allowed.startsWith("*.") && host.endsWith(allowed.slice(1))),
     );
   return async (ctx: Context, next: Next) => {
-    const probe = PROBE_PATHS.has(ctx.path) && (ctx.method === "GET" || ctx.method === "HEAD");
     const host = hostName(ctx.get("host"));
-    if (!probe && (!host || !hostAllowed(host))) {
+    if (!host || !hostAllowed(host)) {
       return sendError(ctx, 403, `Host '${ctx.get("host")}' is not allowed; add it to allowed_hosts`);
     }
     const origin = ctx.get("origin");

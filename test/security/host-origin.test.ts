@@ -1,6 +1,6 @@
 // The Host / Origin / CORS matrix: which Host names and browser origins get in, with and without a
-// key, and what allowed_hosts and cors_origins open. The probes answer any Host (Kubernetes sends
-// the pod's IP); a refused request never gets CORS headers.
+// key, and what allowed_hosts and cors_origins open. Probes too (the contract: every route); a
+// refused request never gets CORS headers.
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -17,7 +17,7 @@ async function gatewayWith(t: TestContext, config: Record<string, unknown>) {
   return { port: gateway.port, ask };
 }
 
-test("Host: loopback names and allowed_hosts (exact, *.suffix) pass; anything else 403 naming the setting; probes take any", async (t) => {
+test("Host: loopback names and allowed_hosts (exact, *.suffix) pass; anything else 403 naming the setting, probes included", async (t) => {
   const { port, ask } = await gatewayWith(t, {
     api_key: KEY,
     allowed_hosts: ["gateway.internal", "10.0.0.5", "*.example.com", "[fd00::5]"],
@@ -42,7 +42,7 @@ test("Host: loopback names and allowed_hosts (exact, *.suffix) pass; anything el
       error: "Forbidden",
       message: `Host '${host}' is not allowed; add it to allowed_hosts`,
     });
-    for (const path of ["/health", "/ready"]) assert.equal((await ask({ host }, path)).status, 200, `${path} ${host}`);
+    for (const path of ["/health", "/ready"]) assert.equal((await ask({ host }, path)).status, 403, `${path} ${host}`);
   }
 });
 
