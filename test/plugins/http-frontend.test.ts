@@ -40,7 +40,7 @@ test("GET /health answers {status: ok} without a key; other routes need one", as
   assert.deepEqual(unknown.json(), { error: "Not Found", message: "No route for GET /nowhere" });
 });
 
-test("a foreign Host or Origin gets 403; probes take any Host; with no key only configured and same-origin pages pass", async (t) => {
+test("a foreign Host or Origin gets 403, on the probes too; with no key only configured and same-origin pages pass", async (t) => {
   const port = await startGateway(t, 'cors_origins: ["https://app.example.com"]\n');
   const evilHost = await request(port, { path: "/servers", headers: { host: "evil.example.com" } });
   assert.equal(evilHost.status, 403);
@@ -48,7 +48,7 @@ test("a foreign Host or Origin gets 403; probes take any Host; with no key only 
     error: "Forbidden",
     message: "Host 'evil.example.com' is not allowed; add it to allowed_hosts",
   });
-  assert.equal((await request(port, { path: "/health", headers: { host: "10.1.2.3:4444" } })).status, 200);
+  assert.equal((await request(port, { path: "/health", headers: { host: "10.1.2.3:4444" } })).status, 403);
   const evilOrigin = await request(port, { path: "/health", headers: { origin: "http://evil.example.com" } });
   assert.equal(evilOrigin.status, 403);
   for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
