@@ -39,6 +39,8 @@ export interface CapabilitySnapshot extends CapabilityLists {
 export class CapabilityCache {
   readonly #dir: string;
   readonly #memory = new Map<string, CapabilitySnapshot>();
+  /** Definitions with no file: every aggregated list and resource read asks for each server, and a miss must not cost a file read each time. */
+  readonly #absent = new Set<string>();
 
   constructor(
     stateDir: string,
@@ -52,11 +54,14 @@ export class CapabilityCache {
     const hash = definitionHash(server);
     const known = this.#memory.get(server.id);
     if (known) return known.definition_hash === hash ? known : undefined;
+    const absent = `${server.id}\u0000${hash}`;
+    if (this.#absent.has(absent)) return undefined;
     let snapshot: CapabilitySnapshot;
     try {
       snapshot = JSON.parse(await readFile(this.#file(server.id), "utf8")) as CapabilitySnapshot;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") this.#absent.add(absent);
+      else
         this.logger.warn(
           { server: server.id },
           `Ignoring an unreadable capability cache entry: ${errorMessage(error)}`,
