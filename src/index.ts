@@ -14,6 +14,7 @@ export {
   type Principal,
   type ServerStatus,
   type ServerStateChange,
+  type ReloadOutcome,
 } from "./kernel/hooks.js";
 export {
   GatewayError,

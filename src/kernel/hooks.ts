@@ -78,6 +78,21 @@ export interface ServerStateChange {
   readonly error?: Error;
 }
 
+/** What one reload attempt did: the counts of the original's `/admin/reload` answer, or why it was refused. */
+export interface ReloadOutcome {
+  readonly at: Date;
+  /** `watch` (a file changed), `signal` (SIGHUP), `admin` (POST /admin/reload or `mcpgw reload`). */
+  readonly trigger: "watch" | "signal" | "admin";
+  /** Set when the new config was refused; the running one stays in force. */
+  readonly error?: string;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly modified: readonly string[];
+  readonly unchanged: readonly string[];
+  /** Settings that changed but only take effect after a restart (listen address, the plugin list). */
+  readonly restartRequired: readonly string[];
+}
+
 /**
  * Whether any plugin tapped `hook`. tapable's own isUsed() also counts interceptors, and the
  * kernel intercepts every hook, so it is always true.
@@ -115,6 +130,8 @@ export function createKernelHooks() {
     serverStateChanged: new SyncHook<[ServerStateChange]>(["change"], "serverStateChanged"),
     /** A new config replaced the old one while running (hot reload, /admin/reload). */
     configChanged: new AsyncSeriesHook<[GatewayConfig, GatewayConfig]>(["next", "previous"], "configChanged"),
+    /** After every reload attempt, applied or refused (stats counts them, `last_reload_error`). */
+    reloaded: new SyncHook<[ReloadOutcome]>(["outcome"], "reloaded"),
     /** Stop accepting work and drain (LIFO: frontends applied last close first). */
     beforeShutdown: new AsyncSeriesHook<[ShutdownReason]>(["reason"], "beforeShutdown"),
     /** Release resources (LIFO). */
