@@ -20,12 +20,15 @@ type Wire = "streamable-http" | "sse";
 export class RemoteRuntime implements BackendRuntime {
   readonly #url: URL;
   readonly #options: RemoteSseOptions;
+  readonly #headers: Record<string, string>;
   readonly #logger: Logger;
   #transport?: Transport;
   #wire?: Wire;
 
   constructor(server: ServerDefinition & { runtime: RemoteSseOptions }, context: RuntimeContext) {
-    this.#url = new URL(server.runtime.url);
+    const { url, headers } = credentialsAsHeader(new URL(server.runtime.url), server.runtime.headers);
+    this.#url = url;
+    this.#headers = headers;
     this.#options = server.runtime;
     this.#logger = context.logger;
   }
@@ -71,7 +74,7 @@ export class RemoteRuntime implements BackendRuntime {
   }
 
   async #attempt(client: Client, wire: Wire, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    const requestInit: RequestInit = { headers: { ...this.#options.headers } };
+    const requestInit: RequestInit = { headers: { ...this.#headers } };
     const transport =
       wire === "sse"
         ? new SSEClientTransport(this.#url, { requestInit })
@@ -99,4 +102,25 @@ export class RemoteRuntime implements BackendRuntime {
       signal.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/**
+ * `fetch` refuses a URL with `user:pass@` in it, so userinfo becomes the Basic `Authorization` header
+ * that browsers and curl would send for it; a configured `Authorization` header wins.
+ */
+function credentialsAsHeader(
+  url: URL,
+  configured: Readonly<Record<string, string>>,
+): { url: URL; headers: Record<string, string> } {
+  const headers = { ...configured };
+  if (url.username === "" && url.password === "") return { url, headers };
+  const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === "authorization");
+  if (!hasAuthorization) {
+    const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.Authorization = `Basic ${Buffer.from(pair).toString("base64")}`;
+  }
+  const bare = new URL(url);
+  bare.username = "";
+  bare.password = "";
+  return { url: bare, headers };
 }

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
 import { createServer as createTcpServer, type Socket } from "node:net";
 import { test } from "node:test";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isGatewayError } from "../../src/kernel/errors.js";
 import { callTool, freePort, nextState, startGateway, textOf } from "../supervisor/harness.js";
 import { startEverythingHttp } from "./remote.js";
@@ -98,6 +100,55 @@ test("remote-sse sends exactly the configured headers, and their values never re
     assert.equal(headers.cookie, undefined);
   }
   assert.ok(!gw.logs.text().includes(secret));
+});
+
+test("remote-sse turns user:pass@ in the URL into Basic auth, which fetch alone refuses, and never logs the password", async (t) => {
+  const password = "canary-pass/8d1f é";
+  const expected = `Basic ${Buffer.from(`ops:${password}`).toString("base64")}`;
+  const seen: Array<string | undefined> = [];
+  const upstream = createHttpServer(async (request, response) => {
+    seen.push(request.headers.authorization);
+    if (request.headers.authorization !== expected) return void response.writeHead(401).end();
+    // Stateless: a server and transport per request, as the SDK's examples do without sessions.
+    const server = new McpServer({ name: "basic-auth", version: "1.0.0" });
+    server.registerTool("hello", { description: "Says hello" }, async () => ({
+      content: [{ type: "text", text: "hello behind basic auth" }],
+    }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    response.on("close", () => void transport.close());
+    await server.connect(transport);
+    await transport.handleRequest(request, response);
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  t.after(() => upstream.close());
+  const { port } = upstream.address() as { port: number };
+  const url = `http://ops:${encodeURIComponent(password)}@127.0.0.1:${port}/mcp`;
+  const gw = await startGateway(t, { servers: [remote("basic", url, { transport: "streamable-http" })] });
+  assert.equal(textOf(await callTool(gw.supervisor, "basic", "hello", {})), "hello behind basic auth");
+  assert.ok(seen.length > 0 && seen.every((header) => header === expected));
+  assert.equal(gw.supervisor.get("basic").runtime?.url, `http://127.0.0.1:${port}/mcp`);
+  assert.ok(!gw.logs.text().includes(encodeURIComponent(password)) && !gw.logs.text().includes(password));
+});
+
+test("remote-sse keeps a configured Authorization header over URL userinfo", async (t) => {
+  const seen: Array<string | undefined> = [];
+  const recorder = createHttpServer((request, response) => {
+    seen.push(request.headers.authorization);
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => recorder.listen(0, "127.0.0.1", resolve));
+  t.after(() => recorder.close());
+  const { port } = recorder.address() as { port: number };
+  const gw = await startGateway(t, {
+    servers: [
+      remote("both", `http://u:p@127.0.0.1:${port}/mcp`, {
+        headers: { authorization: "Bearer configured" },
+        transport: "streamable-http",
+      }),
+    ],
+  });
+  await callTool(gw.supervisor, "both", "x", {}).catch(() => undefined);
+  assert.deepEqual(seen, ["Bearer configured"]);
 });
 
 test("remote-sse to a port nobody listens on fails the start with the reason, then fails fast while backing off", async (t) => {
