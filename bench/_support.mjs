@@ -4,6 +4,9 @@ import net from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
+/** `npm run bench -- --quick`: every script picks smaller counts, so the whole run fits in about two minutes. */
+export const QUICK = process.env.BENCH_QUICK === "1";
+
 export const freePort = () =>
   new Promise((resolve) => {
     const server = net.createServer().listen(0, "127.0.0.1", () => {
@@ -29,8 +32,17 @@ export function stopGroup(child) {
   return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
 }
 
-/** Starts a process and resolves once `url` answers an MCP initialize (peers print different banners). */
-export async function startTarget(name, command, args, url, env = {}) {
+const mcpAnswers = async (url) => {
+  const client = await connect(url);
+  await client.transport.terminateSession().catch(() => {});
+  await client.close();
+};
+
+/**
+ * Starts a process and resolves once `probe(url)` succeeds, by default an MCP initialize (peers print
+ * different banners).
+ */
+export async function startTarget(name, command, args, url, env = {}, probe = mcpAnswers) {
   const child = spawn(command, args, {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, ...env },
@@ -42,9 +54,7 @@ export async function startTarget(name, command, args, url, env = {}) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr.slice(-2000)}`);
     try {
-      const client = await connect(url);
-      await client.transport.terminateSession().catch(() => {});
-      await client.close();
+      await probe(url);
       return { name, url, stop: () => stopGroup(child) };
     } catch {
       if (Date.now() > deadline) throw new Error(`${name} did not come up: ${stderr.slice(-2000)}`);

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 
 const SERVERS = 500;
-const RUNS = 7;
+const RUNS = process.env.BENCH_QUICK === "1" ? 2 : 7;
 const cli = process.env.MCPGW_CLI ?? path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
 
 /**

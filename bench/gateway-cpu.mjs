@@ -6,13 +6,13 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { connect, freePort } from "./_support.mjs";
+import { QUICK, connect, freePort } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = 8;
-const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CALLS = Number(process.env.BENCH_CALLS ?? (QUICK ? 600 : 3000));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 const builds = [{ name: "mcpgw", root: ROOT }];

@@ -6,14 +6,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { call, connect, freePort, startTarget } from "./_support.mjs";
+import { QUICK, call, connect, freePort, startTarget } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? 250);
-const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 600);
-const only = process.argv.slice(2);
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 50 : 250));
+const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? (QUICK ? 150 : 600));
+// Quick runs leave the peers to throughput.mjs.
+const only = QUICK ? ["mcpgw"] : process.argv.slice(2);
 
 async function latency(url) {
   const client = await connect(url);

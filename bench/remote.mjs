@@ -10,13 +10,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { call, connect, freePort, startTarget } from "./_support.mjs";
+import { QUICK, call, connect, freePort, startTarget } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? 250);
-const HEAP_SESSIONS = Number(process.env.BENCH_HEAP_SESSIONS ?? 200);
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 50 : 250));
+const HEAP_SESSIONS = Number(process.env.BENCH_HEAP_SESSIONS ?? (QUICK ? 50 : 200));
 const ISOLATIONS = { "per-client upstream session": undefined, "isolation: shared": "shared" };
 
 const remoteServer = (url, isolation) => ({

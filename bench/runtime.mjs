@@ -31,9 +31,10 @@ const option = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);
   return index === -1 ? fallback : Number(process.argv[index + 1]);
 };
-const SAMPLES = option("samples", 10);
-const BACKENDS = option("backends", 20);
-const CRASH_ROUNDS = option("crash-rounds", 5);
+const QUICK = process.env.BENCH_QUICK === "1";
+const SAMPLES = option("samples", QUICK ? 3 : 10);
+const BACKENDS = option("backends", QUICK ? 5 : 20);
+const CRASH_ROUNDS = option("crash-rounds", QUICK ? 2 : 5);
 const IN_FLIGHT = 100;
 const probe = dist("test/fixtures/servers/probe-server.js");
 

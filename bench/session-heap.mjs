@@ -19,7 +19,7 @@ const { loadGateway } = await import("../dist/src/gateway/loadGateway.js");
 const { createLogger } = await import("../dist/src/kernel/logger.js");
 const { httpFrontendTokens } = await import("../dist/plugins/http-frontend/index.js");
 
-const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 400);
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? (process.env.BENCH_QUICK === "1" ? 100 : 400));
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-heap-"));
 const config = path.join(dir, "mcpgw.config.yaml");
 writeFileSync(

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// tools/call through every front of the gateway and through its peers, side by side in one run, driven
+// by the raw load generator (bench/_load.mjs) with prepared sessions: latency at 1 client, requests/s
+// and p99 at 16 and 64 sessions. Every figure is also a ratio of the direct SDK server's in the same
+// run; bare node:http shows what the generator itself can drive.
+// Usage: node bench/throughput.mjs [--quick] [--rounds N] [--seconds S] [--concurrency 1,16,64] [--no-peers]
+//        [--json FILE]
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { drive, openSse, openStreamable } from "./_load.mjs";
+import { freePort, startTarget } from "./_support.mjs";
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name, fallback) => {
+  const index = argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : argv[index + 1];
+};
+const QUICK = flag("quick") || process.env.BENCH_QUICK === "1";
+const ROUNDS = Number(option("rounds", QUICK ? 1 : 3));
+const SECONDS = Number(option("seconds", QUICK ? 2 : 5));
+const CONCURRENCY = String(option("concurrency", "1,16,64")).split(",").map(Number);
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
+const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-throughput-"));
+
+const bareProbe = async (url) => {
+  const response = await fetch(url, { method: "POST", body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+};
+
+async function startDirect() {
+  const port = await freePort();
+  return startTarget(
+    "direct SDK server",
+    process.execPath,
+    [ECHO, "--http", String(port)],
+    `http://127.0.0.1:${port}/mcp`,
+  );
+}
+
+async function startGateway(directUrl) {
+  const port = await freePort();
+  const config = path.join(dir, "mcpgw.config.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      listen_addr: `127.0.0.1:${port}`,
+      log_level: "warn",
+      state_dir: path.join(dir, "state"),
+      servers: [
+        { id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } },
+        { id: "remote", runtime: { type: "remote-sse", url: directUrl, transport: "streamable-http" } },
+      ],
+    }),
+  );
+  return startTarget(
+    "mcpgw",
+    process.execPath,
+    [path.join(ROOT, "dist/bundle/cli.js"), "serve", "--config", config],
+    `http://127.0.0.1:${port}/mcp/echo`,
+  );
+}
+
+const npxTarget = async (name, args) => {
+  const port = await freePort();
+  return startTarget(name, "npx", ["-y", ...args(port)], `http://127.0.0.1:${port}/mcp`);
+};
+
+const processes = [];
+const started = async (target) => {
+  processes.push(target);
+  return target;
+};
+
+const rows = [];
+try {
+  const barePort = await freePort();
+  const bare = await started(
+    await startTarget(
+      "bare node:http",
+      process.execPath,
+      [path.join(import.meta.dirname, "_bare-http.mjs"), String(barePort)],
+      `http://127.0.0.1:${barePort}/mcp`,
+      {},
+      bareProbe,
+    ),
+  );
+  const direct = await started(await startDirect());
+  const gateway = await started(await startGateway(direct.url));
+  const base = gateway.url.replace(/\/mcp\/echo$/, "");
+  // name, how to open one session, the tool name on that front
+  const cases = [
+    { name: "bare node:http (generator limit)", open: () => openStreamable(bare.url), tool: "echo" },
+    { name: "direct SDK server", open: () => openStreamable(direct.url), tool: "echo" },
+    { name: "mcpgw /mcp/:id -> stdio", open: () => openStreamable(`${base}/mcp/echo`), tool: "echo" },
+    { name: "mcpgw /mcp aggregated -> stdio", open: () => openStreamable(`${base}/mcp`), tool: "echo__echo" },
+    { name: "mcpgw /sse/:id -> stdio", open: () => openSse(`${base}/sse/echo`), tool: "echo" },
+    { name: "mcpgw /mcp/:id -> Streamable HTTP", open: () => openStreamable(`${base}/mcp/remote`), tool: "echo" },
+  ];
+  if (!flag("no-peers")) {
+    const proxy = await started(
+      await npxTarget("mcp-proxy 6.7.19", (port) => [
+        "mcp-proxy@6.7.19",
+        "--port",
+        String(port),
+        "--host",
+        "127.0.0.1",
+        "--server",
+        "stream",
+        "--",
+        process.execPath,
+        ECHO,
+      ]),
+    );
+    const supergateway = await started(
+      await npxTarget("supergateway 4.0.0", (port) => [
+        "supergateway@4.0.0",
+        "--stdio",
+        `${process.execPath} ${ECHO}`,
+        "--outputTransport",
+        "streamableHttp",
+        "--stateful",
+        "--port",
+        String(port),
+        "--logLevel",
+        "none",
+      ]),
+    );
+    cases.push(
+      { name: proxy.name, open: () => openStreamable(proxy.url), tool: "echo" },
+      { name: supergateway.name, open: () => openStreamable(supergateway.url), tool: "echo" },
+    );
+  }
+  const samples = new Map(cases.map((c) => [c.name, Object.fromEntries(CONCURRENCY.map((n) => [n, []]))]));
+  // Rounds go over every case in turn, so a noisy moment spreads over all of them rather than one.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of cases) {
+      for (const n of CONCURRENCY) {
+        const sessions = await Promise.all(Array.from({ length: n }, () => c.open()));
+        samples
+          .get(c.name)
+          [n].push(await drive(sessions, c.tool, { seconds: SECONDS, warmupSeconds: QUICK ? 0.5 : 1 }));
+        await Promise.all(sessions.map((session) => session.close()));
+      }
+      console.error(`round ${round + 1}/${ROUNDS}: ${c.name}`);
+    }
+  }
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  };
+  for (const c of cases) {
+    const figures = {};
+    let errors = 0;
+    for (const n of CONCURRENCY) {
+      const runs = samples.get(c.name)[n];
+      figures[n] = Object.fromEntries(["rps", "p50", "p99"].map((key) => [key, median(runs.map((run) => run[key]))]));
+      errors += runs.reduce((sum, run) => sum + run.errors, 0);
+    }
+    rows.push({ target: c.name, figures, errors });
+  }
+} finally {
+  await Promise.all(processes.map((target) => target.stop()));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const direct = rows.find((row) => row.target === "direct SDK server");
+console.log(
+  `tools/call, raw generator with prepared sessions: ${ROUNDS} round(s) of ${SECONDS} s per figure, medians (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
+);
+console.table(
+  rows.map((row) => {
+    const cells = { target: row.target };
+    for (const n of CONCURRENCY) {
+      const own = row.figures[n];
+      const base = direct.figures[n];
+      if (n === 1) {
+        cells["p50 ms @1"] = own.p50.toFixed(3);
+        cells["added p50 ms"] = (own.p50 - base.p50).toFixed(3);
+        cells["p99 ms @1"] = own.p99.toFixed(3);
+      } else {
+        cells[`req/s @${n}`] = Math.round(own.rps);
+        cells[`x direct @${n}`] = (own.rps / base.rps).toFixed(2);
+        cells[`p99 ms @${n}`] = own.p99.toFixed(1);
+      }
+    }
+    cells.errors = row.errors;
+    return cells;
+  }),
+);
+const json = option("json", process.env.BENCH_JSON);
+if (json) writeFileSync(json, JSON.stringify({ bench: "throughput", rounds: ROUNDS, seconds: SECONDS, rows }, null, 2));
