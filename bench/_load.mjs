@@ -133,17 +133,24 @@ const callBody = (tool, id) =>
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 /**
- * Every session calls `tool` back to back for `seconds` after a warm-up of `warmupSeconds`.
- * Returns requests/s, latency percentiles in ms, and failed calls.
+ * Every session calls `tool` for `seconds` after a warm-up of `warmupSeconds`: back to back, or with
+ * `rate` set, the sessions together start `rate` calls a second. Returns requests/s, latency
+ * percentiles in ms, and failed calls.
  */
-export async function drive(sessions, tool, { seconds, warmupSeconds = 1 }) {
+export async function drive(sessions, tool, { seconds, warmupSeconds = 1, rate }) {
+  const interval = rate ? (sessions.length * 1000) / rate : 0;
   let id = 1;
   const times = [];
   let errors = 0;
   let measuring = false;
   let stop = false;
-  const loop = async (session) => {
+  const loop = async (session, index) => {
+    let due = performance.now() + (interval * index) / sessions.length;
     while (!stop) {
+      if (interval) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+        due += interval;
+      }
       const callId = id++;
       const start = process.hrtime.bigint();
       const ok = await session.call(callBody(tool, callId), callId).catch(() => false);
