@@ -14,6 +14,15 @@ function createServer() {
   server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => ({
     content: [{ type: "text", text }],
   }));
+  // ECHO_EXTRA_TOOLS=N adds tools tool_1..tool_N, for listing benchmarks.
+  for (let i = 1; i <= Number(process.env.ECHO_EXTRA_TOOLS ?? 0); i++)
+    server.registerTool(
+      `tool_${i}`,
+      { description: `Extra tool ${i}`, inputSchema: { text: z.string() } },
+      async () => ({
+        content: [{ type: "text", text: String(i) }],
+      }),
+    );
   return server;
 }
 

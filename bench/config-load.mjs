@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 
 const SERVERS = 500;
+const SMALLER = [0, 100];
 const RUNS = process.env.BENCH_QUICK === "1" ? 2 : 7;
 const cli = process.env.MCPGW_CLI ?? path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
 
@@ -18,7 +19,7 @@ const cli = process.env.MCPGW_CLI ?? path.resolve(import.meta.dirname, "..", "di
  * and maps, `${VAR:-default}` in args and env.
  */
 function manyServersYaml(count) {
-  const lines = ["listen_addr: 127.0.0.1:0", "log_level: info", "servers:"];
+  const lines = ["listen_addr: 127.0.0.1:0", "log_level: info", count === 0 ? "servers: []" : "servers:"];
   for (let i = 0; i < count; i++) {
     lines.push(
       `  - id: server-${i}`,
@@ -81,11 +82,18 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-"));
 try {
   const config = path.join(dir, "mcpgw.config.yaml");
   writeFileSync(config, manyServersYaml(SERVERS));
+  const configOf = (count) => {
+    const file = path.join(dir, `mcpgw-${count}.config.yaml`);
+    writeFileSync(file, manyServersYaml(count));
+    return file;
+  };
+  const smaller = SMALLER.map((count) => ({ count, config: configOf(count), runs: [] }));
   const gateway = [];
   const stdio = [];
   const bare = [];
   for (let run = 0; run < RUNS; run++) {
     bare.push(await measure(["-e", "process.stderr.write('ready\\n'); setInterval(() => {}, 1000)"], /ready/));
+    for (const size of smaller) size.runs.push(await measure([cli, "serve", "--config", size.config], /Listening on/));
     gateway.push(await measure([cli, "serve", "--config", config], /Listening on/));
     // What a desktop client waits for: `mcpgw stdio` spawned, its answer to initialize on stdout.
     stdio.push(await measure([cli, "stdio", "--config", config], /"result"/, `${INITIALIZE}\n`));
@@ -99,7 +107,8 @@ try {
   const s = row(`mcpgw stdio, ${SERVERS} servers: initialize answered`, stdio);
   const b = row("bare node process", bare);
   console.log(`config load: median of ${RUNS} runs (spawn to ready, RSS at ready)`);
-  console.table([b, g, s]);
+  const sizes = smaller.map((size) => row(`mcpgw serve, ${size.count} servers`, size.runs));
+  console.table([b, ...sizes, g, s].map((r) => ({ ...r, "x bare ms": (Number(r.ms) / Number(b.ms)).toFixed(2) })));
   console.log(
     `gateway / bare node: time ${(Number(g.ms) / Number(b.ms)).toFixed(2)}x, RSS ${(Number(g.rssMB) / Number(b.rssMB)).toFixed(2)}x`,
   );

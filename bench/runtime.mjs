@@ -33,7 +33,7 @@ const option = (name, fallback) => {
 };
 const QUICK = process.env.BENCH_QUICK === "1";
 const SAMPLES = option("samples", QUICK ? 3 : 10);
-const BACKENDS = option("backends", QUICK ? 5 : 20);
+const BACKENDS = option("backends", QUICK ? 5 : 50);
 const CRASH_ROUNDS = option("crash-rounds", QUICK ? 2 : 5);
 const IN_FLIGHT = 100;
 const probe = dist("test/fixtures/servers/probe-server.js");
@@ -165,6 +165,8 @@ async function gateway(backends) {
       state_dir: path.join(dir, "state"),
       health_check_interval_seconds: 0,
       idle_timeout_seconds: 0,
+      // The crash case needs every call in flight at the backend, not waiting in the gateway's queue.
+      max_connections_per_server: IN_FLIGHT,
       servers,
     }),
   );

@@ -19,7 +19,7 @@ const { loadGateway } = await import("../dist/src/gateway/loadGateway.js");
 const { createLogger } = await import("../dist/src/kernel/logger.js");
 const { httpFrontendTokens } = await import("../dist/plugins/http-frontend/index.js");
 
-const SESSIONS = Number(process.env.BENCH_SESSIONS ?? (process.env.BENCH_QUICK === "1" ? 100 : 400));
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? (process.env.BENCH_QUICK === "1" ? 100 : 1000));
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-heap-"));
 const config = path.join(dir, "mcpgw.config.yaml");
 writeFileSync(
@@ -64,6 +64,15 @@ async function open(route) {
     body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
   });
   await done.text();
+  return session;
+}
+
+async function close(route, session) {
+  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
+    method: "DELETE",
+    headers: { "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+  });
+  await response.text();
 }
 
 const heap = async () => {
@@ -86,8 +95,18 @@ for (const route of ["/mcp", "/mcp/echo"]) {
     "heap per idle session (KB)": ((after - before) / SESSIONS / 1024).toFixed(1),
   });
 }
-console.log("Heap per idle session (budget 50 KB)");
+console.log("Heap per idle session (budget 25 KB)");
 console.table(rows);
+
+// Sessions that come and go must leave nothing behind.
+const before = await heap();
+const started = performance.now();
+for (let i = 0; i < SESSIONS; i++) await close("/mcp/echo", await open("/mcp/echo"));
+const seconds = (performance.now() - started) / 1000;
+const after = await heap();
+console.log(
+  `${SESSIONS} sessions opened and closed one after another: ${(SESSIONS / seconds).toFixed(0)} per second, heap ${((after - before) / 1024).toFixed(0)} KB higher after`,
+);
 await kernel.stop();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);
