@@ -129,9 +129,24 @@ try {
         "none",
       ]),
     );
+    // mcp-hub 4 serves its clients over legacy HTTP+SSE only (GET /mcp, POST /messages), tools as `<server>__<tool>`.
+    const hubPort = await freePort();
+    const hubConfig = path.join(dir, "mcp-hub.json");
+    writeFileSync(hubConfig, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [ECHO] } } }));
+    const hub = await started(
+      await startTarget(
+        "mcp-hub 4.2.1",
+        "npx",
+        ["-y", "mcp-hub@4.2.1", "--port", String(hubPort), "--config", hubConfig],
+        `http://127.0.0.1:${hubPort}/mcp`,
+        {},
+        async (url) => (await openSse(url)).close(),
+      ),
+    );
     cases.push(
       { name: proxy.name, open: () => openStreamable(proxy.url), tool: "echo" },
       { name: supergateway.name, open: () => openStreamable(supergateway.url), tool: "echo" },
+      { name: hub.name, open: () => openSse(hub.url), tool: "echo__echo" },
     );
   }
   const samples = new Map(cases.map((c) => [c.name, Object.fromEntries(CONCURRENCY.map((n) => [n, []]))]));
