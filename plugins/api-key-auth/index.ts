@@ -5,6 +5,7 @@ import {
   gatewayTokens,
   GatewayError,
   parsePluginOptions,
+  type GatewayConfig,
   type InboundRequest,
   type PluginContext,
   type Principal,
@@ -41,13 +42,14 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
       const apiKeys = ctx.defineConfigKey("api_keys", apiKeysSchema);
       const apiKeysFile = ctx.defineConfigKey("api_keys_file", apiKeysFileSchema);
       const authenticators = ctx.use(gatewayTokens.authenticators);
+      authenticators.declare("api-key-auth", keysConfigured);
       let keyFile: KeyFile | undefined;
       ctx.hooks.configLoaded.tap("api-key-auth", (config) => {
+        if (!keysConfigured(config)) return;
         const configured: NamedApiKey[] = [...apiKeys.get()];
         const single = apiKey.get();
         if (single) configured.unshift({ name: "default", key: single, scopes: ["*"] });
         const file = apiKeysFile.get();
-        if (configured.length === 0 && file === undefined) return;
         // A key written in the config or a key file (not taken from the environment) is a secret all the same.
         const redactor = ctx.use(gatewayTokens.redactor);
         const storeOf = (keys: NamedApiKey[]) => {
@@ -113,6 +115,16 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
     },
   };
 });
+
+/** Whether the config asks for keys: then the authenticator is on, also while a key file lists none (nobody gets in unasked). */
+function keysConfigured(config: GatewayConfig): boolean {
+  const { api_key, api_keys, api_keys_file } = config.settings as {
+    api_key?: string;
+    api_keys?: readonly NamedApiKey[];
+    api_keys_file?: string;
+  };
+  return Boolean(api_key) || (api_keys?.length ?? 0) > 0 || api_keys_file !== undefined;
+}
 
 /** The config's keys and the file's; a name in both is the file's mistake (the config's keys stay as they are). */
 function merged(configured: readonly NamedApiKey[], file: KeyFile | undefined, fromFile: readonly NamedApiKey[]) {
