@@ -47,7 +47,13 @@ test("a usage error exits 2 with the message on stderr and nothing on stdout", a
   );
   assert.equal(stdioFlag.code, 2);
   assert.equal(stdioFlag.stdout, "");
-  assert.match(stdioFlag.stderr, /^mcpgw: Option --listen-addr does not apply to 'stdio'\n/);
+  assert.match(
+    stdioFlag.stderr,
+    /^mcpgw: Option --listen-addr does not apply to 'stdio' \(it is an option of 'serve'\)\n/,
+  );
+  const port = await run(CLI, ["--port", "4444"], { cwd });
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /^mcpgw: Unknown option '--port' \(did you mean '--listen-addr'\?\)\n\nOpen MCP Gateway/);
 });
 
 test("validate on a broken config prints every problem with its line and exits 1", async (t) => {
