@@ -39,7 +39,7 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
       // The one check of what `serve` refuses to bind: `validate` (inspect) reports it too.
       if (ctx.mode !== "stdio" || options.in_stdio_mode)
         ctx.hooks.validate.tap("http-frontend", (config, report) => {
-          const problem = exposureProblem(config.settings.listen_addr as string, authenticators.requiredFor(config));
+          const problem = exposureProblem(config.settings.listen_addr, authenticators.requiredFor(config));
           if (problem) report.error(["listen_addr"], problem);
         });
       if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;

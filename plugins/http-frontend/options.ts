@@ -46,8 +46,9 @@ export interface ListenAddress {
 }
 
 /** Why the gateway must not listen on `listenAddr`: reachable from other machines while no key is required. */
-export function exposureProblem(listenAddr: string, keyRequired: boolean): string | undefined {
-  const address = parseListenAddr(listenAddr);
+export function exposureProblem(listenAddr: unknown, keyRequired: boolean): string | undefined {
+  // Not a string when its own schema refused it: that error is reported already.
+  const address = typeof listenAddr === "string" ? parseListenAddr(listenAddr) : undefined;
   if (!address || isLoopbackHost(address.host) || keyRequired) return undefined;
   return `listen_addr ${listenAddr} is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1`;
 }
