@@ -132,8 +132,8 @@ const FLAG_SYNONYMS: Readonly<Record<string, keyof typeof OPTIONS>> = {
 };
 
 /**
- * An unknown flag is a usage error naming the flag it most likely meant, not Node's parser text
- * (which suggests `-- "--port"`, a positional argument).
+ * An unknown flag is a usage error naming the flag it most likely meant, and a flag without its
+ * value says so, instead of Node's parser text (which suggests `-- "--port"`, a positional argument).
  */
 function rejectUnknownOptions(argv: readonly string[]): void {
   const { tokens } = parseArgs({
@@ -144,7 +144,15 @@ function rejectUnknownOptions(argv: readonly string[]): void {
     tokens: true,
   });
   for (const token of tokens) {
-    if (token.kind !== "option" || token.name in OPTIONS) continue;
+    if (token.kind !== "option") continue;
+    if (token.name in OPTIONS) {
+      const option = OPTIONS[token.name as keyof typeof OPTIONS];
+      // Node's lenient pass takes a following flag as the value; its strict one calls that ambiguous.
+      const missing = token.value === undefined || (!token.inlineValue && token.value.startsWith("-"));
+      if (option.type === "string" && missing)
+        throw new GatewayError("MCPGW_ERR_USAGE", `--${token.name} needs a value`);
+      continue;
+    }
     const name = token.name.replace(/_/g, "-");
     const match = FLAG_SYNONYMS[token.name.toLowerCase()] ?? closest(name, Object.keys(OPTIONS));
     const hint = match ? ` (did you mean '--${match}'?)` : "";
