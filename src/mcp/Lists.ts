@@ -286,7 +286,8 @@ export class Lists {
       visible.map(async (server) => {
         try {
           let snapshot = await this.supervisor.capabilities(server.id);
-          if (!snapshot && optionsFor && start(server)) {
+          // An unavailable server (an unset variable) was reported at load; each list need not repeat it.
+          if (!snapshot && optionsFor && start(server) && server.unavailable === undefined) {
             await this.supervisor.acquire(server.id, optionsFor(server.id));
             snapshot = await this.supervisor.capabilities(server.id);
           }

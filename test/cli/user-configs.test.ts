@@ -113,6 +113,9 @@ test("a claude_desktop_config.json with extra keys, spaced names and an unset va
     /Server 'memory' is unavailable: environment variable 'MEMORY_DIR' is not set/,
   );
 
+  // Listed as unavailable once, at load; the aggregated lists do not try (and warn about) it each time.
+  await aggregated.listTools();
+  assert.ok(!gateway.stderr.includes("Left out of the aggregated lists"), gateway.stderr);
   gateway.process.kill("SIGTERM");
   assert.equal((await gateway.exited).code, 0);
 });
