@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { watch, type FSWatcher } from "node:fs";
+import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse, YAMLParseError } from "yaml";
@@ -27,23 +27,21 @@ export class KeyFile {
   /** The keys the file holds now; a GatewayError naming the file (never a key) when it cannot be used. */
   async read(): Promise<NamedApiKey[]> {
     const text = await readFile(this.file, "utf8").catch((error: NodeJS.ErrnoException) => {
-      throw this.#error(`cannot be read (${error.code ?? error.message})`);
+      throw unreadable(this.file, error);
     });
     this.#digest = createHash("sha256").update(text).digest("hex");
-    let raw: unknown;
+    return parseKeyFile(this.file, text);
+  }
+
+  /** As `read`, synchronously, for validation: what a start would refuse, `validate` reports. */
+  static readNow(file: string): NamedApiKey[] {
+    let text: string;
     try {
-      raw = parse(text);
+      text = readFileSync(file, "utf8");
     } catch (error) {
-      // The parser's message quotes the offending line, which may hold a key: only where it is.
-      const line = error instanceof YAMLParseError ? error.linePos?.[0].line : undefined;
-      throw this.#error(`is not valid YAML${line === undefined ? "" : ` (line ${line})`}`);
+      throw unreadable(file, error as NodeJS.ErrnoException);
     }
-    const parsed = keyFileSchema.safeParse(raw ?? []);
-    if (!parsed.success) {
-      const where = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-      throw this.#error(`is not a list of {name, key, scopes, servers}: ${where.join("; ")}`);
-    }
-    return parsed.data;
+    return parseKeyFile(file, text);
   }
 
   /**
@@ -78,11 +76,35 @@ export class KeyFile {
     clearTimeout(this.#timer);
     this.#watcher?.close();
   }
+}
 
-  #error(reason: string): GatewayError {
-    return new GatewayError("MCPGW_ERR_CONFIG", `api_keys_file ${this.file} ${reason}`, {
-      plugin: "api-key-auth",
-      key: "api_keys_file",
-    });
+function parseKeyFile(file: string, text: string): NamedApiKey[] {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    // The parser's message quotes the offending line, which may hold a key: only where it is.
+    const line = error instanceof YAMLParseError ? error.linePos?.[0].line : undefined;
+    throw keyFileError(file, `is not valid YAML${line === undefined ? "" : ` (line ${line})`}`);
   }
+  const parsed = keyFileSchema.safeParse(raw ?? []);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw keyFileError(file, `is not a list of {name, key, scopes, servers}: ${where.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+function unreadable(file: string, error: NodeJS.ErrnoException): GatewayError {
+  return keyFileError(
+    file,
+    error.code === "ENOENT" ? "does not exist" : `cannot be read (${error.code ?? error.message})`,
+  );
+}
+
+function keyFileError(file: string, reason: string): GatewayError {
+  return new GatewayError("MCPGW_ERR_CONFIG", `api_keys_file ${file} ${reason}`, {
+    plugin: "api-key-auth",
+    key: "api_keys_file",
+  });
 }

@@ -1,10 +1,11 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
 import {
   definePlugin,
+  errorMessage,
   gatewayTokens,
   GatewayError,
   parsePluginOptions,
+  type GatewayConfig,
   type InboundRequest,
   type PluginContext,
   type Principal,
@@ -41,13 +42,14 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
       const apiKeys = ctx.defineConfigKey("api_keys", apiKeysSchema);
       const apiKeysFile = ctx.defineConfigKey("api_keys_file", apiKeysFileSchema);
       const authenticators = ctx.use(gatewayTokens.authenticators);
+      authenticators.declare("api-key-auth", keysConfigured);
       let keyFile: KeyFile | undefined;
       ctx.hooks.configLoaded.tap("api-key-auth", (config) => {
+        if (!keysConfigured(config)) return;
         const configured: NamedApiKey[] = [...apiKeys.get()];
         const single = apiKey.get();
         if (single) configured.unshift({ name: "default", key: single, scopes: ["*"] });
         const file = apiKeysFile.get();
-        if (configured.length === 0 && file === undefined) return;
         // A key written in the config or a key file (not taken from the environment) is a secret all the same.
         const redactor = ctx.use(gatewayTokens.redactor);
         const storeOf = (keys: NamedApiKey[]) => {
@@ -79,11 +81,11 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
         keyFile = watched;
         // Read at start, not at load: a file that cannot be used fails the start with its reason.
         ctx.hooks.beforeStart.tapPromise("api-key-auth", async () => {
-          store = storeOf(merged(configured, watched, await watched.read()));
+          store = storeOf(merged(configured, watched.file, await watched.read()));
           announce();
           watched.watch((keys) => {
             const previous = store;
-            store = storeOf(merged(configured, watched, keys));
+            store = storeOf(merged(configured, watched.file, keys));
             ctx.logger.info(`API keys re-read from ${watched.file}: ${store.size} key${store.size === 1 ? "" : "s"}`);
             endStaleSessions(ctx, previous, store);
           });
@@ -92,8 +94,20 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
       ctx.hooks.shutdown.tap("api-key-auth", () => keyFile?.close());
       ctx.hooks.validate.tap("api-key-auth", (config, report) => {
         const file = config.settings.api_keys_file as string | undefined;
-        if (file !== undefined && !existsSync(path.resolve(config.source.dir, file)))
-          report.error(["api_keys_file"], `api_keys_file ${path.resolve(config.source.dir, file)} does not exist`);
+        // Read as the start will read it, so `validate` reports what `serve` would refuse.
+        if (file !== undefined) {
+          try {
+            const written = (config.settings.api_keys as NamedApiKey[] | undefined) ?? [];
+            const configured = config.settings.api_key ? [{ name: "default" }, ...written] : written;
+            merged(
+              configured,
+              path.resolve(config.source.dir, file),
+              KeyFile.readNow(path.resolve(config.source.dir, file)),
+            );
+          } catch (error) {
+            report.error(["api_keys_file"], errorMessage(error));
+          }
+        }
         const names = new Set<string>(config.settings.api_key ? ["default"] : []);
         const servers = new Set(config.servers.map((server) => server.id));
         const tags = new Set(config.servers.flatMap((server) => server.tags));
@@ -114,12 +128,26 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
   };
 });
 
+/** Whether the config asks for keys: then the authenticator is on, also while a key file lists none (nobody gets in unasked). */
+function keysConfigured(config: GatewayConfig): boolean {
+  const { api_key, api_keys, api_keys_file } = config.settings as {
+    api_key?: string;
+    api_keys?: readonly NamedApiKey[];
+    api_keys_file?: string;
+  };
+  return Boolean(api_key) || (api_keys?.length ?? 0) > 0 || api_keys_file !== undefined;
+}
+
 /** The config's keys and the file's; a name in both is the file's mistake (the config's keys stay as they are). */
-function merged(configured: readonly NamedApiKey[], file: KeyFile | undefined, fromFile: readonly NamedApiKey[]) {
+function merged<K extends Pick<NamedApiKey, "name">>(
+  configured: readonly K[],
+  file: string,
+  fromFile: readonly NamedApiKey[],
+) {
   const names = new Set(configured.map((key) => key.name));
   for (const key of fromFile) {
     if (names.has(key.name))
-      throw new GatewayError("MCPGW_ERR_CONFIG", `api_keys_file ${file?.file}: duplicate API key name: ${key.name}`, {
+      throw new GatewayError("MCPGW_ERR_CONFIG", `api_keys_file ${file}: duplicate API key name: ${key.name}`, {
         plugin: "api-key-auth",
         key: "api_keys_file",
       });

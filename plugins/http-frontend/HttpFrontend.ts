@@ -18,7 +18,7 @@ import { readJsonBody } from "./body.js";
 import { corsHeaders, hostOriginGuard, sendError, sendNotFound } from "./guards.js";
 import { createHttpServer, methodNotAllowed } from "./httpServer.js";
 import { McpEndpoints } from "./McpEndpoints.js";
-import { isLoopbackHost, type HttpFrontendSettings, type ListenAddress } from "./options.js";
+import { type HttpFrontendSettings, type ListenAddress } from "./options.js";
 import { httpStatusOf, PassThrough } from "./PassThrough.js";
 import { redactAnswers } from "./redactAnswers.js";
 import type { RouteTable } from "./RouteTable.js";
@@ -104,14 +104,8 @@ export class HttpFrontend {
   }
 
   async listen(): Promise<ListenAddress> {
+    // A non-loopback address without a key never gets here: validation refuses it (exposureProblem).
     const { host, port } = this.listenAddr;
-    if (!isLoopbackHost(host) && !this.#authenticators.enabled) {
-      throw new GatewayError(
-        "MCPGW_ERR_LISTEN",
-        `listen_addr ${host}:${port} is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1`,
-        { plugin: "http-frontend", key: "listen_addr" },
-      );
-    }
     // Plugins' routes go in last, so a plugin applied after this one can still add them in configLoaded or beforeStart.
     this.#routes.install(this.router, (scope) => this.#guard(scope), this.settings);
     const server = createHttpServer(this.settings, this.app.callback());

@@ -4,6 +4,7 @@ import {
   allowedHostsSchema,
   corsEnabledSchema,
   corsOriginsSchema,
+  exposureProblem,
   httpFrontendPluginOptions,
   listenAddrSchema,
   parseListenAddr,
@@ -34,8 +35,14 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
         () => ctx.use(gatewayTokens.supervisor),
         ctx.use(gatewayTokens.redactor),
       );
-      if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
       const authenticators = ctx.use(gatewayTokens.authenticators);
+      // The one check of what `serve` refuses to bind: `validate` (inspect) reports it too.
+      if (ctx.mode !== "stdio" || options.in_stdio_mode)
+        ctx.hooks.validate.tap("http-frontend", (config, report) => {
+          const problem = exposureProblem(config.settings.listen_addr, authenticators.requiredFor(config));
+          if (problem) report.error(["listen_addr"], problem);
+        });
+      if (ctx.mode === "inspect" || (ctx.mode === "stdio" && !options.in_stdio_mode)) return;
       // koa and the routes load only when HTTP is served: not for `mcpgw stdio`, validate, plugins, servers.
       ctx.hooks.configLoaded.tapPromise("http-frontend", async () => {
         const { HttpFrontend } = await import("./HttpFrontend.js");

@@ -45,6 +45,14 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+/** Why the gateway must not listen on `listenAddr`: reachable from other machines while no key is required. */
+export function exposureProblem(listenAddr: unknown, keyRequired: boolean): string | undefined {
+  // Not a string when its own schema refused it: that error is reported already.
+  const address = typeof listenAddr === "string" ? parseListenAddr(listenAddr) : undefined;
+  if (!address || isLoopbackHost(address.host) || keyRequired) return undefined;
+  return `listen_addr ${listenAddr} is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1`;
+}
+
 /** `host:port`, `[v6]:port`; port 0 picks a free one. */
 export function parseListenAddr(value: string): ListenAddress | undefined {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(value.trim());

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
@@ -16,6 +17,26 @@ import { describeExit, ProcessTransport, type StopGrace } from "./ProcessTranspo
 /** How long a failed connect waits to learn whether the child died (its stdout can close before its exit is reported). */
 const EXIT_REPORT_MS = 500;
 
+/** Relative to the file the server was defined in, like every other path in the config. */
+export function workingDirOf(server: ServerDefinition): string {
+  const { working_dir } = server.runtime as Partial<LocalProcessOptions>;
+  return path.resolve(server.origin.dir, working_dir ?? ".");
+}
+
+/**
+ * What is wrong with a server's working_dir, checked before each spawn (and by `validate`): a
+ * missing folder makes spawn fail with ENOENT, which reads as if the command were missing.
+ */
+export function workingDirProblem(server: ServerDefinition): string | undefined {
+  const dir = workingDirOf(server);
+  try {
+    return statSync(dir).isDirectory() ? undefined : `working_dir ${dir} is not a folder`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? `working_dir ${dir} does not exist` : `working_dir ${dir} cannot be used (${code})`;
+  }
+}
+
 /** A `local-process` backend: one child process speaking MCP on stdio. */
 export class LocalProcessRuntime implements BackendRuntime {
   readonly #transport: ProcessTransport;
@@ -27,13 +48,12 @@ export class LocalProcessRuntime implements BackendRuntime {
     guard: OrphanGuard,
     grace?: StopGrace,
   ) {
-    const { command, args, working_dir } = server.runtime;
+    const { command, args } = server.runtime;
     this.#command = command;
     this.#transport = new ProcessTransport({
       command,
       args,
-      // Relative to the file the server was defined in, like every other path in the config.
-      cwd: path.resolve(server.origin.dir, working_dir ?? "."),
+      cwd: workingDirOf(server),
       env: childEnvironment(server.env),
       logger: context.logger,
       guard,

@@ -84,7 +84,7 @@ export class ProcessTransport implements Transport {
       await once(child, "spawn");
     } catch (error) {
       this.#closed = true;
-      throw new Error(describeSpawnError(error as NodeJS.ErrnoException, command, cwd), { cause: error });
+      throw new Error(describeSpawnError(error as NodeJS.ErrnoException, command), { cause: error });
     }
     const pid = child.pid!;
     this.spec.guard?.watch(pid);
@@ -217,8 +217,9 @@ function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([exited.then(() => true), late]).finally(() => clearTimeout(timer));
 }
 
-function describeSpawnError(error: NodeJS.ErrnoException, command: string, cwd: string): string {
-  if (error.code === "ENOENT") return `command not found: ${command} (or working_dir ${cwd} does not exist)`;
+function describeSpawnError(error: NodeJS.ErrnoException, command: string): string {
+  // working_dir is checked before the spawn (workingDirProblem), so ENOENT is the command.
+  if (error.code === "ENOENT") return `command not found: ${command}`;
   if (error.code === "EACCES") return `command is not executable: ${command}`;
   return `could not start ${command}: ${error.message}`;
 }

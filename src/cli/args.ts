@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { closest } from "../config/issues.js";
 import { GatewayError } from "../kernel/errors.js";
 import { parseLogLevel, parseRustLog } from "../kernel/logger.js";
 
@@ -44,6 +45,7 @@ export interface ParsedArgs {
 
 /** `defaultCommand` is what a bare invocation means: `serve` for mcpgw and gateway-http, `stdio` for gateway-stdio. */
 export function parseCommandLine(argv: readonly string[], defaultCommand: Command = "serve"): ParsedArgs {
+  rejectUnknownOptions(argv);
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
@@ -62,8 +64,13 @@ export function parseCommandLine(argv: readonly string[], defaultCommand: Comman
   if (command !== "help" && command !== "version") {
     const allowed = new Set<string>(ALLOWED[command]);
     for (const flag of Object.keys(values)) {
-      if (!allowed.has(flag))
-        throw new GatewayError("MCPGW_ERR_USAGE", `Option --${flag} does not apply to '${command}'`);
+      if (!allowed.has(flag)) {
+        const owners = Object.entries(ALLOWED)
+          .filter(([, flags]) => (flags as readonly string[]).includes(flag))
+          .map(([name]) => `'${name}'`);
+        const hint = owners.length > 0 ? ` (it is an option of ${owners.join(", ")})` : "";
+        throw new GatewayError("MCPGW_ERR_USAGE", `Option --${flag} does not apply to '${command}'${hint}`);
+      }
     }
   }
   if (values["api-key"] !== undefined && values.gateway === undefined)
@@ -97,6 +104,60 @@ export function parseCommandLine(argv: readonly string[], defaultCommand: Comman
     apiKey: values["api-key"],
     json: values.json ?? false,
   };
+}
+
+/** Flags people bring from other tools, for the did-you-mean of an unknown one. */
+const FLAG_SYNONYMS: Readonly<Record<string, keyof typeof OPTIONS>> = {
+  port: "listen-addr",
+  p: "listen-addr",
+  host: "listen-addr",
+  bind: "listen-addr",
+  addr: "listen-addr",
+  address: "listen-addr",
+  listen: "listen-addr",
+  file: "config",
+  "config-file": "config",
+  conf: "config",
+  f: "config",
+  key: "api-key",
+  token: "api-key",
+  level: "log-level",
+  verbose: "log-level",
+  debug: "log-level",
+  v: "version",
+  url: "gateway",
+  id: "server",
+  check: "validate",
+  "dry-run": "validate",
+};
+
+/**
+ * An unknown flag is a usage error naming the flag it most likely meant, and a flag without its
+ * value says so, instead of Node's parser text (which suggests `-- "--port"`, a positional argument).
+ */
+function rejectUnknownOptions(argv: readonly string[]): void {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (token.name in OPTIONS) {
+      const option = OPTIONS[token.name as keyof typeof OPTIONS];
+      // Node's lenient pass takes a following flag as the value; its strict one calls that ambiguous.
+      const missing = token.value === undefined || (!token.inlineValue && token.value.startsWith("-"));
+      if (option.type === "string" && missing)
+        throw new GatewayError("MCPGW_ERR_USAGE", `--${token.name} needs a value`);
+      continue;
+    }
+    const name = token.name.replace(/_/g, "-");
+    const match = FLAG_SYNONYMS[token.name.toLowerCase()] ?? closest(name, Object.keys(OPTIONS));
+    const hint = match ? ` (did you mean '--${match}'?)` : "";
+    throw new GatewayError("MCPGW_ERR_USAGE", `Unknown option '${token.rawName}'${hint}`);
+  }
 }
 
 /** `host:port` or `[v6]:port`, port 0-65535. */

@@ -86,17 +86,29 @@ async function serversText(kernel: Kernel, json: boolean): Promise<string> {
       2,
     )}\n`;
   }
-  const table = renderTable(
-    ["id", "runtime", "tags"],
-    entries.map(({ server }) => ({ id: server.id, runtime: server.runtime.type, tags: server.tags.join(", ") })),
-  );
+  const rows = entries.map(({ server }) => ({
+    id: server.id,
+    name: server.display_name,
+    runtime: server.runtime.type,
+    tags: server.tags.join(", "),
+  }));
+  // A name column only when it says more than the ids (display_name set, or a desktop app's name slugged).
+  const named = rows.some((row) => row.name !== row.id);
+  const table = renderTable(named ? ["id", "name", "runtime", "tags"] : ["id", "runtime", "tags"], rows);
   const renames = entries.flatMap(({ server, renamed }) =>
     renamed.map(
       (item) =>
         `  ${server.id}  ${item.kind} ${item.original}  ->  ${item.exposed}${item.reason === "clash" ? `  (clashes with ${item.clashesWith})` : ""}`,
     ),
   );
-  return renames.length === 0
-    ? table
-    : `${table}\nRenamed on the aggregated endpoints (to fit A-Z a-z 0-9 _ -, at most ${maxLength} characters, or to stay distinct):\n${renames.join("\n")}\n`;
+  const unavailable = entries.flatMap(({ server }) => (server.unavailable ? [`  ${server.unavailable}`] : []));
+  return [
+    table,
+    ...(unavailable.length > 0 ? [`\n${unavailable.join("\n")}\n`] : []),
+    ...(renames.length > 0
+      ? [
+          `\nRenamed on the aggregated endpoints (to fit A-Z a-z 0-9 _ -, at most ${maxLength} characters, or to stay distinct):\n${renames.join("\n")}\n`,
+        ]
+      : []),
+  ].join("");
 }

@@ -20,6 +20,8 @@ export type Isolation = "shared" | "session";
 export interface ServerDefinition {
   readonly id: string;
   readonly display_name: string;
+  /** Set when the entry names an unset `${VAR}`: the server is listed but refuses to start, with this reason. */
+  readonly unavailable?: string;
   readonly description?: string;
   readonly tags: readonly string[];
   readonly runtime: RuntimeSpec;

@@ -1,9 +1,9 @@
 import { SERVER_ID_PATTERN, serverFieldsSchema } from "./coreSchema.js";
-import { didYouMean } from "./issues.js";
+import { didYouMean, formatPath } from "./issues.js";
 import type { ConfigIssue, RuntimeSpec, ServerDefinition } from "./model.js";
 import type { SchemaRegistry } from "./SchemaRegistry.js";
 import { issueAt, parseWithSchema, type IssueSite } from "./schemaIssues.js";
-import { isPlainObject } from "./substitute.js";
+import { isPlainObject, type UnsetVariable } from "./substitute.js";
 
 /** Where a group of server entries was written. */
 export interface ServerSite extends IssueSite {
@@ -16,6 +16,41 @@ export interface RawServer {
   /** The id given by a map key (map form and mcpServers); list entries carry their own. */
   readonly key?: string;
   readonly index?: number;
+  /** An mcpServers name that is not an id ("GitHub", "My Server"): `key` is its slug. */
+  readonly name?: string;
+}
+
+/**
+ * A stable id for a desktop app's server name: accents dropped, lowercase, every run of other
+ * characters one '-'. "My Server" -> "my-server"; "" when nothing of the name is left.
+ */
+export function slugId(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "-")
+    .replace(/^[-_]+/, "")
+    .replace(/-+$/, "");
+}
+
+/**
+ * Whether a key path lies inside one server's entry (`servers` list or map, `mcpServers`), where an
+ * unset variable makes only that server unavailable. A list entry's `id` is not: without it there is
+ * no server to name.
+ */
+export function inServerEntry(path: readonly PropertyKey[]): boolean {
+  return (path[0] === "servers" || path[0] === "mcpServers") && path.length >= 3 && path[2] !== "id";
+}
+
+/** Why a server whose entry names unset variables cannot start; what its start and calls answer. */
+export function unavailableReason(id: string, unset: readonly UnsetVariable[]): string | undefined {
+  if (unset.length === 0) return undefined;
+  const names = [...new Set(unset.map((variable) => variable.name))];
+  const where = unset.map((variable) => formatPath(variable.path)).join(", ");
+  return names.length === 1
+    ? `Server '${id}' is unavailable: environment variable '${names[0]}' is not set (${where})`
+    : `Server '${id}' is unavailable: environment variables ${names.map((name) => `'${name}'`).join(", ")} are not set (${where})`;
 }
 
 /** `servers:` as the original's list or as a map of id to entry. */
@@ -50,12 +85,21 @@ export function desktopEntries(
     return [];
   }
   const out: RawServer[] = [];
-  for (const [key, entry] of Object.entries(value)) {
-    const path = ["mcpServers", key];
+  for (const [name, entry] of Object.entries(value)) {
+    const path = ["mcpServers", name];
     if (!isPlainObject(entry)) {
-      issues.push(issueAt(site, path, `Server '${key}' must be a mapping with command or url`));
+      issues.push(issueAt(site, path, `Server '${name}' must be a mapping with command or url`));
       continue;
     }
+    // The desktop apps take any name; ids appear in URLs and tool names, so other names are slugged.
+    const key = SERVER_ID_PATTERN.test(name) ? name : slugId(name);
+    if (key === "") {
+      issues.push(
+        issueAt(site, path, `Server name '${name}' has no letter or digit to make an id of: rename it in mcpServers`),
+      );
+      continue;
+    }
+    const renamed = key !== name;
     const { command, args, env, cwd, url, headers, type, disabled, disabledTools, ...rest } = entry;
     if (disabled === true) continue;
     for (const ignored of DESKTOP_IGNORED) delete rest[ignored];
@@ -88,11 +132,21 @@ export function desktopEntries(
       runtime = { type: "remote-sse", url, ...(headers !== undefined && { headers }), transport };
     } else {
       issues.push(
-        issueAt(site, path, `Server '${key}' needs either command (a local process) or url (a remote server)`),
+        issueAt(site, path, `Server '${name}' needs either command (a local process) or url (a remote server)`),
       );
       continue;
     }
-    out.push({ entry: { ...rest, ...(env !== undefined && { env }), runtime }, key, path });
+    out.push({
+      entry: {
+        ...(renamed && { display_name: name }),
+        ...rest,
+        ...(env !== undefined && { env }),
+        runtime,
+      },
+      key,
+      path,
+      ...(renamed && { name }),
+    });
   }
   return out;
 }
@@ -114,8 +168,9 @@ export function checkServer(
   registry: SchemaRegistry,
   issues: ConfigIssue[],
   inactiveKeyOwners: ReadonlyMap<string, string> = new Map(),
+  unset: readonly UnsetVariable[] = [],
 ): { id?: string; server?: ServerDefinition } {
-  const where = raw.index !== undefined ? `Server at index ${raw.index}` : `Server '${raw.key}'`;
+  const where = raw.index !== undefined ? `Server at index ${raw.index}` : `Server '${raw.name ?? raw.key}'`;
   if (!isPlainObject(raw.entry)) {
     issues.push(issueAt(site, raw.path, `${where} must be a mapping of fields`));
     return {};
@@ -165,9 +220,24 @@ export function checkServer(
   }
   const parsed = parseWithSchema(serverFieldsSchema, fields, site, raw.path, issues);
   if (!validId) return {};
+  const unavailable = unavailableReason(id, unset);
+  if (unavailable !== undefined && !(runtimeSpec && parsed && extensionsValid)) {
+    // Its schema errors are about the unresolved values (dropped as follow-ons): it is listed, and refuses to start.
+    const type = isPlainObject(runtime) ? String(runtime.type) : "unknown";
+    return {
+      id,
+      server: {
+        ...placeholder(id, { type }, site, raw.path, registry),
+        ...(parsed?.display_name !== undefined && { display_name: parsed.display_name }),
+        ...(parsed && { tags: parsed.tags }),
+        unavailable,
+      },
+    };
+  }
   if (!runtimeSpec || !parsed || !extensionsValid) return { id };
   const server: ServerDefinition = {
     id,
+    ...(unavailable !== undefined && { unavailable }),
     display_name: parsed.display_name ?? id,
     ...(parsed.description !== undefined && { description: parsed.description }),
     tags: parsed.tags,
@@ -186,6 +256,26 @@ export function checkServer(
     origin: { file: site.file, path: raw.path, dir: site.dir },
   };
   return { id, server };
+}
+
+function placeholder(
+  id: string,
+  runtime: RuntimeSpec,
+  site: ServerSite,
+  path: readonly PropertyKey[],
+  registry: SchemaRegistry,
+): ServerDefinition {
+  return {
+    id,
+    display_name: id,
+    tags: [],
+    runtime,
+    env: {},
+    isolation: registry.runtimes.get(runtime.type)?.sessionPerClient ? "session" : "shared",
+    tool_prefix: id,
+    autostart: false,
+    origin: { file: site.file, path, dir: site.dir },
+  };
 }
 
 function checkRuntime(

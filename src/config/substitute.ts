@@ -11,6 +11,17 @@ export interface SubstitutionContext {
   readonly used?: Set<string>;
   /** Turns a key path into a line; defaults to the document last read for `file`. */
   readonly locate?: (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
+  /**
+   * Whether an unset variable at this path disables only what holds it (a server entry), so it is a
+   * warning: the config stays usable without that part.
+   */
+  readonly localTo?: (path: readonly PropertyKey[]) => boolean;
+}
+
+/** A `${VAR}` left unresolved: where it is written and which variable it names. */
+export interface UnsetVariable {
+  readonly path: readonly PropertyKey[];
+  readonly name: string;
 }
 
 /**
@@ -20,14 +31,27 @@ export interface SubstitutionContext {
  */
 export function substituteEnv(value: unknown, context: SubstitutionContext, path: PropertyKey[] = []): unknown {
   const unresolved = new Set<string>();
-  const inner: SubstitutionContext & { unresolved: Set<string> } = { ...context, unresolved };
+  const unset: UnsetVariable[] = [];
+  const inner: Inner = { ...context, unresolved, unset };
   const out = substituteAt(value, inner, [...path]);
-  if (unresolved.size > 0 && out !== null && typeof out === "object") unresolvedPaths.set(out, unresolved);
+  if (out !== null && typeof out === "object") {
+    if (unresolved.size > 0) unresolvedPaths.set(out, unresolved);
+    if (unset.length > 0) unsetVariables.set(out, unset);
+  }
   return out;
 }
 
+type Inner = SubstitutionContext & { unresolved?: Set<string>; unset?: UnsetVariable[] };
+
 /** For each substituted tree with problems: the key paths (see `pathKey`) whose value kept an unresolved reference. */
 const unresolvedPaths = new WeakMap<object, ReadonlySet<string>>();
+const unsetVariables = new WeakMap<object, readonly UnsetVariable[]>();
+
+/** The unset variables of `tree` (a result of `substituteEnv`) written at `prefix` or below it. */
+export function unsetVariablesUnder(tree: unknown, prefix: readonly PropertyKey[]): UnsetVariable[] {
+  const all = tree !== null && typeof tree === "object" ? (unsetVariables.get(tree) ?? []) : [];
+  return all.filter((unset) => prefix.every((part, index) => String(unset.path[index]) === String(part)));
+}
 
 /**
  * The key paths of `tree` (a result of `substituteEnv`) that hold a reference which could not be
@@ -108,7 +132,16 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
         if (taken === current) context.used?.add(current);
         out += taken;
       } else if (current === undefined) {
-        report(context, path, `Environment variable '${name}' is not set; set it or write \${${name}:-default}`);
+        const local = context.localTo?.(path) ?? false;
+        (context as Inner).unset?.push({ path: [...path], name });
+        report(
+          context,
+          path,
+          local
+            ? `Environment variable '${name}' is not set: this server is unavailable until it is set (or write \${${name}:-default})`
+            : `Environment variable '${name}' is not set; set it or write \${${name}:-default}`,
+          local ? "warning" : "error",
+        );
         out += text.slice(index, close + 1);
       } else {
         context.used?.add(current);
@@ -121,14 +154,15 @@ function substituteString(text: string, context: SubstitutionContext, path: Prop
 }
 
 function report(
-  context: SubstitutionContext & { unresolved?: Set<string> },
+  context: Inner,
   path: readonly PropertyKey[],
   message: string,
+  severity: ConfigIssue["severity"] = "error",
 ): void {
   context.unresolved?.add(pathKey(path));
   const pos = context.locate ? context.locate(path) : SourceDocument.forFile(context.file)?.locate(path);
   context.issues.push({
-    severity: "error",
+    severity,
     message,
     file: context.file,
     path: [...path],

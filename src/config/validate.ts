@@ -2,12 +2,12 @@ import os from "node:os";
 import path from "node:path";
 import type { SourceDocument } from "./SourceDocument.js";
 import { STRUCTURAL_KEYS } from "./coreSchema.js";
-import { didYouMean } from "./issues.js";
+import { didYouMean, formatPath } from "./issues.js";
 import type { ConfigIssue, ConfigSource, CoreSettings, GatewayConfig, PluginEntry, ServerDefinition } from "./model.js";
 import type { SchemaRegistry } from "./SchemaRegistry.js";
 import { issueAt, parseWithSchema, type IssueSite } from "./schemaIssues.js";
-import { checkServer, desktopEntries, serverEntries, type ServerSite } from "./servers.js";
-import { isPlainObject, pathKey, unresolvedPathsOf } from "./substitute.js";
+import { checkServer, desktopEntries, serverEntries, type RawServer, type ServerSite } from "./servers.js";
+import { isPlainObject, pathKey, unresolvedPathsOf, unsetVariablesUnder } from "./substitute.js";
 
 /** A config or catalog file as read: where it is, what it holds, and its text for line lookups. */
 export interface ConfigFileView {
@@ -49,21 +49,33 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
     if (value !== undefined) settings[key] = value;
   }
   const structural = new Set<string>(STRUCTURAL_KEYS);
+  // A Claude Desktop / Cursor file holds the app's own settings beside mcpServers: those are not typos.
+  const desktopFile = isPlainObject(raw.mcpServers);
+  const ignored: string[] = [];
   for (const key of Object.keys(raw)) {
     if (structural.has(key) || input.registry.keys.has(key)) continue;
     const owner = input.inactiveKeyOwners.get(key);
+    const hint = didYouMean(key, [...input.registry.keys.keys(), ...structural]);
     if (owner)
       issues.push(issueAt(site, [key], `'${key}' is ignored: its plugin '${owner}' is not enabled`, "warning"));
-    else
-      issues.push(
-        issueAt(site, [key], `Unknown key '${key}'${didYouMean(key, [...input.registry.keys.keys(), ...structural])}`),
-      );
+    else if (desktopFile && hint === "") ignored.push(key);
+    else issues.push(issueAt(site, [key], `Unknown key '${key}'${hint}`));
   }
+  if (ignored.length > 0)
+    issues.push(
+      issueAt(
+        site,
+        [ignored[0]!],
+        `Ignoring ${ignored.map((key) => `'${key}'`).join(", ")}: not gateway settings (of the mcpServers entries' app, e.g. Claude Desktop)`,
+        "warning",
+      ),
+    );
 
   const servers: ServerDefinition[] = [];
+  const tree = input.file.raw;
   const raws = [
-    ...serverEntries(raw.servers, site, ["servers"], issues).map((entry) => ({ entry, site })),
-    ...desktopEntries(raw.mcpServers, site, issues, input.registry).map((entry) => ({ entry, site })),
+    ...serverEntries(raw.servers, site, ["servers"], issues).map((entry) => ({ entry, site, tree })),
+    ...desktopEntries(raw.mcpServers, site, issues, input.registry).map((entry) => ({ entry, site, tree })),
   ];
   if (input.catalog) {
     const catalogSite = siteOf(input.catalog);
@@ -83,21 +95,24 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
         ...serverEntries(catalogRaw.servers, catalogSite, ["servers"], issues).map((entry) => ({
           entry,
           site: catalogSite,
+          tree: catalogRaw,
         })),
       );
     } else if (catalogRaw !== undefined && catalogRaw !== null) {
       issues.push(issueAt(catalogSite, [], "A catalog must be a mapping with a servers list"));
     }
   }
-  const seen = new Set<string>();
-  for (const { entry, site: entrySite } of raws) {
-    const { id, server } = checkServer(entry, entrySite, input.registry, issues, input.inactiveServerKeyOwners);
+  const seen = new Map<string, RawServer>();
+  for (const { entry, site: entrySite, tree: entryTree } of raws) {
+    const unset = unsetVariablesUnder(entryTree, entry.path);
+    const { id, server } = checkServer(entry, entrySite, input.registry, issues, input.inactiveServerKeyOwners, unset);
     // A repeated id is reported even when either entry has other problems: fixing those would not fix this.
-    if (id !== undefined && seen.has(id)) {
-      issues.push(issueAt(entrySite, entry.path, `Duplicate server ID: ${id}`));
+    const first = id === undefined ? undefined : seen.get(id);
+    if (first) {
+      issues.push(issueAt(entrySite, entry.path, duplicateMessage(id!, first, entry)));
       continue;
     }
-    if (id !== undefined) seen.add(id);
+    if (id !== undefined) seen.set(id, entry);
     if (server) servers.push(server);
   }
 
@@ -111,6 +126,13 @@ export function validateConfig(input: ValidationInput): { config: GatewayConfig;
     secrets: input.secrets,
   };
   return { config, issues: withoutFollowOns(issues, [input.file, ...(input.catalog ? [input.catalog] : [])]) };
+}
+
+/** The original's wording, unless a slugged mcpServers name made the clash: then both names, so the user sees why. */
+function duplicateMessage(id: string, first: RawServer, repeat: RawServer): string {
+  if (first.name === undefined && repeat.name === undefined) return `Duplicate server ID: ${id}`;
+  const label = (raw: RawServer) => `'${raw.name ?? raw.key ?? id}' (${formatPath(raw.path)})`;
+  return `Duplicate server ID: ${id}, made from the names ${label(first)} and ${label(repeat)}; rename one`;
 }
 
 /** Drops errors about values that still hold an unresolved `${VAR}`: the substitution error already names the cause. */

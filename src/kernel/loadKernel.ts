@@ -6,6 +6,7 @@ import type { ConfigIssue, GatewayConfig, PluginEntry } from "../config/model.js
 import { readPluginSection } from "../config/pluginSection.js";
 import { issueAt, parseWithSchema } from "../config/schemaIssues.js";
 import { isPlainObject, substituteEnv } from "../config/substitute.js";
+import { inServerEntry } from "../config/servers.js";
 import { resolveCatalogPath, siteOf, validateConfig, type ConfigFileView } from "../config/validate.js";
 import { PluginOptionsError } from "../plugin/definePlugin.js";
 import { resolvePlugin, type ResolvedPlugin } from "../plugin/resolvePlugin.js";
@@ -78,7 +79,11 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
     return fail([issueAt(siteOf(source), [], "The config must be a mapping of keys to values")]);
   const site = siteOf(source);
   const secrets = new Set<string>();
-  const raw = substituteEnv(source.raw, { env, file: site.file, issues, used: secrets }, []) as Record<string, unknown>;
+  const raw = substituteEnv(
+    source.raw,
+    { env, file: site.file, issues, used: secrets, localTo: inServerEntry },
+    [],
+  ) as Record<string, unknown>;
   for (const [key, value] of Object.entries(options.overrides ?? {})) if (value !== undefined) raw[key] = value;
   const catalogFromCli = options.overrides?.catalog_path !== undefined;
   if (catalogFromCli)
@@ -98,7 +103,11 @@ export async function loadKernel(options: LoadGatewayOptions, assembly: GatewayA
       const loaded = await loadCatalogFile(resolveCatalogPath(raw.catalog_path, source.source));
       catalog = {
         ...loaded,
-        raw: substituteEnv(loaded.raw, { env, file: loaded.source.filepath, issues, used: secrets }, []),
+        raw: substituteEnv(
+          loaded.raw,
+          { env, file: loaded.source.filepath, issues, used: secrets, localTo: inServerEntry },
+          [],
+        ),
       };
       redactor.add(secrets);
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { ServerDefinition } from "../config/model.js";
 import { errorMessage } from "../kernel/errors.js";
+import { BackendError } from "../protocol/BackendError.js";
 import type { Principal } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { Logger } from "../kernel/logger.js";
@@ -147,7 +148,17 @@ export class Lists {
       { ...context, kind },
       { ...sources, onePage: false, start: (server) => mayBeExposedBy(server.tool_prefix, exposed, naming) },
     );
-    return this.#resolve(kind, exposed, context.server);
+    const found = this.#resolve(kind, exposed, context.server);
+    if (found) return found;
+    // A server that cannot start lists nothing: a name with its prefix gets its reason, not "Unknown tool".
+    const unavailable = this.kernel.config.servers.find(
+      (server) =>
+        server.unavailable !== undefined &&
+        mayUseServer(context.principal, server) &&
+        mayBeExposedBy(server.tool_prefix, exposed, naming),
+    );
+    if (unavailable) throw new BackendError("MCPGW_ERR_SERVER_START", unavailable.id, unavailable.unavailable!);
+    return undefined;
   }
 
   /**
@@ -275,7 +286,8 @@ export class Lists {
       visible.map(async (server) => {
         try {
           let snapshot = await this.supervisor.capabilities(server.id);
-          if (!snapshot && optionsFor && start(server)) {
+          // An unavailable server (an unset variable) was reported at load; each list need not repeat it.
+          if (!snapshot && optionsFor && start(server) && server.unavailable === undefined) {
             await this.supervisor.acquire(server.id, optionsFor(server.id));
             snapshot = await this.supervisor.capabilities(server.id);
           }

@@ -1,3 +1,4 @@
+import type { GatewayConfig } from "../config/model.js";
 import { GatewayError } from "../kernel/errors.js";
 import type { InboundRequest, Principal } from "../kernel/hooks.js";
 
@@ -46,10 +47,25 @@ export interface AuthFailures {
  */
 export class Authenticators {
   readonly #registered: Authenticator[] = [];
+  readonly #declared = new Map<string, (config: GatewayConfig) => boolean>();
   readonly #failures = { missing: 0, invalid: 0 };
 
   register(authenticator: Authenticator): void {
     this.#registered.push(authenticator);
+  }
+
+  /**
+   * For a plugin that registers its authenticator in `configLoaded`, depending on the config (a key
+   * is configured): says for which configs it will. Validation runs before `configLoaded` and must
+   * know whether requests will need credentials (`requiredFor`).
+   */
+  declare(name: string, registersFor: (config: GatewayConfig) => boolean): void {
+    this.#declared.set(name, registersFor);
+  }
+
+  /** Whether requests will need credentials under `config`: an authenticator is registered, or one is declared for it. */
+  requiredFor(config: GatewayConfig): boolean {
+    return this.enabled || [...this.#declared.values()].some((registersFor) => registersFor(config));
   }
 
   /** Whether any authenticator is registered: the gateway then refuses what none accepts. */

@@ -278,6 +278,9 @@ export class Supervisor implements ServerSupervisor {
   }
 
   #instance(record: ServerRecord, options: AcquireOptions): BackendInstance {
+    // Every start goes through here: a server whose entry names an unset variable says which, and nothing runs.
+    const unavailable = record.definition.unavailable;
+    if (unavailable !== undefined) throw new BackendError("MCPGW_ERR_SERVER_START", record.id, unavailable);
     const key = record.instanceKey(options.sessionId);
     let instance = record.instances.get(key);
     if (!instance) {
@@ -474,6 +477,8 @@ function snapshot(record: ServerRecord): ServerSnapshot {
     ...(pid !== undefined && { pid }),
     ...(runtime && { runtime }),
     ...(retryAt && (status === "backoff" || status === "failed") && { retry_at: retryAt.toISOString() }),
-    ...(record.lastError && { last_error: record.lastError }),
+    ...((record.lastError ?? record.definition.unavailable) && {
+      last_error: record.lastError ?? record.definition.unavailable,
+    }),
   };
 }

@@ -97,3 +97,33 @@ test("--version and --help win over everything else", () => {
   assert.equal(parseCommandLine(["bogus", "--help"]).command, "help");
   assert.equal(parseCommandLine(["help"]).command, "help");
 });
+
+test("an unknown flag names the one it most likely meant, not Node's parser text", () => {
+  const cases: Array<[string[], string]> = [
+    [["--port", "4444"], "Unknown option '--port' (did you mean '--listen-addr'?)"],
+    [["serve", "--host=0.0.0.0"], "Unknown option '--host' (did you mean '--listen-addr'?)"],
+    [["--listen_addr", "127.0.0.1:1"], "Unknown option '--listen_addr' (did you mean '--listen-addr'?)"],
+    [["--confg", "x.yaml"], "Unknown option '--confg' (did you mean '--config'?)"],
+    [["stdio", "--apikey", "k"], "Unknown option '--apikey' (did you mean '--api-key'?)"],
+    [["-p", "4444"], "Unknown option '-p' (did you mean '--listen-addr'?)"],
+    [["--logLevel", "debug"], "Unknown option '--logLevel' (did you mean '--log-level'?)"],
+    [["--frobnicate"], "Unknown option '--frobnicate'"],
+  ];
+  for (const [argv, message] of cases) {
+    assert.throws(() => parseCommandLine(argv), { code: "MCPGW_ERR_USAGE", message }, argv.join(" "));
+  }
+  // A value that looks like a flag after `--` is no option at all.
+  assert.throws(() => parseCommandLine(["--", "--port"]), {
+    message: "Unknown command '--port'; commands: serve, stdio, validate, plugins, servers",
+  });
+});
+
+test("a flag of another command says which command takes it", () => {
+  assert.throws(() => parseCommandLine(["serve", "--server", "x"]), {
+    code: "MCPGW_ERR_USAGE",
+    message: "Option --server does not apply to 'serve' (it is an option of 'stdio')",
+  });
+  assert.throws(() => parseCommandLine(["stdio", "--json"]), {
+    message: "Option --json does not apply to 'stdio' (it is an option of 'validate', 'plugins', 'servers')",
+  });
+});

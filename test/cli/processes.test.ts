@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { test } from "node:test";
 import { repoRoot, tempDir, writeFiles } from "../helpers/files.js";
@@ -45,7 +47,13 @@ test("a usage error exits 2 with the message on stderr and nothing on stdout", a
   );
   assert.equal(stdioFlag.code, 2);
   assert.equal(stdioFlag.stdout, "");
-  assert.match(stdioFlag.stderr, /^mcpgw: Option --listen-addr does not apply to 'stdio'\n/);
+  assert.match(
+    stdioFlag.stderr,
+    /^mcpgw: Option --listen-addr does not apply to 'stdio' \(it is an option of 'serve'\)\n/,
+  );
+  const port = await run(CLI, ["--port", "4444"], { cwd });
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /^mcpgw: Unknown option '--port' \(did you mean '--listen-addr'\?\)\n\nOpen MCP Gateway/);
 });
 
 test("validate on a broken config prints every problem with its line and exits 1", async (t) => {
@@ -173,26 +181,38 @@ test("gateway-stdio on a broken config exits 1 and writes nothing on stdout", as
   assert.equal(result.stderr, "mcpgw.config.yaml:2:5 servers[0]: Server 'x' missing required field: runtime\n");
 });
 
-test("a non-loopback --listen-addr with no API key refuses to start with a clear message", async (t) => {
+test("a non-loopback --listen-addr with no API key refuses to start with a clear message, as validate does", async (t) => {
   const cwd = project(t);
+  const expected =
+    "listen_addr: listen_addr 0.0.0.0:0 is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1\n";
   const result = await runExpectingRefusal(t, CLI, ["--listen-addr", "0.0.0.0:0"], { cwd });
-  assert.equal(result.code, 1);
-  assert.equal(result.stdout, "");
-  const errors = logLines(result.stderr).filter((line) => line.level === "error");
-  assert.deepEqual(
-    errors.map((line) => line.msg),
-    [
-      "listen_addr 0.0.0.0:0 is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1",
-    ],
-  );
-  assert.ok(!/Listening on/.test(result.stderr));
+  assert.deepEqual([result.code, result.stdout], [1, ""]);
+  // After the info line that no config file was found.
+  assert.ok(result.stderr.endsWith(`}\n${expected}`), result.stderr);
+  // One check: what serve refuses, validate reports (and serve --validate).
+  const keyless = project(t, { "mcpgw.config.yaml": 'listen_addr: "0.0.0.0:4444"\n' });
+  for (const args of [["validate"], ["serve", "--validate"]]) {
+    const validated = await run(CLI, args, { cwd: keyless });
+    assert.equal(validated.code, 1, args.join(" "));
+    assert.equal(
+      validated.stderr,
+      "mcpgw.config.yaml:1:1 listen_addr: listen_addr 0.0.0.0:4444 is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1\n1 problem in mcpgw.config.yaml\n",
+    );
+  }
+  const keyed = project(t, { "mcpgw.config.yaml": 'listen_addr: "0.0.0.0:4444"\napi_key: "${GW_KEY}"\n' });
+  const valid = await run(CLI, ["validate"], { cwd: keyed, env: cleanEnv({ GW_KEY: "a-key-long-enough-0123" }) });
+  assert.equal(valid.code, 0, valid.stderr);
 });
 
 /**
- * Log level precedence, observed on a start that fails by itself (non-loopback, no key):
+ * Log level precedence, observed on a start that fails by itself (its port is taken):
  * "Starting Open MCP Gateway" is an info line, the failure an error line.
  */
 test("log level: --log-level beats LOG_LEVEL beats RUST_LOG beats log_level in the file", async (t) => {
+  const taken = createServer().listen(0, "127.0.0.1");
+  await once(taken, "listening");
+  t.after(() => taken.close());
+  const busy = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
   const quietFile = project(t, { "mcpgw.config.yaml": "log_level: error\n" });
   const plain = project(t);
   const cases: Array<{ name: string; cwd: string; args?: string[]; env?: Record<string, string>; info: boolean }> = [
@@ -217,7 +237,7 @@ test("log level: --log-level beats LOG_LEVEL beats RUST_LOG beats log_level in t
   ];
   const results = await Promise.all(
     cases.map((c) =>
-      runExpectingRefusal(t, CLI, ["--listen-addr", "0.0.0.0:0", ...(c.args ?? [])], {
+      runExpectingRefusal(t, CLI, ["--listen-addr", busy, ...(c.args ?? [])], {
         cwd: c.cwd,
         env: cleanEnv(c.env),
       }),
@@ -234,7 +254,7 @@ test("log level: --log-level beats LOG_LEVEL beats RUST_LOG beats log_level in t
       `${c.name}:\n${result.stderr}`,
     );
     assert.ok(
-      lines.some((line) => line.level === "error" && /reachable from other machines/.test(line.msg)),
+      lines.some((line) => line.level === "error" && /another process uses it/.test(line.msg)),
       c.name,
     );
   });

@@ -81,7 +81,8 @@ test("usage errors exit 2 with the reason and the usage on stderr, nothing on st
       ["--listen-addr", "127.0.0.1:70000"],
       "mcpgw: --listen-addr takes HOST:PORT (for example 127.0.0.1:4444 or [::1]:4444), not '127.0.0.1:70000'",
     ],
-    [["validate", "--config"], "mcpgw: Option '-c, --config <value>' argument missing"],
+    [["validate", "--config"], "mcpgw: --config needs a value"],
+    [["serve", "--config", "--listen-addr", "127.0.0.1:0"], "mcpgw: --config needs a value"],
     [["validate", "--config", ""], "mcpgw: --config needs a value"],
   ];
   for (const [argv, message] of cases) {

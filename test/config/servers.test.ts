@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { loadGateway } from "../../src/gateway/loadGateway.js";
 import { repoRoot, tempDir } from "../helpers/files.js";
 import { captureLogs } from "../helpers/logs.js";
-import { errorsOf, loadFrom, serverIds } from "./load.js";
+import { errorsOf, loadFrom, serverIds, warningsOf } from "./load.js";
 
 const ORIGINAL = path.join(repoRoot, "test", "fixtures", "original");
 const ORIGINAL_ENV = {
@@ -34,7 +34,11 @@ test("the original's config.yaml + catalog.yaml pair loads unchanged", async (t)
     mode: "inspect",
     logger: logs.logger,
   });
-  assert.deepEqual(loaded.issues, []);
+  // Only that this machine has no /var/lib/mcp, the postgres server's working_dir.
+  assert.deepEqual(
+    loaded.issues.map((issue) => [issue.severity, issue.message]),
+    [["warning", "Server 'postgres': working_dir /var/lib/mcp does not exist"]],
+  );
   const config = loaded.config!;
   assert.equal(config.source.format, "yaml");
   assert.equal(config.catalog!.filepath, path.join(dir, "catalog.yaml"));
@@ -112,7 +116,7 @@ test("the original's config.yaml + catalog.yaml pair loads unchanged", async (t)
   assert.ok(!logs.text().includes("gw-key-0123456789"));
 });
 
-test("the original pair without its variables set: each unset one is an error at its line", async (t) => {
+test("the original pair without its variables set: the gateway's is an error, each server's a warning at its line", async (t) => {
   const dir = tempDir(t);
   cpSync(ORIGINAL, dir, { recursive: true });
   const loaded = await loadGateway({
@@ -125,9 +129,12 @@ test("the original pair without its variables set: each unset one is an error at
   assert.equal(loaded.config, undefined);
   assert.deepEqual(errorsOf({ dir, loaded, logs: captureLogs() }), [
     "config.yaml:4 api_key: Environment variable 'MCP_GATEWAY_API_KEY' is not set; set it or write ${MCP_GATEWAY_API_KEY:-default}",
-    "catalog.yaml:18 servers[1].runtime.args[1]: Environment variable 'DATABASE_URL' is not set; set it or write ${DATABASE_URL:-default}",
-    "catalog.yaml:21 servers[1].env.PGPASSWORD: Environment variable 'PGPASSWORD' is not set; set it or write ${PGPASSWORD:-default}",
-    "catalog.yaml:30 servers[2].runtime.headers.Authorization: Environment variable 'REMOTE_TOKEN' is not set; set it or write ${REMOTE_TOKEN:-default}",
+  ]);
+  const unavailable = "this server is unavailable until it is set";
+  assert.deepEqual(warningsOf({ dir, loaded, logs: captureLogs() }), [
+    `catalog.yaml:18 servers[1].runtime.args[1]: warning: Environment variable 'DATABASE_URL' is not set: ${unavailable} (or write \${DATABASE_URL:-default})`,
+    `catalog.yaml:21 servers[1].env.PGPASSWORD: warning: Environment variable 'PGPASSWORD' is not set: ${unavailable} (or write \${PGPASSWORD:-default})`,
+    `catalog.yaml:30 servers[2].runtime.headers.Authorization: warning: Environment variable 'REMOTE_TOKEN' is not set: ${unavailable} (or write \${REMOTE_TOKEN:-default})`,
   ]);
 });
 

@@ -87,7 +87,7 @@ const tarballs = new Map<string, Promise<string>>();
 let packDir: string | undefined;
 
 /** The gateway as built in dist/, packed once per test process (the tests' own build; pack must not rebuild it). */
-function packGateway(): Promise<string> {
+export function packGateway(): Promise<string> {
   if (!existsSync(path.join(repoRoot, "dist", "bundle", "cli.js")))
     throw new Error("dist/bundle is missing: run `npm run build` first");
   return memoized(repoRoot, () => npmPack(repoRoot));
@@ -128,7 +128,8 @@ async function npmPack(dir: string): Promise<string> {
   return path.join(packDir, packed!.filename);
 }
 
-async function npm(args: readonly string[], cwd: string): Promise<string> {
+/** Runs npm (no shell) with the environment of `npmEnv`; resolves to its stdout, fails with its output. */
+export async function npm(args: readonly string[], cwd: string): Promise<string> {
   try {
     const { stdout } = await execFileAsync(NPM, args, {
       cwd,

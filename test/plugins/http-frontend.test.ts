@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { httpFrontendTokens } from "../../plugins/http-frontend/index.js";
 import { parseListenAddr } from "../../plugins/http-frontend/options.js";
-import { GatewayError } from "../../src/kernel/errors.js";
 import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
 import { request } from "../helpers/http.js";
 
@@ -137,15 +136,28 @@ test("CORS: cors_enabled false sends no CORS headers and lets only the gateway's
   assert.equal((await request(port, { path: "/servers", headers: { origin: "http://localhost:6274" } })).status, 403);
 });
 
-test("a non-loopback listen_addr with no key refuses to start, naming the fix", async (t) => {
-  const loaded = await loadTestGateway(t, 'listen_addr: "0.0.0.0:0"\n');
-  await assert.rejects(
-    loaded.kernel!.start(),
-    (e: unknown) =>
-      e instanceof GatewayError &&
-      e.code === "MCPGW_ERR_LISTEN" &&
-      /no API key is configured: set api_key/.test(e.message),
+test("a non-loopback listen_addr with no key is a config error naming the fix; a key, or stdio mode, lifts it", async (t) => {
+  const refused = await loadTestGateway(t, 'listen_addr: "0.0.0.0:0"\n');
+  assert.equal(refused.kernel, undefined);
+  assert.deepEqual(
+    refused.issues.map((issue) => [issue.path, issue.line, issue.message]),
+    [
+      [
+        ["listen_addr"],
+        1,
+        "listen_addr 0.0.0.0:0 is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1",
+      ],
+    ],
   );
+  for (const config of [
+    'listen_addr: "0.0.0.0:0"\napi_key: a-long-enough-key-0123\n',
+    'listen_addr: "0.0.0.0:0"\napi_keys_file: keys.yaml\n',
+  ]) {
+    const keyed = await loadTestGateway(t, config, { mode: "inspect", files: { "keys.yaml": "[]\n" } });
+    assert.deepEqual(errorsOf(keyed), [], config);
+  }
+  const stdio = await loadTestGateway(t, 'listen_addr: "0.0.0.0:0"\n', { mode: "stdio" });
+  assert.deepEqual(errorsOf(stdio), []);
 });
 
 test("a port in use is a clear listen error", async (t) => {

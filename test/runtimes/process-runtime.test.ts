@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { INHERITED_ENV_KEYS } from "../../plugins/process-runtime/childEnv.js";
 import { STDERR_LINE_BYTES } from "../../plugins/process-runtime/StderrLog.js";
+import { formatPath } from "../../src/config/issues.js";
+import { loadGateway } from "../../src/gateway/loadGateway.js";
 import { tempDir } from "../helpers/files.js";
+import { captureLogs } from "../helpers/logs.js";
 import { callTool, fixture, isAlive, startGateway, textOf, waitUntil } from "../supervisor/harness.js";
 
 test("arguments with shell metacharacters reach the child as single argv elements", async (t) => {
@@ -109,8 +112,50 @@ test("a command that does not exist fails the start with a message that says so"
     servers: [{ id: "missing", runtime: { type: "local-process", command: "mcpgw-no-such-command" } }],
   });
   const error = await callTool(gw.supervisor, "missing", "echo").catch((caught: unknown) => caught as Error);
+  assert.equal((error as Error).message, `Failed to start server 'missing': command not found: mcpgw-no-such-command`);
+});
+
+test("a working_dir that does not exist (or is a file) says so, not that the command is missing; validate warns", async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, "a-file"), "");
+  const server = (id: string, working_dir: string) => ({
+    id,
+    runtime: { type: "local-process", command: process.execPath, args: [fixture("probe-server")], working_dir },
+  });
+  const config = { servers: [server("nodir", "no-such-dir"), server("filedir", "a-file")] };
+  const gw = await startGateway(t, config, dir);
+  const failure = (id: string) =>
+    callTool(gw.supervisor, id, "cwd").then(
+      () => "started",
+      (error: Error) => error.message,
+    );
   assert.equal(
-    (error as Error).message,
-    `Failed to start server 'missing': command not found: mcpgw-no-such-command (or working_dir ${gw.dir} does not exist)`,
+    await failure("nodir"),
+    `Failed to start server 'nodir': working_dir ${path.join(dir, "no-such-dir")} does not exist`,
+  );
+  assert.equal(
+    await failure("filedir"),
+    `Failed to start server 'filedir': working_dir ${path.join(dir, "a-file")} is not a folder`,
+  );
+  const validated = await loadGateway({
+    configFile: path.join(dir, "mcpgw.config.json"),
+    cwd: dir,
+    mode: "inspect",
+    logger: captureLogs().logger,
+  });
+  assert.deepEqual(
+    validated.issues.map((issue) => [issue.severity, formatPath(issue.path), issue.message]),
+    [
+      [
+        "warning",
+        "servers[0].runtime.working_dir",
+        `Server 'nodir': working_dir ${path.join(dir, "no-such-dir")} does not exist`,
+      ],
+      [
+        "warning",
+        "servers[1].runtime.working_dir",
+        `Server 'filedir': working_dir ${path.join(dir, "a-file")} is not a folder`,
+      ],
+    ],
   );
 });

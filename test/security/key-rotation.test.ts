@@ -126,17 +126,24 @@ test("a file that cannot be used is logged without its content, and the keys in 
   assert.equal(await status(gateway, NEW), 200);
 });
 
-test("a key file that is missing is a validation error, one that cannot be used fails the start, naming it; with an empty one nobody gets in", async (t) => {
+test("a key file that is missing or cannot be used is a validation error naming it (validate reports it as serve refuses it); with an empty one nobody gets in", async (t) => {
   const missing = await loadTestGateway(t, 'listen_addr: "127.0.0.1:0"\napi_keys_file: ./nowhere.yaml\n');
   assert.equal(missing.kernel, undefined);
   assert.match(errorsOf(missing).join("\n"), /api_keys_file .*nowhere\.yaml does not exist/);
   const broken = await loadTestGateway(t, 'listen_addr: "127.0.0.1:0"\napi_keys_file: ./keys.yaml\n', {
     files: { "keys.yaml": "- name: x\n  key: too-short\n" },
   });
-  await assert.rejects(
-    broken.kernel!.start(),
-    /api_keys_file .*keys\.yaml is not a list of \{name, key, scopes, servers\}: 0\.key: a key must be at least 16 characters/,
+  assert.equal(broken.kernel, undefined);
+  assert.match(
+    errorsOf(broken).join("\n"),
+    /^api_keys_file .*keys\.yaml is not a list of \{name, key, scopes, servers\}: 0\.key: a key must be at least 16 characters$/,
   );
+  const clash = await loadTestGateway(
+    t,
+    'listen_addr: "127.0.0.1:0"\napi_key: a-key-long-enough-0123\napi_keys_file: ./keys.yaml\n',
+    { files: { "keys.yaml": keysYaml([{ name: "default", key: NEW }]) } },
+  );
+  assert.match(errorsOf(clash).join("\n"), /^api_keys_file .*keys\.yaml: duplicate API key name: default$/);
 
   const dir = tempDir(t, "mcpgw-keys-");
   const file = path.join(dir, "keys.yaml");
