@@ -13,6 +13,7 @@ import {
   type McpSessions,
   type Principal,
   type Redactor,
+  type SessionRouting,
 } from "open-mcp-gateway";
 import { readJsonBody } from "./body.js";
 import { corsHeaders, hostOriginGuard, sendError, sendNotFound } from "./guards.js";
@@ -37,6 +38,8 @@ export interface HttpFrontendServices {
   readonly authenticators: Authenticators;
   readonly routes: RouteTable;
   readonly redactor: Redactor;
+  /** The cluster's session routing, if a plugin provides it (asked when the first request needs it). */
+  readonly sessionRouting?: () => SessionRouting | undefined;
 }
 
 /** The koa application and its socket: the REST API of the original gateway, plugins' routes, and MCP over HTTP. */
@@ -62,13 +65,19 @@ export class HttpFrontend {
   ) {
     this.#authenticators = services.authenticators;
     const passThrough = new PassThrough(services.sessions);
-    this.mcp = new McpEndpoints(services.sessions, passThrough, logger, {
-      body: settings,
-      maxSessions: settings.max_sessions,
-      maxSessionsPerPrincipal: settings.max_sessions_per_principal,
-      sessionIdleMs: settings.session_idle_seconds * 1000,
-      replayBufferBytes: settings.replay_buffer_bytes,
-    });
+    this.mcp = new McpEndpoints(
+      services.sessions,
+      passThrough,
+      logger,
+      {
+        body: settings,
+        maxSessions: settings.max_sessions,
+        maxSessionsPerPrincipal: settings.max_sessions_per_principal,
+        sessionIdleMs: settings.session_idle_seconds * 1000,
+        replayBufferBytes: settings.replay_buffer_bytes,
+      },
+      services.sessionRouting,
+    );
     this.app.proxy = false;
     this.app.silent = true;
     this.app.on("error", (error: Error) => this.logger.error({ err: error }, `HTTP request failed: ${error.message}`));

@@ -3,6 +3,7 @@ import type Router from "@koa/router";
 import type { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import {
+  isGatewayError,
   isPlainObject,
   sdkTypes,
   type FrontTransport,
@@ -11,6 +12,8 @@ import {
   type McpSessions,
   type Principal,
   type RpcErrorBody,
+  type SessionRoute,
+  type SessionRouting,
 } from "open-mcp-gateway";
 import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
@@ -92,6 +95,8 @@ export class McpEndpoints {
     private readonly passThrough: PassThrough,
     private readonly logger: Logger,
     private readonly limits: McpEndpointLimits,
+    /** Where sessions this replica does not hold live (cluster mode); undefined: every session is local. */
+    private readonly routing: () => SessionRouting | undefined = () => undefined,
   ) {}
 
   get sessionCount(): number {
@@ -151,6 +156,8 @@ export class McpEndpoints {
   }
 
   async #post(ctx: Context, scope: SessionScope): Promise<void> {
+    const foreignId = ctx.get("mcp-session-id");
+    if (foreignId && (await this.#elsewhere(ctx, foreignId, scope, "streamable-http"))) return;
     const body = await readJsonBody(ctx, this.limits.body);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     const message = body.value;
@@ -195,9 +202,10 @@ export class McpEndpoints {
         id,
       );
     }
-    if (!this.#admit(ctx)) return;
+    const wireId = this.#newSessionId(ctx, scope, "streamable-http");
+    if (wireId === null || !this.#admit(ctx)) return;
     const session = await this.#open(ctx, scope, "streamable-http");
-    const id = session.info.id;
+    const id = wireId ?? session.info.id;
     const { StreamableHTTPServerTransport } = await serverTransports();
     const events = new SessionEventStore(this.limits.replayBufferBytes);
     // With an event store the SDK numbers every SSE event, opens each stream with a priming event
@@ -233,6 +241,7 @@ export class McpEndpoints {
     if (!this.#knownScope(ctx, scope)) return;
     const sessionId = ctx.get("mcp-session-id");
     if (!sessionId) return sendRpcError(ctx, 400, -32600, "Bad Request: Mcp-Session-Id header required");
+    if (await this.#elsewhere(ctx, sessionId, scope, "streamable-http")) return;
     const open = this.#find(ctx, sessionId, scope);
     if (!open) return;
     const lastEventId = ctx.method === "GET" ? ctx.get("last-event-id") : "";
@@ -331,11 +340,16 @@ export class McpEndpoints {
 
   async #openSse(ctx: Context, scope: SessionScope): Promise<void> {
     if (!this.#knownScope(ctx, scope)) return;
-    if (!this.#admit(ctx)) return;
+    const wireId = this.#newSessionId(ctx, scope, "sse");
+    if (wireId === null || !this.#admit(ctx)) return;
     const session = await this.#open(ctx, scope, "sse");
     ctx.respond = false;
     const { SSEServerTransport } = await serverTransports();
     const transport = new SSEServerTransport("/messages", ctx.res);
+    // SDK 1.x has no option for a legacy session's id; the endpoint it announces must carry the cluster's.
+    if (wireId !== undefined) (transport as unknown as { _sessionId: string })._sessionId = wireId;
+    // Load balancers that learn a session's replica from a response header (HAProxy's stick store-response) see it here too.
+    ctx.res.setHeader("Mcp-Session-Id", transport.sessionId);
     const open: OpenSession = { session, transport, lastSeen: Date.now() };
     this.#sse.set(transport.sessionId, open);
     transport.onclose = () => void this.#end(this.#sse, transport.sessionId);
@@ -366,6 +380,39 @@ export class McpEndpoints {
     return true;
   }
 
+  /** The routing's id for a new session (undefined: the session's own); null when it refused the session (answered 503). */
+  #newSessionId(ctx: Context, scope: SessionScope, transport: SessionRoute["transport"]): string | undefined | null {
+    const routing = this.routing();
+    if (!routing) return undefined;
+    try {
+      return routing.newSessionId({ principal: principalOf(ctx), server: scope.server, transport });
+    } catch (error) {
+      if (!isGatewayError(error)) throw error;
+      sendRpcError(ctx, 503, -32000, error.message);
+      return null;
+    }
+  }
+
+  /**
+   * A session id this replica does not hold, in cluster mode: the request goes to the replica that
+   * does, its body unread, or is answered 404 at once. False when the session is local (or no cluster).
+   */
+  async #elsewhere(
+    ctx: Context,
+    sessionId: string,
+    scope: SessionScope,
+    transport: SessionRoute["transport"],
+  ): Promise<boolean> {
+    const routing = this.routing();
+    if (!routing || this.#streamable.has(sessionId) || this.#sse.has(sessionId)) return false;
+    ctx.respond = false;
+    const route = { principal: principalOf(ctx), server: scope.server, transport };
+    if (await routing.relay({ sessionId, route, req: ctx.req, res: ctx.res })) return true;
+    ctx.respond = true;
+    sendRpcError(ctx, 404, -32001, "Session not found: it ended or never existed; send initialize again");
+    return true;
+  }
+
   #open(ctx: Context, scope: SessionScope, transport: FrontTransport): Promise<McpSession> {
     return this.sessions.open({ ...scope, principal: principalOf(ctx), transport });
   }
@@ -373,6 +420,7 @@ export class McpEndpoints {
   /** A legacy SSE session's message: every refusal a JSON-RPC error (the SDK's own are plain text), the answer on the stream. */
   async #sseMessage(ctx: Context): Promise<void> {
     const sessionId = String(ctx.query.sessionId ?? "");
+    if (sessionId && (await this.#elsewhere(ctx, sessionId, {}, "sse"))) return;
     const open = this.#sse.get(sessionId);
     if (!open || !ownedBy(open, ctx))
       return sendRpcError(ctx, 404, -32001, `Session not found: ${sessionId || "(no sessionId)"}`);

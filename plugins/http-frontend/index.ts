@@ -48,6 +48,11 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
           authenticators,
           routes,
           redactor: ctx.use(gatewayTokens.redactor),
+          sessionRouting: once(() =>
+            ctx.container.isRegistered(gatewayTokens.sessionRouting, true)
+              ? ctx.container.resolve(gatewayTokens.sessionRouting)
+              : undefined,
+          ),
         };
         ctx.provide(
           httpFrontendTokens.frontend,
@@ -65,5 +70,11 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
     },
   };
 });
+
+/** Resolved at the first request, when every plugin's configLoaded has run. */
+function once<T>(get: () => T): () => T {
+  let value: { readonly got: T } | undefined;
+  return () => (value ??= { got: get() }).got;
+}
 
 export default httpFrontendPlugin;

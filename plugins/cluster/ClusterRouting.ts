@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { ForeignSessionRequest, Logger, Principal, SessionRoute, SessionRouting } from "open-mcp-gateway";
+import type { ClusterSettings } from "./options.js";
+import { HOP_HEADER, relay } from "./Relay.js";
+import { SessionKeys } from "./SessionKeys.js";
+
+/** Counters for the cluster's own traffic. */
+export interface ClusterCounters {
+  /** Requests relayed to the session's owner replica. */
+  forwarded: number;
+  /** Requests for a session whose owner could not be reached: answered 404. */
+  ownerGone: number;
+  /** Session ids that were not tokens of this cluster's keys, or not the caller's: answered 404. */
+  rejected: number;
+  /** Sum of the relays' times to the owner's answer headers, in seconds. */
+  forwardSeconds: number;
+}
+
+/**
+ * Session ids as sealed tokens naming this replica (advertised address and boot nonce), the
+ * principal and the route; a request for another replica's session is relayed there in one hop.
+ */
+export class ClusterRouting implements SessionRouting {
+  /** This process's identity among replicas: a replica restarted at the same address is another owner. */
+  readonly epoch = randomBytes(9).toString("base64url");
+  readonly counters: ClusterCounters = { forwarded: 0, ownerGone: 0, rejected: 0, forwardSeconds: 0 };
+  readonly #keys: SessionKeys;
+
+  constructor(
+    private readonly settings: ClusterSettings,
+    private readonly logger: Logger,
+  ) {
+    this.#keys = new SessionKeys([settings.session_secret, ...settings.previous_session_secrets]);
+  }
+
+  newSessionId(route: SessionRoute): string {
+    return this.#keys.seal({
+      s: randomBytes(16).toString("base64url"),
+      o: this.epoch,
+      a: this.settings.advertise_url,
+      p: principalTag(route.principal),
+      r: routeTag(route),
+      i: Math.floor(Date.now() / 1000),
+    });
+  }
+
+  async relay({ sessionId, route, req, res }: ForeignSessionRequest): Promise<boolean> {
+    const claims = this.#keys.open(sessionId);
+    // A legacy POST names no server (/messages serves every /sse route): its transport is what it can check.
+    const sameRoute = claims && (route.transport === "sse" ? claims.r.startsWith("l:") : claims.r === routeTag(route));
+    if (!claims || !sameRoute || claims.p !== principalTag(route.principal)) {
+      this.counters.rejected += 1;
+      return false;
+    }
+    // Ours and gone (ended, expired), or already relayed once: only the owner itself may answer.
+    if (claims.o === this.epoch || req.headers[HOP_HEADER] !== undefined) return false;
+    const started = process.hrtime.bigint();
+    const answered = await relay(
+      { url: new URL(claims.a), epoch: claims.o, connectTimeoutMs: this.settings.connect_timeout_ms },
+      req,
+      res,
+    );
+    if (!answered) {
+      this.counters.ownerGone += 1;
+      this.logger.info(`Session ${claims.s.slice(0, 8)}: its owner at ${claims.a} is gone; answered 404`);
+      return false;
+    }
+    this.counters.forwarded += 1;
+    this.counters.forwardSeconds += Number(process.hrtime.bigint() - started) / 1e9;
+    return true;
+  }
+}
+
+/** A digest: the token stays small whatever the key name, and an id never spells one out. */
+function principalTag(principal: Principal): string {
+  return createHash("sha256").update(principal.id).digest("base64url").slice(0, 16);
+}
+
+function routeTag(route: SessionRoute): string {
+  return `${route.transport === "sse" ? "l" : "m"}:${route.server ?? ""}`;
+}

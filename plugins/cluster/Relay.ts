@@ -1,0 +1,81 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+
+/**
+ * Marks a relayed request with the owner's boot nonce. A replica never relays a request that
+ * carries it (one hop at most), so a restarted replica at the owner's address answers 404
+ * instead of sending the request on.
+ */
+export const HOP_HEADER = "x-mcpgw-hop";
+
+/** Headers that belong to one connection (RFC 9110 7.6.1), not to the message relayed. */
+const CONNECTION_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  HOP_HEADER,
+]);
+
+function forwardable(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (!CONNECTION_HEADERS.has(name)) out[name] = value;
+  return out;
+}
+
+export interface RelayTarget {
+  readonly url: URL;
+  /** The owner's boot nonce, sent as HOP_HEADER. */
+  readonly epoch: string;
+  readonly connectTimeoutMs: number;
+}
+
+/**
+ * Streams `req` to the owner and its answer back as it comes (SSE events included), each way
+ * without buffering; either side going away ends the other. Resolves true once the owner answered,
+ * false (nothing written) when it could not be reached: refused at once, or not connected in time.
+ * A fresh connection each time: no pooled socket to a dead owner, and the connect timeout always applies.
+ */
+export function relay(target: RelayTarget, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const upstream = http.request({
+      host: target.url.hostname,
+      port: target.url.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...forwardable(req.headers), [HOP_HEADER]: target.epoch },
+      agent: false,
+    });
+    let answered = false;
+    const connectTimer = setTimeout(
+      () => upstream.destroy(new Error(`not connected within ${target.connectTimeoutMs} ms`)),
+      target.connectTimeoutMs,
+    );
+    upstream.once("socket", (socket) => socket.once("connect", () => clearTimeout(connectTimer)));
+    upstream.once("response", (answer) => {
+      answered = true;
+      clearTimeout(connectTimer);
+      res.writeHead(answer.statusCode!, answer.statusMessage, forwardable(answer.headers));
+      // An SSE answer's headers go out now, not with its first event.
+      res.flushHeaders();
+      answer.pipe(res);
+      answer.once("aborted", () => res.destroy());
+      resolve(true);
+    });
+    upstream.once("error", () => {
+      clearTimeout(connectTimer);
+      req.unpipe(upstream);
+      // Cut mid-answer (the owner died): the client sees its stream end and may resume it elsewhere.
+      if (answered) res.destroy();
+      else resolve(false);
+    });
+    res.once("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  });
+}

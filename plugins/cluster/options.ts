@@ -1,0 +1,36 @@
+import { zodMini as z } from "open-mcp-gateway";
+
+/** At least 32 bytes: the secret is the only thing between a client and a forged session of another key. */
+const secretSchema = z
+  .string()
+  .check(z.refine((value) => Buffer.byteLength(value) >= 32, "a session secret must be at least 32 bytes"));
+
+const advertiseUrlSchema = z.string().check(
+  z.refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" && url.port !== "" && url.pathname === "/" && !url.search && !url.username;
+    } catch {
+      return false;
+    }
+  }, "advertise_url is how the other replicas reach this one: http://HOST:PORT, for example http://10.0.0.7:4444"),
+);
+
+/** The `cluster:` block: present, it turns cluster mode on. */
+export const clusterSchema = z.optional(
+  z.strictObject({
+    /** This replica's name in logs (default: the host name). */
+    node_id: z.optional(z.string().check(z.minLength(1))),
+    advertise_url: advertiseUrlSchema,
+    /** Seals session tokens; the same on every replica. */
+    session_secret: secretSchema,
+    /** Secrets being rotated out: tokens they sealed are still accepted, new ones use session_secret. */
+    previous_session_secrets: z._default(z.array(secretSchema), []),
+    /** Shared session directory and owner liveness; optional (an empty value means none). */
+    redis_url: z.optional(z.string()),
+    /** How long a relay waits to connect to a session's owner before the session counts as gone. */
+    connect_timeout_ms: z._default(z.int().check(z.minimum(1), z.maximum(60_000)), 1000),
+  }),
+);
+
+export type ClusterSettings = NonNullable<z.output<typeof clusterSchema>>;
