@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { ForeignSessionRequest, Logger, Principal, SessionRoute, SessionRouting } from "open-mcp-gateway";
+import {
+  GatewayError,
+  type ForeignSessionRequest,
+  type Logger,
+  type Principal,
+  type SessionRoute,
+  type SessionRouting,
+} from "open-mcp-gateway";
 import type { ClusterSettings } from "./options.js";
 import { HOP_HEADER, relay } from "./Relay.js";
 import { SessionKeys } from "./SessionKeys.js";
@@ -25,6 +32,7 @@ export class ClusterRouting implements SessionRouting {
   readonly epoch = randomBytes(9).toString("base64url");
   readonly counters: ClusterCounters = { forwarded: 0, ownerGone: 0, rejected: 0, forwardSeconds: 0 };
   readonly #keys: SessionKeys;
+  #draining = false;
 
   constructor(
     private readonly settings: ClusterSettings,
@@ -33,7 +41,18 @@ export class ClusterRouting implements SessionRouting {
     this.#keys = new SessionKeys([settings.session_secret, ...settings.previous_session_secrets]);
   }
 
+  /** Shutdown began: no new sessions here (503, which a load balancer may retry on another replica). */
+  drain(): void {
+    this.#draining = true;
+  }
+
   newSessionId(route: SessionRoute): string {
+    if (this.#draining)
+      throw new GatewayError(
+        "MCPGW_ERR_SHUTTING_DOWN",
+        "This replica is shutting down and opens no new sessions; retry, another replica will take it",
+        { plugin: "cluster" },
+      );
     return this.#keys.seal({
       s: randomBytes(16).toString("base64url"),
       o: this.epoch,

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
-import { definePlugin, gatewayTokens, parsePluginOptions, zodMini as z } from "open-mcp-gateway";
+import { setTimeout as delay } from "node:timers/promises";
+import { definePlugin, gatewayTokens, parsePluginOptions, Stage, zodMini as z } from "open-mcp-gateway";
 import { clusterSchema } from "./options.js";
 
 export const clusterPlugin = definePlugin((options: Record<string, never> = {}) => {
@@ -19,6 +20,14 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
         ctx.logger.info(
           `Cluster mode: replica ${settings.node_id ?? hostname()} (${routing.epoch}) reached at ${settings.advertise_url}`,
         );
+        // Before every other plugin's step: the frontend still listens, /ready already answers 503 (the kernel is stopping).
+        ctx.hooks.beforeShutdown.tapPromise({ name: "cluster", stage: Stage.FIRST }, async () => {
+          routing.drain();
+          ctx.logger.info(
+            `Draining: /ready answers 503 and new sessions are refused; open sessions are served for ${settings.drain_delay_seconds} s more, then calls in flight finish`,
+          );
+          await delay(settings.drain_delay_seconds * 1000);
+        });
       });
     },
   };

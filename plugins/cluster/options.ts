@@ -30,6 +30,12 @@ export const clusterSchema = z.optional(
     redis_url: z.optional(z.string()),
     /** How long a relay waits to connect to a session's owner before the session counts as gone. */
     connect_timeout_ms: z._default(z.int().check(z.minimum(1), z.maximum(60_000)), 1000),
+    /**
+     * On SIGTERM, how long the replica goes on serving with /ready at 503 before it drains: the time load
+     * balancers and Kubernetes take to stop sending it new sessions. The gateway's whole stop stays within
+     * 30 s (this, then at most 15 s for calls in flight, then the backends' stop), Kubernetes' default grace.
+     */
+    drain_delay_seconds: z._default(z.number().check(z.minimum(0), z.maximum(10)), 5),
   }),
 );
 

@@ -40,6 +40,8 @@ export interface HttpFrontendServices {
   readonly redactor: Redactor;
   /** The cluster's session routing, if a plugin provides it (asked when the first request needs it). */
   readonly sessionRouting?: () => SessionRouting | undefined;
+  /** Whether the gateway began to stop: /ready answers 503 from that moment, before any plugin's drain step. */
+  readonly stopping?: () => boolean;
 }
 
 /** The koa application and its socket: the REST API of the original gateway, plugins' routes, and MCP over HTTP. */
@@ -49,6 +51,7 @@ export class HttpFrontend {
   readonly mcp: McpEndpoints;
   readonly #authenticators: Authenticators;
   readonly #routes: RouteTable;
+  readonly #clustered: () => boolean;
   #server?: Server;
   #closed?: Promise<void>;
   #draining = false;
@@ -64,6 +67,8 @@ export class HttpFrontend {
     services: HttpFrontendServices,
   ) {
     this.#authenticators = services.authenticators;
+    this.#clustered = () => services.sessionRouting?.() !== undefined;
+    const stopping = services.stopping ?? (() => false);
     const passThrough = new PassThrough(services.sessions);
     this.mcp = new McpEndpoints(
       services.sessions,
@@ -95,7 +100,7 @@ export class HttpFrontend {
       ctx.body = { status: "ok" };
     });
     this.router.get("/ready", (ctx) => {
-      if (this.#draining) return sendError(ctx, 503, "The gateway is shutting down");
+      if (this.#draining || stopping()) return sendError(ctx, 503, "The gateway is shutting down");
       ctx.body = { status: "ready" };
     });
     this.#routes = services.routes;
@@ -137,9 +142,17 @@ export class HttpFrontend {
     return bound;
   }
 
-  /** Shutdown, first step: no new connections; open ones stay so answers to calls in flight still reach their clients. */
+  /**
+   * Shutdown, first step: no new connections; open ones stay so answers to calls in flight still reach
+   * their clients. A cluster replica keeps listening until close(): the follow-up requests of its
+   * calls in flight (a cancellation, an elicitation's answer) come relayed by peers, on new connections.
+   */
   stopAccepting(): void {
     this.#draining = true;
+    if (!this.#clustered()) this.#closeListener();
+  }
+
+  #closeListener(): void {
     const server = this.#server;
     if (!server?.listening) return;
     this.#closed = once(server, "close").then(() => undefined);
@@ -149,7 +162,8 @@ export class HttpFrontend {
 
   /** Shutdown, last step (after the supervisor drained): ends every MCP session and closes what is left open. */
   async close(): Promise<void> {
-    this.stopAccepting();
+    this.#draining = true;
+    this.#closeListener();
     if (!this.#closed) return;
     await this.mcp.close();
     this.#server!.closeAllConnections();

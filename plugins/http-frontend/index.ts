@@ -53,6 +53,7 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
               ? ctx.container.resolve(gatewayTokens.sessionRouting)
               : undefined,
           ),
+          stopping: () => ctx.kernel.state === "stopping",
         };
         ctx.provide(
           httpFrontendTokens.frontend,
