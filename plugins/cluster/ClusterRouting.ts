@@ -41,6 +41,18 @@ export class ClusterRouting implements SessionRouting {
     this.#keys = new SessionKeys([settings.session_secret, ...settings.previous_session_secrets]);
   }
 
+  /** What `GET /cluster` shows. */
+  report(): Record<string, unknown> {
+    const { forwarded, ownerGone, rejected, forwardSeconds } = this.counters;
+    return {
+      draining: this.#draining,
+      forwarded_total: forwarded,
+      owner_gone_total: ownerGone,
+      rejected_total: rejected,
+      forward_seconds_total: Number(forwardSeconds.toFixed(6)),
+    };
+  }
+
   /** Shutdown began: no new sessions here (503, which a load balancer may retry on another replica). */
   drain(): void {
     this.#draining = true;

@@ -20,6 +20,16 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
         ctx.logger.info(
           `Cluster mode: replica ${settings.node_id ?? hostname()} (${routing.epoch}) reached at ${settings.advertise_url}`,
         );
+        ctx.use(gatewayTokens.httpRoutes).add({
+          method: "GET",
+          path: "/cluster",
+          handler: () => ({
+            node_id: settings.node_id ?? hostname(),
+            epoch: routing.epoch,
+            advertise_url: settings.advertise_url,
+            ...routing.report(),
+          }),
+        });
         // Before every other plugin's step: the frontend still listens, /ready already answers 503 (the kernel is stopping).
         ctx.hooks.beforeShutdown.tapPromise({ name: "cluster", stage: Stage.FIRST }, async () => {
           routing.drain();

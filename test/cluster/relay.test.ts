@@ -64,6 +64,14 @@ test("a session's requests alternating between two replicas all succeed, progres
     signal: AbortSignal.timeout(5000),
   });
   assert.equal(response.status, 404);
+  const counters = (await (await fetch(`${other.base}/cluster`, { headers: auth(KEYS.a) })).json()) as Record<
+    string,
+    any
+  >;
+  assert.equal(counters.node_id, "other");
+  assert.ok(counters.forwarded_total >= 4 && counters.forward_seconds_total > 0, JSON.stringify(counters));
+  assert.equal(counters.owner_gone_total, 2);
+  assert.equal(counters.rejected_total, 1);
   // A new session through the surviving replica works at once.
   const fresh = await initialize(other.base, KEYS.a);
   assert.equal((await listTools(other.base, KEYS.a, fresh)).status, 200);
