@@ -4,12 +4,14 @@ import {
   type ForeignSessionRequest,
   type Logger,
   type Principal,
+  type RelayOutcome,
   type SessionRoute,
   type SessionRouting,
+  type SessionStart,
 } from "open-mcp-gateway";
 import type { ClusterSettings } from "./options.js";
 import { HOP_HEADER, relay } from "./Relay.js";
-import { SessionKeys } from "./SessionKeys.js";
+import { SessionKeys, type SessionClaims } from "./SessionKeys.js";
 
 /** Counters for the cluster's own traffic. */
 export interface ClusterCounters {
@@ -21,6 +23,8 @@ export interface ClusterCounters {
   rejected: number;
   /** Sum of the relays' times to the owner's answer headers, in seconds. */
   forwardSeconds: number;
+  /** Sessions taken over from an owner that is gone. */
+  adopted: number;
 }
 
 /**
@@ -30,25 +34,28 @@ export interface ClusterCounters {
 export class ClusterRouting implements SessionRouting {
   /** This process's identity among replicas: a replica restarted at the same address is another owner. */
   readonly epoch = randomBytes(9).toString("base64url");
-  readonly counters: ClusterCounters = { forwarded: 0, ownerGone: 0, rejected: 0, forwardSeconds: 0 };
+  readonly counters: ClusterCounters = { forwarded: 0, ownerGone: 0, rejected: 0, forwardSeconds: 0, adopted: 0 };
   readonly #keys: SessionKeys;
   #draining = false;
 
   constructor(
     private readonly settings: ClusterSettings,
     private readonly logger: Logger,
+    /** Whether every backend a session on `route` can reach runs equally on every replica (`isolation: shared`). */
+    private readonly portable: (route: SessionRoute) => boolean,
   ) {
     this.#keys = new SessionKeys([settings.session_secret, ...settings.previous_session_secrets]);
   }
 
   /** What `GET /cluster` shows. */
   report(): Record<string, unknown> {
-    const { forwarded, ownerGone, rejected, forwardSeconds } = this.counters;
+    const { forwarded, ownerGone, rejected, forwardSeconds, adopted } = this.counters;
     return {
       draining: this.#draining,
       forwarded_total: forwarded,
       owner_gone_total: ownerGone,
       rejected_total: rejected,
+      adopted_total: adopted,
       forward_seconds_total: Number(forwardSeconds.toFixed(6)),
     };
   }
@@ -58,7 +65,7 @@ export class ClusterRouting implements SessionRouting {
     this.#draining = true;
   }
 
-  newSessionId(route: SessionRoute): string {
+  newSessionId(route: SessionRoute, start?: SessionStart): string {
     if (this.#draining)
       throw new GatewayError(
         "MCPGW_ERR_SHUTTING_DOWN",
@@ -72,33 +79,50 @@ export class ClusterRouting implements SessionRouting {
       p: principalTag(route.principal),
       r: routeTag(route),
       i: Math.floor(Date.now() / 1000),
+      ...(start && { st: start }),
     });
   }
 
-  async relay({ sessionId, route, req, res }: ForeignSessionRequest): Promise<boolean> {
+  async relay({ sessionId, route, req, res }: ForeignSessionRequest): Promise<RelayOutcome> {
     const claims = this.#keys.open(sessionId);
     // A legacy POST names no server (/messages serves every /sse route): its transport is what it can check.
     const sameRoute = claims && (route.transport === "sse" ? claims.r.startsWith("l:") : claims.r === routeTag(route));
     if (!claims || !sameRoute || claims.p !== principalTag(route.principal)) {
       this.counters.rejected += 1;
-      return false;
+      return "gone";
     }
-    // Ours and gone (ended, expired), or already relayed once: only the owner itself may answer.
-    if (claims.o === this.epoch || req.headers[HOP_HEADER] !== undefined) return false;
-    const started = process.hrtime.bigint();
-    const answered = await relay(
-      { url: new URL(claims.a), epoch: claims.o, connectTimeoutMs: this.settings.connect_timeout_ms },
-      req,
-      res,
-    );
-    if (!answered) {
-      this.counters.ownerGone += 1;
-      this.logger.info(`Session ${claims.s.slice(0, 8)}: its owner at ${claims.a} is gone; answered 404`);
-      return false;
+    // Ours and gone (ended, expired): only the owner itself may answer, and it did.
+    if (claims.o === this.epoch) return "gone";
+    // This replica took over the owner's address: the owner (an earlier run of it) is gone for sure.
+    const replaced = claims.a === this.settings.advertise_url;
+    // Relayed once already, to an address that is not the owner's any more: one hop at most.
+    if (req.headers[HOP_HEADER] !== undefined && !replaced) return "gone";
+    if (!replaced) {
+      const started = process.hrtime.bigint();
+      const result = await relay(
+        { url: new URL(claims.a), epoch: claims.o, connectTimeoutMs: this.settings.connect_timeout_ms },
+        req,
+        res,
+      );
+      if (result === "answered") {
+        this.counters.forwarded += 1;
+        this.counters.forwardSeconds += Number(process.hrtime.bigint() - started) / 1e9;
+        return "relayed";
+      }
+      if (result === "lost") return this.#gone(claims, "went away during the request");
     }
-    this.counters.forwarded += 1;
-    this.counters.forwardSeconds += Number(process.hrtime.bigint() - started) / 1e9;
-    return true;
+    const start = claims.st;
+    const age = Date.now() / 1000 - claims.i;
+    if (!start || age > this.settings.session_max_age_seconds || !this.portable(route))
+      return this.#gone(claims, "is gone, and the session cannot move (a per-session backend, or too old)");
+    this.counters.adopted += 1;
+    return { adopt: start };
+  }
+
+  #gone(claims: SessionClaims, why: string): RelayOutcome {
+    this.counters.ownerGone += 1;
+    this.logger.info(`Session ${claims.s.slice(0, 8)}: its owner at ${claims.a} ${why}; answered 404`);
+    return "gone";
   }
 }
 

@@ -35,12 +35,19 @@ export interface RelayTarget {
 }
 
 /**
+ * `answered`: the owner's answer is on its way to the client. `unreachable`: refused, or not
+ * connected in time; nothing was read or written. `lost`: the owner went away before it answered,
+ * after the request's body was sent; nothing was written.
+ */
+export type RelayResult = "answered" | "unreachable" | "lost";
+
+/**
  * Streams `req` to the owner and its answer back as it comes (SSE events included), each way
- * without buffering; either side going away ends the other. Resolves true once the owner answered,
- * false (nothing written) when it could not be reached: refused at once, or not connected in time.
+ * without buffering; either side going away ends the other. The body is read only once connected,
+ * so an unreachable owner leaves the request whole for another outcome (adoption).
  * A fresh connection each time: no pooled socket to a dead owner, and the connect timeout always applies.
  */
-export function relay(target: RelayTarget, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export function relay(target: RelayTarget, req: IncomingMessage, res: ServerResponse): Promise<RelayResult> {
   return new Promise((resolve) => {
     const upstream = http.request({
       host: target.url.hostname,
@@ -51,11 +58,18 @@ export function relay(target: RelayTarget, req: IncomingMessage, res: ServerResp
       agent: false,
     });
     let answered = false;
+    let connected = false;
     const connectTimer = setTimeout(
       () => upstream.destroy(new Error(`not connected within ${target.connectTimeoutMs} ms`)),
       target.connectTimeoutMs,
     );
-    upstream.once("socket", (socket) => socket.once("connect", () => clearTimeout(connectTimer)));
+    upstream.once("socket", (socket) =>
+      socket.once("connect", () => {
+        connected = true;
+        clearTimeout(connectTimer);
+        req.pipe(upstream);
+      }),
+    );
     upstream.once("response", (answer) => {
       answered = true;
       clearTimeout(connectTimer);
@@ -64,18 +78,17 @@ export function relay(target: RelayTarget, req: IncomingMessage, res: ServerResp
       res.flushHeaders();
       answer.pipe(res);
       answer.once("aborted", () => res.destroy());
-      resolve(true);
+      resolve("answered");
     });
     upstream.once("error", () => {
       clearTimeout(connectTimer);
       req.unpipe(upstream);
       // Cut mid-answer (the owner died): the client sees its stream end and may resume it elsewhere.
       if (answered) res.destroy();
-      else resolve(false);
+      else resolve(connected ? "lost" : "unreachable");
     });
     res.once("close", () => {
       if (!res.writableFinished) upstream.destroy();
     });
-    req.pipe(upstream);
   });
 }

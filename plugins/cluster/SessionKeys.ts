@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import type { SessionStart } from "open-mcp-gateway";
 
 /** What a session token says, all of it sealed: nobody but the replicas can read or forge it. */
 export interface SessionClaims {
@@ -14,6 +15,8 @@ export interface SessionClaims {
   readonly r: string;
   /** Issued at, seconds since the epoch. */
   readonly i: number;
+  /** Streamable HTTP: the client's initialize, replayed when another replica adopts the session. */
+  readonly st?: SessionStart;
 }
 
 const VERSION = "v1";

@@ -15,7 +15,12 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
         if (!settings) return;
         ctx.use(gatewayTokens.redactor).add([settings.session_secret, ...settings.previous_session_secrets]);
         const { ClusterRouting } = await import("./ClusterRouting.js");
-        const routing = new ClusterRouting(settings, ctx.logger);
+        const sessions = ctx.use(gatewayTokens.sessions);
+        const routing = new ClusterRouting(settings, ctx.logger, (route) => {
+          const ids = route.server !== undefined ? [route.server] : sessions.servers(route.principal);
+          const servers = ctx.kernel.config.servers;
+          return ids.every((id) => servers.find((server) => server.id === id)?.isolation === "shared");
+        });
         ctx.provide(gatewayTokens.sessionRouting, routing);
         ctx.logger.info(
           `Cluster mode: replica ${settings.node_id ?? hostname()} (${routing.epoch}) reached at ${settings.advertise_url}`,

@@ -30,6 +30,8 @@ export const clusterSchema = z.optional(
     redis_url: z.optional(z.string()),
     /** How long a relay waits to connect to a session's owner before the session counts as gone. */
     connect_timeout_ms: z._default(z.int().check(z.minimum(1), z.maximum(60_000)), 1000),
+    /** A session whose owner is gone is adopted by another replica only while its token is younger than this. */
+    session_max_age_seconds: z._default(z.int().check(z.minimum(60)), 43_200),
     /**
      * On SIGTERM, how long the replica goes on serving with /ready at 503 before it drains: the time load
      * balancers and Kubernetes take to stop sending it new sessions. The gateway's whole stop stays within

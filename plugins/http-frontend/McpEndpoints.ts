@@ -14,12 +14,14 @@ import {
   type RpcErrorBody,
   type SessionRoute,
   type SessionRouting,
+  type SessionStart,
 } from "open-mcp-gateway";
 import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
 import type { PassThrough } from "./PassThrough.js";
 import { admit, type HeldSession } from "./sessionCaps.js";
 import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
+import { replayInitialize, sessionStart } from "./adoption.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
 let loadedTransports:
@@ -202,10 +204,21 @@ export class McpEndpoints {
         id,
       );
     }
-    const wireId = this.#newSessionId(ctx, scope, "streamable-http");
+    const wireId = this.#newSessionId(ctx, scope, "streamable-http", sessionStart(message));
     if (wireId === null || !this.#admit(ctx)) return;
     const session = await this.#open(ctx, scope, "streamable-http");
     const id = wireId ?? session.info.id;
+    const open = await this.#serve(session, id);
+    try {
+      await this.#handOver(ctx, open, message);
+    } finally {
+      // The transport refused the initialize (406 for a wrong Accept, 400 for a bad version, ...): no session came of it.
+      if (open.transport.sessionId === undefined) await this.#end(this.#streamable, id);
+    }
+  }
+
+  /** Serves `session` over a new Streamable HTTP transport whose session id will be `id`. */
+  async #serve(session: McpSession, id: string): Promise<StreamableSession> {
     const { StreamableHTTPServerTransport } = await serverTransports();
     const events = new SessionEventStore(this.limits.replayBufferBytes);
     // With an event store the SDK numbers every SSE event, opens each stream with a priming event
@@ -229,12 +242,7 @@ export class McpEndpoints {
     this.#streamable.set(id, open);
     transport.onclose = () => void this.#end(this.#streamable, id);
     await session.connect(transport);
-    try {
-      await this.#handOver(ctx, open, message);
-    } finally {
-      // The transport refused the initialize (406 for a wrong Accept, 400 for a bad version, ...): no session came of it.
-      if (transport.sessionId === undefined) await this.#end(this.#streamable, id);
-    }
+    return open;
   }
 
   async #existing(ctx: Context, scope: SessionScope): Promise<void> {
@@ -381,11 +389,16 @@ export class McpEndpoints {
   }
 
   /** The routing's id for a new session (undefined: the session's own); null when it refused the session (answered 503). */
-  #newSessionId(ctx: Context, scope: SessionScope, transport: SessionRoute["transport"]): string | undefined | null {
+  #newSessionId(
+    ctx: Context,
+    scope: SessionScope,
+    transport: SessionRoute["transport"],
+    start?: SessionStart,
+  ): string | undefined | null {
     const routing = this.routing();
     if (!routing) return undefined;
     try {
-      return routing.newSessionId({ principal: principalOf(ctx), server: scope.server, transport });
+      return routing.newSessionId({ principal: principalOf(ctx), server: scope.server, transport }, start);
     } catch (error) {
       if (!isGatewayError(error)) throw error;
       sendRpcError(ctx, 503, -32000, error.message);
@@ -395,7 +408,8 @@ export class McpEndpoints {
 
   /**
    * A session id this replica does not hold, in cluster mode: the request goes to the replica that
-   * does, its body unread, or is answered 404 at once. False when the session is local (or no cluster).
+   * does, its body unread, or is answered 404 at once; true once answered. False when the session is
+   * local (or no cluster), or was just adopted here: the request is then served as any local one.
    */
   async #elsewhere(
     ctx: Context,
@@ -407,8 +421,18 @@ export class McpEndpoints {
     if (!routing || this.#streamable.has(sessionId) || this.#sse.has(sessionId)) return false;
     ctx.respond = false;
     const route = { principal: principalOf(ctx), server: scope.server, transport };
-    if (await routing.relay({ sessionId, route, req: ctx.req, res: ctx.res })) return true;
+    const outcome = await routing.relay({ sessionId, route, req: ctx.req, res: ctx.res });
+    if (outcome === "relayed") return true;
     ctx.respond = true;
+    if (outcome !== "gone" && transport === "streamable-http") {
+      if (!this.#admit(ctx)) return true;
+      const open = await this.#serve(await this.#open(ctx, scope, transport), sessionId);
+      if (await replayInitialize(open.transport, sessionId, outcome.adopt)) {
+        this.logger.info(`Adopted session ${sessionId.slice(0, 16)}…: its owner is gone`);
+        return false;
+      }
+      await this.#end(this.#streamable, sessionId);
+    }
     sendRpcError(ctx, 404, -32001, "Session not found: it ended or never existed; send initialize again");
     return true;
   }

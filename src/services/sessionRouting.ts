@@ -9,6 +9,20 @@ export interface SessionRoute {
   readonly transport: "streamable-http" | "sse";
 }
 
+/** What a Streamable HTTP client said in its initialize: enough to take its session over elsewhere. */
+export interface SessionStart {
+  readonly protocolVersion: string;
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+}
+
+/**
+ * `relayed`: the owner answered (the response went through). `gone`: nothing was written; the
+ * frontend answers 404. `adopt`: the owner is gone but every backend of the session exists here too:
+ * the frontend serves the session here under the same id, replaying the client's initialize.
+ */
+export type RelayOutcome = "relayed" | "gone" | { readonly adopt: SessionStart };
+
 /** A request naming a session id this replica does not hold. */
 export interface ForeignSessionRequest {
   readonly sessionId: string;
@@ -23,12 +37,15 @@ export interface ForeignSessionRequest {
  * Without a provider, session ids are random and every session is local.
  */
 export interface SessionRouting {
-  /** The id a new session is known by on the wire; throws a GatewayError to refuse the session (a draining replica). */
-  newSessionId(route: SessionRoute): string;
   /**
-   * Answers a request for a session held elsewhere (relayed to its owner, streams included) and
-   * resolves true; resolves false, having written nothing, when no replica can serve it (the
-   * frontend answers 404 at once, so the client re-initializes).
+   * The id a new session is known by on the wire (`start`: its initialize, on Streamable HTTP); throws
+   * a GatewayError to refuse the session (a draining replica).
    */
-  relay(request: ForeignSessionRequest): Promise<boolean>;
+  newSessionId(route: SessionRoute, start?: SessionStart): string;
+  /**
+   * Answers a request for a session held elsewhere: relayed to its owner (streams included), or,
+   * having written nothing and left the body unread, gone (404 at once, so the client
+   * re-initializes) or to be adopted here.
+   */
+  relay(request: ForeignSessionRequest): Promise<RelayOutcome>;
 }

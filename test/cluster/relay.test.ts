@@ -5,6 +5,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { auth, initialize, KEYS, listTools, OTHER_SECRET, SECRET, startReplica, type TestContext } from "./replicas.js";
 import { roundRobin } from "./roundRobin.js";
+import { RELAY_FIXTURE } from "../http/support.js";
 
 const text = (result: unknown) => (result as { content: Array<{ text: string }> }).content[0]!.text;
 
@@ -24,8 +25,19 @@ async function sdkClient(t: TestContext, url: string, legacy = false): Promise<C
   return client;
 }
 
-test("a session's requests alternating between two replicas all succeed, progress included; its owner killed, 404 at once", async (t) => {
-  const [owner, other] = await Promise.all([startReplica(t, "owner"), startReplica(t, "other")]);
+test("a session's requests alternating between two replicas all succeed, progress included; its owner killed, a per-session backend's session is 404 at once", async (t) => {
+  // A per-session backend: the session cannot move, so its owner's death ends it.
+  const servers = [
+    {
+      id: "relay",
+      isolation: "session",
+      runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] },
+    },
+  ];
+  const [owner, other] = await Promise.all([
+    startReplica(t, "owner", { config: { servers } }),
+    startReplica(t, "other", { config: { servers } }),
+  ]);
   const lb = await roundRobin(t, [owner.port, other.port]);
   // The first request through the balancer, initialize, goes to the owner.
   const client = await sdkClient(t, `${lb.base}/mcp/relay`);
@@ -78,9 +90,9 @@ test("a session's requests alternating between two replicas all succeed, progres
 });
 
 /** Never a hang: a request that does not answer within 5 s fails the test. */
-function listToolsWithin(base: string, sessionId: string) {
+function listToolsWithin(base: string, sessionId: string, route = "/mcp/relay") {
   return Promise.race([
-    listTools(base, KEYS.a, sessionId, "/mcp/relay"),
+    listTools(base, KEYS.a, sessionId, route),
     new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error("no answer within 5 s for a dead owner's session")), 5000).unref(),
     ),
@@ -106,4 +118,56 @@ test("a replica rotating to a new secret still relays sessions sealed with the p
   ]);
   const sessionId = await initialize(owner.base, KEYS.a);
   assert.deepEqual(await listTools(rotated.base, KEYS.a, sessionId), { status: 200, code: undefined, tools: 12 });
+});
+
+test("its owner killed, a session of shared backends is adopted under the same id; one with a per-session backend is 404", async (t) => {
+  const servers = [
+    { id: "relay", runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] } },
+    {
+      id: "own",
+      isolation: "session",
+      runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] },
+    },
+  ];
+  const [owner, adopter] = await Promise.all([
+    startReplica(t, "first-owner", { config: { servers } }),
+    startReplica(t, "adopter", { config: { servers } }),
+  ]);
+  const portable = await sdkClient(t, `${owner.base}/mcp/relay`);
+  const pinned = await sdkClient(t, `${owner.base}/mcp/own`);
+  for (const client of [portable, pinned])
+    assert.equal(text(await client.callTool({ name: "echo", arguments: { text: "before" } })), "echo: before");
+  const portableId = (portable.transport as StreamableHTTPClientTransport).sessionId!;
+  const pinnedId = (pinned.transport as StreamableHTTPClientTransport).sessionId!;
+  owner.child.process.kill("SIGKILL");
+  await owner.child.exited;
+
+  // The same session, continued through another replica: the SDK client skips initialize for a known id.
+  const resumed = new Client({ name: "cluster-test", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(`${adopter.base}/mcp/relay`), {
+    requestInit: { headers: auth(KEYS.a) },
+    sessionId: portableId,
+  });
+  await resumed.connect(transport);
+  t.after(() => resumed.close().catch(() => {}));
+  const progress: number[] = [];
+  const result = await resumed.callTool({ name: "slow", arguments: { steps: 3, intervalMs: 10 } }, undefined, {
+    onprogress: ({ progress: step }) => progress.push(step),
+  });
+  assert.equal(text(result), "slow done after 3 steps");
+  assert.deepEqual(progress, [1, 2, 3]);
+  assert.equal(text(await resumed.callTool({ name: "echo", arguments: { text: "after" } })), "echo: after");
+  assert.equal(transport.sessionId, portableId);
+
+  assert.deepEqual(await listToolsWithin(adopter.base, pinnedId, "/mcp/own"), {
+    status: 404,
+    code: -32001,
+    tools: undefined,
+  });
+  const report = (await (await fetch(`${adopter.base}/cluster`, { headers: auth(KEYS.a) })).json()) as Record<
+    string,
+    number
+  >;
+  assert.equal(report.adopted_total, 1, "adopted once, then served as its own");
+  assert.equal(report.owner_gone_total, 1);
 });
