@@ -10,6 +10,7 @@ import {
   type SessionStart,
 } from "open-mcp-gateway";
 import type { ClusterSettings } from "./options.js";
+import type { RedisDirectory } from "./RedisDirectory.js";
 import { HOP_HEADER, relay } from "./Relay.js";
 import { SessionKeys, type SessionClaims } from "./SessionKeys.js";
 
@@ -37,6 +38,8 @@ export class ClusterRouting implements SessionRouting {
   readonly counters: ClusterCounters = { forwarded: 0, ownerGone: 0, rejected: 0, forwardSeconds: 0, adopted: 0 };
   readonly #keys: SessionKeys;
   #draining = false;
+  /** Set when `redis_url` is: heartbeats and tombstones. */
+  directory?: RedisDirectory;
 
   constructor(
     private readonly settings: ClusterSettings,
@@ -52,6 +55,7 @@ export class ClusterRouting implements SessionRouting {
     const { forwarded, ownerGone, rejected, forwardSeconds, adopted } = this.counters;
     return {
       draining: this.#draining,
+      redis: this.directory === undefined ? "off" : this.directory.up ? "up" : "down",
       forwarded_total: forwarded,
       owner_gone_total: ownerGone,
       rejected_total: rejected,
@@ -97,7 +101,8 @@ export class ClusterRouting implements SessionRouting {
     const replaced = claims.a === this.settings.advertise_url;
     // Relayed once already, to an address that is not the owner's any more: one hop at most.
     if (req.headers[HOP_HEADER] !== undefined && !replaced) return "gone";
-    if (!replaced) {
+    // Redis says whether the owner still beats; without an answer, trying to connect tells.
+    if (!replaced && (await this.directory?.alive(claims.o)) !== false) {
       const started = process.hrtime.bigint();
       const result = await relay(
         { url: new URL(claims.a), epoch: claims.o, connectTimeoutMs: this.settings.connect_timeout_ms },
@@ -115,8 +120,14 @@ export class ClusterRouting implements SessionRouting {
     const age = Date.now() / 1000 - claims.i;
     if (!start || age > this.settings.session_max_age_seconds || !this.portable(route))
       return this.#gone(claims, "is gone, and the session cannot move (a per-session backend, or too old)");
+    if (await this.directory?.buried(claims.s)) return this.#gone(claims, "is gone, and its client had ended it");
     this.counters.adopted += 1;
     return { adopt: start };
+  }
+
+  deleted(sessionId: string): void {
+    const claims = this.#keys.open(sessionId);
+    if (claims) this.directory?.bury(claims.s, this.settings.session_max_age_seconds);
   }
 
   #gone(claims: SessionClaims, why: string): RelayOutcome {

@@ -13,7 +13,9 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
       ctx.hooks.configLoaded.tapPromise("cluster", async () => {
         const settings = cluster.get();
         if (!settings) return;
-        ctx.use(gatewayTokens.redactor).add([settings.session_secret, ...settings.previous_session_secrets]);
+        ctx
+          .use(gatewayTokens.redactor)
+          .add([settings.session_secret, ...settings.previous_session_secrets, ...urlPassword(settings.redis_url)]);
         const { ClusterRouting } = await import("./ClusterRouting.js");
         const sessions = ctx.use(gatewayTokens.sessions);
         const routing = new ClusterRouting(settings, ctx.logger, (route) => {
@@ -22,6 +24,16 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
           return ids.every((id) => servers.find((server) => server.id === id)?.isolation === "shared");
         });
         ctx.provide(gatewayTokens.sessionRouting, routing);
+        if (settings.redis_url) {
+          const { RedisDirectory } = await import("./RedisDirectory.js");
+          const directory = await RedisDirectory.connect(settings.redis_url, settings.redis_key_prefix, ctx.logger);
+          routing.directory = directory;
+          // Peers may relay to this replica once it listens; it stops beating only once its sessions are closed.
+          ctx.hooks.started.tap("cluster", () =>
+            directory.beat(routing.epoch, settings.advertise_url, settings.heartbeat_seconds * 1000),
+          );
+          ctx.hooks.shutdown.tapPromise("cluster", () => directory.close(routing.epoch));
+        }
         ctx.logger.info(
           `Cluster mode: replica ${settings.node_id ?? hostname()} (${routing.epoch}) reached at ${settings.advertise_url}`,
         );
@@ -47,5 +59,14 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
     },
   };
 });
+
+function urlPassword(url: string): string[] {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password ? [password] : [];
+  } catch {
+    return [];
+  }
+}
 
 export default clusterPlugin;

@@ -26,8 +26,12 @@ export const clusterSchema = z.optional(
     session_secret: secretSchema,
     /** Secrets being rotated out: tokens they sealed are still accepted, new ones use session_secret. */
     previous_session_secrets: z._default(z.array(secretSchema), []),
-    /** Shared session directory and owner liveness; optional (an empty value means none). */
-    redis_url: z.optional(z.string()),
+    /** Owner heartbeats and DELETE tombstones shared by the replicas; optional (empty: none). */
+    redis_url: z._default(z.string(), ""),
+    /** Prefix of every Redis key, for several gateways sharing one Redis. */
+    redis_key_prefix: z._default(z.string(), "mcpgw:"),
+    /** How often a replica renews its heartbeat in Redis; it counts as gone three of these after its last. */
+    heartbeat_seconds: z._default(z.number().check(z.minimum(0.1), z.maximum(60)), 5),
     /** How long a relay waits to connect to a session's owner before the session counts as gone. */
     connect_timeout_ms: z._default(z.int().check(z.minimum(1), z.maximum(60_000)), 1000),
     /** A session whose owner is gone is adopted by another replica only while its token is younger than this. */

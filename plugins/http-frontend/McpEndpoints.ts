@@ -225,7 +225,10 @@ export class McpEndpoints {
     // (id, `retry:`, empty data) and replays a stream on GET with Last-Event-ID.
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
-      onsessionclosed: () => void this.#end(this.#streamable, id),
+      onsessionclosed: () => {
+        this.routing()?.deleted?.(id);
+        void this.#end(this.#streamable, id);
+      },
       eventStore: events,
       retryInterval: RECONNECT_RETRY_MS,
     });

@@ -48,4 +48,6 @@ export interface SessionRouting {
    * re-initializes) or to be adopted here.
    */
   relay(request: ForeignSessionRequest): Promise<RelayOutcome>;
+  /** The client ended the session (DELETE): it must not be adopted anywhere later. */
+  deleted?(sessionId: string): void;
 }
