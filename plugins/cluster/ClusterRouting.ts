@@ -105,7 +105,12 @@ export class ClusterRouting implements SessionRouting {
     if (!replaced && (await this.directory?.alive(claims.o)) !== false) {
       const started = process.hrtime.bigint();
       const result = await relay(
-        { url: new URL(claims.a), epoch: claims.o, connectTimeoutMs: this.settings.connect_timeout_ms },
+        {
+          url: new URL(claims.a),
+          epoch: claims.o,
+          connectTimeoutMs: this.settings.connect_timeout_ms,
+          answerTimeoutMs: this.settings.answer_timeout_ms,
+        },
         req,
         res,
       );

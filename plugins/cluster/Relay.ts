@@ -32,6 +32,11 @@ export interface RelayTarget {
   /** The owner's boot nonce, sent as HOP_HEADER. */
   readonly epoch: string;
   readonly connectTimeoutMs: number;
+  /**
+   * How long the owner may take to start its answer once connected: a replica's answers start at once
+   * (an SSE stream's headers before any result), so one that does not is frozen, not slow.
+   */
+  readonly answerTimeoutMs: number;
 }
 
 /**
@@ -59,6 +64,7 @@ export function relay(target: RelayTarget, req: IncomingMessage, res: ServerResp
     });
     let answered = false;
     let connected = false;
+    let answerTimer: NodeJS.Timeout | undefined;
     const connectTimer = setTimeout(
       () => upstream.destroy(new Error(`not connected within ${target.connectTimeoutMs} ms`)),
       target.connectTimeoutMs,
@@ -67,12 +73,17 @@ export function relay(target: RelayTarget, req: IncomingMessage, res: ServerResp
       socket.once("connect", () => {
         connected = true;
         clearTimeout(connectTimer);
+        answerTimer = setTimeout(
+          () => upstream.destroy(new Error(`no answer within ${target.answerTimeoutMs} ms`)),
+          target.answerTimeoutMs,
+        );
         req.pipe(upstream);
       }),
     );
     upstream.once("response", (answer) => {
       answered = true;
       clearTimeout(connectTimer);
+      clearTimeout(answerTimer);
       res.writeHead(answer.statusCode!, answer.statusMessage, forwardable(answer.headers));
       // An SSE answer's headers go out now, not with its first event.
       res.flushHeaders();
@@ -82,6 +93,7 @@ export function relay(target: RelayTarget, req: IncomingMessage, res: ServerResp
     });
     upstream.once("error", () => {
       clearTimeout(connectTimer);
+      clearTimeout(answerTimer);
       req.unpipe(upstream);
       // Cut mid-answer (the owner died): the client sees its stream end and may resume it elsewhere.
       if (answered) res.destroy();

@@ -34,6 +34,8 @@ export const clusterSchema = z.optional(
     heartbeat_seconds: z._default(z.number().check(z.minimum(0.1), z.maximum(60)), 5),
     /** How long a relay waits to connect to a session's owner before the session counts as gone. */
     connect_timeout_ms: z._default(z.int().check(z.minimum(1), z.maximum(60_000)), 1000),
+    /** How long a connected owner may take to start its answer (an SSE stream starts at once): else 404. */
+    answer_timeout_ms: z._default(z.int().check(z.minimum(1), z.maximum(600_000)), 10_000),
     /** A session whose owner is gone is adopted by another replica only while its token is younger than this. */
     session_max_age_seconds: z._default(z.int().check(z.minimum(60)), 43_200),
     /**

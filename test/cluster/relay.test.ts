@@ -171,3 +171,16 @@ test("its owner killed, a session of shared backends is adopted under the same i
   assert.equal(report.adopted_total, 1, "adopted once, then served as its own");
   assert.equal(report.owner_gone_total, 1);
 });
+
+test("without Redis, a frozen owner (connections accepted, nothing answered) costs answer_timeout_ms, then 404: never a hang", async (t) => {
+  const cluster = { answer_timeout_ms: 300 };
+  const [owner, peer] = await Promise.all([
+    startReplica(t, "stuck", { cluster }),
+    startReplica(t, "waiting", { cluster }),
+  ]);
+  const sessionId = await initialize(owner.base, KEYS.a, "/mcp/relay");
+  owner.child.process.kill("SIGSTOP");
+  // The request's body went to the frozen owner: the session cannot be adopted with it, so 404.
+  assert.deepEqual(await listToolsWithin(peer.base, sessionId), { status: 404, code: -32001, tools: undefined });
+  owner.child.process.kill("SIGCONT");
+});
