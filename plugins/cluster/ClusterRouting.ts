@@ -126,8 +126,11 @@ export class ClusterRouting implements SessionRouting {
     if (!start || age > this.settings.session_max_age_seconds || !this.portable(route))
       return this.#gone(claims, "is gone, and the session cannot move (a per-session backend, or too old)");
     if (await this.directory?.buried(claims.s)) return this.#gone(claims, "is gone, and its client had ended it");
-    this.counters.adopted += 1;
     return { adopt: start };
+  }
+
+  adopted(): void {
+    this.counters.adopted += 1;
   }
 
   deleted(sessionId: string): void {

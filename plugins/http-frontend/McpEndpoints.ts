@@ -90,6 +90,8 @@ interface StreamableSession extends OpenSession {
 export class McpEndpoints {
   readonly #streamable = new Map<string, StreamableSession>();
   readonly #sse = new Map<string, OpenSession>();
+  /** Adoptions under way, by session id: a second request for the same session waits for the first. */
+  readonly #adopting = new Map<string, Promise<boolean>>();
   #sweeper?: NodeJS.Timeout;
 
   constructor(
@@ -428,16 +430,28 @@ export class McpEndpoints {
     if (outcome === "relayed") return true;
     ctx.respond = true;
     if (outcome !== "gone" && transport === "streamable-http") {
-      if (!this.#admit(ctx)) return true;
-      const open = await this.#serve(await this.#open(ctx, scope, transport), sessionId);
-      if (await replayInitialize(open.transport, sessionId, outcome.adopt)) {
-        this.logger.info(`Adopted session ${sessionId.slice(0, 16)}…: its owner is gone`);
-        return false;
+      let adopting = this.#adopting.get(sessionId);
+      if (!adopting) {
+        if (!this.#admit(ctx)) return true;
+        adopting = this.#adopt(ctx, scope, sessionId, outcome.adopt).finally(() => this.#adopting.delete(sessionId));
+        this.#adopting.set(sessionId, adopting);
       }
-      await this.#end(this.#streamable, sessionId);
+      if (await adopting) return false;
     }
     sendRpcError(ctx, 404, -32001, "Session not found: it ended or never existed; send initialize again");
     return true;
+  }
+
+  /** Serves a gone owner's session here under its id; false (nothing kept) when the SDK would not take it. */
+  async #adopt(ctx: Context, scope: SessionScope, sessionId: string, start: SessionStart): Promise<boolean> {
+    const open = await this.#serve(await this.#open(ctx, scope, "streamable-http"), sessionId);
+    if (await replayInitialize(open.transport, sessionId, start)) {
+      this.logger.info(`Adopted session ${sessionId.slice(0, 16)}…: its owner is gone`);
+      this.routing()?.adopted?.(sessionId);
+      return true;
+    }
+    await this.#end(this.#streamable, sessionId);
+    return false;
   }
 
   #open(ctx: Context, scope: SessionScope, transport: FrontTransport): Promise<McpSession> {

@@ -50,4 +50,6 @@ export interface SessionRouting {
   relay(request: ForeignSessionRequest): Promise<RelayOutcome>;
   /** The client ended the session (DELETE): it must not be adopted anywhere later. */
   deleted?(sessionId: string): void;
+  /** The session that `relay` offered for adoption is now served here. */
+  adopted?(sessionId: string): void;
 }

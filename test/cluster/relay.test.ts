@@ -91,8 +91,12 @@ test("a session's requests alternating between two replicas all succeed, progres
 
 /** Never a hang: a request that does not answer within 5 s fails the test. */
 function listToolsWithin(base: string, sessionId: string, route = "/mcp/relay") {
+  return within(listTools(base, KEYS.a, sessionId, route));
+}
+
+function within<T>(answer: Promise<T>): Promise<T> {
   return Promise.race([
-    listTools(base, KEYS.a, sessionId, route),
+    answer,
     new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error("no answer within 5 s for a dead owner's session")), 5000).unref(),
     ),
@@ -142,6 +146,14 @@ test("its owner killed, a session of shared backends is adopted under the same i
   owner.child.process.kill("SIGKILL");
   await owner.child.exited;
 
+  // Two requests at once: one adoption, the other waits for it.
+  const both = await Promise.all(
+    [11, 12].map((requestId) => within(listTools(adopter.base, KEYS.a, portableId, "/mcp/relay", requestId))),
+  );
+  assert.deepEqual(both, [
+    { status: 200, code: undefined, tools: 12 },
+    { status: 200, code: undefined, tools: 12 },
+  ]);
   // The same session, continued through another replica: the SDK client skips initialize for a known id.
   const resumed = new Client({ name: "cluster-test", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(`${adopter.base}/mcp/relay`), {

@@ -88,6 +88,7 @@ export async function listTools(
   key: string,
   sessionId: string,
   route = "/mcp",
+  requestId = 2,
 ): Promise<{ status: number; code?: number; tools?: number }> {
   const response = await fetch(`${base}${route}`, {
     method: "POST",
@@ -98,7 +99,7 @@ export async function listTools(
       "mcp-session-id": sessionId,
       "mcp-protocol-version": "2025-11-25",
     },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: requestId, method: "tools/list" }),
   });
   const text = await response.text();
   const json = JSON.parse(text.startsWith("{") ? text : /^data: (\{.*)$/m.exec(text)![1]!);
