@@ -81,6 +81,13 @@ export {
   type AuthFailures,
 } from "./services/auth.js";
 export type { HttpRoute, HttpRouteRequest, HttpReply, HttpRoutes } from "./services/httpRoutes.js";
+export type {
+  ForeignSessionRequest,
+  RelayOutcome,
+  SessionRoute,
+  SessionRouting,
+  SessionStart,
+} from "./services/sessionRouting.js";
 export { refuse, type RequestHooks } from "./mcp/hooks.js";
 export type {
   McpSession,

@@ -13,6 +13,7 @@ import {
   type McpSessions,
   type Principal,
   type Redactor,
+  type SessionRouting,
 } from "open-mcp-gateway";
 import { readJsonBody } from "./body.js";
 import { corsHeaders, hostOriginGuard, sendError, sendNotFound } from "./guards.js";
@@ -37,6 +38,10 @@ export interface HttpFrontendServices {
   readonly authenticators: Authenticators;
   readonly routes: RouteTable;
   readonly redactor: Redactor;
+  /** The cluster's session routing, if a plugin provides it (asked when the first request needs it). */
+  readonly sessionRouting?: () => SessionRouting | undefined;
+  /** Whether the gateway began to stop: /ready answers 503 from that moment, before any plugin's drain step. */
+  readonly stopping?: () => boolean;
 }
 
 /** The koa application and its socket: the REST API of the original gateway, plugins' routes, and MCP over HTTP. */
@@ -46,6 +51,7 @@ export class HttpFrontend {
   readonly mcp: McpEndpoints;
   readonly #authenticators: Authenticators;
   readonly #routes: RouteTable;
+  readonly #clustered: () => boolean;
   #server?: Server;
   #closed?: Promise<void>;
   #draining = false;
@@ -61,14 +67,22 @@ export class HttpFrontend {
     services: HttpFrontendServices,
   ) {
     this.#authenticators = services.authenticators;
+    this.#clustered = () => services.sessionRouting?.() !== undefined;
+    const stopping = services.stopping ?? (() => false);
     const passThrough = new PassThrough(services.sessions);
-    this.mcp = new McpEndpoints(services.sessions, passThrough, logger, {
-      body: settings,
-      maxSessions: settings.max_sessions,
-      maxSessionsPerPrincipal: settings.max_sessions_per_principal,
-      sessionIdleMs: settings.session_idle_seconds * 1000,
-      replayBufferBytes: settings.replay_buffer_bytes,
-    });
+    this.mcp = new McpEndpoints(
+      services.sessions,
+      passThrough,
+      logger,
+      {
+        body: settings,
+        maxSessions: settings.max_sessions,
+        maxSessionsPerPrincipal: settings.max_sessions_per_principal,
+        sessionIdleMs: settings.session_idle_seconds * 1000,
+        replayBufferBytes: settings.replay_buffer_bytes,
+      },
+      services.sessionRouting,
+    );
     this.app.proxy = false;
     this.app.silent = true;
     this.app.on("error", (error: Error) => this.logger.error({ err: error }, `HTTP request failed: ${error.message}`));
@@ -86,7 +100,7 @@ export class HttpFrontend {
       ctx.body = { status: "ok" };
     });
     this.router.get("/ready", (ctx) => {
-      if (this.#draining) return sendError(ctx, 503, "The gateway is shutting down");
+      if (this.#draining || stopping()) return sendError(ctx, 503, "The gateway is shutting down");
       ctx.body = { status: "ready" };
     });
     this.#routes = services.routes;
@@ -122,9 +136,17 @@ export class HttpFrontend {
     return bound;
   }
 
-  /** Shutdown, first step: no new connections; open ones stay so answers to calls in flight still reach their clients. */
+  /**
+   * Shutdown, first step: no new connections; open ones stay so answers to calls in flight still reach
+   * their clients. A cluster replica keeps listening until close(): the follow-up requests of its
+   * calls in flight (a cancellation, an elicitation's answer) come relayed by peers, on new connections.
+   */
   stopAccepting(): void {
     this.#draining = true;
+    if (!this.#clustered()) this.#closeListener();
+  }
+
+  #closeListener(): void {
     const server = this.#server;
     if (!server?.listening) return;
     this.#closed = once(server, "close").then(() => undefined);
@@ -134,7 +156,8 @@ export class HttpFrontend {
 
   /** Shutdown, last step (after the supervisor drained): ends every MCP session and closes what is left open. */
   async close(): Promise<void> {
-    this.stopAccepting();
+    this.#draining = true;
+    this.#closeListener();
     if (!this.#closed) return;
     await this.mcp.close();
     this.#server!.closeAllConnections();

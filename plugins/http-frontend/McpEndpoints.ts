@@ -3,6 +3,7 @@ import type Router from "@koa/router";
 import type { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import {
+  isGatewayError,
   isPlainObject,
   sdkTypes,
   type FrontTransport,
@@ -11,12 +12,16 @@ import {
   type McpSessions,
   type Principal,
   type RpcErrorBody,
+  type SessionRoute,
+  type SessionRouting,
+  type SessionStart,
 } from "open-mcp-gateway";
 import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
 import type { PassThrough } from "./PassThrough.js";
 import { admit, type HeldSession } from "./sessionCaps.js";
 import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
+import { replayInitialize, sessionStart } from "./adoption.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
 let loadedTransports:
@@ -85,6 +90,8 @@ interface StreamableSession extends OpenSession {
 export class McpEndpoints {
   readonly #streamable = new Map<string, StreamableSession>();
   readonly #sse = new Map<string, OpenSession>();
+  /** Adoptions under way, by session id: a second request for the same session waits for the first. */
+  readonly #adopting = new Map<string, Promise<boolean>>();
   #sweeper?: NodeJS.Timeout;
 
   constructor(
@@ -92,6 +99,8 @@ export class McpEndpoints {
     private readonly passThrough: PassThrough,
     private readonly logger: Logger,
     private readonly limits: McpEndpointLimits,
+    /** Where sessions this replica does not hold live (cluster mode); undefined: every session is local. */
+    private readonly routing: () => SessionRouting | undefined = () => undefined,
   ) {}
 
   get sessionCount(): number {
@@ -151,6 +160,8 @@ export class McpEndpoints {
   }
 
   async #post(ctx: Context, scope: SessionScope): Promise<void> {
+    const foreignId = ctx.get("mcp-session-id");
+    if (foreignId && (await this.#elsewhere(ctx, foreignId, scope, "streamable-http"))) return;
     const body = await readJsonBody(ctx, this.limits.body);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     const message = body.value;
@@ -195,16 +206,31 @@ export class McpEndpoints {
         id,
       );
     }
-    if (!this.#admit(ctx)) return;
+    const wireId = this.#newSessionId(ctx, scope, "streamable-http", sessionStart(message));
+    if (wireId === null || !this.#admit(ctx)) return;
     const session = await this.#open(ctx, scope, "streamable-http");
-    const id = session.info.id;
+    const id = wireId ?? session.info.id;
+    const open = await this.#serve(session, id);
+    try {
+      await this.#handOver(ctx, open, message);
+    } finally {
+      // The transport refused the initialize (406 for a wrong Accept, 400 for a bad version, ...): no session came of it.
+      if (open.transport.sessionId === undefined) await this.#end(this.#streamable, id);
+    }
+  }
+
+  /** Serves `session` over a new Streamable HTTP transport whose session id will be `id`. */
+  async #serve(session: McpSession, id: string): Promise<StreamableSession> {
     const { StreamableHTTPServerTransport } = await serverTransports();
     const events = new SessionEventStore(this.limits.replayBufferBytes);
     // With an event store the SDK numbers every SSE event, opens each stream with a priming event
     // (id, `retry:`, empty data) and replays a stream on GET with Last-Event-ID.
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
-      onsessionclosed: () => void this.#end(this.#streamable, id),
+      onsessionclosed: () => {
+        this.routing()?.deleted?.(id);
+        void this.#end(this.#streamable, id);
+      },
       eventStore: events,
       retryInterval: RECONNECT_RETRY_MS,
     });
@@ -221,18 +247,14 @@ export class McpEndpoints {
     this.#streamable.set(id, open);
     transport.onclose = () => void this.#end(this.#streamable, id);
     await session.connect(transport);
-    try {
-      await this.#handOver(ctx, open, message);
-    } finally {
-      // The transport refused the initialize (406 for a wrong Accept, 400 for a bad version, ...): no session came of it.
-      if (transport.sessionId === undefined) await this.#end(this.#streamable, id);
-    }
+    return open;
   }
 
   async #existing(ctx: Context, scope: SessionScope): Promise<void> {
     if (!this.#knownScope(ctx, scope)) return;
     const sessionId = ctx.get("mcp-session-id");
     if (!sessionId) return sendRpcError(ctx, 400, -32600, "Bad Request: Mcp-Session-Id header required");
+    if (await this.#elsewhere(ctx, sessionId, scope, "streamable-http")) return;
     const open = this.#find(ctx, sessionId, scope);
     if (!open) return;
     const lastEventId = ctx.method === "GET" ? ctx.get("last-event-id") : "";
@@ -331,11 +353,16 @@ export class McpEndpoints {
 
   async #openSse(ctx: Context, scope: SessionScope): Promise<void> {
     if (!this.#knownScope(ctx, scope)) return;
-    if (!this.#admit(ctx)) return;
+    const wireId = this.#newSessionId(ctx, scope, "sse");
+    if (wireId === null || !this.#admit(ctx)) return;
     const session = await this.#open(ctx, scope, "sse");
     ctx.respond = false;
     const { SSEServerTransport } = await serverTransports();
     const transport = new SSEServerTransport("/messages", ctx.res);
+    // SDK 1.x has no option for a legacy session's id; the endpoint it announces must carry the cluster's.
+    if (wireId !== undefined) (transport as unknown as { _sessionId: string })._sessionId = wireId;
+    // Load balancers that learn a session's replica from a response header (HAProxy's stick store-response) see it here too.
+    ctx.res.setHeader("Mcp-Session-Id", transport.sessionId);
     const open: OpenSession = { session, transport, lastSeen: Date.now() };
     this.#sse.set(transport.sessionId, open);
     transport.onclose = () => void this.#end(this.#sse, transport.sessionId);
@@ -366,6 +393,67 @@ export class McpEndpoints {
     return true;
   }
 
+  /** The routing's id for a new session (undefined: the session's own); null when it refused the session (answered 503). */
+  #newSessionId(
+    ctx: Context,
+    scope: SessionScope,
+    transport: SessionRoute["transport"],
+    start?: SessionStart,
+  ): string | undefined | null {
+    const routing = this.routing();
+    if (!routing) return undefined;
+    try {
+      return routing.newSessionId({ principal: principalOf(ctx), server: scope.server, transport }, start);
+    } catch (error) {
+      if (!isGatewayError(error)) throw error;
+      sendRpcError(ctx, 503, -32000, error.message);
+      return null;
+    }
+  }
+
+  /**
+   * A session id this replica does not hold, in cluster mode: the request goes to the replica that
+   * does, its body unread, or is answered 404 at once; true once answered. False when the session is
+   * local (or no cluster), or was just adopted here: the request is then served as any local one.
+   */
+  async #elsewhere(
+    ctx: Context,
+    sessionId: string,
+    scope: SessionScope,
+    transport: SessionRoute["transport"],
+  ): Promise<boolean> {
+    const routing = this.routing();
+    if (!routing || this.#streamable.has(sessionId) || this.#sse.has(sessionId)) return false;
+    ctx.respond = false;
+    const route = { principal: principalOf(ctx), server: scope.server, transport };
+    const outcome = await routing.relay({ sessionId, route, req: ctx.req, res: ctx.res });
+    if (outcome === "relayed") return true;
+    ctx.respond = true;
+    if (outcome !== "gone" && transport === "streamable-http") {
+      let adopting = this.#adopting.get(sessionId);
+      if (!adopting) {
+        if (!this.#admit(ctx)) return true;
+        adopting = this.#adopt(ctx, scope, sessionId, outcome.adopt).finally(() => this.#adopting.delete(sessionId));
+        this.#adopting.set(sessionId, adopting);
+      }
+      if (await adopting) return false;
+    }
+    sendRpcError(ctx, 404, -32001, "Session not found: it ended or never existed; send initialize again");
+    return true;
+  }
+
+  /** Serves a gone owner's session here under its id; false (nothing kept) when the SDK would not take it. */
+  async #adopt(ctx: Context, scope: SessionScope, sessionId: string, start: SessionStart): Promise<boolean> {
+    const open = await this.#serve(await this.#open(ctx, scope, "streamable-http"), sessionId);
+    if (await replayInitialize(open.transport, sessionId, start)) {
+      this.logger.info(`Adopted session ${sessionId.slice(0, 16)}…: its owner is gone`);
+      this.routing()?.adopted?.(sessionId);
+      return true;
+    }
+    await this.#end(this.#streamable, sessionId);
+    return false;
+  }
+
   #open(ctx: Context, scope: SessionScope, transport: FrontTransport): Promise<McpSession> {
     return this.sessions.open({ ...scope, principal: principalOf(ctx), transport });
   }
@@ -373,6 +461,7 @@ export class McpEndpoints {
   /** A legacy SSE session's message: every refusal a JSON-RPC error (the SDK's own are plain text), the answer on the stream. */
   async #sseMessage(ctx: Context): Promise<void> {
     const sessionId = String(ctx.query.sessionId ?? "");
+    if (sessionId && (await this.#elsewhere(ctx, sessionId, {}, "sse"))) return;
     const open = this.#sse.get(sessionId);
     if (!open || !ownedBy(open, ctx))
       return sendRpcError(ctx, 404, -32001, `Session not found: ${sessionId || "(no sessionId)"}`);

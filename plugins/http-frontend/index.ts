@@ -55,6 +55,12 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
           authenticators,
           routes,
           redactor: ctx.use(gatewayTokens.redactor),
+          sessionRouting: once(() =>
+            ctx.container.isRegistered(gatewayTokens.sessionRouting, true)
+              ? ctx.container.resolve(gatewayTokens.sessionRouting)
+              : undefined,
+          ),
+          stopping: () => ctx.kernel.state === "stopping",
         };
         ctx.provide(
           httpFrontendTokens.frontend,
@@ -72,5 +78,11 @@ export const httpFrontendPlugin = definePlugin((rawOptions: HttpFrontendPluginOp
     },
   };
 });
+
+/** Resolved at the first request, when every plugin's configLoaded has run. */
+function once<T>(get: () => T): () => T {
+  let value: { readonly got: T } | undefined;
+  return () => (value ??= { got: get() }).got;
+}
 
 export default httpFrontendPlugin;

@@ -190,7 +190,8 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
   return stopped;
 }
 
-const SHUTDOWN_DEADLINE_MS = 30_000;
+/** How long a stop may take before the gateway exits 1 anyway; deploy/kubernetes sets its grace period above it. */
+export const SHUTDOWN_DEADLINE_MS = 30_000;
 
 /** Resolves to the exit code once the kernel stopped: after SIGTERM/SIGINT, or when a frontend stopped it (the end of stdin). */
 async function waitForStop(kernel: Kernel): Promise<number> {

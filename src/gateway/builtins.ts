@@ -13,6 +13,7 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<strin
     "tool-filter",
     { load: () => import("../../plugins/tool-filter/index.js"), ownsKeys: [], ownsServerKeys: ["tools", "prompts"] },
   ],
+  ["cluster", { load: () => import("../../plugins/cluster/index.js"), ownsKeys: ["cluster"] }],
   [
     "http-frontend",
     {

@@ -3,6 +3,7 @@ import type { RequestHooks } from "../mcp/hooks.js";
 import type { McpSessions } from "../mcp/service.js";
 import type { Authenticators } from "./auth.js";
 import type { HttpRoutes } from "./httpRoutes.js";
+import type { SessionRouting } from "./sessionRouting.js";
 
 /**
  * The gateway's services, each resolved with `ctx.use(token)` (or `container.resolve`). Tokens
@@ -24,4 +25,6 @@ export const gatewayTokens = {
   authenticators: createToken<Authenticators>("core.authenticators"),
   /** HTTP routes under the gateway's auth, Host checks and error format (the http-frontend plugin); available in `apply`. */
   httpRoutes: createToken<HttpRoutes>("http-frontend.routes"),
+  /** Optional: where HTTP sessions live across replicas (the cluster plugin); provide it by `configLoaded`. */
+  sessionRouting: createToken<SessionRouting>("http-frontend.sessionRouting"),
 } as const;

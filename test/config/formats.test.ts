@@ -184,6 +184,7 @@ test("no config at all: defaults, no servers, every built-in plugin, and a log l
       "hot-reload",
       "stats",
       "tool-filter",
+      "cluster",
       "http-frontend",
       "stdio-frontend",
     ].map((id) => `${id}:enabled`),

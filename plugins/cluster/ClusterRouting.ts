@@ -1,0 +1,155 @@
+import { createHash, randomBytes } from "node:crypto";
+import {
+  GatewayError,
+  type ForeignSessionRequest,
+  type Logger,
+  type Principal,
+  type RelayOutcome,
+  type SessionRoute,
+  type SessionRouting,
+  type SessionStart,
+} from "open-mcp-gateway";
+import type { ClusterSettings } from "./options.js";
+import type { RedisDirectory } from "./RedisDirectory.js";
+import { HOP_HEADER, relay } from "./Relay.js";
+import { SessionKeys, type SessionClaims } from "./SessionKeys.js";
+
+/** Counters for the cluster's own traffic. */
+export interface ClusterCounters {
+  /** Requests relayed to the session's owner replica. */
+  forwarded: number;
+  /** Requests for a session whose owner could not be reached: answered 404. */
+  ownerGone: number;
+  /** Session ids that were not tokens of this cluster's keys, or not the caller's: answered 404. */
+  rejected: number;
+  /** Sum of the relays' times to the owner's answer headers, in seconds. */
+  forwardSeconds: number;
+  /** Sessions taken over from an owner that is gone. */
+  adopted: number;
+}
+
+/**
+ * Session ids as sealed tokens naming this replica (advertised address and boot nonce), the
+ * principal and the route; a request for another replica's session is relayed there in one hop.
+ */
+export class ClusterRouting implements SessionRouting {
+  /** This process's identity among replicas: a replica restarted at the same address is another owner. */
+  readonly epoch = randomBytes(9).toString("base64url");
+  readonly counters: ClusterCounters = { forwarded: 0, ownerGone: 0, rejected: 0, forwardSeconds: 0, adopted: 0 };
+  readonly #keys: SessionKeys;
+  #draining = false;
+  /** Set when `redis_url` is: heartbeats and tombstones. */
+  directory?: RedisDirectory;
+
+  constructor(
+    private readonly settings: ClusterSettings,
+    private readonly logger: Logger,
+    /** Whether every backend a session on `route` can reach runs equally on every replica (`isolation: shared`). */
+    private readonly portable: (route: SessionRoute) => boolean,
+  ) {
+    this.#keys = new SessionKeys([settings.session_secret, ...settings.previous_session_secrets]);
+  }
+
+  /** What `GET /cluster` shows. */
+  report(): Record<string, unknown> {
+    const { forwarded, ownerGone, rejected, forwardSeconds, adopted } = this.counters;
+    return {
+      draining: this.#draining,
+      redis: this.directory === undefined ? "off" : this.directory.up ? "up" : "down",
+      forwarded_total: forwarded,
+      owner_gone_total: ownerGone,
+      rejected_total: rejected,
+      adopted_total: adopted,
+      forward_seconds_total: Number(forwardSeconds.toFixed(6)),
+    };
+  }
+
+  /** Shutdown began: no new sessions here (503, which a load balancer may retry on another replica). */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  newSessionId(route: SessionRoute, start?: SessionStart): string {
+    if (this.#draining)
+      throw new GatewayError(
+        "MCPGW_ERR_SHUTTING_DOWN",
+        "This replica is shutting down and opens no new sessions; retry, another replica will take it",
+        { plugin: "cluster" },
+      );
+    return this.#keys.seal({
+      s: randomBytes(16).toString("base64url"),
+      o: this.epoch,
+      a: this.settings.advertise_url,
+      p: principalTag(route.principal),
+      r: routeTag(route),
+      i: Math.floor(Date.now() / 1000),
+      ...(start && { st: start }),
+    });
+  }
+
+  async relay({ sessionId, route, req, res }: ForeignSessionRequest): Promise<RelayOutcome> {
+    const claims = this.#keys.open(sessionId);
+    // A legacy POST names no server (/messages serves every /sse route): its transport is what it can check.
+    const sameRoute = claims && (route.transport === "sse" ? claims.r.startsWith("l:") : claims.r === routeTag(route));
+    if (!claims || !sameRoute || claims.p !== principalTag(route.principal)) {
+      this.counters.rejected += 1;
+      return "gone";
+    }
+    // Ours and gone (ended, expired): only the owner itself may answer, and it did.
+    if (claims.o === this.epoch) return "gone";
+    // This replica took over the owner's address: the owner (an earlier run of it) is gone for sure.
+    const replaced = claims.a === this.settings.advertise_url;
+    // Relayed once already, to an address that is not the owner's any more: one hop at most.
+    if (req.headers[HOP_HEADER] !== undefined && !replaced) return "gone";
+    // Redis says whether the owner still beats; without an answer, trying to connect tells.
+    if (!replaced && (await this.directory?.alive(claims.o)) !== false) {
+      const started = process.hrtime.bigint();
+      const result = await relay(
+        {
+          url: new URL(claims.a),
+          epoch: claims.o,
+          connectTimeoutMs: this.settings.connect_timeout_ms,
+          answerTimeoutMs: this.settings.answer_timeout_ms,
+        },
+        req,
+        res,
+      );
+      if (result === "answered") {
+        this.counters.forwarded += 1;
+        this.counters.forwardSeconds += Number(process.hrtime.bigint() - started) / 1e9;
+        return "relayed";
+      }
+      if (result === "lost") return this.#gone(claims, "went away during the request");
+    }
+    const start = claims.st;
+    const age = Date.now() / 1000 - claims.i;
+    if (!start || age > this.settings.session_max_age_seconds || !this.portable(route))
+      return this.#gone(claims, "is gone, and the session cannot move (a per-session backend, or too old)");
+    if (await this.directory?.buried(claims.s)) return this.#gone(claims, "is gone, and its client had ended it");
+    return { adopt: start };
+  }
+
+  adopted(): void {
+    this.counters.adopted += 1;
+  }
+
+  deleted(sessionId: string): void {
+    const claims = this.#keys.open(sessionId);
+    if (claims) this.directory?.bury(claims.s, this.settings.session_max_age_seconds);
+  }
+
+  #gone(claims: SessionClaims, why: string): RelayOutcome {
+    this.counters.ownerGone += 1;
+    this.logger.info(`Session ${claims.s.slice(0, 8)}: its owner at ${claims.a} ${why}; answered 404`);
+    return "gone";
+  }
+}
+
+/** A digest: the token stays small whatever the key name, and an id never spells one out. */
+function principalTag(principal: Principal): string {
+  return createHash("sha256").update(principal.id).digest("base64url").slice(0, 16);
+}
+
+function routeTag(route: SessionRoute): string {
+  return `${route.transport === "sse" ? "l" : "m"}:${route.server ?? ""}`;
+}

@@ -1,0 +1,101 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "open-mcp-gateway";
+
+/** No Redis command may hold a request longer than this: an outage degrades the cluster, never stalls it. */
+const COMMAND_TIMEOUT_MS = 250;
+
+/**
+ * What the replicas share through Redis, all of it optional: each replica's heartbeat (a key that
+ * expires unless refreshed, so a dead owner is known without trying to connect to it) and the
+ * tombstones of sessions their clients deleted (never adopted again). Every question answers
+ * `undefined` while Redis cannot be reached: the caller then does what it does without Redis.
+ */
+export class RedisDirectory {
+  #timer?: NodeJS.Timeout;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  static async connect(url: string, prefix: string, logger: Logger): Promise<RedisDirectory> {
+    // A CommonJS package: only its default export (module.exports) is there both in Node's loader and in the bundle.
+    const { Redis } = (await import("ioredis")).default;
+    const redis = new Redis(url, {
+      // Commands fail at once while disconnected instead of queueing behind the outage.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      connectTimeout: 1000,
+      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      lazyConnect: true,
+    });
+    let warned = false;
+    redis.on("error", (error: Error) => {
+      if (warned) return;
+      warned = true;
+      logger.warn(`Redis unavailable (${error.message}); the cluster works on without heartbeats and tombstones`);
+    });
+    redis.on("ready", () => {
+      if (warned) logger.info("Redis reachable again");
+      warned = false;
+    });
+    redis.connect().catch(() => {});
+    return new RedisDirectory(redis, prefix, logger);
+  }
+
+  get up(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  /** Announces this replica every `intervalMs`; the key lives for three intervals. */
+  beat(epoch: string, address: string, intervalMs: number): void {
+    const beat = () => void this.redis.set(this.#replica(epoch), address, "PX", intervalMs * 3).catch(() => undefined);
+    beat();
+    this.#timer = setInterval(beat, intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Whether the replica of `epoch` has beaten recently; undefined when Redis cannot say. */
+  async alive(epoch: string): Promise<boolean | undefined> {
+    if (!this.up) return undefined;
+    try {
+      return (await this.redis.exists(this.#replica(epoch))) === 1;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Records that a session's client ended it, for `ttlSeconds`. */
+  bury(session: string, ttlSeconds: number): void {
+    if (this.up) void this.redis.set(this.#dead(session), "1", "EX", ttlSeconds).catch(() => undefined);
+  }
+
+  /** Whether a session's client ended it; undefined when Redis cannot say. */
+  async buried(session: string): Promise<boolean | undefined> {
+    if (!this.up) return undefined;
+    try {
+      return (await this.redis.exists(this.#dead(session))) === 1;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stops beating and forgets this replica at once, so peers stop relaying to it. */
+  async close(epoch: string): Promise<void> {
+    clearInterval(this.#timer);
+    if (this.up) await this.redis.del(this.#replica(epoch)).catch(() => undefined);
+    this.redis.disconnect();
+    this.logger.debug("Redis connection closed");
+  }
+
+  // Keys are built from the sealed token's own random fields, never from what a client typed.
+  #replica(epoch: string): string {
+    return `${this.prefix}replica:${epoch}`;
+  }
+
+  #dead(session: string): string {
+    return `${this.prefix}dead:${session}`;
+  }
+}
