@@ -3,6 +3,7 @@ import type { RequestHooks } from "../mcp/hooks.js";
 import type { McpSessions } from "../mcp/service.js";
 import type { Authenticators } from "./auth.js";
 import type { HttpRoutes } from "./httpRoutes.js";
+import type { ConfigReloader } from "./reload.js";
 
 /**
  * The gateway's services, each resolved with `ctx.use(token)` (or `container.resolve`). Tokens
@@ -24,4 +25,6 @@ export const gatewayTokens = {
   authenticators: createToken<Authenticators>("core.authenticators"),
   /** HTTP routes under the gateway's auth, Host checks and error format (the http-frontend plugin); available in `apply`. */
   httpRoutes: createToken<HttpRoutes>("http-frontend.routes"),
+  /** Reloads the config while running (hot reload, SIGHUP, /admin/reload); from `beforeStart` on, not in `inspect` mode. */
+  reloader: createToken<ConfigReloader>("core.reloader"),
 } as const;

@@ -88,6 +88,9 @@ export class Supervisor implements ServerSupervisor {
   readonly #records = new Map<string, ServerRecord>();
   readonly #listeners = new Set<(event: BackendNotification) => void>();
   readonly #refreshing = new Map<string, Promise<void>>();
+  /** Backends a reload took away (removed or restarted servers) that are finishing their calls. */
+  readonly #leaving = new Set<BackendInstance>();
+  readonly #retiring = new Map<string, Promise<void>>();
   readonly #logger: Logger;
   #cache: CapabilityCache;
   #config: GatewayConfig;
@@ -206,7 +209,7 @@ export class Supervisor implements ServerSupervisor {
   /** Stops taking requests and waits (at most `timeoutMs`) for the ones in flight; resolves whether all finished. */
   async drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<boolean> {
     this.#accepting = false;
-    const instances = [...this.#records.values()].flatMap((record) => [...record.instances.values()]);
+    const instances = this.#allInstances();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     const drained = await Promise.race([
@@ -222,10 +225,14 @@ export class Supervisor implements ServerSupervisor {
   /** Stops every backend (shutdown), in parallel. */
   async stopAll(): Promise<void> {
     this.#accepting = false;
-    const instances = [...this.#records.values()].flatMap((record) => [...record.instances.values()]);
+    const instances = this.#allInstances();
     await Promise.all(instances.map((instance) => instance.stop("shutdown")));
     // Cache writes still under way would otherwise land after shutdown.
     await Promise.allSettled([...this.#refreshing.values()]);
+  }
+
+  #allInstances(): BackendInstance[] {
+    return [...[...this.#records.values()].flatMap((record) => [...record.instances.values()]), ...this.#leaving];
   }
 
   /** Starts the `autostart: true` servers; a failure is logged, the gateway keeps running. */
@@ -241,26 +248,56 @@ export class Supervisor implements ServerSupervisor {
   }
 
   /**
-   * A new config (hot reload): new servers become available, removed ones stop, a changed one
-   * keeps its running backend until it is next started (as the original gateway).
+   * A new config (hot reload). New servers are available at once; removed ones take no new
+   * requests, finish those in flight, then stop; a changed one named in `restart` finishes its
+   * in-flight calls on the old backend while its next start (with the new definition) waits for
+   * that; any other changed one keeps its running backend until it is next started (as the
+   * original gateway). Resolves at once: the old backends drain in the background (`retired`).
    */
-  async applyConfig(config: GatewayConfig): Promise<void> {
+  applyConfig(config: GatewayConfig, restart: ReadonlySet<string> = new Set()): void {
     this.#config = config;
     const next = new Map(config.servers.map((server) => [server.id, server]));
-    const removed: ServerRecord[] = [];
-    for (const [id, record] of this.#records) if (!next.has(id)) removed.push(record);
+    for (const [id, record] of this.#records) if (!next.has(id)) this.#retire(record, [...record.instances.values()]);
     const records = new Map<string, ServerRecord>();
     for (const server of config.servers) {
-      const record = this.#records.get(server.id) ?? new ServerRecord(server, config.settings);
+      const known = this.#records.get(server.id);
+      const record = known ?? new ServerRecord(server, config.settings);
       record.definition = server;
       record.settings = config.settings;
+      if (known && restart.has(server.id)) {
+        const old = [...record.instances.values()];
+        record.instances.clear();
+        // A new definition deserves a fresh start, whatever the old one's failures.
+        record.resetBackoff();
+        record.handover = this.#retire(record, old);
+      }
       records.set(server.id, record);
     }
     this.#records.clear();
     for (const [id, record] of records) this.#records.set(id, record);
-    await Promise.all(
-      removed.flatMap((record) => [...record.instances.values()].map((instance) => instance.retire("removed"))),
-    );
+  }
+
+  /** Resolves once every backend a reload took away from `id` has finished its calls and stopped. */
+  retired(id: string): Promise<void> {
+    return this.#retiring.get(id) ?? Promise.resolve();
+  }
+
+  /** Lets `instances` finish their calls, then stops them; nothing new reaches them (they are no longer in a record). */
+  #retire(record: ServerRecord, instances: readonly BackendInstance[]): Promise<void> {
+    for (const instance of instances) this.#leaving.add(instance);
+    const done = Promise.all(
+      instances.map(async (instance) => {
+        await instance.drained();
+        await instance.retire("removed").catch(() => undefined);
+        this.#leaving.delete(instance);
+      }),
+    ).then(() => undefined);
+    const all = Promise.all([this.#retiring.get(record.id), done]).then(() => undefined);
+    this.#retiring.set(record.id, all);
+    void all.then(() => {
+      if (this.#retiring.get(record.id) === all) this.#retiring.delete(record.id);
+    });
+    return done;
   }
 
   #record(id: string): ServerRecord {
