@@ -129,6 +129,7 @@ test("add, modify, rename-save, a burst, invalid YAML then a fix, an unset varia
   );
   assert.equal(byHttp.code, 0, byHttp.stderr);
   assert.match(byHttp.stdout, /Config reloaded: 3 servers \(added 0, removed 0, modified 0, unchanged 3\)/);
+  assert.equal((await gateway.attemptAfter(attempts)).trigger, "admin");
 
   const { calls, errors } = await caller.stop();
   assert.deepEqual(errors, []);
