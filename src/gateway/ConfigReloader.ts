@@ -5,7 +5,7 @@ import type { ReloadOutcome } from "../kernel/hooks.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { LoadedGateway } from "../kernel/loadKernel.js";
 import type { ConfigReloader, ReloadRequest, ReloadResult } from "../services/reload.js";
-import { canonicalJson, definitionHash } from "../supervisor/definitionHash.js";
+import { backendDefinition, canonicalJson, definitionHash } from "../supervisor/definitionHash.js";
 import type { Supervisor } from "../supervisor/Supervisor.js";
 
 /**
@@ -93,19 +93,21 @@ export class GatewayReloader implements ConfigReloader {
   async #apply(request: ReloadRequest, previous: GatewayConfig, loaded: GatewayConfig): Promise<ReloadResult> {
     const restartRequired = settingsNeedingRestart(previous, loaded);
     const next = withRunningSettings(loaded, previous, restartRequired);
-    const before = new Map(previous.servers.map((server) => [server.id, definitionHash(server)]));
+    const old = new Map(previous.servers.map((server) => [server.id, server]));
     const after = new Set(next.servers.map((server) => server.id));
     const added: string[] = [];
     const modified: string[] = [];
     const unchanged: string[] = [];
     const restart = new Set<string>();
     for (const server of next.servers) {
-      const hash = before.get(server.id);
-      if (hash === undefined) added.push(server.id);
-      else if (hash === definitionHash(server)) unchanged.push(server.id);
+      const was = old.get(server.id);
+      if (was === undefined) added.push(server.id);
+      else if (definitionHash(was) === definitionHash(server)) unchanged.push(server.id);
       else {
         modified.push(server.id);
-        if ((request.strategy?.(server, next) ?? "restart") === "restart") restart.add(server.id);
+        // A change that leaves the backend as it was (a tool filter, a name, a timeout) applies without one.
+        const backendChanged = backendDefinition(was) !== backendDefinition(server);
+        if (backendChanged && (request.strategy?.(server, next) ?? "restart") === "restart") restart.add(server.id);
       }
     }
     const removed = previous.servers.map((server) => server.id).filter((id) => !after.has(id));

@@ -10,6 +10,15 @@ export function definitionHash(server: ServerDefinition): string {
   return createHash("sha256").update(canonicalJson(definition)).digest("hex").slice(0, 32);
 }
 
+/**
+ * What a running backend was started from: its runtime, environment, isolation and roots. A
+ * change elsewhere in an entry (tool filters, names, tags, timeouts) applies without a restart.
+ */
+export function backendDefinition(server: ServerDefinition): string {
+  const { runtime, env, isolation, roots } = server;
+  return canonicalJson({ runtime, env, isolation, roots });
+}
+
 /** JSON with object keys sorted and undefined fields left out: equal values give equal text. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;

@@ -17,7 +17,7 @@ const NEW_KEY = "new-key-0123456789abcdef";
 const keyEntry = (name: string, key: string) => `- name: ${name}\n  key: ${key}\n  scopes: [mcp, admin]\n`;
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-test("add, modify, rename-save, a burst, invalid YAML then a fix, an unset variable, key rotation, SIGHUP, /admin/reload and `mcpgw reload`: the unchanged server's client sees 0 errors", async (t) => {
+test("add, modify (restart, a live tool filter, keep), rename-save, a burst, invalid YAML then a fix, an unset variable, key rotation, SIGHUP, /admin/reload and `mcpgw reload`: the unchanged server's client sees 0 errors", async (t) => {
   const config = { api_keys_file: "./keys.yaml", plugins: { "hot-reload": { debounce_ms: 200 } } };
   const stable = probe("stable");
   const gateway = await ServeGateway.start(t, config, [stable], {
@@ -49,15 +49,33 @@ test("add, modify, rename-save, a burst, invalid YAML then a fix, an unset varia
   assert.notEqual(Number(await callText(client, "extra__pid")), extraPid);
   await until("the old backend of the modified server to exit", () => !alive(extraPid));
 
+  // A tool filter applies at once, without a restart.
+  const restartedPid = Number(await callText(client, "extra__pid"));
+  told = nextListChanged(tap, "/mcp");
+  gateway.writeCatalog([stable, probe("extra", { env: { FLAVOUR: "two" }, tools: { deny: ["sleep"] } })]);
+  await told;
+  assert.deepEqual((await gateway.attemptAfter(attempts++)).modified, ["extra"]);
+  assert.ok(!(await toolNames(client)).includes("extra__sleep"));
+  assert.equal(Number(await callText(client, "extra__pid")), restartedPid);
+
+  // reload_strategy: keep (the original's way): the running backend stays until it is stopped and started.
+  const extra = probe("extra", { env: { FLAVOUR: "three" }, tools: { deny: ["sleep"] }, reload_strategy: "keep" });
+  gateway.writeCatalog([stable, extra]);
+  assert.deepEqual((await gateway.attemptAfter(attempts++)).modified, ["extra"]);
+  assert.equal(JSON.parse(await callText(client, "extra__env")).FLAVOUR, "two");
+  const stop = await fetch(`${gateway.base}/servers/extra/stop`, { method: "POST", headers: auth });
+  assert.equal(stop.status, 200);
+  assert.equal(JSON.parse(await callText(client, "extra__env")).FLAVOUR, "three");
+
   // Saved by rename: the folder watch still sees it.
   told = nextListChanged(tap, "/mcp");
-  gateway.renameSaveCatalog([stable, probe("extra", { env: { FLAVOUR: "two" } }), probe("renamed")]);
+  gateway.renameSaveCatalog([stable, extra, probe("renamed")]);
   await told;
   assert.deepEqual((await gateway.attemptAfter(attempts++)).added, ["renamed"]);
   assert.ok((await toolNames(client)).includes("renamed__echo"));
 
   // A burst of 20 writes is one reload; an admin reload after it is the next attempt.
-  const servers = [stable, probe("extra", { env: { FLAVOUR: "two" } }), probe("renamed")];
+  const servers = [stable, extra, probe("renamed")];
   for (let index = 0; index < 19; index++) gateway.writeCatalog(servers, `write ${index}`);
   gateway.writeCatalog([...servers, probe("burst")], "write 19");
   const burst = await gateway.attemptAfter(attempts++);
