@@ -236,8 +236,8 @@ export class Supervisor implements ServerSupervisor {
   }
 
   /** Starts the `autostart: true` servers; a failure is logged, the gateway keeps running. */
-  async autostart(): Promise<void> {
-    const wanted = [...this.#records.values()].filter((record) => record.definition.autostart);
+  async autostart(which: (record: ServerRecord) => boolean = () => true): Promise<void> {
+    const wanted = [...this.#records.values()].filter((record) => record.definition.autostart && which(record));
     await Promise.all(
       wanted.map((record) =>
         this.#instance(record, {})
@@ -273,8 +273,11 @@ export class Supervisor implements ServerSupervisor {
       }
       records.set(server.id, record);
     }
+    const known = new Set(this.#records.keys());
     this.#records.clear();
     for (const [id, record] of records) this.#records.set(id, record);
+    // `autostart: true` holds for a server a reload added or restarted as it does at boot.
+    void this.autostart((record) => !known.has(record.id) || restart.has(record.id));
   }
 
   /** Resolves once every backend a reload took away from `id` has finished its calls and stopped. */

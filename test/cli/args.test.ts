@@ -97,3 +97,16 @@ test("--version and --help win over everything else", () => {
   assert.equal(parseCommandLine(["bogus", "--help"]).command, "help");
   assert.equal(parseCommandLine(["help"]).command, "help");
 });
+
+test("reload takes where the gateway is and its key: --api-key without --gateway, and no serve-only flag", () => {
+  const parsed = parseCommandLine(["reload", "-c", "gw.yaml", "--listen-addr", "127.0.0.1:4444", "--api-key", "k"]);
+  assert.deepEqual(
+    [parsed.command, parsed.config, parsed.listenAddr, parsed.apiKey],
+    ["reload", "gw.yaml", "127.0.0.1:4444", "k"],
+  );
+  assert.throws(
+    () => parseCommandLine(["reload", "--catalog", "c.yaml"]),
+    /Option --catalog does not apply to 'reload'/,
+  );
+  assert.throws(() => parseCommandLine(["serve", "--api-key", "k"]), /does not apply to 'serve'/);
+});
