@@ -9,7 +9,7 @@ import type { BackendRuntime } from "../runtime/types.js";
 import { BackendError } from "../protocol/BackendError.js";
 import { BackendInstance, type BackendRequestOptions, type ClientSetup, type InstanceHost } from "./BackendInstance.js";
 import { CapabilityCache, type CapabilitySnapshot } from "./CapabilityCache.js";
-import { definitionHash } from "./definitionHash.js";
+import { backendDefinition, definitionHash } from "./definitionHash.js";
 import { fetchAllLists, fetchList, LIST_CHANGED } from "./fetchCapabilities.js";
 import { ServerRecord, SHARED } from "./ServerRecord.js";
 
@@ -262,6 +262,8 @@ export class Supervisor implements ServerSupervisor {
     for (const server of config.servers) {
       const known = this.#records.get(server.id);
       const record = known ?? new ServerRecord(server, config.settings);
+      if (known && backendDefinition(known.definition) === backendDefinition(server))
+        this.#carryCache(known.definition, server);
       record.definition = server;
       record.settings = config.settings;
       if (known && restart.has(server.id)) {
@@ -278,6 +280,16 @@ export class Supervisor implements ServerSupervisor {
     for (const [id, record] of records) this.#records.set(id, record);
     // `autostart: true` holds for a server a reload added or restarted as it does at boot.
     void this.autostart((record) => !known.has(record.id) || restart.has(record.id));
+  }
+
+  /** The cached lists of a server whose backend a reload left as it was hold for its new definition too. */
+  #carryCache(from: ServerDefinition, to: ServerDefinition): void {
+    const hash = definitionHash(to);
+    if (definitionHash(from) === hash) return;
+    this.#track(to.id, async () => {
+      const snapshot = await this.#cache.read(from);
+      if (snapshot) await this.#cache.write({ ...snapshot, definition_hash: hash });
+    });
   }
 
   /** Resolves once every backend a reload took away from `id` has finished its calls and stopped. */
@@ -376,7 +388,7 @@ export class Supervisor implements ServerSupervisor {
   }
 
   async #writeLists(id: string, instance: BackendInstance, client: GatewayClient): Promise<void> {
-    const definition = instance.definition!;
+    const definition = this.#listedDefinition(this.#record(id), instance);
     const lists = await fetchAllLists(client, this.#record(id).requestTimeoutMs, this.#logger.child({ server: id }));
     await this.#cache.write({
       server: id,
@@ -385,6 +397,15 @@ export class Supervisor implements ServerSupervisor {
       initialize: instance.initializeResult!,
       ...lists,
     });
+  }
+
+  /**
+   * The definition a backend's lists are cached under: the server's as configured now when a reload
+   * changed nothing the backend was started from (a tool filter, a name), else the one it runs.
+   */
+  #listedDefinition(record: ServerRecord, instance: BackendInstance): ServerDefinition {
+    const running = instance.definition!;
+    return backendDefinition(running) === backendDefinition(record.definition) ? record.definition : running;
   }
 
   /**
@@ -427,7 +448,7 @@ export class Supervisor implements ServerSupervisor {
     if (kinds && this.#fromSharedView(record, instance)) this.#refreshShared(record, "changed");
     else if (kinds && client) {
       this.#track(id, async () => {
-        const definition = instance.definition!;
+        const definition = this.#listedDefinition(this.#record(id), instance);
         const previous = await this.#cache.read(definition);
         if (!previous) return this.#refresh(id, instance, client);
         const timeoutMs = this.#record(id).requestTimeoutMs;
