@@ -45,6 +45,8 @@ export const hotReloadPlugin = definePlugin((rawOptions: Partial<HotReloadPlugin
         else watch.close();
       };
       const onSignal = () => {
+        // Still handled while stopping: SIGHUP's default action would end the drain.
+        if (ctx.kernel.state !== "running") return;
         ctx.logger.info("SIGHUP received: reloading the config");
         void reload("signal");
       };
@@ -77,9 +79,9 @@ export const hotReloadPlugin = definePlugin((rawOptions: Partial<HotReloadPlugin
       ctx.hooks.reloaded.tap(NAME, () => reloader && follow());
       ctx.hooks.beforeShutdown.tap(NAME, () => {
         watch.close();
-        process.off("SIGHUP", onSignal);
         removePidFile();
       });
+      ctx.hooks.shutdown.tap(NAME, () => void process.off("SIGHUP", onSignal));
     },
   };
 });
