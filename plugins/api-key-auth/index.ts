@@ -102,7 +102,8 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
         install(merged(configured(), keyFile, await keyFile.read()));
         announce();
       });
-      // Keys apply at once. A key file that cannot be used keeps the keys in force, and the reload says why.
+      // Keys apply at once. A key file that cannot be used keeps the keys in force; it is logged, not
+      // thrown, so the other plugins still follow the reload (clients hear of changed servers).
       ctx.hooks.configChanged.tapPromise("api-key-auth", async (config) => {
         const file = keyFileOf(config);
         const keys = configured();
@@ -110,8 +111,15 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
         keyFile = file;
         watchKeyFile();
         const before = file?.digest;
-        const fromFile = file ? await file.read() : [];
-        install(merged(keys, file, fromFile));
+        try {
+          install(merged(keys, file, file ? await file.read() : []));
+        } catch (error) {
+          ctx.logger.error(
+            { err: error as Error },
+            `${(error as Error).message}; the keys read before stay in force until it is fixed`,
+          );
+          return;
+        }
         if (file && file.digest !== before)
           ctx.logger.info(`API keys re-read from ${file.file}: ${store!.size} key${store!.size === 1 ? "" : "s"}`);
       });
