@@ -141,13 +141,20 @@ export class Lists {
     sources: ListSources,
   ): Promise<Route | undefined> {
     const known = this.#resolve(kind, exposed, context.server);
-    if (known || context.server !== undefined) return known;
+    if (context.server !== undefined) return known;
+    if (known && this.#configured(known.server)) return known;
     const naming = this.#namingOptions();
     await this.list(
       { ...context, kind },
       { ...sources, onePage: false, start: (server) => mayBeExposedBy(server.tool_prefix, exposed, naming) },
     );
-    return this.#resolve(kind, exposed, context.server);
+    const found = this.#resolve(kind, exposed, context.server);
+    // A name of a server a reload removed is an unknown name, as it would be after a restart.
+    return found && this.#configured(found.server) ? found : undefined;
+  }
+
+  #configured(server: string): boolean {
+    return this.kernel.config.servers.some((definition) => definition.id === server);
   }
 
   /**
