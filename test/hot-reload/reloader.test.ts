@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { coreTokens } from "../../src/di/tokens.js";
 import type { ReloadOutcome } from "../../src/kernel/hooks.js";
 import { gatewayTokens } from "../../src/services/tokens.js";
 import { definitionHash } from "../../src/supervisor/definitionHash.js";
@@ -64,6 +65,9 @@ test("a change the backend does not see keeps it and its cached lists; a runtime
   assert.deepEqual(restart.restartRequired, ["log_level"]);
   assert.equal(gw.kernel.config.settings.log_level, undefined, "it keeps its running value");
 
+  // One registration of the config, whatever the number of reloads: each kept would keep an old config alive.
+  assert.equal(gw.kernel.container.resolveAll(coreTokens.config).length, 1);
+  assert.equal(gw.kernel.container.resolve(coreTokens.config), gw.kernel.config);
   assert.deepEqual(
     outcomes.map((outcome) => [outcome.trigger, outcome.error === undefined]),
     [
