@@ -61,6 +61,7 @@ export type {
   ServerSnapshot,
 } from "./supervisor/Supervisor.js";
 export type { BackendInstance, BackendRequestOptions, ClientSetup } from "./supervisor/BackendInstance.js";
+export { resolveStateDir, pidFilePath } from "./supervisor/stateDir.js";
 export type { CapabilitySnapshot, CapabilityLists, InitializeSummary } from "./supervisor/CapabilityCache.js";
 
 // The protocol ground floor: what runtimes and frontends need of MCP without loading the SDK's types at boot.
@@ -80,6 +81,7 @@ export {
   type Authenticator,
   type AuthFailures,
 } from "./services/auth.js";
+export type { ConfigReloader, ReloadRequest, ReloadResult, ReloadStrategy, ReloadTrigger } from "./services/reload.js";
 export type { HttpRoute, HttpRouteRequest, HttpReply, HttpRoutes } from "./services/httpRoutes.js";
 export type {
   ForeignSessionRequest,

@@ -1,28 +1,23 @@
 import { createHash } from "node:crypto";
-import { readFileSync, watch, type FSWatcher } from "node:fs";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { parse, YAMLParseError } from "yaml";
-import { GatewayError, type Logger } from "open-mcp-gateway";
+import { GatewayError } from "open-mcp-gateway";
 import { keyFileSchema, type NamedApiKey } from "./options.js";
 
-/** Edits often come as several writes (truncate, then write): read once the file is quiet for this long. */
-const SETTLE_MS = 100;
-
 /**
- * `api_keys_file`: a YAML list of `{name, key, scopes, servers}`, read at start and again whenever
- * it changes (rotation without a restart). The folder is watched, not the file, so a file replaced
- * by a rename (editors) or a symlink swap (Kubernetes Secret volumes) is seen too.
+ * `api_keys_file`: a YAML list of `{name, key, scopes, servers}`, read at start and at every reload:
+ * the hot-reload plugin watches it with the config, so a rotation needs no restart.
  */
 export class KeyFile {
-  #watcher?: FSWatcher;
-  #timer?: NodeJS.Timeout;
-  #digest = "";
+  #digest?: string;
 
-  constructor(
-    readonly file: string,
-    private readonly logger: Logger,
-  ) {}
+  constructor(readonly file: string) {}
+
+  /** A hash of the text last read (whether it could be used or not): a change of it is a change of the file. */
+  get digest(): string | undefined {
+    return this.#digest;
+  }
 
   /** The keys the file holds now; a GatewayError naming the file (never a key) when it cannot be used. */
   async read(): Promise<NamedApiKey[]> {
@@ -42,39 +37,6 @@ export class KeyFile {
       throw unreadable(file, error as NodeJS.ErrnoException);
     }
     return parseKeyFile(file, text);
-  }
-
-  /**
-   * Calls `changed` with the new keys after each change of the file's content. A file that cannot be
-   * used (or keys `changed` refuses by throwing) is logged, and the keys in force stay.
-   */
-  watch(changed: (keys: NamedApiKey[]) => void): void {
-    const reread = async () => {
-      const before = this.#digest;
-      try {
-        const keys = await this.read();
-        if (this.#digest !== before) changed(keys);
-      } catch (error) {
-        this.logger.error(
-          { err: error as Error },
-          `${(error as Error).message}; the keys read before stay in force until it is fixed`,
-        );
-      }
-    };
-    this.#watcher = watch(path.dirname(this.file), () => {
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => void reread(), SETTLE_MS);
-    });
-    // Watching alone does not keep the gateway running.
-    this.#watcher.unref();
-    this.#watcher.on("error", (error) =>
-      this.logger.error({ err: error }, `Watching ${this.file} failed: ${error.message}; keys are no longer re-read`),
-    );
-  }
-
-  close(): void {
-    clearTimeout(this.#timer);
-    this.#watcher?.close();
   }
 }
 

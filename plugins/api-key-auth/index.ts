@@ -43,55 +43,87 @@ export const apiKeyAuthPlugin = definePlugin((options: Record<string, never> = {
       const apiKeysFile = ctx.defineConfigKey("api_keys_file", apiKeysFileSchema);
       const authenticators = ctx.use(gatewayTokens.authenticators);
       authenticators.declare("api-key-auth", keysConfigured);
+      const redactor = ctx.use(gatewayTokens.redactor);
+      const failures = new FailureLog(ctx.logger);
+      /** Undefined while auth is off (no key configured at all); once on, it stays on until a restart. */
+      let store: KeyStore | undefined;
       let keyFile: KeyFile | undefined;
-      ctx.hooks.configLoaded.tap("api-key-auth", (config) => {
-        if (!keysConfigured(config)) return;
-        const configured: NamedApiKey[] = [...apiKeys.get()];
+      const configured = (): NamedApiKey[] => {
         const single = apiKey.get();
-        if (single) configured.unshift({ name: "default", key: single, scopes: ["*"] });
-        const file = apiKeysFile.get();
+        return [...(single ? [{ name: "default", key: single, scopes: ["*"] }] : []), ...apiKeys.get()];
+      };
+      const install = (keys: NamedApiKey[]) => {
         // A key written in the config or a key file (not taken from the environment) is a secret all the same.
-        const redactor = ctx.use(gatewayTokens.redactor);
-        const storeOf = (keys: NamedApiKey[]) => {
-          redactor.add(keys.map((key) => key.key));
-          return new KeyStore(keys);
-        };
+        redactor.add(keys.map((key) => key.key));
+        const previous = store;
+        store = new KeyStore(keys);
+        if (!previous) authenticators.register(authenticator);
+        else endStaleSessions(ctx, previous, store);
+      };
+      const authenticator = {
+        name: "api-key-auth",
+        authenticate(request: InboundRequest): Principal {
+          const key = presentedKey(request);
+          if (!key) {
+            failures.record("missing", request);
+            throw new GatewayError("MCPGW_ERR_UNAUTHORIZED", "API key required", { plugin: "api-key-auth" });
+          }
+          const principal = store!.match(key);
+          if (!principal) {
+            failures.record("invalid", request);
+            throw new GatewayError("MCPGW_ERR_FORBIDDEN", "Invalid API key", { plugin: "api-key-auth" });
+          }
+          return principal;
+        },
+      };
+      const announce = () => ctx.logger.info(`API key auth on (${store!.size} key${store!.size === 1 ? "" : "s"})`);
+      /** The key file named by the config in force; the same object while the name stays, so its digest tells a change. */
+      const keyFileOf = (config: GatewayConfig): KeyFile | undefined => {
+        const file = apiKeysFile.get();
+        if (file === undefined) return undefined;
+        const resolved = path.resolve(config.source.dir, file);
+        return keyFile?.file === resolved ? keyFile : new KeyFile(resolved);
+      };
+      /** The hot-reload plugin's watcher re-reads the config when the key file changes: one watch for every file. */
+      const watchKeyFile = () => {
+        if (ctx.container.isRegistered(gatewayTokens.reloader, true))
+          ctx.use(gatewayTokens.reloader).watchFiles("api-key-auth", keyFile ? [keyFile.file] : []);
+      };
+      ctx.hooks.configLoaded.tap("api-key-auth", (config) => {
+        keyFile = keyFileOf(config);
+        const keys = configured();
         // With a key file the authenticator is on even while the file lists no key: nobody gets in unasked.
-        let store = storeOf(configured);
-        const failures = new FailureLog(ctx.logger);
-        authenticators.register({
-          name: "api-key-auth",
-          authenticate(request) {
-            const key = presentedKey(request);
-            if (!key) {
-              failures.record("missing", request);
-              throw new GatewayError("MCPGW_ERR_UNAUTHORIZED", "API key required", { plugin: "api-key-auth" });
-            }
-            const principal = store.match(key);
-            if (!principal) {
-              failures.record("invalid", request);
-              throw new GatewayError("MCPGW_ERR_FORBIDDEN", "Invalid API key", { plugin: "api-key-auth" });
-            }
-            return principal;
-          },
-        });
-        const announce = () => ctx.logger.info(`API key auth on (${store.size} key${store.size === 1 ? "" : "s"})`);
-        if (file === undefined) return announce();
-        const watched = new KeyFile(path.resolve(config.source.dir, file), ctx.logger);
-        keyFile = watched;
-        // Read at start, not at load: a file that cannot be used fails the start with its reason.
-        ctx.hooks.beforeStart.tapPromise("api-key-auth", async () => {
-          store = storeOf(merged(configured, watched.file, await watched.read()));
-          announce();
-          watched.watch((keys) => {
-            const previous = store;
-            store = storeOf(merged(configured, watched.file, keys));
-            ctx.logger.info(`API keys re-read from ${watched.file}: ${store.size} key${store.size === 1 ? "" : "s"}`);
-            endStaleSessions(ctx, previous, store);
-          });
-        });
+        if (keys.length > 0 || keyFile) install(keys);
+        if (!keyFile && store) announce();
       });
-      ctx.hooks.shutdown.tap("api-key-auth", () => keyFile?.close());
+      // Read at start, not at load: a file that cannot be used fails the start with its reason.
+      ctx.hooks.beforeStart.tapPromise("api-key-auth", async () => {
+        watchKeyFile();
+        if (!keyFile) return;
+        install(merged(configured(), keyFile.file, await keyFile.read()));
+        announce();
+      });
+      // Keys apply at once. A key file that cannot be used keeps the keys in force; it is logged, not
+      // thrown, so the other plugins still follow the reload (clients hear of changed servers).
+      ctx.hooks.configChanged.tapPromise("api-key-auth", async (config) => {
+        const file = keyFileOf(config);
+        const keys = configured();
+        if (!store && keys.length === 0 && !file) return;
+        keyFile = file;
+        watchKeyFile();
+        const before = file?.digest;
+        try {
+          install(file ? merged(keys, file.file, await file.read()) : keys);
+        } catch (error) {
+          ctx.logger.error(
+            { err: error as Error },
+            `${(error as Error).message}; the keys read before stay in force until it is fixed`,
+          );
+          return;
+        }
+        if (file && file.digest !== before)
+          ctx.logger.info(`API keys re-read from ${file.file}: ${store!.size} key${store!.size === 1 ? "" : "s"}`);
+      });
       ctx.hooks.validate.tap("api-key-auth", (config, report) => {
         const file = config.settings.api_keys_file as string | undefined;
         // Read as the start will read it, so `validate` reports what `serve` would refuse.

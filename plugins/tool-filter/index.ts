@@ -72,6 +72,11 @@ export const toolFilterPlugin = definePlugin((options: Record<string, never> = {
         warned.add(key);
         ctx.logger.warn(fields, message);
       };
+      // Both follow the rules in force: a reload's new rules are judged (and warned about) afresh.
+      ctx.hooks.configChanged.tap(NAME, () => {
+        warned.clear();
+        shadowed.clear();
+      });
       hooks.list.tap(NAME, (items, context) => {
         if (context.kind !== "tools" && context.kind !== "prompts") return items;
         const kind = context.kind;

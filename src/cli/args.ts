@@ -3,9 +3,9 @@ import { closest } from "../config/issues.js";
 import { GatewayError } from "../kernel/errors.js";
 import { parseLogLevel, parseRustLog } from "../kernel/logger.js";
 
-export type Command = "serve" | "stdio" | "validate" | "plugins" | "servers" | "help" | "version";
+export type Command = "serve" | "stdio" | "validate" | "plugins" | "servers" | "reload" | "help" | "version";
 
-const COMMANDS = new Set<Command>(["serve", "stdio", "validate", "plugins", "servers"]);
+const COMMANDS = new Set<Command>(["serve", "stdio", "validate", "plugins", "servers", "reload"]);
 
 const OPTIONS = {
   config: { type: "string", short: "c" },
@@ -28,6 +28,7 @@ const ALLOWED: Record<Exclude<Command, "help" | "version">, readonly (keyof type
   validate: ["config", "catalog", "json", "log-level"],
   plugins: ["config", "json", "log-level"],
   servers: ["config", "catalog", "json", "log-level"],
+  reload: ["config", "listen-addr", "api-key", "json", "log-level"],
 };
 
 export interface ParsedArgs {
@@ -73,7 +74,7 @@ export function parseCommandLine(argv: readonly string[], defaultCommand: Comman
       }
     }
   }
-  if (values["api-key"] !== undefined && values.gateway === undefined)
+  if (values["api-key"] !== undefined && values.gateway === undefined && command !== "reload")
     throw new GatewayError("MCPGW_ERR_USAGE", "--api-key goes with --gateway URL");
   const logLevel = values["log-level"];
   if (logLevel !== undefined && parseLogLevel(logLevel) === undefined && parseRustLog(logLevel) === undefined) {
@@ -172,6 +173,8 @@ Usage:
   mcpgw validate [--config FILE] [--catalog FILE] [--json]   every problem with file, key path and line; exit 0 valid, 1 invalid
   mcpgw plugins  [--config FILE] [--json]                    resolved plugins: id, version, where from, status
   mcpgw servers  [--config FILE] [--catalog FILE] [--json]   server definitions: id, runtime type, tags
+  mcpgw reload   [--config FILE] [--listen-addr HOST:PORT] [--api-key KEY] [--json]
+                 the running gateway of this config reloads it (POST /admin/reload, else SIGHUP by its pid file)
   mcpgw --version | --help
 
 Without --config the config is searched from the working directory upward:

@@ -65,6 +65,8 @@ async function runCommand(argv: readonly string[], defaultCommand: Command, io: 
       return args.validate ? validate(args, io) : serve(args, io);
     case "stdio":
       return serve(args, io);
+    case "reload":
+      return reload(args, io);
   }
 }
 
@@ -164,6 +166,25 @@ async function inspect(args: ParsedArgs, io: CliIo): Promise<number> {
   }
   if (failed) printIssues(loaded, loaded.issues, io);
   return failed ? 1 : 0;
+}
+
+/** Asks the running gateway of this config to reload it; the config must be valid to say where that gateway is. */
+async function reload(args: ParsedArgs, io: CliIo): Promise<number> {
+  const loaded = await load(args, io, "inspect");
+  if (!loaded.config) {
+    printIssues(loaded, loaded.issues, io);
+    io.stderr.write(
+      `Not reloading: ${problemFile(loaded, args, io)} has problems; the gateway keeps its running config\n`,
+    );
+    return 1;
+  }
+  await loaded.kernel?.stop();
+  const { requestReload } = await import("./reloadCommand.js");
+  const report = await requestReload(loaded.config, args.apiKey, io.env);
+  if (args.json)
+    io.stdout.write(`${JSON.stringify({ ok: report.ok, via: report.via, answer: report.answer ?? null })}\n`);
+  else (report.ok ? io.stdout : io.stderr).write(`${loaded.redactor.text(report.text)}\n`);
+  return report.ok ? 0 : 1;
 }
 
 /** Runs the gateway until a signal (or, in stdio mode, the end of stdin) stops it. */

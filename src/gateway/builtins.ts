@@ -7,7 +7,14 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<strin
   ["process-runtime", { load: () => import("../../plugins/process-runtime/index.js"), ownsKeys: [] }],
   ["sse-runtime", { load: () => import("../../plugins/sse-runtime/index.js"), ownsKeys: [] }],
   ["api-key-auth", { load: () => import("../../plugins/api-key-auth/index.js"), ownsKeys: ["api_key", "api_keys"] }],
-  ["hot-reload", { load: () => import("../../plugins/hot-reload/index.js"), ownsKeys: ["hot_reload"] }],
+  [
+    "hot-reload",
+    {
+      load: () => import("../../plugins/hot-reload/index.js"),
+      ownsKeys: ["hot_reload", "reload_strategy"],
+      ownsServerKeys: ["reload_strategy"],
+    },
+  ],
   ["stats", { load: () => import("../../plugins/stats/index.js"), ownsKeys: [] }],
   [
     "tool-filter",

@@ -29,7 +29,6 @@ export const corePlugin: GatewayPlugin = {
       });
       ctx.provide(coreTokens.supervisor, supervisor);
       ctx.hooks.started.tapPromise(NAME, () => supervisor.autostart());
-      ctx.hooks.configChanged.tapPromise(NAME, (next) => supervisor.applyConfig(next));
       // Frontends stop accepting first (LIFO), so the drain starts once nothing new arrives.
       ctx.hooks.beforeShutdown.tapPromise({ name: NAME, stage: Stage.LAST }, async () => {
         await supervisor.drain();
@@ -38,7 +37,12 @@ export const corePlugin: GatewayPlugin = {
       ctx.hooks.shutdown.tapPromise({ name: NAME, stage: Stage.FIRST }, () => supervisor.stopAll());
       if (ctx.mode === "inspect") return;
       const { McpCore } = await import("../mcp/McpCore.js");
-      ctx.provide(gatewayTokens.sessions, new McpCore(ctx.kernel, supervisor, hooks));
+      const core = new McpCore(ctx.kernel, supervisor, hooks);
+      ctx.provide(gatewayTokens.sessions, core);
+      // The supervisor took the new servers before this hook (the reloader does that); clients hear of it here.
+      ctx.hooks.configChanged.tap({ name: NAME, stage: Stage.LAST }, (next, previous) =>
+        core.configChanged(next, previous),
+      );
     });
   },
 };

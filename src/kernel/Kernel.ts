@@ -70,8 +70,10 @@ export class Kernel {
   /** Called by the loader once validation passed, and by hot reload with a newer config. */
   setConfig(config: GatewayConfig): void {
     this.redactor.add(configSecrets(config));
+    // Registered once, as the config in force: tsyringe keeps every registration of a token, so a
+    // value registered per reload would keep every old config alive.
+    if (this.#config === undefined) this.container.register(coreTokens.config, { useFactory: () => this.config });
     this.#config = config;
-    this.container.register(coreTokens.config, { useValue: config });
     if (this.#state === "loading") this.#state = "loaded";
   }
 

@@ -142,14 +142,16 @@ export class Lists {
     sources: ListSources,
   ): Promise<Route | undefined> {
     const known = this.#resolve(kind, exposed, context.server);
-    if (known || context.server !== undefined) return known;
+    if (context.server !== undefined) return known;
+    if (known && this.#configured(known.server)) return known;
     const naming = this.#namingOptions();
     await this.list(
       { ...context, kind },
       { ...sources, onePage: false, start: (server) => mayBeExposedBy(server.tool_prefix, exposed, naming) },
     );
     const found = this.#resolve(kind, exposed, context.server);
-    if (found) return found;
+    // A name of a server a reload removed is an unknown name, as it would be after a restart.
+    if (found && this.#configured(found.server)) return found;
     // A server that cannot start lists nothing: a name with its prefix gets its reason, not "Unknown tool".
     const unavailable = this.kernel.config.servers.find(
       (server) =>
@@ -159,6 +161,10 @@ export class Lists {
     );
     if (unavailable) throw new BackendError("MCPGW_ERR_SERVER_START", unavailable.id, unavailable.unavailable!);
     return undefined;
+  }
+
+  #configured(server: string): boolean {
+    return this.kernel.config.servers.some((definition) => definition.id === server);
   }
 
   /**

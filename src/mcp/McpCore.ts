@@ -13,6 +13,7 @@ import type { Principal } from "../kernel/hooks.js";
 import type { Logger } from "../kernel/logger.js";
 import type { Redactor } from "../kernel/redactor.js";
 import { mayUseServer } from "../services/auth.js";
+import { definitionHash } from "../supervisor/definitionHash.js";
 import { RpcCode } from "../protocol/protocol.js";
 import { toWireError, WireError } from "../protocol/wireErrors.js";
 import type { GatewayConfig, ServerDefinition } from "../config/model.js";
@@ -187,6 +188,37 @@ export class McpCore implements McpSessions {
     await this.supervisor
       .releaseSession(session.id)
       .catch((error) => this.#logger.warn(`Releasing session backends failed: ${errorMessage(error)}`));
+  }
+
+  /**
+   * After a reload: a session of a removed server closes once that server's calls finished; every
+   * other session that sees a server added, removed or changed (or whose names a new separator
+   * changes) is told to list again.
+   */
+  configChanged(next: GatewayConfig, previous: GatewayConfig): void {
+    const before = new Map(previous.servers.map((server) => [server.id, server]));
+    const after = new Map(next.servers.map((server) => [server.id, server]));
+    const changed: ServerDefinition[] = [...before.values()].filter((server) => !after.has(server.id));
+    for (const server of after.values()) {
+      const old = before.get(server.id);
+      if (!old || definitionHash(old) !== definitionHash(server)) changed.push(server);
+    }
+    const renamed =
+      previous.settings.tool_name_separator !== next.settings.tool_name_separator ||
+      previous.settings.max_tool_name_length !== next.settings.max_tool_name_length;
+    for (const session of [...this.sessions.values()]) {
+      const own = session.info.server;
+      if (own !== undefined && !after.has(own)) {
+        void this.supervisor.retired(own).then(() => session.close());
+        continue;
+      }
+      const principal = session.info.principal;
+      const affected =
+        own === undefined
+          ? renamed || changed.some((server) => principal.servers === undefined || mayUseServer(principal, server))
+          : changed.some((server) => server.id === own);
+      if (affected) for (const method of LIST_CHANGED) session.notify({ method });
+    }
   }
 
   /** A client's roots changed: the backend is told, and its next roots/list is not part of anyone's call. */

@@ -4,6 +4,7 @@ import type { McpSessions } from "../mcp/service.js";
 import type { Authenticators } from "./auth.js";
 import type { HttpRoutes } from "./httpRoutes.js";
 import type { SessionRouting } from "./sessionRouting.js";
+import type { ConfigReloader } from "./reload.js";
 
 /**
  * The gateway's services, each resolved with `ctx.use(token)` (or `container.resolve`). Tokens
@@ -27,4 +28,6 @@ export const gatewayTokens = {
   httpRoutes: createToken<HttpRoutes>("http-frontend.routes"),
   /** Optional: where HTTP sessions live across replicas (the cluster plugin); provide it by `configLoaded`. */
   sessionRouting: createToken<SessionRouting>("http-frontend.sessionRouting"),
+  /** Reloads the config while running (hot reload, SIGHUP, /admin/reload); from `beforeStart` on, not in `inspect` mode. */
+  reloader: createToken<ConfigReloader>("core.reloader"),
 } as const;

@@ -308,9 +308,11 @@ export class BackendInstance {
 
   async #doStart(): Promise<void> {
     const record = this.host.record;
+    this.#set("starting");
+    // A reload's restart: the old backend finishes its calls first (some servers cannot run twice).
+    if (record.handover) await record.handover;
     const definition = record.definition;
     this.#definition = definition;
-    this.#set("starting");
     const abort = new AbortController();
     this.#startAbort = abort;
     const timeoutMs = record.startTimeoutMs;

@@ -18,6 +18,8 @@ export class ServerRecord {
   restarts = 0;
   lastActivity?: Date;
   lastError?: string;
+  /** Set by a reload that restarts the server: the old backends finishing their calls; a new start waits for it. */
+  handover?: Promise<void>;
   #failures = 0;
   #retryAt = 0;
 

@@ -9,7 +9,7 @@ import type { BackendRuntime } from "../runtime/types.js";
 import { BackendError } from "../protocol/BackendError.js";
 import { BackendInstance, type BackendRequestOptions, type ClientSetup, type InstanceHost } from "./BackendInstance.js";
 import { CapabilityCache, type CapabilitySnapshot } from "./CapabilityCache.js";
-import { definitionHash } from "./definitionHash.js";
+import { backendDefinition, definitionHash } from "./definitionHash.js";
 import { fetchAllLists, fetchList, LIST_CHANGED } from "./fetchCapabilities.js";
 import { ServerRecord, SHARED } from "./ServerRecord.js";
 
@@ -88,6 +88,9 @@ export class Supervisor implements ServerSupervisor {
   readonly #records = new Map<string, ServerRecord>();
   readonly #listeners = new Set<(event: BackendNotification) => void>();
   readonly #refreshing = new Map<string, Promise<void>>();
+  /** Backends a reload took away (removed or restarted servers) that are finishing their calls. */
+  readonly #leaving = new Set<BackendInstance>();
+  readonly #retiring = new Map<string, Promise<void>>();
   readonly #logger: Logger;
   #cache: CapabilityCache;
   #config: GatewayConfig;
@@ -206,7 +209,7 @@ export class Supervisor implements ServerSupervisor {
   /** Stops taking requests and waits (at most `timeoutMs`) for the ones in flight; resolves whether all finished. */
   async drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<boolean> {
     this.#accepting = false;
-    const instances = [...this.#records.values()].flatMap((record) => [...record.instances.values()]);
+    const instances = this.#allInstances();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     const drained = await Promise.race([
@@ -222,15 +225,19 @@ export class Supervisor implements ServerSupervisor {
   /** Stops every backend (shutdown), in parallel. */
   async stopAll(): Promise<void> {
     this.#accepting = false;
-    const instances = [...this.#records.values()].flatMap((record) => [...record.instances.values()]);
+    const instances = this.#allInstances();
     await Promise.all(instances.map((instance) => instance.stop("shutdown")));
     // Cache writes still under way would otherwise land after shutdown.
     await Promise.allSettled([...this.#refreshing.values()]);
   }
 
+  #allInstances(): BackendInstance[] {
+    return [...[...this.#records.values()].flatMap((record) => [...record.instances.values()]), ...this.#leaving];
+  }
+
   /** Starts the `autostart: true` servers; a failure is logged, the gateway keeps running. */
-  async autostart(): Promise<void> {
-    const wanted = [...this.#records.values()].filter((record) => record.definition.autostart);
+  async autostart(which: (record: ServerRecord) => boolean = () => true): Promise<void> {
+    const wanted = [...this.#records.values()].filter((record) => record.definition.autostart && which(record));
     await Promise.all(
       wanted.map((record) =>
         this.#instance(record, {})
@@ -241,26 +248,71 @@ export class Supervisor implements ServerSupervisor {
   }
 
   /**
-   * A new config (hot reload): new servers become available, removed ones stop, a changed one
-   * keeps its running backend until it is next started (as the original gateway).
+   * A new config (hot reload). New servers are available at once; removed ones take no new
+   * requests, finish those in flight, then stop; a changed one named in `restart` finishes its
+   * in-flight calls on the old backend while its next start (with the new definition) waits for
+   * that; any other changed one keeps its running backend until it is next started (as the
+   * original gateway). Resolves at once: the old backends drain in the background (`retired`).
    */
-  async applyConfig(config: GatewayConfig): Promise<void> {
+  applyConfig(config: GatewayConfig, restart: ReadonlySet<string> = new Set()): void {
     this.#config = config;
     const next = new Map(config.servers.map((server) => [server.id, server]));
-    const removed: ServerRecord[] = [];
-    for (const [id, record] of this.#records) if (!next.has(id)) removed.push(record);
+    for (const [id, record] of this.#records) if (!next.has(id)) this.#retire(record, [...record.instances.values()]);
     const records = new Map<string, ServerRecord>();
     for (const server of config.servers) {
-      const record = this.#records.get(server.id) ?? new ServerRecord(server, config.settings);
+      const known = this.#records.get(server.id);
+      const record = known ?? new ServerRecord(server, config.settings);
+      if (known && backendDefinition(known.definition) === backendDefinition(server))
+        this.#carryCache(known.definition, server);
       record.definition = server;
       record.settings = config.settings;
+      if (known && restart.has(server.id)) {
+        const old = [...record.instances.values()];
+        record.instances.clear();
+        // A new definition deserves a fresh start, whatever the old one's failures.
+        record.resetBackoff();
+        record.handover = this.#retire(record, old);
+      }
       records.set(server.id, record);
     }
+    const known = new Set(this.#records.keys());
     this.#records.clear();
     for (const [id, record] of records) this.#records.set(id, record);
-    await Promise.all(
-      removed.flatMap((record) => [...record.instances.values()].map((instance) => instance.retire("removed"))),
-    );
+    // `autostart: true` holds for a server a reload added or restarted as it does at boot.
+    void this.autostart((record) => !known.has(record.id) || restart.has(record.id));
+  }
+
+  /** The cached lists of a server whose backend a reload left as it was hold for its new definition too. */
+  #carryCache(from: ServerDefinition, to: ServerDefinition): void {
+    const hash = definitionHash(to);
+    if (definitionHash(from) === hash) return;
+    this.#track(to.id, async () => {
+      const snapshot = await this.#cache.read(from);
+      if (snapshot) await this.#cache.write({ ...snapshot, definition_hash: hash });
+    });
+  }
+
+  /** Resolves once every backend a reload took away from `id` has finished its calls and stopped. */
+  retired(id: string): Promise<void> {
+    return this.#retiring.get(id) ?? Promise.resolve();
+  }
+
+  /** Lets `instances` finish their calls, then stops them; nothing new reaches them (they are no longer in a record). */
+  #retire(record: ServerRecord, instances: readonly BackendInstance[]): Promise<void> {
+    for (const instance of instances) this.#leaving.add(instance);
+    const done = Promise.all(
+      instances.map(async (instance) => {
+        await instance.drained();
+        await instance.retire("removed").catch(() => undefined);
+        this.#leaving.delete(instance);
+      }),
+    ).then(() => undefined);
+    const all = Promise.all([this.#retiring.get(record.id), done]).then(() => undefined);
+    this.#retiring.set(record.id, all);
+    void all.then(() => {
+      if (this.#retiring.get(record.id) === all) this.#retiring.delete(record.id);
+    });
+    return done;
   }
 
   #record(id: string): ServerRecord {
@@ -339,7 +391,7 @@ export class Supervisor implements ServerSupervisor {
   }
 
   async #writeLists(id: string, instance: BackendInstance, client: GatewayClient): Promise<void> {
-    const definition = instance.definition!;
+    const definition = this.#listedDefinition(this.#record(id), instance);
     const lists = await fetchAllLists(client, this.#record(id).requestTimeoutMs, this.#logger.child({ server: id }));
     await this.#cache.write({
       server: id,
@@ -348,6 +400,15 @@ export class Supervisor implements ServerSupervisor {
       initialize: instance.initializeResult!,
       ...lists,
     });
+  }
+
+  /**
+   * The definition a backend's lists are cached under: the server's as configured now when a reload
+   * changed nothing the backend was started from (a tool filter, a name), else the one it runs.
+   */
+  #listedDefinition(record: ServerRecord, instance: BackendInstance): ServerDefinition {
+    const running = instance.definition!;
+    return backendDefinition(running) === backendDefinition(record.definition) ? record.definition : running;
   }
 
   /**
@@ -390,7 +451,7 @@ export class Supervisor implements ServerSupervisor {
     if (kinds && this.#fromSharedView(record, instance)) this.#refreshShared(record, "changed");
     else if (kinds && client) {
       this.#track(id, async () => {
-        const definition = instance.definition!;
+        const definition = this.#listedDefinition(this.#record(id), instance);
         const previous = await this.#cache.read(definition);
         if (!previous) return this.#refresh(id, instance, client);
         const timeoutMs = this.#record(id).requestTimeoutMs;

@@ -10,7 +10,17 @@ export function definitionHash(server: ServerDefinition): string {
   return createHash("sha256").update(canonicalJson(definition)).digest("hex").slice(0, 32);
 }
 
-function canonicalJson(value: unknown): string {
+/**
+ * What a running backend was started from: its runtime, environment, isolation and roots. A
+ * change elsewhere in an entry (tool filters, names, tags, timeouts) applies without a restart.
+ */
+export function backendDefinition(server: ServerDefinition): string {
+  const { runtime, env, isolation, roots } = server;
+  return canonicalJson({ runtime, env, isolation, roots });
+}
+
+/** JSON with object keys sorted and undefined fields left out: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -114,7 +114,7 @@ test("an unknown flag names the one it most likely meant, not Node's parser text
   }
   // A value that looks like a flag after `--` is no option at all.
   assert.throws(() => parseCommandLine(["--", "--port"]), {
-    message: "Unknown command '--port'; commands: serve, stdio, validate, plugins, servers",
+    message: "Unknown command '--port'; commands: serve, stdio, validate, plugins, servers, reload",
   });
 });
 
@@ -126,4 +126,17 @@ test("a flag of another command says which command takes it", () => {
   assert.throws(() => parseCommandLine(["stdio", "--json"]), {
     message: "Option --json does not apply to 'stdio' (it is an option of 'validate', 'plugins', 'servers')",
   });
+});
+
+test("reload takes where the gateway is and its key: --api-key without --gateway, and no serve-only flag", () => {
+  const parsed = parseCommandLine(["reload", "-c", "gw.yaml", "--listen-addr", "127.0.0.1:4444", "--api-key", "k"]);
+  assert.deepEqual(
+    [parsed.command, parsed.config, parsed.listenAddr, parsed.apiKey],
+    ["reload", "gw.yaml", "127.0.0.1:4444", "k"],
+  );
+  assert.throws(
+    () => parseCommandLine(["reload", "--catalog", "c.yaml"]),
+    /Option --catalog does not apply to 'reload'/,
+  );
+  assert.throws(() => parseCommandLine(["serve", "--api-key", "k"]), /does not apply to 'serve'/);
 });

@@ -43,7 +43,7 @@ test("a usage error exits 2 with the message on stderr and nothing on stdout", a
   assert.equal(bogus.stdout, "");
   assert.match(
     bogus.stderr,
-    /^mcpgw: Unknown command 'bogus'; commands: serve, stdio, validate, plugins, servers\n\nOpen MCP Gateway/,
+    /^mcpgw: Unknown command 'bogus'; commands: serve, stdio, validate, plugins, servers, reload\n\nOpen MCP Gateway/,
   );
   assert.equal(stdioFlag.code, 2);
   assert.equal(stdioFlag.stdout, "");

@@ -64,7 +64,7 @@ test("--help, -h and `help` print the usage on stdout and exit 0, for any comman
 
 test("usage errors exit 2 with the reason and the usage on stderr, nothing on stdout", async (t) => {
   const cases: Array<[string[], string]> = [
-    [["bogus"], "mcpgw: Unknown command 'bogus'; commands: serve, stdio, validate, plugins, servers"],
+    [["bogus"], "mcpgw: Unknown command 'bogus'; commands: serve, stdio, validate, plugins, servers, reload"],
     [["validate", "extra"], "mcpgw: Unexpected argument 'extra'"],
     [["--no-such-flag"], "mcpgw: Unknown option '--no-such-flag'"],
     [["validate", "--listen-addr", "127.0.0.1:1"], "mcpgw: Option --listen-addr does not apply to 'validate'"],

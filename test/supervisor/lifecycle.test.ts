@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { isGatewayError } from "../../src/kernel/errors.js";
+import { gatewayTokens } from "../../src/services/tokens.js";
 import { tempDir } from "../helpers/files.js";
 import {
   assertNoSurvivors,
@@ -181,20 +183,25 @@ test("a server whose pings go unanswered turns unhealthy, and running again once
   );
 });
 
-test("a new config (hot reload) stops removed servers and adds new ones; a changed one keeps its running backend", async (t) => {
+test("a reload with reload_strategy keep stops removed servers and adds new ones; a changed one keeps its running backend", async (t) => {
   const gw = await startGateway(t, {
     servers: [fixtureServer("kept", "probe-server"), fixtureServer("gone", "probe-server")],
   });
   const pid = Number(textOf(await callTool(gw.supervisor, "kept", "pid")));
   const gonePid = Number(textOf(await callTool(gw.supervisor, "gone", "pid")));
-  const previous = gw.kernel.config;
-  const changedKept = { ...previous.servers[0]!, env: { CHANGED: "1" } };
-  const added = { ...previous.servers[0]!, id: "added" };
-  const next = { ...previous, servers: [changedKept, added] };
-  gw.kernel.setConfig(next);
-  await gw.kernel.hooks.configChanged.promise(next, previous);
+  const file = path.join(gw.dir, "mcpgw.config.json");
+  const written = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  const servers = [
+    fixtureServer("kept", "probe-server", { env: { CHANGED: "1" } }),
+    fixtureServer("added", "probe-server"),
+  ];
+  writeFileSync(file, JSON.stringify({ ...written, servers }));
+  const reloader = gw.kernel.container.resolve(gatewayTokens.reloader);
+  const outcome = await reloader.reload({ trigger: "admin", strategy: () => "keep" });
+  assert.deepEqual([outcome.added, outcome.removed, outcome.modified], [["added"], ["gone"], ["kept"]]);
   assert.deepEqual(gw.supervisor.ids(), ["kept", "added"]);
   assert.throws(() => gw.supervisor.get("gone"), /Server 'gone' not found/);
+  await gw.supervisor.retired("gone");
   assert.ok(!isAlive(gonePid), "the removed server's backend was stopped");
   assert.equal(
     Number(textOf(await callTool(gw.supervisor, "kept", "pid"))),
