@@ -124,7 +124,7 @@ test("a flag of another command says which command takes it", () => {
     message: "Option --server does not apply to 'serve' (it is an option of 'stdio')",
   });
   assert.throws(() => parseCommandLine(["stdio", "--json"]), {
-    message: "Option --json does not apply to 'stdio' (it is an option of 'validate', 'plugins', 'servers')",
+    message: "Option --json does not apply to 'stdio' (it is an option of 'validate', 'plugins', 'servers', 'reload')",
   });
 });
 

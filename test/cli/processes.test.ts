@@ -49,7 +49,7 @@ test("a usage error exits 2 with the message on stderr and nothing on stdout", a
   assert.equal(stdioFlag.stdout, "");
   assert.match(
     stdioFlag.stderr,
-    /^mcpgw: Option --listen-addr does not apply to 'stdio' \(it is an option of 'serve'\)\n/,
+    /^mcpgw: Option --listen-addr does not apply to 'stdio' \(it is an option of 'serve', 'reload'\)\n/,
   );
   const port = await run(CLI, ["--port", "4444"], { cwd });
   assert.equal(port.code, 2);
