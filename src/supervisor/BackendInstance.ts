@@ -52,7 +52,7 @@ export interface InstanceHost {
   /** Throws when this instance may not start now (the cap on a server's per-session instances). */
   admit(instance: BackendInstance): void;
   createRuntime(definition: ServerDefinition, logger: Logger, signal: AbortSignal): Promise<BackendRuntime>;
-  stateChanged(instance: BackendInstance, from: ServerStatus, to: ServerStatus, error?: Error): void;
+  stateChanged(instance: BackendInstance, from: ServerStatus, to: ServerStatus, error?: Error, reason?: string): void;
   started(instance: BackendInstance, client: GatewayClient): void;
   notified(instance: BackendInstance, notification: Notification): void;
 }
@@ -280,7 +280,7 @@ export class BackendInstance {
   }
 
   async #stop(reason: string): Promise<void> {
-    this.#set("stopping");
+    this.#set("stopping", undefined, reason);
     this.#clearTimers();
     if (reason === "idle")
       this.#logger.info({ idle_seconds: Math.round((Date.now() - this.#lastActivity) / 1000) }, "Stopping idle server");
@@ -506,11 +506,11 @@ export class BackendInstance {
     this.#progress.clear();
   }
 
-  #set(status: ServerStatus, error?: Error): void {
+  #set(status: ServerStatus, error?: Error, reason?: string): void {
     const from = this.#status;
     if (from === status) return;
     this.#status = status;
-    this.host.stateChanged(this, from, status, error);
+    this.host.stateChanged(this, from, status, error, reason);
   }
 }
 

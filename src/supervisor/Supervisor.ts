@@ -300,7 +300,7 @@ export class Supervisor implements ServerSupervisor {
       assertAccepting: () => this.assertAccepting(),
       admit: (instance) => admitSessionInstance(record, instance, this.sessionPerClient(record.id)),
       createRuntime: (definition, logger, signal) => this.#createRuntime(definition, logger, signal),
-      stateChanged: (instance, from, to, error) =>
+      stateChanged: (instance, from, to, error, reason) =>
         this.kernel.hooks.serverStateChanged.call({
           server: record.id,
           ...(instance.session && { session: instance.session }),
@@ -308,6 +308,7 @@ export class Supervisor implements ServerSupervisor {
           to,
           at: new Date(),
           ...(error && { error }),
+          ...(reason !== undefined && { reason }),
         }),
       started: (instance, client) =>
         this.#fromSharedView(record, instance)
