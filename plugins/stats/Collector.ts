@@ -1,5 +1,14 @@
-import type { McpRequest, ReloadOutcome, RequestOutcome, ServerStateChange, SessionInfo } from "open-mcp-gateway";
-import { classify, REFUSALS, SERVER_ERRORS, type OutcomeClass } from "./classify.js";
+import {
+  outcomeClass,
+  REFUSALS,
+  SERVER_ERRORS,
+  type McpRequest,
+  type OutcomeClass,
+  type ReloadOutcome,
+  type RequestOutcome,
+  type ServerStateChange,
+  type SessionInfo,
+} from "open-mcp-gateway";
 import { LabelFold } from "./LabelFold.js";
 import { Buckets, LatencyWindow } from "./Latency.js";
 import type { StatsOptions } from "./options.js";
@@ -111,7 +120,7 @@ export class Collector {
   }
 
   outcome(request: McpRequest, outcome: RequestOutcome): void {
-    const kind = classify(request, outcome);
+    const kind = outcomeClass(request, outcome);
     this.total += 1;
     bump(this.byClass, kind);
     const server = request.server ?? "";
@@ -121,7 +130,8 @@ export class Collector {
     const tool = named && (method === "tools/call" || method === "prompts/get") ? this.#tools.label(request.name!) : "";
     const key = `${server}\u0000${method}\u0000${tool}`;
     let series = this.series.get(key);
-    if (!series) this.series.set(key, (series = { server, method, tool, byOutcome: new Map(), duration: new Buckets() }));
+    if (!series)
+      this.series.set(key, (series = { server, method, tool, byOutcome: new Map(), duration: new Buckets() }));
     bump(series.byOutcome, kind);
     series.duration.observe(outcome.durationMs / 1000);
 

@@ -1,5 +1,7 @@
 /** Histogram bucket bounds in seconds: an MCP call spans milliseconds (a cached list) to minutes (a slow tool). */
-export const BUCKETS_SECONDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+export const BUCKETS_SECONDS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+];
 
 /** Cumulative-ready bucket counts for one series, as Prometheus histograms expose them. */
 export class Buckets {

@@ -34,7 +34,12 @@ export const statsPlugin = definePlugin((options: Partial<StatsOptions> = {}) =>
         const routes = ctx.use(gatewayTokens.httpRoutes);
         const supervisor = (): ServerSupervisor => ctx.use(gatewayTokens.supervisor);
         let metrics: Metrics | undefined;
-        routes.add({ method: "GET", path: "/stats", scope: "admin", handler: () => statsReport(collector, supervisor()) });
+        routes.add({
+          method: "GET",
+          path: "/stats",
+          scope: "admin",
+          handler: () => statsReport(collector, supervisor()),
+        });
         routes.add({
           method: "GET",
           path: "/metrics",

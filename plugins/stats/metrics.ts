@@ -1,6 +1,5 @@
-import type { ServerSupervisor } from "open-mcp-gateway";
+import type { OutcomeClass, ServerSupervisor } from "open-mcp-gateway";
 import type { Registry } from "prom-client";
-import type { OutcomeClass } from "./classify.js";
 import type { Collector, ServerStats } from "./Collector.js";
 import { BUCKETS_SECONDS } from "./Latency.js";
 
@@ -87,17 +86,30 @@ function definitions(collector: Collector, supervisor: ServerSupervisor): Collec
           let cumulative = 0;
           for (const [index, bound] of BUCKETS_SECONDS.entries()) {
             cumulative += s.duration.counts[index]!;
-            yield { metricName: "mcpgw_request_duration_seconds_bucket", value: cumulative, labels: { ...labels, le: String(bound) } };
+            yield {
+              metricName: "mcpgw_request_duration_seconds_bucket",
+              value: cumulative,
+              labels: { ...labels, le: String(bound) },
+            };
           }
-          yield { metricName: "mcpgw_request_duration_seconds_bucket", value: s.duration.count, labels: { ...labels, le: "+Inf" } };
+          yield {
+            metricName: "mcpgw_request_duration_seconds_bucket",
+            value: s.duration.count,
+            labels: { ...labels, le: "+Inf" },
+          };
           yield { metricName: "mcpgw_request_duration_seconds_sum", value: s.duration.sumSeconds, labels };
           yield { metricName: "mcpgw_request_duration_seconds_count", value: s.duration.count, labels };
         }
       },
     ),
-    metric("mcpgw_principal_requests_total", "counter", "MCP requests by principal (key name) and outcome", function* () {
-      for (const [principal, stats] of collector.principals) yield* byOutcome(stats.byOutcome, { principal });
-    }),
+    metric(
+      "mcpgw_principal_requests_total",
+      "counter",
+      "MCP requests by principal (key name) and outcome",
+      function* () {
+        for (const [principal, stats] of collector.principals) yield* byOutcome(stats.byOutcome, { principal });
+      },
+    ),
     metric("mcpgw_requests_in_flight", "gauge", "Calls a server is answering now", function* () {
       for (const s of snapshots()) yield { value: s.in_flight, labels: { server: s.id } };
     }),
@@ -140,9 +152,14 @@ function definitions(collector: Collector, supervisor: ServerSupervisor): Collec
       yield { value: total - failed, labels: { result: "ok" } };
       yield { value: failed, labels: { result: "error" } };
     }),
-    metric("mcpgw_last_reload_timestamp_seconds", "gauge", "When the last reload was applied (Unix time)", function* () {
-      const at = collector.reloads.lastReload;
-      if (at) yield { value: at.getTime() / 1000, labels: {} };
-    }),
+    metric(
+      "mcpgw_last_reload_timestamp_seconds",
+      "gauge",
+      "When the last reload was applied (Unix time)",
+      function* () {
+        const at = collector.reloads.lastReload;
+        if (at) yield { value: at.getTime() / 1000, labels: {} };
+      },
+    ),
   ];
 }

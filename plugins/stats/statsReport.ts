@@ -1,5 +1,4 @@
-import type { ServerSnapshot, ServerSupervisor } from "open-mcp-gateway";
-import type { OutcomeClass } from "./classify.js";
+import type { OutcomeClass, ServerSnapshot, ServerSupervisor } from "open-mcp-gateway";
 import type { Collector, ServerStats } from "./Collector.js";
 
 const seconds = (ms: number) => Math.floor(ms / 1000);

@@ -206,7 +206,13 @@ export class FrontSession implements McpSession {
       const result = await this.core.supervisor.request(
         server,
         { method, params: backendParams },
-        { signal: extra.signal, onProgress, ...this.acquireOptions(server) },
+        {
+          signal: extra.signal,
+          onProgress,
+          // The client asked for progress: it hears why its call waits (a first `npx -y` start downloads for seconds).
+          ...(onProgress && { onStarting: () => onProgress({ progress: 0, message: `Starting server '${server}'` }) }),
+          ...this.acquireOptions(server),
+        },
       );
       await delivered;
       await progressGap(lastProgressAt);

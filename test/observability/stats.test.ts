@@ -55,7 +55,11 @@ test("/stats and /metrics count every way a request ends, on every frontend, acr
   // A wrong key on an MCP POST.
   const refused = await fetch(`${gateway.base}/mcp`, {
     method: "POST",
-    headers: { authorization: "Bearer wrong", "content-type": "application/json", accept: "application/json, text/event-stream" },
+    headers: {
+      authorization: "Bearer wrong",
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "s__ok" } }),
   });
   assert.equal(refused.status, 403);
@@ -124,7 +128,10 @@ test("/stats and /metrics count every way a request ends, on every frontend, acr
   assert.equal(calls("crash", "crash"), 1);
   assert.equal(calls("secret", "refused"), 1);
   assert.equal(sample(families, "mcpgw_requests_total", { outcome: "auth" }), 1);
-  assert.equal(sample(families, "mcpgw_principal_requests_total", { principal: "unauthenticated", outcome: "auth" }), 1);
+  assert.equal(
+    sample(families, "mcpgw_principal_requests_total", { principal: "unauthenticated", outcome: "auth" }),
+    1,
+  );
   assert.equal(sample(families, "mcpgw_principal_requests_total", { principal: "ops" }), 9);
   assert.equal(sample(families, "mcpgw_server_starts_total", { server: "s" }), 3);
   assert.equal(sample(families, "mcpgw_server_restarts_total", { server: "s" }), 2);
@@ -138,7 +145,10 @@ test("/stats and /metrics count every way a request ends, on every frontend, acr
   assert.equal(sample(families, "mcpgw_reloads_total", { result: "error" }), 1);
   assert.equal(families.get("mcpgw_request_duration_seconds")?.type, "HISTOGRAM");
   assert.match(text, /^mcpgw_request_duration_seconds_count\{server="s",method="tools\/call",tool="ok"\} 7$/m);
-  assert.match(text, /^mcpgw_request_duration_seconds_bucket\{server="s",method="tools\/call",tool="hang",le="\+Inf"\} 1$/m);
+  assert.match(
+    text,
+    /^mcpgw_request_duration_seconds_bucket\{server="s",method="tools\/call",tool="hang",le="\+Inf"\} 1$/m,
+  );
   assert.ok(families.has("process_cpu_user_seconds_total"), "Node process metrics");
   assert.ok(families.has("nodejs_heap_size_used_bytes"));
 

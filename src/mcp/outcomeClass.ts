@@ -1,4 +1,4 @@
-import type { McpRequest, RequestOutcome } from "open-mcp-gateway";
+import type { McpRequest, RequestOutcome } from "./types.js";
 
 /**
  * How a request ended, as metrics label it. `refused` and `auth` are the gateway saying no (a
@@ -55,7 +55,8 @@ const UNAVAILABLE = new Set([
   "MCPGW_ERR_SERVER_NOT_FOUND",
 ]);
 
-export function classify(request: McpRequest, outcome: RequestOutcome): OutcomeClass {
+/** The class of a finished request: what request logs and metrics call its `outcome`. */
+export function outcomeClass(request: McpRequest, outcome: RequestOutcome): OutcomeClass {
   if (outcome.ok) return outcome.result.isError === true ? "tool_error" : "ok";
   switch (outcome.stage) {
     case "authenticate":
