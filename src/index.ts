@@ -100,6 +100,7 @@ export type {
   RequestStage,
   RpcErrorBody,
   SessionInfo,
+  TraceContext,
 } from "./mcp/types.js";
 export { exposedName } from "./mcp/toolNames.js";
 export { outcomeClass, OUTCOME_CLASSES, REFUSALS, SERVER_ERRORS, type OutcomeClass } from "./mcp/outcomeClass.js";

@@ -9,6 +9,8 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<strin
   ["api-key-auth", { load: () => import("../../plugins/api-key-auth/index.js"), ownsKeys: ["api_key", "api_keys"] }],
   ["hot-reload", { load: () => import("../../plugins/hot-reload/index.js"), ownsKeys: ["hot_reload"] }],
   ["stats", { load: () => import("../../plugins/stats/index.js"), ownsKeys: [] }],
+  // Owns `tracing:`; OpenTelemetry itself loads only when tracing.otlp_endpoint is set.
+  ["tracing", { load: () => import("../../plugins/tracing/index.js"), ownsKeys: ["tracing"] }],
   [
     "tool-filter",
     { load: () => import("../../plugins/tool-filter/index.js"), ownsKeys: [], ownsServerKeys: ["tools", "prompts"] },

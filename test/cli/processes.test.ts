@@ -80,7 +80,7 @@ test("validate on the repo's example config exits 0", async () => {
   const result = await run(CLI, ["validate"], { cwd: repoRoot });
   assert.equal(result.stderr, "");
   assert.equal(result.code, 0);
-  assert.match(result.stdout, /^Configuration is valid: .*mcpgw\.config\.yaml, 2 servers, 8 plugins\n$/);
+  assert.match(result.stdout, /^Configuration is valid: .*mcpgw\.config\.yaml, 2 servers, 9 plugins\n$/);
 });
 
 test("servers and plugins print tables (and --json) on stdout", async (t) => {

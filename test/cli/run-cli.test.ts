@@ -156,7 +156,7 @@ test("validate on a valid config exits 0 and says so on stdout; warnings go to s
   const dir = project(t, { "gw/config.yaml": `${VALID}\nplugins: { hot-reload: false }\nhot_reload: false\n` });
   const io = captureIo(dir);
   assert.equal(await runCli(["validate", "--config", "gw/config.yaml"], "serve", io), 0);
-  assert.equal(io.out(), `Configuration is valid: ${path.join(dir, "gw/config.yaml")}, 2 servers, 7 plugins\n`);
+  assert.equal(io.out(), `Configuration is valid: ${path.join(dir, "gw/config.yaml")}, 2 servers, 8 plugins\n`);
   assert.equal(
     io.err(),
     "gw/config.yaml:8:1 hot_reload: warning: 'hot_reload' is ignored: its plugin 'hot-reload' is not enabled\n",
@@ -166,7 +166,7 @@ test("validate on a valid config exits 0 and says so on stdout; warnings go to s
 test("validate with no config at all is valid (defaults)", async (t) => {
   const io = captureIo(project(t, {}));
   assert.equal(await runCli(["validate"], "serve", io), 0);
-  assert.equal(io.out(), "Configuration is valid: no config file (defaults), 0 servers, 8 plugins\n");
+  assert.equal(io.out(), "Configuration is valid: no config file (defaults), 0 servers, 9 plugins\n");
 });
 
 test("validate names a config file it could not read", async (t) => {
@@ -250,6 +250,7 @@ test("plugins prints id, version, where from and status; --json the records", as
       `api-key-auth     ${v}  builtin  enabled`,
       `hot-reload       ${v}  builtin  enabled`,
       `stats            ${v}  builtin  disabled`,
+      `tracing          ${v}  builtin  enabled`,
       `tool-filter      ${v}  builtin  enabled`,
       `http-frontend    ${v}  builtin  enabled`,
       `stdio-frontend   ${v}  builtin  enabled`,
