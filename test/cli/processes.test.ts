@@ -114,6 +114,7 @@ test("servers and plugins print tables (and --json) on stdout", async (t) => {
       "api-key-auth",
       "hot-reload",
       "stats",
+      "tracing",
       "tool-filter",
       "http-frontend",
       "stdio-frontend",

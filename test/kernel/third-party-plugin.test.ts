@@ -121,5 +121,5 @@ test("`mcpgw plugins` in that folder lists the package with its version", async 
     lines.find((cells) => cells[0] === "stats"),
     ["stats", gatewayVersion(), "builtin", "disabled"],
   );
-  assert.equal(lines.length, 10);
+  assert.equal(lines.length, 11);
 });
