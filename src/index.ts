@@ -109,8 +109,10 @@ export type {
   RequestStage,
   RpcErrorBody,
   SessionInfo,
+  TraceContext,
 } from "./mcp/types.js";
 export { exposedName } from "./mcp/toolNames.js";
+export { outcomeClass, OUTCOME_CLASSES, REFUSALS, SERVER_ERRORS, type OutcomeClass } from "./mcp/outcomeClass.js";
 export { gatewayVersion } from "./version.js";
 
 /** One copy for every plugin: a second tsyringe copy breaks injection. (zod: `import "zod"`, a peer dependency.) */

@@ -85,7 +85,11 @@ export class HttpFrontend {
     );
     this.app.proxy = false;
     this.app.silent = true;
-    this.app.on("error", (error: Error) => this.logger.error({ err: error }, `HTTP request failed: ${error.message}`));
+    this.app.on("error", (error: NodeJS.ErrnoException) => {
+      // A client that hangs up mid-answer (`claude mcp get` does, every time) is routine, not a failure.
+      if (isDisconnect(error)) this.logger.debug({ code: error.code }, `Client disconnected: ${error.message}`);
+      else this.logger.error({ err: error }, `HTTP request failed: ${error.message}`);
+    });
     this.app.use(redactAnswers(services.redactor));
     this.app.use(
       hostOriginGuard({
@@ -202,6 +206,18 @@ export class HttpFrontend {
     if (status === 401) ctx.set("WWW-Authenticate", WWW_AUTHENTICATE);
     sendError(ctx, status, message);
   }
+}
+
+const DISCONNECTS = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_STREAM_DESTROYED",
+]);
+
+function isDisconnect(error: NodeJS.ErrnoException): boolean {
+  return DISCONNECTS.has(error.code ?? "") || error.message === "aborted";
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): GatewayError {

@@ -72,7 +72,13 @@ export class LocalProcessRuntime implements BackendRuntime {
       // "Connection closed" says nothing; a child that died during the handshake says why it ended.
       const closed = isMcpError(error) && error.code === RpcCode.ConnectionClosed;
       const exit = closed ? await this.#transport.exitWithin(EXIT_REPORT_MS) : undefined;
-      if (exit) throw new Error(`${describeExit(exit)} (its stderr is in the gateway log)`, { cause: error });
+      if (exit) {
+        // What it wrote just before it died is still in the pipe when the exit is reported.
+        await this.#transport.stderrDrained(EXIT_REPORT_MS);
+        const silent = this.#transport.stderrTail.length === 0;
+        // Otherwise the supervisor quotes its last stderr lines (recentOutput).
+        throw new Error(`${describeExit(exit)}${silent ? " (it wrote nothing to stderr)" : ""}`, { cause: error });
+      }
       throw error;
     }
   }
@@ -80,6 +86,10 @@ export class LocalProcessRuntime implements BackendRuntime {
   describe(): Readonly<Record<string, unknown>> {
     // Only the program: arguments may carry tokens.
     return { transport: "stdio", command: this.#command };
+  }
+
+  recentOutput(): readonly string[] {
+    return this.#transport.stderrTail;
   }
 
   stop(): Promise<void> {

@@ -51,6 +51,8 @@ export class ProcessTransport implements Transport {
   #closing?: Promise<void>;
   #closed = false;
   #stdoutEnded = false;
+  #stderrLog?: StderrLog;
+  #stderrEnded?: Promise<void>;
   readonly #grace: StopGrace;
   #messageSchema?: typeof JSONRPCMessageSchema;
 
@@ -101,6 +103,11 @@ export class ProcessTransport implements Transport {
       this.#finish();
     });
     const stderrLog = new StderrLog(logger);
+    this.#stderrLog = stderrLog;
+    this.#stderrEnded = once(child.stderr, "close").then(
+      () => undefined,
+      () => undefined,
+    );
     const stderr = new LineSplitter(
       STDERR_LINE_BYTES,
       (line) => stderrLog.line(line),
@@ -123,6 +130,16 @@ export class ProcessTransport implements Transport {
       if (this.#stdoutEnded) return;
       setTimeout(() => this.#finish(), STDOUT_AFTER_EXIT_MS).unref();
     });
+  }
+
+  /** The last lines the child wrote to stderr, oldest first. */
+  get stderrTail(): readonly string[] {
+    return this.#stderrLog?.tail ?? [];
+  }
+
+  /** Resolves once the child's stderr closed, or after `ms`: what it wrote just before an exit may still be in the pipe. */
+  async stderrDrained(ms: number): Promise<void> {
+    if (this.#stderrEnded) await exitsWithin(this.#stderrEnded, ms);
   }
 
   /** How the child ended, if it has or does within `ms`; undefined while it runs (or before it started). */

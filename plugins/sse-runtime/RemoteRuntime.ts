@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontex
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ServerDefinition, Logger, BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "open-mcp-gateway";
 import type { RemoteSseOptions } from "./options.js";
+import { fetchWithTraceHeaders } from "./traceHeaders.js";
 
 /** Statuses with which a legacy HTTP+SSE server answers a Streamable HTTP POST (spec's backwards-compatibility rule). */
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
@@ -77,8 +78,8 @@ export class RemoteRuntime implements BackendRuntime {
     const requestInit: RequestInit = { headers: { ...this.#headers } };
     const transport =
       wire === "sse"
-        ? new SSEClientTransport(this.#url, { requestInit })
-        : new StreamableHTTPClientTransport(this.#url, { requestInit });
+        ? new SSEClientTransport(this.#url, { requestInit, fetch: fetchWithTraceHeaders })
+        : new StreamableHTTPClientTransport(this.#url, { requestInit, fetch: fetchWithTraceHeaders });
     this.#transport = transport;
     this.#wire = wire;
     // Opening a legacy SSE stream can hang before initialize is even sent, where the request timeout does not reach.

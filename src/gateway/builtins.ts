@@ -16,6 +16,8 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, BuiltinPlugin> = new Map<strin
     },
   ],
   ["stats", { load: () => import("../../plugins/stats/index.js"), ownsKeys: [] }],
+  // Owns `tracing:`; OpenTelemetry itself loads only when tracing.otlp_endpoint is set.
+  ["tracing", { load: () => import("../../plugins/tracing/index.js"), ownsKeys: ["tracing"] }],
   [
     "tool-filter",
     { load: () => import("../../plugins/tool-filter/index.js"), ownsKeys: [], ownsServerKeys: ["tools", "prompts"] },

@@ -3,6 +3,7 @@ import { gatewayTokens } from "../services/tokens.js";
 import { coreTokens } from "../di/tokens.js";
 import { Stage } from "../kernel/hooks.js";
 import { createRequestHooks } from "../mcp/hooks.js";
+import { logRequest } from "../mcp/RequestLog.js";
 import type { GatewayPlugin } from "../plugin/types.js";
 import { resolveStateDir } from "../supervisor/stateDir.js";
 import { Supervisor } from "../supervisor/Supervisor.js";
@@ -21,6 +22,10 @@ export const corePlugin: GatewayPlugin = {
   apply(ctx) {
     const hooks = createRequestHooks(ctx.logger);
     ctx.provide(gatewayTokens.requestHooks, hooks);
+    const requests = ctx.kernel.logger.child({ component: "requests" });
+    hooks.outcome.tap({ name: NAME, stage: Stage.OBSERVE }, (request, outcome) =>
+      logRequest(requests, request, outcome),
+    );
     ctx.provide(gatewayTokens.authenticators, new Authenticators());
     ctx.hooks.configLoaded.tapPromise({ name: NAME, stage: Stage.FIRST }, async (config) => {
       const supervisor = new Supervisor(ctx.kernel, config, resolveStateDir(config), {

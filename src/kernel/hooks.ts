@@ -76,6 +76,8 @@ export interface ServerStateChange {
   readonly to: ServerStatus;
   readonly at: Date;
   readonly error?: Error;
+  /** Why the gateway stops a backend (with `to: "stopping"`): `idle`, `requested`, `unhealthy`, `shutdown`, `removed`. */
+  readonly reason?: string;
 }
 
 /** What one reload attempt did: the counts of the original's `/admin/reload` answer, or why it was refused. */

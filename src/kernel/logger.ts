@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import pino, { type Logger as PinoLogger, type LevelWithSilent } from "pino";
 import { Redactor } from "./redactor.js";
 
@@ -40,13 +41,20 @@ const REDACTOR = Symbol.for("mcpgw:logger.redactor");
  * Logs go to stderr only: stdout belongs to MCP in stdio mode. Every line, whatever its level and
  * whoever wrote it (a plugin, an error's stack, a backend's stderr), passes through `redactor`
  * just before it is written; the gateway registers its secrets with that redactor as it learns them.
+ * JSON lines, except on a terminal: a person reading stderr gets pino-pretty's colored lines
+ * (`MCPGW_LOG_FORMAT=json` keeps JSON there too).
  */
 export function createLogger(
   level: LogLevel = "info",
   destination: NodeJS.WritableStream | number = 2,
   redactor: Redactor = new Redactor(),
 ): Logger {
-  const stream = typeof destination === "number" ? pino.destination({ dest: destination, sync: true }) : destination;
+  const stream =
+    typeof destination !== "number"
+      ? destination
+      : prettyWanted(destination)
+        ? prettyStream(destination)
+        : pino.destination({ dest: destination, sync: true });
   const logger = pino(
     {
       name: "mcpgw",
@@ -61,6 +69,18 @@ export function createLogger(
   // Child loggers inherit it (pino children are prototype-linked to their parent).
   Object.defineProperty(logger, REDACTOR, { value: redactor });
   return logger;
+}
+
+function prettyWanted(fd: number): boolean {
+  const format = process.env.MCPGW_LOG_FORMAT?.toLowerCase();
+  if (format === "json") return false;
+  return format === "pretty" || (fd === 2 && process.stderr.isTTY === true);
+}
+
+/** pino-pretty in this thread (no worker), loaded only for a terminal. */
+function prettyStream(fd: number): NodeJS.WritableStream {
+  const pretty = createRequire(import.meta.url)("pino-pretty") as (options: object) => NodeJS.WritableStream;
+  return pretty({ destination: fd, sync: true, colorize: process.stderr.isTTY === true, ignore: "pid,hostname" });
 }
 
 /** The redactor a logger made by `createLogger` applies to its lines; undefined for any other logger. */

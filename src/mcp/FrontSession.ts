@@ -20,7 +20,7 @@ import type { McpCore } from "./McpCore.js";
 import type { RequestCarrier } from "./RequestPipeline.js";
 import type { McpSession } from "./service.js";
 import type { SessionSubscriptions } from "./Subscriptions.js";
-import type { SessionInfo } from "./types.js";
+import type { SessionInfo, TraceContext } from "./types.js";
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type Params = Record<string, unknown>;
@@ -206,7 +206,13 @@ export class FrontSession implements McpSession {
       const result = await this.core.supervisor.request(
         server,
         { method, params: backendParams },
-        { signal: extra.signal, onProgress, ...this.acquireOptions(server) },
+        {
+          signal: extra.signal,
+          onProgress,
+          // The client asked for progress: it hears why its call waits (a first `npx -y` start downloads for seconds).
+          ...(onProgress && { onStarting: () => onProgress({ progress: 0, message: `Starting server '${server}'` }) }),
+          ...this.acquireOptions(server),
+        },
       );
       await delivered;
       await progressGap(lastProgressAt);
@@ -235,7 +241,9 @@ export class FrontSession implements McpSession {
   }
 
   #carrier(extra: Extra): RequestCarrier {
+    const traceContext = traceHeaders(extra.requestInfo?.headers);
     return {
+      ...(traceContext && { traceContext }),
       principal: this.info.principal,
       transport: this.info.transport,
       session: this.info,
@@ -287,6 +295,13 @@ export class FrontSession implements McpSession {
     const used = this.info.server !== undefined ? [this.info.server] : [...this.attached];
     for (const server of used) await this.core.rootsChanged(server, this.acquireOptions(server));
   }
+}
+
+function traceHeaders(headers: Record<string, string | string[] | undefined> | undefined): TraceContext | undefined {
+  const traceparent = headers?.traceparent;
+  if (typeof traceparent !== "string") return undefined;
+  const tracestate = headers?.tracestate;
+  return { traceparent, ...(typeof tracestate === "string" && { tracestate }) };
 }
 
 function mirrored(front: ClientCapabilities | undefined): ClientCapabilities {

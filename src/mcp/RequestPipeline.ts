@@ -5,7 +5,15 @@ import { invalidParams, methodNotFound, toWireError } from "../protocol/wireErro
 import type { RequestHooks } from "./hooks.js";
 import { LIST_METHODS, type Lists, type OptionsFor } from "./Lists.js";
 import type { ReturnedUris } from "./resourceUris.js";
-import type { FrontTransport, ListContext, McpRequest, RequestOutcome, RequestStage, SessionInfo } from "./types.js";
+import type {
+  FrontTransport,
+  ListContext,
+  McpRequest,
+  RequestOutcome,
+  RequestStage,
+  SessionInfo,
+  TraceContext,
+} from "./types.js";
 
 type Params = Record<string, unknown>;
 
@@ -17,6 +25,8 @@ export interface RequestCarrier {
   readonly principal: Principal;
   readonly transport: FrontTransport;
   readonly session?: SessionInfo;
+  /** The trace context the request's HTTP headers carried. */
+  readonly traceContext?: TraceContext;
   /** The one server this carrier sees, if not all. */
   readonly server?: string;
   readonly optionsFor: OptionsFor;
@@ -218,7 +228,7 @@ export class RequestPipeline {
 }
 
 function draft(
-  carrier: Pick<RequestCarrier, "principal" | "transport" | "session">,
+  carrier: Pick<RequestCarrier, "principal" | "transport" | "session" | "traceContext">,
   id: string | number,
   method: string,
   params: Params,
@@ -230,6 +240,7 @@ function draft(
     principal: carrier.principal,
     transport: carrier.transport,
     ...(carrier.session && { session: carrier.session }),
+    ...(carrier.traceContext && { traceContext: carrier.traceContext }),
     receivedAt: Date.now(),
     state: new Map(),
   };

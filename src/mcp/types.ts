@@ -46,8 +46,18 @@ export interface McpRequest {
   backendUri?: string;
   /** `Date.now()` when the request arrived. */
   readonly receivedAt: number;
+  /**
+   * The W3C trace context of the HTTP request that carried it (`traceparent` / `tracestate`
+   * headers; Streamable HTTP and SSE). A client may also send it in `params._meta`.
+   */
+  readonly traceContext?: TraceContext;
   /** Per-request state that taps share (use a Symbol or your plugin's name as the key). */
   readonly state: Map<string | symbol, unknown>;
+}
+
+export interface TraceContext {
+  readonly traceparent: string;
+  readonly tracestate?: string;
 }
 
 /** Where a request ended: refused by a stage, or answered (or failed) by the backend or the gateway. */

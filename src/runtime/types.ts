@@ -33,6 +33,12 @@ export interface BackendRuntime {
   readonly pid?: number;
   /** Short facts for the admin API and logs (transport in use, url without secrets, ...). */
   describe?(): Readonly<Record<string, unknown>>;
+  /**
+   * The last lines the backend wrote to its diagnostics stream (a process's stderr), oldest first,
+   * each cut short: a failed start quotes them to the client, who otherwise sees only "exited
+   * with code 1" while the reason sits in a log it may not be able to read.
+   */
+  recentOutput?(): readonly string[];
   /** Releases everything the runtime created (closes the transport, ends the process); safe to call twice. */
   stop(): Promise<void>;
 }

@@ -26,6 +26,8 @@ export interface BackendRequestOptions {
   readonly timeoutMs?: number;
   /** Receives the backend's progress for this call (the gateway sends its own progress token). */
   readonly onProgress?: (progress: Progress) => void;
+  /** Called when the call has to wait for the backend to start (a first `npx -y` start may download for seconds). */
+  readonly onStarting?: () => void;
 }
 
 export interface ClientSetup {
@@ -52,7 +54,7 @@ export interface InstanceHost {
   /** Throws when this instance may not start now (the cap on a server's per-session instances). */
   admit(instance: BackendInstance): void;
   createRuntime(definition: ServerDefinition, logger: Logger, signal: AbortSignal): Promise<BackendRuntime>;
-  stateChanged(instance: BackendInstance, from: ServerStatus, to: ServerStatus, error?: Error): void;
+  stateChanged(instance: BackendInstance, from: ServerStatus, to: ServerStatus, error?: Error, reason?: string): void;
   started(instance: BackendInstance, client: GatewayClient): void;
   notified(instance: BackendInstance, notification: Notification): void;
 }
@@ -184,6 +186,7 @@ export class BackendInstance {
     this.#touch();
     this.#awaitingStart += 1;
     let entered = false;
+    if (this.#status === "stopped" || this.#status === "starting") options.onStarting?.();
     try {
       // Calls wait for a start without a slot (the start has its own budget), then for a slot at most
       // their request timeout; the backend may have stopped or crashed meanwhile, hence ready() again.
@@ -280,7 +283,7 @@ export class BackendInstance {
   }
 
   async #stop(reason: string): Promise<void> {
-    this.#set("stopping");
+    this.#set("stopping", undefined, reason);
     this.#clearTimers();
     if (reason === "idle")
       this.#logger.info({ idle_seconds: Math.round((Date.now() - this.#lastActivity) / 1000) }, "Stopping idle server");
@@ -313,6 +316,9 @@ export class BackendInstance {
     if (record.handover) await record.handover;
     const definition = record.definition;
     this.#definition = definition;
+    const startedAt = Date.now();
+    // A first `npx -y` start downloads for many seconds: say so at once, not only once it is over.
+    this.#logger.info({ runtime: definition.runtime.type }, `Starting server '${this.server}'`);
     const abort = new AbortController();
     this.#startAbort = abort;
     const timeoutMs = record.startTimeoutMs;
@@ -352,9 +358,12 @@ export class BackendInstance {
         throw abort.signal.reason;
       }
       const reason = this.host.redactor.text(
-        abort.signal.aborted
-          ? errorMessage(abort.signal.reason)
-          : `Failed to start server '${this.server}': ${errorMessage(error)}`,
+        withOutput(
+          abort.signal.aborted
+            ? errorMessage(abort.signal.reason)
+            : `Failed to start server '${this.server}': ${errorMessage(error)}`,
+          runtime?.recentOutput?.(),
+        ),
       );
       const failure = new BackendError("MCPGW_ERR_SERVER_START", this.server, reason, { cause: error });
       const status = record.startFailed(failure);
@@ -373,7 +382,11 @@ export class BackendInstance {
     record.startSucceeded(this.#everStarted);
     this.#everStarted = true;
     this.#set("running");
-    this.#logger.info({ pid: runtime.pid, ...runtime.describe?.() }, "Server started");
+    const readyMs = Date.now() - startedAt;
+    this.#logger.info(
+      { pid: runtime.pid, ready_ms: readyMs, ...runtime.describe?.() },
+      `Server '${this.server}' ready in ${readyMs} ms`,
+    );
     this.#scheduleIdle();
     this.#scheduleHealth();
     this.host.started(this, client);
@@ -393,8 +406,9 @@ export class BackendInstance {
         : `Server '${this.server}' exited unexpectedly`,
     );
     const status = record.ended(uptimeMs, crash);
+    const output = this.#runtime?.recentOutput?.();
     this.#logger.warn(
-      { in_flight: this.#inFlight, uptime_ms: uptimeMs },
+      { in_flight: this.#inFlight, uptime_ms: uptimeMs, ...(output && { stderr: output }) },
       status === "stopped"
         ? `Server '${this.server}' exited unexpectedly; the next request restarts it`
         : `${crash.message}; backing off for ${record.retryInMs()} ms`,
@@ -508,11 +522,11 @@ export class BackendInstance {
     this.#progress.clear();
   }
 
-  #set(status: ServerStatus, error?: Error): void {
+  #set(status: ServerStatus, error?: Error, reason?: string): void {
     const from = this.#status;
     if (from === status) return;
     this.#status = status;
-    this.host.stateChanged(this, from, status, error);
+    this.host.stateChanged(this, from, status, error, reason);
   }
 }
 
@@ -525,6 +539,15 @@ function summarize(client: GatewayClient): InitializeSummary {
     ...(client.getServerVersion() && { serverInfo: client.getServerVersion() as Record<string, unknown> }),
     ...(instructions !== undefined && { instructions }),
   };
+}
+
+/**
+ * A start failure with the backend's last words: the client (over any frontend, stdio included) and
+ * `last_error` see why it failed, not only that it did.
+ */
+function withOutput(message: string, lines: readonly string[] | undefined): string {
+  if (lines === undefined || lines.length === 0) return message;
+  return `${message}; its last stderr lines:\n${lines.map((line) => `  ${line}`).join("\n")}`;
 }
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */

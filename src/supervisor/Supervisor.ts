@@ -355,7 +355,7 @@ export class Supervisor implements ServerSupervisor {
       assertAccepting: () => this.assertAccepting(),
       admit: (instance) => admitSessionInstance(record, instance, this.sessionPerClient(record.id)),
       createRuntime: (definition, logger, signal) => this.#createRuntime(definition, logger, signal),
-      stateChanged: (instance, from, to, error) =>
+      stateChanged: (instance, from, to, error, reason) =>
         this.kernel.hooks.serverStateChanged.call({
           server: record.id,
           ...(instance.session && { session: instance.session }),
@@ -363,6 +363,7 @@ export class Supervisor implements ServerSupervisor {
           to,
           at: new Date(),
           ...(error && { error }),
+          ...(reason !== undefined && { reason }),
         }),
       started: (instance, client) =>
         this.#fromSharedView(record, instance)

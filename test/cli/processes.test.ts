@@ -122,6 +122,7 @@ test("servers and plugins print tables (and --json) on stdout", async (t) => {
       "api-key-auth",
       "hot-reload",
       "stats",
+      "tracing",
       "tool-filter",
       "cluster",
       "http-frontend",

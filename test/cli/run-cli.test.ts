@@ -251,6 +251,7 @@ test("plugins prints id, version, where from and status; --json the records", as
       `api-key-auth     ${v}  builtin  enabled`,
       `hot-reload       ${v}  builtin  enabled`,
       `stats            ${v}  builtin  disabled`,
+      `tracing          ${v}  builtin  enabled`,
       `tool-filter      ${v}  builtin  enabled`,
       `cluster          ${v}  builtin  enabled`,
       `http-frontend    ${v}  builtin  enabled`,

@@ -183,6 +183,7 @@ test("no config at all: defaults, no servers, every built-in plugin, and a log l
       "api-key-auth",
       "hot-reload",
       "stats",
+      "tracing",
       "tool-filter",
       "cluster",
       "http-frontend",

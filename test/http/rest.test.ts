@@ -155,7 +155,7 @@ test("POST /servers/:id/start and /stop: the original's messages, pid while runn
   // The original's words for a backend that exits before answering.
   assert.match(
     failed.json().message,
-    /^Failed to start server: process exited with code 1 \(its stderr is in the gateway log\)$/,
+    /^Failed to start server: process exited with code 1 \(it wrote nothing to stderr\)$/,
   );
   assert.doesNotMatch(failed.json().message, /Failed to start server: Failed to start server/, "said once");
 });
