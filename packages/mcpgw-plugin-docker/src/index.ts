@@ -1,0 +1,40 @@
+import { definePlugin, gatewayTokens, parsePluginOptions } from "open-mcp-gateway";
+import type { DockerServer } from "./containerSpec.js";
+import { DockerRuntime } from "./DockerRuntime.js";
+import { connectEngine } from "./engine.js";
+import { Leftovers } from "./Leftovers.js";
+import { dockerPluginOptions, dockerRuntimeOptions, type DockerPluginOptions } from "./options.js";
+import { reportRisks } from "./risks.js";
+
+export const NAME = "docker";
+
+/** `plugins: { docker: {} }`: adds `runtime.type: docker`, MCP servers in sandboxed containers. */
+export const dockerPlugin = definePlugin((options: Partial<DockerPluginOptions> = {}) => {
+  const settings = parsePluginOptions(NAME, dockerPluginOptions, options);
+  return {
+    name: NAME,
+    apply(ctx) {
+      const engine = connectEngine(settings);
+      const leftovers = new Leftovers(engine, ctx.logger);
+      const usesDocker = () => ctx.kernel.config.servers.some((server) => server.runtime.type === "docker");
+      ctx.defineRuntime({
+        type: "docker",
+        options: dockerRuntimeOptions,
+        create: async (server, context) => {
+          leftovers.created();
+          return new DockerRuntime(server as DockerServer, engine, settings, context, ctx.use(gatewayTokens.redactor));
+        },
+      });
+      ctx.hooks.validate.tap(NAME, (config, report) => reportRisks(config, settings, report));
+      if (ctx.mode === "inspect") return;
+      // What a gateway that was SIGKILLed left behind goes before anything new starts.
+      ctx.hooks.beforeStart.tapPromise(NAME, async () => {
+        if (usesDocker()) await leftovers.sweep();
+      });
+      // LIFO: after the supervisor stopped every backend; whatever one of its stops left is removed here.
+      ctx.hooks.shutdown.tapPromise(NAME, () => leftovers.removeOwn());
+    },
+  };
+});
+
+export default dockerPlugin;
