@@ -86,7 +86,8 @@ interface PullEvent {
 /** Per-layer events summed into "3/7 layers done, 45 of 120 MB", logged at most every few seconds. */
 class PullProgress {
   readonly #layers = new Map<string, { current: number; total: number; done: boolean }>();
-  #lastLog = Date.now();
+  // The first event is logged at once: every pull says at least once how far it got.
+  #lastLog = 0;
 
   constructor(
     private readonly image: string,
