@@ -43,6 +43,7 @@ before(async () => {
       dockerServer(engine, "hostnet", { network: "host" }),
       dockerServer(engine, "brief", {}, { idle_timeout_seconds: 1 }),
       dockerServer(engine, "persession", {}, { isolation: "session" }),
+      dockerServer(engine, "capped", {}, { isolation: "session", max_session_instances: 1 }),
       dockerServer(engine, "absent", { image: "mcpgw-test/absent:1" }),
       dockerServer(engine, "unpullable", { image: "127.0.0.1:9/mcpgw-test/absent:1", pull: "missing" }),
     ],
@@ -61,6 +62,13 @@ test("lazy start: no container before the first request; the first call starts o
   assert.equal(more.length, 0);
   assert.equal(info!.Labels["io.mcpgw.host"], os.hostname());
   assert.equal(info!.State, "running");
+  // stderr, split from the multiplexed stream, is logged like a local process's.
+  await until("the container's stderr line in the log", () =>
+    gateway.logs.records.find(
+      (record) =>
+        record.server === "box" && record.stream === "stderr" && record.msg === "docker-fixture ready as 65534",
+    ),
+  );
 });
 
 test("the sandbox: no network, read-only root, no capabilities, no new privileges, nobody, the limits set (docker inspect and from inside)", async (t) => {
@@ -144,6 +152,17 @@ test("isolation: session gives each client session its own container", async (t)
   const second = await connectClient(t, `${gateway.base}/mcp/persession`);
   await Promise.all([callText(first, "echo", { text: "1" }), callText(second, "echo", { text: "2" })]);
   assert.equal((await containersOf("persession")).length, 2);
+});
+
+test("isolation: session honours max_session_instances: one more session's first call is refused, naming the server", async (t) => {
+  const first = await connectClient(t, `${gateway.base}/mcp/capped`);
+  assert.equal(await callText(first, "echo", { text: "1" }), "echo: 1");
+  const second = await connectClient(t, `${gateway.base}/mcp/capped`).catch((error: Error) => error);
+  const refusal =
+    second instanceof Error ? second.message : await callText(second, "echo").catch((error: Error) => error.message);
+  assert.match(refusal, /capped/);
+  assert.match(refusal, /max_session_instances/);
+  assert.equal((await containersOf("capped")).length, 1);
 });
 
 test("pull: never with an image the host lacks is an error naming the image and the server", async (t) => {
