@@ -51,13 +51,19 @@ async function ownedBy(pid: number) {
   return (await labelledContainers(engine)).filter((info) => info.Labels["io.mcpgw.gateway"]?.startsWith(`${pid}:`));
 }
 
-test("SIGTERM: the gateway removes its containers and exits 0", async (t) => {
-  const dir = configDir(t, [dockerServer(engine, "term")]);
-  const { child, url } = await serve(t, dir);
-  const client = await connectClient(t, `${url}/mcp/term`);
+/** A gateway process serving `server` (with `runtime`), which has run one call in its one container. */
+async function gatewayWithContainer(t: TestContext, server: string, runtime: Record<string, unknown> = {}) {
+  const dir = configDir(t, [dockerServer(engine, server, runtime)]);
+  const served = await serve(t, dir);
+  const client = await connectClient(t, `${served.url}/mcp/${server}`);
   assert.equal(await callText(client, "echo", { text: "x" }), "echo: x");
-  const pid = child.process.pid!;
+  const pid = served.child.process.pid!;
   assert.equal((await ownedBy(pid)).length, 1);
+  return { dir, child: served.child, pid };
+}
+
+test("SIGTERM: the gateway removes its containers and exits 0", async (t) => {
+  const { child, pid } = await gatewayWithContainer(t, "term");
   child.process.kill("SIGTERM");
   const finished = await child.exited;
   assert.equal(finished.code, 0, finished.stderr);
@@ -65,25 +71,16 @@ test("SIGTERM: the gateway removes its containers and exits 0", async (t) => {
 });
 
 test("SIGKILL: a server that exits at stdin EOF takes its container with it, with no restart", async (t) => {
-  const dir = configDir(t, [dockerServer(engine, "killed")]);
-  const { child, url } = await serve(t, dir);
-  const client = await connectClient(t, `${url}/mcp/killed`);
-  assert.equal(await callText(client, "echo", { text: "x" }), "echo: x");
-  const pid = child.process.pid!;
-  assert.equal((await ownedBy(pid)).length, 1);
+  const { child, pid } = await gatewayWithContainer(t, "killed");
   child.process.kill("SIGKILL");
   await child.exited;
   await until("the container to be gone", async () => (await ownedBy(pid)).length === 0, 15_000);
 });
 
 test("SIGKILL: a server that ignores stdin EOF is removed by the next start of a gateway", async (t) => {
-  const dir = configDir(t, [dockerServer(engine, "stubborn", { args: ["--ignore-eof"] })]);
-  const first = await serve(t, dir);
-  const client = await connectClient(t, `${first.url}/mcp/stubborn`);
-  assert.equal(await callText(client, "echo", { text: "x" }), "echo: x");
-  const pid = first.child.process.pid!;
-  first.child.process.kill("SIGKILL");
-  await first.child.exited;
+  const { dir, child, pid } = await gatewayWithContainer(t, "stubborn", { args: ["--ignore-eof"] });
+  child.process.kill("SIGKILL");
+  await child.exited;
   const [left] = await ownedBy(pid);
   assert.equal((await engine.docker.getContainer(left!.Id).inspect()).State.Running, true, "it outlived its gateway");
 
