@@ -4,9 +4,10 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadTestGateway } from "../../../test/helpers/gateway.js";
+import { connectClient, startHttpGateway } from "../../../test/http/support.js";
 import { memoryBytes } from "../src/options.js";
 import { registryAuth, registryOf } from "../src/registryAuth.js";
-import { PLUGIN } from "./support.js";
+import { callText, PLUGIN } from "./support.js";
 
 function config(servers: Array<Record<string, unknown>>): string {
   return JSON.stringify({ plugins: { [PLUGIN]: {} }, servers });
@@ -117,4 +118,19 @@ test("registry credentials come from DOCKER_AUTH_CONFIG or the Docker config, fo
   });
   assert.equal(registryAuth("quay.io/x/y", env), undefined);
   assert.equal(registryAuth("mcp/time", { DOCKER_CONFIG: "/nonexistent" }), undefined);
+});
+
+test("a Docker Engine that cannot be reached fails the start with where the plugin looked and how to point it elsewhere", async (t) => {
+  const gateway = await startHttpGateway(t, {
+    plugins: { [PLUGIN]: { socket: "/nonexistent/docker.sock" } },
+    servers: [{ id: "nodaemon", runtime: { type: "docker", image: "mcp/time" } }],
+  });
+  const outcome = await connectClient(t, `${gateway.base}/mcp/nodaemon`)
+    .then((client) => callText(client, "echo"))
+    .catch((error: Error) => error.message);
+  assert.match(
+    outcome,
+    /Failed to start server 'nodaemon': Cannot reach the Docker daemon at \/nonexistent\/docker\.sock \(ENOENT\)/,
+  );
+  assert.match(outcome, /DOCKER_HOST or plugins\.docker\.socket/);
 });
