@@ -46,13 +46,14 @@ export class DockerRuntime implements BackendRuntime {
   }
 
   async connect(client: Client, options: RuntimeConnectOptions): Promise<void> {
-    this.#creating = this.#createAndStart(options.signal);
+    const docker = await this.engine.client();
+    this.#creating = this.#createAndStart(docker, options.signal);
     const container = await this.#creating;
     if (!container) throw new Error("The server was stopped while its container was being created");
     this.#transport = new ContainerTransport(
       {
         stream: this.#stream!,
-        demux: (stream, stdout, stderr) => this.engine.docker.modem.demuxStream(stream, stdout, stderr),
+        demux: (stream, stdout, stderr) => docker.modem.demuxStream(stream, stdout, stderr),
         kill: () => void container.kill().catch(() => undefined),
       },
       this.context.logger,
@@ -86,8 +87,7 @@ export class DockerRuntime implements BackendRuntime {
     return this.#stopping;
   }
 
-  async #createAndStart(signal: AbortSignal): Promise<Docker.Container | undefined> {
-    const { docker } = this.engine;
+  async #createAndStart(docker: Docker, signal: AbortSignal): Promise<Docker.Container | undefined> {
     const { logger } = this.context;
     const env = containerEnv(this.server);
     // env_file values are as secret as `env:` values: never in a log line or an error.

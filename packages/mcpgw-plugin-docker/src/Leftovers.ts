@@ -45,14 +45,15 @@ export class Leftovers {
     }
   }
 
-  #list() {
-    return this.engine.docker.listContainers({
+  async #list() {
+    return (await this.engine.client()).listContainers({
       all: true,
       filters: { label: [`${LABELS.managed}=true`, `${LABELS.host}=${hostName()}`] },
     });
   }
 
   async #remove(ids: readonly string[]): Promise<void> {
-    await Promise.all(ids.map((id) => removeContainer(this.engine.docker.getContainer(id))));
+    const docker = await this.engine.client();
+    await Promise.all(ids.map((id) => removeContainer(docker.getContainer(id))));
   }
 }

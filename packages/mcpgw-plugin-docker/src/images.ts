@@ -38,7 +38,7 @@ export async function ensureImage(
 
 async function inspectImage(engine: Engine, image: string): Promise<ImageInspectInfo | undefined> {
   try {
-    return await engine.docker.getImage(image).inspect();
+    return await (await engine.client()).getImage(image).inspect();
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw engineError(error, engine);
@@ -50,15 +50,16 @@ async function pullImage(engine: Engine, image: string, { logger, signal, redact
   if (auth) redactor.add([auth.password, auth.identitytoken]);
   const started = Date.now();
   logger.info({ image, ...(auth && { registry: auth.serveraddress }) }, `Pulling image ${image}`);
+  const docker = await engine.client();
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await engine.docker.pull(image, { abortSignal: signal, ...(auth && { authconfig: toAuthConfig(auth) }) });
+    stream = await docker.pull(image, { abortSignal: signal, ...(auth && { authconfig: toAuthConfig(auth) }) });
   } catch (error) {
     throw new Error(`Could not pull image '${image}': ${daemonMessage(engineError(error, engine))}`, { cause: error });
   }
   const progress = new PullProgress(image, logger);
   await new Promise<void>((resolve, reject) => {
-    engine.docker.modem.followProgress(
+    docker.modem.followProgress(
       stream,
       (error: Error | null) =>
         error ? reject(new Error(`Could not pull image '${image}': ${daemonMessage(error)}`)) : resolve(),

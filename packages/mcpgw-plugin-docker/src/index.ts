@@ -27,8 +27,10 @@ export const dockerPlugin = definePlugin((options: Partial<DockerPluginOptions> 
       });
       ctx.hooks.validate.tap(NAME, (config, report) => reportRisks(config, settings, report));
       if (ctx.mode === "inspect") return;
-      // What a gateway that was SIGKILLed left behind goes before anything new starts.
-      ctx.hooks.beforeStart.tapPromise(NAME, async () => {
+      // What a gateway that was SIGKILLed left behind. Once the gateway is up, so that neither dockerode's
+      // import nor the Engine's answer delays readiness; it removes only containers whose gateway is gone,
+      // never one this gateway starts meanwhile.
+      ctx.hooks.started.tapPromise(NAME, async () => {
         if (usesDocker()) await leftovers.sweep();
       });
       // LIFO: after the supervisor stopped every backend; whatever one of its stops left is removed here.

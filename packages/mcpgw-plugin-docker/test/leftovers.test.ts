@@ -85,7 +85,7 @@ test("SIGKILL: a server that ignores stdin EOF is removed by the next start of a
   assert.equal((await engine.docker.getContainer(left!.Id).inspect()).State.Running, true, "it outlived its gateway");
 
   const second = await serve(t, dir);
-  assert.match(second.child.stderr, /Removed 1 leftover container of a gateway that is gone/);
+  await second.child.waitForStderr(/Removed 1 leftover container of a gateway that is gone/);
   assert.deepEqual(await ownedBy(pid), []);
   second.child.process.kill("SIGTERM");
   assert.equal((await second.child.exited).code, 0);
