@@ -131,9 +131,13 @@ export class DockerRuntime implements BackendRuntime {
       });
     }
     logger.debug({ container: container.id.slice(0, 12), image: this.server.runtime.image }, "Container started");
+    // Ended before anyone stopped it: a crash, whose cause (exit code, OOM) belongs in the log. The
+    // supervisor's stop follows the end at once, so whether it came first is noted when the stream ends.
+    let onItsOwn = false;
+    this.#stream.once("end", () => (onItsOwn = !this.#stopping));
     void this.#exit.then((exit) => {
-      if (exit && !this.#stopping)
-        logger.info({ container: container.id.slice(0, 12), exit_code: exit.code }, this.#describeExit(exit));
+      if (exit && onItsOwn)
+        logger.warn({ container: container.id.slice(0, 12), exit_code: exit.code }, this.#describeExit(exit));
     });
     return container;
   }

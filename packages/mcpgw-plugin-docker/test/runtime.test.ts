@@ -42,6 +42,7 @@ before(async () => {
       ),
       dockerServer(engine, "hostnet", { network: "host" }),
       dockerServer(engine, "brief", {}, { idle_timeout_seconds: 1 }),
+      dockerServer(engine, "small", { memory: "64m" }, { min_uptime_seconds: 0 }),
       dockerServer(engine, "persession", {}, { isolation: "session" }),
       dockerServer(engine, "capped", {}, { isolation: "session", max_session_instances: 1 }),
       dockerServer(engine, "absent", { image: "mcpgw-test/absent:1" }),
@@ -137,6 +138,23 @@ test("docker kill mid-call fails the call at once with an error naming the serve
   assert.equal(await callText(client, "echo", { text: "again" }), "echo: again");
   const [after] = await containersOf("box");
   assert.notEqual(after!.Id, before!.Id);
+});
+
+test("out of memory: a container past its memory limit is killed, the call fails at once naming the server, the next call works", async (t) => {
+  const client = await connectClient(t, `${gateway.base}/mcp/small`);
+  assert.equal(await callText(client, "allocate", { mb: 8 }), "holding 8 MB");
+  await assert.rejects(
+    callText(client, "allocate", { mb: 512 }),
+    /Server 'small' exited while tools\/call was in flight/,
+  );
+  await until("the exit in the log", () =>
+    gateway.logs.records.find(
+      (record) =>
+        record.server === "small" &&
+        record.msg === "container was killed (SIGKILL: docker kill, or out of memory at its limit of 64m)",
+    ),
+  );
+  assert.equal(await callText(client, "echo", { text: "after" }), "echo: after");
 });
 
 test("idle stop removes the container", async (t) => {
