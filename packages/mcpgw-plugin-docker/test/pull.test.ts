@@ -28,7 +28,10 @@ before(async () => {
   scope.after(() => delete process.env.DOCKER_AUTH_CONFIG);
   gateway = await startHttpGateway(scope, {
     plugins: { [PLUGIN]: { host: engine.host } },
-    servers: [dockerServer(engine, "pulled", { image, pull: "missing" })],
+    servers: [
+      dockerServer(engine, "pulled", { image, pull: "missing" }),
+      dockerServer(engine, "always", { image, pull: "always" }),
+    ],
   });
   scope.after(() =>
     engine.docker
@@ -60,4 +63,19 @@ test("pull: missing pulls with the Docker config's credentials, logs the pull an
   assert.doesNotMatch(logged, new RegExp(PASSWORD));
   assert.doesNotMatch(logged, new RegExp(Buffer.from(`${USER}:${PASSWORD}`).toString("base64")));
   assert.doesNotMatch(outcome, new RegExp(PASSWORD));
+});
+
+test("pull: missing pulls only what is absent; pull: always asks the registry at every start", async () => {
+  // The first test pulled the image; each start below fails after its pull (the image holds no MCP server).
+  const start = (id: string) => gateway.supervisor.start(id).catch((error: Error) => error);
+  const before = registry.manifests();
+  await start("pulled");
+  assert.equal(registry.manifests(), before, "present: not pulled again");
+  await start("always");
+  const once = registry.manifests();
+  assert.ok(once > before, "pulled although present");
+  await start("always");
+  assert.ok(registry.manifests() > once, "and again at the next start");
+  const messages = gateway.logs.records.filter((record) => record.server === "always").map((record) => record.msg);
+  assert.equal(messages.filter((msg) => msg === `Pulled image ${image}`).length, 2);
 });

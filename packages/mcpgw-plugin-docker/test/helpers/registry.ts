@@ -10,6 +10,8 @@ export interface TestRegistry {
   readonly address: string;
   /** Every Authorization header the daemon sent. */
   readonly authorizations: string[];
+  /** How many manifest requests (GET or HEAD) came: each pull asks at least once. */
+  manifests(): number;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function testRegistry(user: string, password: string): Promise<Test
   ]);
   const expected = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
   const authorizations: string[] = [];
+  let manifests = 0;
   const server: Server = createServer((request, response) => {
     if (request.headers.authorization) authorizations.push(request.headers.authorization);
     if (request.headers.authorization !== expected) {
@@ -59,8 +62,11 @@ export async function testRegistry(user: string, password: string): Promise<Test
       response.end(request.method === "HEAD" ? undefined : body);
     };
     if (url === "/v2/") return send(Buffer.from("{}"), "application/json");
-    if (/^\/v2\/.+\/manifests\/.+$/.test(url))
+    if (/^\/v2\/.+\/manifests\/.+$/.test(url)) {
+      // A pull of an image already present may only HEAD the manifest (its digest says it is up to date).
+      manifests += 1;
       return send(manifest, MANIFEST_TYPE, { "docker-content-digest": digest(manifest) });
+    }
     const blob = /^\/v2\/.+\/blobs\/(sha256:[0-9a-f]+)$/.exec(url);
     if (blob && blobs.has(blob[1]!)) return send(blobs.get(blob[1]!)!, "application/octet-stream");
     response.writeHead(404, { "content-type": "application/json" });
@@ -72,6 +78,7 @@ export async function testRegistry(user: string, password: string): Promise<Test
   return {
     address: `127.0.0.1:${port}`,
     authorizations,
+    manifests: () => manifests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
