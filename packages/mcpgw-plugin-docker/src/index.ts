@@ -7,12 +7,15 @@ import { dockerPluginOptions, dockerRuntimeOptions, type DockerPluginOptions } f
 import { reportRisks } from "./risks.js";
 
 export const NAME = "docker";
+/** What logs and `mcpgw plugins` say of a copy loaded from a file (an npm install shows its package.json). */
+export const meta = { name: "mcpgw-plugin-docker", version: "0.1.0" } as const;
 
 /** `plugins: { docker: {} }`: adds `runtime.type: docker`, MCP servers in sandboxed containers. */
 export const dockerPlugin = definePlugin((options: Partial<DockerPluginOptions> = {}) => {
   const settings = parsePluginOptions(NAME, dockerPluginOptions, options);
   return {
     name: NAME,
+    meta,
     apply(ctx) {
       const engine = connectEngine(settings);
       const leftovers = new Leftovers(engine, ctx.logger);

@@ -2,7 +2,11 @@
 // the sandbox, the sizes Docker takes, and registry credentials from the Docker client's config.
 import "reflect-metadata";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { test } from "node:test";
+import { repoRoot } from "../../../test/helpers/files.js";
+import { dockerPlugin } from "../src/index.js";
 import { loadTestGateway } from "../../../test/helpers/gateway.js";
 import { connectClient, startHttpGateway } from "../../../test/http/support.js";
 import { memoryBytes } from "../src/options.js";
@@ -133,4 +137,11 @@ test("a Docker Engine that cannot be reached fails the start with where the plug
     /Failed to start server 'nodaemon': Cannot reach the Docker daemon at \/nonexistent\/docker\.sock \(ENOENT\)/,
   );
   assert.match(outcome, /DOCKER_HOST or plugins\.docker\.socket/);
+});
+
+test("the plugin's meta is its package.json's name and version", () => {
+  const manifest = JSON.parse(
+    readFileSync(path.join(repoRoot, "packages", "mcpgw-plugin-docker", "package.json"), "utf8"),
+  ) as { name: string; version: string };
+  assert.deepEqual(dockerPlugin({}).meta, { name: manifest.name, version: manifest.version });
 });
