@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// Runs every compiled *.test.js under dist/test with node's test runner. Node 20's `--test DIR`
+// Runs every compiled *.test.js under dist/test (and dist/packages/*/test, the workspace packages'
+// tests, compiled by the same tsc run) with node's test runner. Node 20's `--test DIR`
 // also runs helpers and fixture servers, and it has no glob support, so the list is built here.
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 
-const root = path.resolve(import.meta.dirname, "..", "dist", "test");
+const dist = path.resolve(import.meta.dirname, "..", "dist");
+const root = path.join(dist, "test");
+const packageTests = existsSync(path.join(dist, "packages"))
+  ? readdirSync(path.join(dist, "packages")).map((name) => path.join(dist, "packages", name, "test"))
+  : [];
 const filter = process.argv.slice(2);
 
 function collect(dir) {
@@ -16,7 +21,8 @@ function collect(dir) {
   });
 }
 
-const files = collect(root)
+const files = [root, ...packageTests.filter((dir) => existsSync(dir))]
+  .flatMap((dir) => collect(dir))
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
   .sort();
 if (files.length === 0) {

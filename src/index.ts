@@ -53,6 +53,14 @@ export type {
   PluginEntry,
 } from "./config/model.js";
 export type { BackendRuntime, RuntimeConnectOptions, RuntimeContext, RuntimeDefinition } from "./runtime/types.js";
+/** MCP over a backend's stdio streams, shared by every stdio runtime (a local process, an attached container). */
+export {
+  readBackendStdio,
+  MAX_STDOUT_LINE_BYTES,
+  type BackendStdioHandlers,
+  type BackendStderr,
+} from "./runtime/stdio/BackendStdio.js";
+export { StdinWriter } from "./runtime/stdio/StdinWriter.js";
 export type {
   ServerSupervisor,
   AcquireOptions,

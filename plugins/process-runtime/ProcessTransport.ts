@@ -2,16 +2,10 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
-import { type Logger, sdkTypes } from "open-mcp-gateway";
-import { LineSplitter } from "./LineSplitter.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { type BackendStderr, type Logger, readBackendStdio, sdkTypes, StdinWriter } from "open-mcp-gateway";
 import type { OrphanGuard } from "./OrphanGuard.js";
 import { reapGroup, signalGroup } from "./processGroup.js";
-import { STDERR_LINE_BYTES, StderrLog } from "./StderrLog.js";
-import { StdinWriter } from "./StdinWriter.js";
-
-/** One MCP message per stdout line; a longer line means the backend is broken, and it is restarted. */
-export const MAX_STDOUT_LINE_BYTES = 4 * 1024 * 1024;
 
 /** The stop sequence: close stdin, wait, SIGTERM the group, wait, SIGKILL it. */
 export interface StopGrace {
@@ -51,10 +45,8 @@ export class ProcessTransport implements Transport {
   #closing?: Promise<void>;
   #closed = false;
   #stdoutEnded = false;
-  #stderrLog?: StderrLog;
-  #stderrEnded?: Promise<void>;
+  #stderr?: BackendStderr;
   readonly #grace: StopGrace;
-  #messageSchema?: typeof JSONRPCMessageSchema;
 
   constructor(private readonly spec: ProcessSpec) {
     this.#grace = spec.grace ?? DEFAULT_GRACE;
@@ -66,7 +58,7 @@ export class ProcessTransport implements Transport {
 
   async start(): Promise<void> {
     if (this.#child) throw new Error("ProcessTransport already started");
-    this.#messageSchema = (await sdkTypes()).JSONRPCMessageSchema;
+    const messageSchema = (await sdkTypes()).JSONRPCMessageSchema;
     const { command, args, cwd, env, logger } = this.spec;
     // detached: the child leads a new process group, so signals can reach everything it spawns.
     const child = spawn(command, [...args], {
@@ -91,32 +83,15 @@ export class ProcessTransport implements Transport {
     const pid = child.pid!;
     this.spec.guard?.watch(pid);
 
-    const stdout = new LineSplitter(
-      MAX_STDOUT_LINE_BYTES,
-      (line) => this.#onStdoutLine(line),
-      () => this.#onHugeLine(),
-    );
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stdout.on("end", () => {
-      stdout.end();
-      this.#stdoutEnded = true;
-      this.#finish();
-    });
-    const stderrLog = new StderrLog(logger);
-    this.#stderrLog = stderrLog;
-    this.#stderrEnded = once(child.stderr, "close").then(
-      () => undefined,
-      () => undefined,
-    );
-    const stderr = new LineSplitter(
-      STDERR_LINE_BYTES,
-      (line) => stderrLog.line(line),
-      (head) => stderrLog.line(head, true),
-    );
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.stderr.on("end", () => {
-      stderr.end();
-      stderrLog.flush();
+    this.#stderr = readBackendStdio(child.stdout, child.stderr, {
+      logger,
+      messageSchema,
+      onMessage: (message) => this.onmessage?.(message),
+      onCorrupt: (error) => this.#onCorrupt(error),
+      onStdoutEnd: () => {
+        this.#stdoutEnded = true;
+        this.#finish();
+      },
     });
     this.#stdin = new StdinWriter(child.stdin);
     // EPIPE: the backend closed its stdin, almost always because it is exiting. Messages wait for the
@@ -134,12 +109,12 @@ export class ProcessTransport implements Transport {
 
   /** The last lines the child wrote to stderr, oldest first. */
   get stderrTail(): readonly string[] {
-    return this.#stderrLog?.tail ?? [];
+    return this.#stderr?.tail ?? [];
   }
 
   /** Resolves once the child's stderr closed, or after `ms`: what it wrote just before an exit may still be in the pipe. */
   async stderrDrained(ms: number): Promise<void> {
-    if (this.#stderrEnded) await exitsWithin(this.#stderrEnded, ms);
+    if (this.#stderr) await exitsWithin(this.#stderr.closed, ms);
   }
 
   /** How the child ended, if it has or does within `ms`; undefined while it runs (or before it started). */
@@ -177,27 +152,7 @@ export class ProcessTransport implements Transport {
     this.#finish();
   }
 
-  #onStdoutLine(line: string): void {
-    if (line.trim() === "") return;
-    let message: JSONRPCMessage;
-    try {
-      message = this.#messageSchema!.parse(JSON.parse(line));
-    } catch {
-      // Skipped, not fatal: some servers print banners or debug output on stdout.
-      this.spec.logger.warn(
-        { stream: "stdout", bytes: Buffer.byteLength(line) },
-        `Ignoring a stdout line that is not an MCP message: ${preview(line.slice(0, 1_000))}`,
-      );
-      return;
-    }
-    this.onmessage?.(message);
-  }
-
-  #onHugeLine(): void {
-    const error = new Error(
-      `The backend wrote a stdout line over ${MAX_STDOUT_LINE_BYTES / 1024 / 1024} MiB; restarting it`,
-    );
-    this.spec.logger.error(error.message);
+  #onCorrupt(error: Error): void {
     this.onerror?.(error);
     // The stream is corrupt from here on: no point in a graceful stop.
     if (this.#child?.pid !== undefined) signalGroup(this.#child.pid, "SIGKILL");
@@ -239,8 +194,4 @@ function describeSpawnError(error: NodeJS.ErrnoException, command: string): stri
   if (error.code === "ENOENT") return `command not found: ${command}`;
   if (error.code === "EACCES") return `command is not executable: ${command}`;
   return `could not start ${command}: ${error.message}`;
-}
-
-function preview(line: string): string {
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

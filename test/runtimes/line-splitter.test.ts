@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LineSplitter } from "../../plugins/process-runtime/LineSplitter.js";
+import { LineSplitter } from "../../src/runtime/stdio/LineSplitter.js";
 
 function split(chunks: readonly string[], maxBytes = 16) {
   const lines: string[] = [];

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { INHERITED_ENV_KEYS } from "../../plugins/process-runtime/childEnv.js";
-import { STDERR_LINE_BYTES } from "../../plugins/process-runtime/StderrLog.js";
+import { STDERR_LINE_BYTES } from "../../src/runtime/stdio/StderrLog.js";
 import { formatPath } from "../../src/config/issues.js";
 import { loadGateway } from "../../src/gateway/loadGateway.js";
 import { tempDir } from "../helpers/files.js";

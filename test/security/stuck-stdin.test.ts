@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { test } from "node:test";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { StdinWriter } from "../../plugins/process-runtime/StdinWriter.js";
+import { StdinWriter } from "../../src/runtime/stdio/StdinWriter.js";
 
 const PAYLOAD = "x".repeat(100 * 1024);
 

@@ -1,4 +1,4 @@
-import type { Logger } from "open-mcp-gateway";
+import type { Logger } from "../../kernel/logger.js";
 
 /** Longer stderr lines are cut here (a byte budget: one log record stays small). */
 export const STDERR_LINE_BYTES = 2048;
