@@ -57,6 +57,33 @@ for (const args of [
     console.error(`could not prepare ${args.join(" ")}: ${String(warm.stderr).trim().split("\n").slice(-3).join(" ")}`);
 }
 
+// Tests that meet real services run Debian's own (HAProxy and Redis for many replicas, Docker Engine for
+// mcpgw-plugin-docker), started in the foreground by the tests. Installed here, once and one after
+// another, when missing: parallel test files must not race on apt's lock.
+const debianPackages = [
+  ["/usr/sbin/haproxy", "haproxy"],
+  ["/usr/bin/redis-server", "redis-server"],
+  ["/usr/sbin/dockerd", "docker.io"],
+].filter(([binary]) => !existsSync(binary));
+if (debianPackages.length > 0) {
+  const names = debianPackages.map(([, name]) => name);
+  if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) {
+    console.error(
+      `missing Debian packages the tests need: ${names.join(", ")} (install them as root; those tests will fail)`,
+    );
+  } else {
+    const apt = (args) =>
+      spawnSync("apt-get", args, {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      });
+    apt(["update", "-qq"]);
+    const installed = apt(["install", "-y", "-qq", "--no-install-recommends", ...names]);
+    if (installed.status !== 0)
+      console.error(`apt-get install ${names.join(" ")} failed: ${String(installed.stderr).trim()}`);
+  }
+}
+
 // In-process tests load the tsc output (dist/src); "mcpgw-source" makes a plugin's
 // `import "open-mcp-gateway"` resolve there too, so a test never mixes it with the bundle the bins use.
 const child = spawn(process.execPath, ["--conditions=mcpgw-source", "--test", "--test-concurrency=2", ...files], {
