@@ -3,6 +3,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ServerDefinition, Logger, BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "open-mcp-gateway";
+import { nodeFetch } from "./nodeFetch.js";
 import type { RemoteSseOptions } from "./options.js";
 
 /** Statuses with which a legacy HTTP+SSE server answers a Streamable HTTP POST (spec's backwards-compatibility rule). */
@@ -78,7 +79,7 @@ export class RemoteRuntime implements BackendRuntime {
     const transport =
       wire === "sse"
         ? new SSEClientTransport(this.#url, { requestInit })
-        : new StreamableHTTPClientTransport(this.#url, { requestInit });
+        : new StreamableHTTPClientTransport(this.#url, { requestInit, fetch: nodeFetch });
     this.#transport = transport;
     this.#wire = wire;
     // Opening a legacy SSE stream can hang before initialize is even sent, where the request timeout does not reach.
