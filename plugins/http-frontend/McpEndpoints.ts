@@ -14,6 +14,7 @@ import {
 } from "open-mcp-gateway";
 import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
+import { leanPost } from "./LeanPost.js";
 import type { PassThrough } from "./PassThrough.js";
 import { admit, type HeldSession } from "./sessionCaps.js";
 import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
@@ -281,7 +282,15 @@ export class McpEndpoints {
       if (posted !== undefined) this.#orphaned(open, posted, open.events.streamOf(posted));
       else if (resumed) this.#orphaned(open, resumed.request, resumed.stream);
     });
-    const handle = () => open.transport.handleRequest(ctx.req, ctx.res, body);
+    const handle = async () => {
+      const { SUPPORTED_PROTOCOL_VERSIONS } = await sdkTypes();
+      if (
+        ctx.method === "POST" &&
+        leanPost(ctx.req, ctx.res, open.transport, open.events, body, SUPPORTED_PROTOCOL_VERSIONS)
+      )
+        return;
+      await open.transport.handleRequest(ctx.req, ctx.res, body);
+    };
     await (posted === undefined ? handle() : postedRequest.run(posted, handle));
   }
 

@@ -11,6 +11,9 @@ const agents = {
   "https:": new https.Agent({ keepAlive: true }),
 };
 
+/** How a keep-alive connection the server closed while it sat in the pool fails when it is reused. */
+const STALE_SOCKET_ERRORS = new Set(["ECONNRESET", "EPIPE"]);
+
 /** Statuses whose responses have no body (the Fetch standard's null body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -33,12 +36,18 @@ export function nodeFetch(input: string | URL, init: RequestInit = {}): Promise<
   const body = bodyBytes(init.body, headers);
   if (body !== undefined) headers["content-length"] = String(body.byteLength);
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === "https:" ? https : http).request(url, { method, headers, agent, signal });
-    request.once("error", (error) =>
-      reject(signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause: error })),
-    );
-    request.once("response", (incoming) => resolve(toResponse(incoming, method)));
-    request.end(body);
+    const send = (retried: boolean) => {
+      const request = (url.protocol === "https:" ? https : http).request(url, { method, headers, agent, signal });
+      request.once("error", (error: NodeJS.ErrnoException) => {
+        if (signal?.aborted) return reject(signal.reason);
+        // A pooled connection the server closed as it was reused never carried the request: send it once more.
+        if (request.reusedSocket && !retried && STALE_SOCKET_ERRORS.has(error.code ?? "")) return send(true);
+        reject(new TypeError("fetch failed", { cause: error }));
+      });
+      request.once("response", (incoming) => resolve(toResponse(incoming, method)));
+      request.end(body);
+    };
+    send(false);
   });
 }
 
