@@ -27,6 +27,7 @@ interface SdkInternals {
   readonly _resumableStreams: Set<string>;
   readonly _closed: boolean;
   readonly _retryInterval: number | undefined;
+  close(): Promise<void>;
   startKeepAlive(controller: SdkStream["controller"], encoder: SdkStream["encoder"]): NodeJS.Timeout | undefined;
 }
 
@@ -81,12 +82,20 @@ export function leanPost(
   });
   const resumable = pending.version >= RESUMABLE_VERSION;
   const scheme = (req.socket as TLSSocket).encrypted ? "https" : "http";
-  transport.onmessage?.(message, {
-    authInfo: (req as { auth?: never }).auth,
-    requestInfo: { headers: webHeaders(req), url: new URL(req.url ?? "/", `${scheme}://${headers.host}`) },
-    closeSSEStream: resumable ? () => transport.closeSSEStream(message.id) : undefined,
-    closeStandaloneSSEStream: resumable ? () => transport.closeStandaloneSSEStream() : undefined,
-  });
+  try {
+    transport.onmessage?.(message, {
+      authInfo: (req as { auth?: never }).auth,
+      requestInfo: { headers: webHeaders(req), url: new URL(req.url ?? "/", `${scheme}://${headers.host}`) },
+      closeSSEStream: resumable ? () => transport.closeSSEStream(message.id) : undefined,
+      closeStandaloneSSEStream: resumable ? () => transport.closeStandaloneSSEStream() : undefined,
+    });
+  } catch (error) {
+    // As the SDK answers a POST whose handing over failed.
+    lane.pending.delete(message.id);
+    transport.onerror?.(error as Error);
+    const body = { jsonrpc: "2.0", error: { code: -32700, message: "Parse error", data: String(error) }, id: null };
+    if (!res.headersSent) res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify(body));
+  }
   return true;
 }
 
@@ -100,13 +109,38 @@ function laneOf(transport: StreamableHTTPServerTransport, events: SessionEventSt
     sdk?._streamMapping instanceof Map &&
     sdk._requestToStreamMapping instanceof Map &&
     sdk._resumableStreams instanceof Set &&
-    typeof sdk.startKeepAlive === "function";
+    typeof sdk.startKeepAlive === "function" &&
+    typeof sdk.close === "function";
   const lane: Lane | null = usable
     ? { sdk: sdk as SdkInternals, events, pending: new Map(), send: transport.send.bind(transport) }
     : null;
   lanes.set(transport, lane);
-  if (lane) transport.send = (message, options) => route(lane, message, options);
+  if (!lane) return lane;
+  transport.send = (message, options) => route(lane, message, options);
+  // Closing a request's stream (its request was cancelled, or a handler asks the client to poll) closes a
+  // lean POST too: it becomes the stream it would have been, with its priming event, and ends.
+  const closeSSEStream = transport.closeSSEStream.bind(transport);
+  transport.closeSSEStream = (request) => {
+    const pending = lane.pending.get(request);
+    if (pending) {
+      lane.pending.delete(request);
+      toStream(lane, request, pending);
+    }
+    closeSSEStream(request);
+  };
+  // The session ends: its lean POSTs end as the SDK ends its streams, without an answer.
+  const close = lane.sdk.close.bind(lane.sdk);
+  lane.sdk.close = () => {
+    for (const { res, sessionId } of lane.pending.values()) endEmpty(res, sessionId);
+    lane.pending.clear();
+    return close();
+  };
   return lane;
+}
+
+function endEmpty(res: ServerResponse, sessionId: string): void {
+  if (!res.headersSent) res.writeHead(200, streamHeaders(sessionId));
+  res.end();
 }
 
 function route(lane: Lane, message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
@@ -137,14 +171,7 @@ function answerJson({ res, sessionId }: Pending, message: JSONRPCMessage): void 
 /** The POST becomes the request's SSE stream, as the SDK would have opened it from the start. */
 function toStream(lane: Lane, request: RequestId, { res, sessionId, version }: Pending): void {
   const streamId = randomUUID();
-  const headers: OutgoingHttpHeaders = {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache, no-transform",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-    "mcp-session-id": sessionId,
-  };
-  res.writeHead(200, headers);
+  res.writeHead(200, streamHeaders(sessionId));
   const controller: SdkStream["controller"] = {
     enqueue: (chunk) => {
       if (res.destroyed) throw new Error("The client closed the stream");
@@ -177,6 +204,17 @@ function toStream(lane: Lane, request: RequestId, { res, sessionId, version }: P
     clearInterval(keepAlive);
     if (lane.sdk._streamMapping.get(streamId) === stream) lane.sdk._streamMapping.delete(streamId);
   });
+}
+
+/** The headers of the SDK's SSE answer to a POST. */
+function streamHeaders(sessionId: string): OutgoingHttpHeaders {
+  return {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+    "mcp-session-id": sessionId,
+  };
 }
 
 /** One JSON-RPC request as the SDK's schema accepts it, and nothing unusual in it (else the SDK judges it). */

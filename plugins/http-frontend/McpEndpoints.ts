@@ -321,13 +321,14 @@ export class McpEndpoints {
    * here instead of staying open for an answer that never comes, and a resume of it has nothing to wait for.
    */
   #endCancelled(open: StreamableSession, requestId: RequestId): void {
+    // First: a lean POST (LeanPost.ts) gets its stream as it closes.
+    open.transport.closeSSEStream(requestId);
     const stream = open.events.streamOf(requestId);
     if (stream !== undefined) {
       clearTimeout(open.orphans.get(stream));
       open.orphans.delete(stream);
       open.events.end(stream);
     }
-    open.transport.closeSSEStream(requestId);
   }
 
   /** HEAD on an SSE endpoint: the headers a GET would get, and no session. */

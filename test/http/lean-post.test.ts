@@ -5,7 +5,8 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { nodeServer, RELAY_FIXTURE, startHttpGateway, suiteScope, type TestGateway } from "./support.js";
+import { request } from "../helpers/http.js";
+import { nodeServer, RELAY_FIXTURE, startHttpGateway, suiteScope, until, type TestGateway } from "./support.js";
 
 const JSON_FIRST = "application/json, text/event-stream";
 const STREAM_FIRST = "text/event-stream, application/json";
@@ -119,4 +120,45 @@ test("what the SDK transport refuses on an established session it still refuses,
   assert.equal(noStream.status, 406);
   const unknownField = await post(session, JSON_FIRST, { ...echo(7, "x"), extra: true });
   assert.equal(unknownField.status, 400, "a request with a field JSON-RPC does not have is the SDK's parse error");
+});
+
+const inFlight = async () =>
+  ((await request(gateway.port, { path: "/servers/relay" })).json() as { in_flight: number }).in_flight;
+
+const slow = (id: number) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name: "slow", arguments: { steps: 1000, intervalMs: 20 } },
+});
+
+test("a call cancelled while nothing of it was sent ends its POST as the SDK ends a stream: no answer, a stream that a resume finds ended", async () => {
+  const session = await openSession();
+  const pending = post(session, JSON_FIRST, slow(8));
+  // The call is in flight at the backend once the gateway counts it.
+  await until("the call to reach the backend", async () => (await inFlight()) === 1, 10_000);
+  const cancelled = await post(session, JSON_FIRST, {
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId: 8, reason: "enough" },
+  });
+  assert.equal(cancelled.status, 202);
+  const response = await pending;
+  assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
+  const [priming, ...rest] = events(await response.text());
+  assert.deepEqual(rest, [], "no answer to a cancelled request");
+  const resumed = await fetch(url, {
+    headers: { accept: "text/event-stream", ...session, "last-event-id": priming!.id! },
+  });
+  assert.equal(resumed.status, 204, "the stream ended for good: nothing to resume");
+});
+
+test("a session that ends while a lean POST waits ends that POST, without an answer", async () => {
+  const session = await openSession();
+  const pending = post(session, JSON_FIRST, slow(9));
+  await until("the call to reach the backend", async () => (await inFlight()) === 1, 10_000);
+  const ended = await fetch(url, { method: "DELETE", headers: session });
+  assert.equal(ended.status, 200);
+  const response = await pending;
+  assert.deepEqual(events(await response.text()), []);
 });
