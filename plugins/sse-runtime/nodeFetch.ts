@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { Readable } from "node:stream";
+import { finished } from "node:stream";
 
 /**
  * Keep-alive pools shared by every remote server, as Node's global `fetch` pool was. Idle sockets
@@ -44,7 +44,10 @@ export function nodeFetch(input: string | URL, init: RequestInit = {}): Promise<
         if (request.reusedSocket && !retried && STALE_SOCKET_ERRORS.has(error.code ?? "")) return send(true);
         reject(new TypeError("fetch failed", { cause: error }));
       });
-      request.once("response", (incoming) => resolve(toResponse(incoming, method)));
+      request.once("response", (incoming) => {
+        if (method === "POST" && incoming.statusCode === 200 && isEventStream(incoming)) resolve(answerOf(incoming));
+        else resolve(toResponse(incoming, method));
+      });
       request.end(body);
     };
     send(false);
@@ -68,7 +71,7 @@ function bodyBytes(body: RequestInit["body"], headers: Record<string, string>): 
   throw new TypeError("fetch failed: this fetch sends only string, byte and form bodies");
 }
 
-function toResponse(incoming: http.IncomingMessage, method: string): Response {
+function toResponse(incoming: http.IncomingMessage, method: string, prefix?: Buffer): Response {
   const headers = new Headers();
   const raw = incoming.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
@@ -76,6 +79,86 @@ function toResponse(incoming: http.IncomingMessage, method: string): Response {
   // An empty answer (a 202 for a notification) gets no body, so the transport's `body?.cancel()` leaves the socket to the pool.
   const empty = NULL_BODY_STATUSES.has(status) || method === "HEAD" || incoming.headers["content-length"] === "0";
   if (empty) incoming.resume();
-  const body = empty ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>);
-  return new Response(body, { status, statusText: incoming.statusMessage, headers });
+  return new Response(empty ? null : webBody(incoming, prefix), {
+    status,
+    statusText: incoming.statusMessage,
+    headers,
+  });
+}
+
+function webBody(incoming: http.IncomingMessage, prefix: Buffer | undefined): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (prefix?.length) controller.enqueue(prefix);
+      incoming.on("data", (chunk: Buffer) => controller.enqueue(chunk));
+      finished(incoming, (error) => (error ? controller.error(error) : controller.close()));
+      incoming.resume();
+    },
+    cancel() {
+      incoming.destroy();
+    },
+  });
+}
+
+function isEventStream(incoming: http.IncomingMessage): boolean {
+  return /^text\/event-stream\b/i.test(incoming.headers["content-type"] ?? "");
+}
+
+/**
+ * A POST's SSE answer that holds nothing but the request's answer, then ends (what an SDK server sends
+ * for a call without progress), comes back as the JSON answer it is: the transport then parses it at once
+ * instead of through a text decoder and an SSE parser stream per call. Anything else (more events, event
+ * ids, a stream that stays open) is the stream as it came.
+ */
+function answerOf(incoming: http.IncomingMessage): Promise<Response> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let answer: string | undefined;
+    const asStream = () => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", asStream);
+      incoming.pause();
+      resolve(toResponse(incoming, "POST", Buffer.concat(chunks)));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      const events = Buffer.concat(chunks).toString().split("\n\n");
+      if (events.length === 1) return;
+      answer = events.length === 2 && events[1] === "" ? answerIn(events[0]!) : undefined;
+      if (answer === undefined) return asStream();
+      // The answer is complete: a stream that does not end with it right away is left to the transport.
+      setImmediate(() => {
+        if (!incoming.readableEnded) asStream();
+      });
+    };
+    const onEnd = () => {
+      if (answer === undefined) return asStream();
+      const headers = new Headers({ "content-type": "application/json" });
+      const sessionId = incoming.headers["mcp-session-id"];
+      if (typeof sessionId === "string") headers.set("mcp-session-id", sessionId);
+      resolve(new Response(answer, { status: 200, statusText: incoming.statusMessage, headers }));
+    };
+    incoming.on("data", onData);
+    incoming.once("end", onEnd);
+    incoming.once("error", asStream);
+  });
+}
+
+/** The data of one SSE message event if it is a JSON-RPC answer, and the event has nothing else. */
+function answerIn(event: string): string | undefined {
+  const data: string[] = [];
+  for (const line of event.split("\n")) {
+    if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
+    else if (line !== "event: message") return undefined;
+  }
+  const text = data.join("\n");
+  try {
+    const message = JSON.parse(text) as Record<string, unknown>;
+    return message.jsonrpc === "2.0" && "id" in message && ("result" in message || "error" in message)
+      ? text
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
