@@ -18,6 +18,7 @@ import {
 } from "open-mcp-gateway";
 import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
+import { leanPost } from "./LeanPost.js";
 import type { PassThrough } from "./PassThrough.js";
 import { admit, type HeldSession } from "./sessionCaps.js";
 import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
@@ -303,7 +304,15 @@ export class McpEndpoints {
       if (posted !== undefined) this.#orphaned(open, posted, open.events.streamOf(posted));
       else if (resumed) this.#orphaned(open, resumed.request, resumed.stream);
     });
-    const handle = () => open.transport.handleRequest(ctx.req, ctx.res, body);
+    const handle = async () => {
+      const { SUPPORTED_PROTOCOL_VERSIONS } = await sdkTypes();
+      if (
+        ctx.method === "POST" &&
+        leanPost(ctx.req, ctx.res, open.transport, open.events, body, SUPPORTED_PROTOCOL_VERSIONS)
+      )
+        return;
+      await open.transport.handleRequest(ctx.req, ctx.res, body);
+    };
     await (posted === undefined ? handle() : postedRequest.run(posted, handle));
   }
 
@@ -334,13 +343,14 @@ export class McpEndpoints {
    * here instead of staying open for an answer that never comes, and a resume of it has nothing to wait for.
    */
   #endCancelled(open: StreamableSession, requestId: RequestId): void {
+    // First: a lean POST (LeanPost.ts) gets its stream as it closes.
+    open.transport.closeSSEStream(requestId);
     const stream = open.events.streamOf(requestId);
     if (stream !== undefined) {
       clearTimeout(open.orphans.get(stream));
       open.orphans.delete(stream);
       open.events.end(stream);
     }
-    open.transport.closeSSEStream(requestId);
   }
 
   /** HEAD on an SSE endpoint: the headers a GET would get, and no session. */

@@ -48,13 +48,23 @@ export class SessionEventStore implements EventStore {
   constructor(private readonly maxBytes: number) {}
 
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
-    const seq = ++this.#seq;
-    const id = `${seq}.${streamId}`;
     // The SDK stores its priming event as `{}`: a position in the stream, nothing to send again.
     const json = Object.keys(message).length === 0 ? undefined : JSON.stringify(message);
     const posted = postedRequest.getStore();
     if (json === undefined && posted !== undefined) this.#requests.set(streamId, posted);
     if ("id" in message && ("result" in message || "error" in message)) this.#requests.delete(streamId);
+    return this.#store(streamId, json);
+  }
+
+  /** The priming event of a stream that carries `request`, stored at once (a lean POST turning into a stream). */
+  prime(streamId: StreamId, request: RequestId): EventId {
+    this.#requests.set(streamId, request);
+    return this.#store(streamId, undefined);
+  }
+
+  #store(streamId: StreamId, json: string | undefined): EventId {
+    const seq = ++this.#seq;
+    const id = `${seq}.${streamId}`;
     const size = EVENT_OVERHEAD + id.length + (json?.length ?? 0);
     this.#events.set(id, { seq, stream: streamId, json, size });
     this.#perStream.set(streamId, (this.#perStream.get(streamId) ?? 0) + 1);

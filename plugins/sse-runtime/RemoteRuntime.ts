@@ -3,8 +3,13 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ServerDefinition, Logger, BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "open-mcp-gateway";
+import { nodeFetch } from "./nodeFetch.js";
 import type { RemoteSseOptions } from "./options.js";
-import { fetchWithTraceHeaders } from "./traceHeaders.js";
+import { withTraceHeaders } from "./traceHeaders.js";
+
+// Legacy SSE keeps undici's fetch: its eventsource client needs redirects followed.
+const undiciWithTraceHeaders = withTraceHeaders((url, init) => fetch(url, init));
+const nodeFetchWithTraceHeaders = withTraceHeaders(nodeFetch);
 
 /** Statuses with which a legacy HTTP+SSE server answers a Streamable HTTP POST (spec's backwards-compatibility rule). */
 const FALLBACK_STATUSES = new Set([400, 404, 405]);
@@ -78,8 +83,8 @@ export class RemoteRuntime implements BackendRuntime {
     const requestInit: RequestInit = { headers: { ...this.#headers } };
     const transport =
       wire === "sse"
-        ? new SSEClientTransport(this.#url, { requestInit, fetch: fetchWithTraceHeaders })
-        : new StreamableHTTPClientTransport(this.#url, { requestInit, fetch: fetchWithTraceHeaders });
+        ? new SSEClientTransport(this.#url, { requestInit, fetch: undiciWithTraceHeaders })
+        : new StreamableHTTPClientTransport(this.#url, { requestInit, fetch: nodeFetchWithTraceHeaders });
     this.#transport = transport;
     this.#wire = wire;
     // Opening a legacy SSE stream can hang before initialize is even sent, where the request timeout does not reach.

@@ -9,7 +9,7 @@ export const sseRuntimePlugin = definePlugin((options: Record<string, never> = {
       ctx.defineRuntime({
         type: "remote-sse",
         options: remoteSseOptions,
-        // Each client session gets its own upstream MCP session; all of them share Node's fetch pool.
+        // Each client session gets its own upstream MCP session; all of them share one keep-alive pool.
         sessionPerClient: true,
         // The SDK's HTTP client transports load with the first remote server, not at boot.
         create: async (server, context) => new (await import("./RemoteRuntime.js")).RemoteRuntime(server, context),

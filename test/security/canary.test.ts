@@ -43,9 +43,8 @@ const TELL_AND_HANG =
 
 /** What each failing server's start error says (secrets redacted). */
 const FAILURES: Record<string, RegExp> = {
-  // fetch takes no URL with user info: such a remote never starts, and its error names the URL.
-  credentials:
-    /Request cannot be constructed from a URL that includes credentials: http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/\[redacted\]\/mcp\?key=\[redacted\]/,
+  // User info in the URL is sent as Basic auth (the hostile server echoes it back); the error names the URL without it.
+  credentials: /HTTP 401 from http:\/\/127\.0\.0\.1:\d+\/\[redacted\]\/mcp/,
   unreachable: /cannot reach http:\/\/127\.0\.0\.1:\d+\/\[redacted\]\/mcp: ECONNREFUSED/,
   unauthorized: /HTTP 401 from http:\/\/127\.0\.0\.1:\d+\/\[redacted\]\/mcp/,
   "missing-command": /command not found: \/nonexistent\/\[redacted\]/,

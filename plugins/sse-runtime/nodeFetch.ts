@@ -1,0 +1,164 @@
+import http from "node:http";
+import https from "node:https";
+import { finished } from "node:stream";
+
+/**
+ * Keep-alive pools shared by every remote server, as Node's global `fetch` pool was. Idle sockets
+ * are unref'd by the agent, so they never hold the process open.
+ */
+const agents = {
+  "http:": new http.Agent({ keepAlive: true }),
+  "https:": new https.Agent({ keepAlive: true }),
+};
+
+/** How a keep-alive connection the server closed while it sat in the pool fails when it is reused. */
+const STALE_SOCKET_ERRORS = new Set(["ECONNRESET", "EPIPE"]);
+
+/** Statuses whose responses have no body (the Fetch standard's null body statuses). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A `fetch` for the SDK's Streamable HTTP client transport, on `node:http`: for every call the
+ * transport POSTs and reads a short answer, and undici's `fetch` spends several times the CPU of
+ * `http.request` on that (request and header objects, its own stream plumbing). It does what the
+ * transport needs and no more: it never follows a redirect (the transport asks for `redirect:
+ * 'manual'` and follows within the origin itself), and fails as `fetch` does: a `TypeError('fetch
+ * failed')` whose cause is the network error, or the signal's reason once it is aborted.
+ */
+export function nodeFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
+  const url = new URL(input);
+  const agent = agents[url.protocol as keyof typeof agents];
+  if (!agent) return Promise.reject(new TypeError(`fetch failed: unsupported protocol ${url.protocol}`));
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const method = (init.method ?? "GET").toUpperCase();
+  const headers = plainHeaders(init.headers);
+  const body = bodyBytes(init.body, headers);
+  if (body !== undefined) headers["content-length"] = String(body.byteLength);
+  return new Promise((resolve, reject) => {
+    const send = (retried: boolean) => {
+      const request = (url.protocol === "https:" ? https : http).request(url, { method, headers, agent, signal });
+      request.once("error", (error: NodeJS.ErrnoException) => {
+        if (signal?.aborted) return reject(signal.reason);
+        // A pooled connection the server closed as it was reused never carried the request: send it once more.
+        if (request.reusedSocket && !retried && STALE_SOCKET_ERRORS.has(error.code ?? "")) return send(true);
+        reject(new TypeError("fetch failed", { cause: error }));
+      });
+      request.once("response", (incoming) => {
+        if (method === "POST" && incoming.statusCode === 200 && isEventStream(incoming)) resolve(answerOf(incoming));
+        else resolve(toResponse(incoming, method));
+      });
+      request.end(body);
+    };
+    send(false);
+  });
+}
+
+function plainHeaders(init: RequestInit["headers"]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of init instanceof Headers ? init : new Headers(init)) headers[name] = value;
+  return headers;
+}
+
+function bodyBytes(body: RequestInit["body"], headers: Record<string, string>): Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string") return Buffer.from(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof URLSearchParams) {
+    headers["content-type"] ??= "application/x-www-form-urlencoded;charset=UTF-8";
+    return Buffer.from(body.toString());
+  }
+  throw new TypeError("fetch failed: this fetch sends only string, byte and form bodies");
+}
+
+function toResponse(incoming: http.IncomingMessage, method: string, prefix?: Buffer): Response {
+  const headers = new Headers();
+  const raw = incoming.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  const status = incoming.statusCode ?? 0;
+  // An empty answer (a 202 for a notification) gets no body, so the transport's `body?.cancel()` leaves the socket to the pool.
+  const empty = NULL_BODY_STATUSES.has(status) || method === "HEAD" || incoming.headers["content-length"] === "0";
+  if (empty) incoming.resume();
+  return new Response(empty ? null : webBody(incoming, prefix), {
+    status,
+    statusText: incoming.statusMessage,
+    headers,
+  });
+}
+
+function webBody(incoming: http.IncomingMessage, prefix: Buffer | undefined): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (prefix?.length) controller.enqueue(prefix);
+      incoming.on("data", (chunk: Buffer) => controller.enqueue(chunk));
+      finished(incoming, (error) => (error ? controller.error(error) : controller.close()));
+      incoming.resume();
+    },
+    cancel() {
+      incoming.destroy();
+    },
+  });
+}
+
+function isEventStream(incoming: http.IncomingMessage): boolean {
+  return /^text\/event-stream\b/i.test(incoming.headers["content-type"] ?? "");
+}
+
+/**
+ * A POST's SSE answer that holds nothing but the request's answer, then ends (what an SDK server sends
+ * for a call without progress), comes back as the JSON answer it is: the transport then parses it at once
+ * instead of through a text decoder and an SSE parser stream per call. Anything else (more events, event
+ * ids, a stream that stays open) is the stream as it came.
+ */
+function answerOf(incoming: http.IncomingMessage): Promise<Response> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let answer: string | undefined;
+    const asStream = () => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", asStream);
+      incoming.pause();
+      resolve(toResponse(incoming, "POST", Buffer.concat(chunks)));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      const events = Buffer.concat(chunks).toString().split("\n\n");
+      if (events.length === 1) return;
+      answer = events.length === 2 && events[1] === "" ? answerIn(events[0]!) : undefined;
+      if (answer === undefined) return asStream();
+      // The answer is complete: a stream that does not end with it right away is left to the transport.
+      setImmediate(() => {
+        if (!incoming.readableEnded) asStream();
+      });
+    };
+    const onEnd = () => {
+      if (answer === undefined) return asStream();
+      const headers = new Headers({ "content-type": "application/json" });
+      const sessionId = incoming.headers["mcp-session-id"];
+      if (typeof sessionId === "string") headers.set("mcp-session-id", sessionId);
+      resolve(new Response(answer, { status: 200, statusText: incoming.statusMessage, headers }));
+    };
+    incoming.on("data", onData);
+    incoming.once("end", onEnd);
+    incoming.once("error", asStream);
+  });
+}
+
+/** The data of one SSE message event if it is a JSON-RPC answer, and the event has nothing else. */
+function answerIn(event: string): string | undefined {
+  const data: string[] = [];
+  for (const line of event.split("\n")) {
+    if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
+    else if (line !== "event: message") return undefined;
+  }
+  const text = data.join("\n");
+  try {
+    const message = JSON.parse(text) as Record<string, unknown>;
+    return message.jsonrpc === "2.0" && "id" in message && ("result" in message || "error" in message)
+      ? text
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
