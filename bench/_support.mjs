@@ -1,6 +1,8 @@
 // What the benchmarks share: ports, MCP clients, and processes started in their own group.
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
@@ -61,4 +63,61 @@ export async function startTarget(name, command, args, url, env = {}, probe = mc
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+}
+
+/** The benchmarks' backend (`_echo-server.mjs`) and its definition as a stdio server named `echo`. */
+export const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
+export const ECHO_SERVER = { id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } };
+
+/** The peers measured beside the gateway, each in front of the echo server over stdio, at pinned versions. */
+const PEERS = {
+  "mcp-proxy 6.7.19": (port) => [
+    "mcp-proxy@6.7.19",
+    "--port",
+    String(port),
+    "--host",
+    "127.0.0.1",
+    "--server",
+    "stream",
+    "--",
+    process.execPath,
+    ECHO,
+  ],
+  "supergateway 4.0.0": (port) => [
+    "supergateway@4.0.0",
+    "--stdio",
+    `${process.execPath} ${ECHO}`,
+    "--outputTransport",
+    "streamableHttp",
+    "--stateful",
+    "--port",
+    String(port),
+    "--logLevel",
+    "none",
+  ],
+};
+
+/** Starts a Streamable HTTP peer (`mcp-proxy 6.7.19`, `supergateway 4.0.0`) through npx on a free port. */
+export async function startPeer(name) {
+  const port = await freePort();
+  return startTarget(name, "npx", ["-y", ...PEERS[name](port)], `http://127.0.0.1:${port}/mcp`);
+}
+
+/** Loads and starts a gateway in this process (silent) on `config`, written into `dir`; its files are resolved from there. */
+export async function startInProcess(dir, config) {
+  const dist = path.resolve(import.meta.dirname, "..", "dist");
+  await import("reflect-metadata");
+  const { loadGateway } = await import(path.join(dist, "src/gateway/loadGateway.js"));
+  const { createLogger } = await import(path.join(dist, "src/kernel/logger.js"));
+  const configFile = path.join(dir, "mcpgw.config.json");
+  writeFileSync(configFile, JSON.stringify(config));
+  const { kernel } = await loadGateway({ configFile, logger: createLogger("silent"), cwd: dir });
+  await kernel.start();
+  return kernel;
+}
+
+/** The echo server speaking Streamable HTTP itself: the direct figure every relay is compared with. */
+export async function startDirect(name = "direct SDK server") {
+  const port = await freePort();
+  return startTarget(name, process.execPath, [ECHO, "--http", String(port)], `http://127.0.0.1:${port}/mcp`);
 }

@@ -5,7 +5,7 @@
 // stopped server through the gateway's supervisor (create, attach, start, initialize, call), then a stop.
 // Usage: npm run build && node bench/docker.mjs [--samples N]
 // Uses the tests' private Docker Engine (started here when no test run holds it, stopped at the end).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,9 +13,8 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (file) => path.join(root, "dist", file);
 await import("reflect-metadata");
-const { loadGateway } = await import(dist("src/gateway/loadGateway.js"));
 const { coreTokens } = await import(dist("src/di/tokens.js"));
-const { createLogger } = await import(dist("src/kernel/logger.js"));
+const { startInProcess } = await import("./_support.mjs");
 const { testEngine, FIXTURE } = await import(dist("packages/mcpgw-plugin-docker/test/helpers/engine.js"));
 const PLUGIN = dist("packages/mcpgw-plugin-docker/src/index.js");
 
@@ -33,27 +32,18 @@ const cleanups = [];
 const engine = await testEngine({ after: (fn) => cleanups.push(fn) });
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-docker-"));
 try {
-  writeFileSync(
-    path.join(dir, "mcpgw.config.json"),
-    JSON.stringify({
-      preset: "none",
-      plugins: { "process-runtime": {}, [PLUGIN]: { host: engine.host } },
-      state_dir: path.join(dir, "state"),
-      health_check_interval_seconds: 0,
-      idle_timeout_seconds: 0,
-      servers: [
-        { id: "local", runtime: { type: "local-process", command: process.execPath, args: [FIXTURE] } },
-        { id: "container", runtime: { type: "docker", image: engine.image, pull: "never" } },
-      ],
-    }),
-  );
-  const loaded = await loadGateway({
-    configFile: path.join(dir, "mcpgw.config.json"),
-    logger: createLogger("silent"),
-    cwd: dir,
+  const kernel = await startInProcess(dir, {
+    preset: "none",
+    plugins: { "process-runtime": {}, [PLUGIN]: { host: engine.host } },
+    state_dir: path.join(dir, "state"),
+    health_check_interval_seconds: 0,
+    idle_timeout_seconds: 0,
+    servers: [
+      { id: "local", runtime: { type: "local-process", command: process.execPath, args: [FIXTURE] } },
+      { id: "container", runtime: { type: "docker", image: engine.image, pull: "never" } },
+    ],
   });
-  await loaded.kernel.start();
-  const supervisor = loaded.kernel.container.resolve(coreTokens.supervisor);
+  const supervisor = kernel.container.resolve(coreTokens.supervisor);
   const coldStart = async (id) => {
     const start = performance.now();
     await supervisor.request(id, call);
@@ -67,7 +57,7 @@ try {
   await coldStart("container");
   const samples = { local: [], container: [] };
   for (let i = 0; i < SAMPLES; i++) for (const id of ["local", "container"]) samples[id].push(await coldStart(id));
-  await loaded.kernel.stop();
+  await kernel.stop();
   const row = (id) => ({
     cold_start_ms: Math.round(median(samples[id].map((each) => each.start))),
     stop_ms: Math.round(median(samples[id].map((each) => each.stop))),

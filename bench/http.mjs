@@ -6,10 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { QUICK, call, connect, freePort, startTarget } from "./_support.mjs";
+import { ECHO_SERVER, QUICK, call, connect, freePort, startDirect, startPeer, startTarget } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
 const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 50 : 250));
 const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? (QUICK ? 150 : 600));
@@ -60,7 +59,7 @@ async function startGateway(name, root) {
       listen_addr: `127.0.0.1:${port}`,
       log_level: "warn",
       state_dir: path.join(dir, "state"),
-      servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
+      servers: [ECHO_SERVER],
     }),
   );
   return startTarget(
@@ -71,62 +70,14 @@ async function startGateway(name, root) {
   );
 }
 const targets = [
-  async () => {
-    const port = await freePort();
-    return startTarget(
-      "direct (SDK Streamable HTTP)",
-      process.execPath,
-      [ECHO, "--http", String(port)],
-      `http://127.0.0.1:${port}/mcp`,
-    );
-  },
+  () => startDirect("direct (SDK Streamable HTTP)"),
   () => startGateway("mcpgw /mcp/echo", ROOT),
   // Another build of the gateway in the same run (MCPGW_BASELINE=/path/to/other/checkout, built), to measure a change.
   ...(process.env.MCPGW_BASELINE
     ? [() => startGateway("mcpgw baseline /mcp/echo", path.resolve(process.env.MCPGW_BASELINE))]
     : []),
-  async () => {
-    const port = await freePort();
-    return startTarget(
-      "mcp-proxy 6.7.19",
-      "npx",
-      [
-        "-y",
-        "mcp-proxy@6.7.19",
-        "--port",
-        String(port),
-        "--host",
-        "127.0.0.1",
-        "--server",
-        "stream",
-        "--",
-        process.execPath,
-        ECHO,
-      ],
-      `http://127.0.0.1:${port}/mcp`,
-    );
-  },
-  async () => {
-    const port = await freePort();
-    return startTarget(
-      "supergateway 4.0.0",
-      "npx",
-      [
-        "-y",
-        "supergateway@4.0.0",
-        "--stdio",
-        `${process.execPath} ${ECHO}`,
-        "--outputTransport",
-        "streamableHttp",
-        "--stateful",
-        "--port",
-        String(port),
-        "--logLevel",
-        "none",
-      ],
-      `http://127.0.0.1:${port}/mcp`,
-    );
-  },
+  () => startPeer("mcp-proxy 6.7.19"),
+  () => startPeer("supergateway 4.0.0"),
 ];
 
 const rows = [];

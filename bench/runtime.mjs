@@ -20,9 +20,8 @@ if (typeof globalThis.gc !== "function") {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (file) => path.join(root, "dist", file);
 await import("reflect-metadata");
-const { loadGateway } = await import(dist("src/gateway/loadGateway.js"));
 const { coreTokens } = await import(dist("src/di/tokens.js"));
-const { createLogger } = await import(dist("src/kernel/logger.js"));
+const { startInProcess } = await import("./_support.mjs");
 const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
 const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
 const { ResultSchema } = await import("@modelcontextprotocol/sdk/types.js");
@@ -157,30 +156,21 @@ async function gateway(backends) {
   }));
   servers.push({ id: "mem", runtime: { type: "bench-in-memory" } });
   writeFileSync(path.join(dir, "bench-in-memory.mjs"), IN_MEMORY_PLUGIN);
-  writeFileSync(
-    path.join(dir, "mcpgw.config.json"),
-    JSON.stringify({
-      preset: "none",
-      plugins: { "process-runtime": {}, "./bench-in-memory.mjs": {} },
-      state_dir: path.join(dir, "state"),
-      health_check_interval_seconds: 0,
-      idle_timeout_seconds: 0,
-      // The crash case needs every call in flight at the backend, not waiting in the gateway's queue.
-      max_connections_per_server: IN_FLIGHT,
-      servers,
-    }),
-  );
-  const loaded = await loadGateway({
-    configFile: path.join(dir, "mcpgw.config.json"),
-    logger: createLogger("silent"),
-    cwd: dir,
+  const kernel = await startInProcess(dir, {
+    preset: "none",
+    plugins: { "process-runtime": {}, "./bench-in-memory.mjs": {} },
+    state_dir: path.join(dir, "state"),
+    health_check_interval_seconds: 0,
+    idle_timeout_seconds: 0,
+    // The crash case needs every call in flight at the backend, not waiting in the gateway's queue.
+    max_connections_per_server: IN_FLIGHT,
+    servers,
   });
-  await loaded.kernel.start();
-  const supervisor = loaded.kernel.container.resolve(coreTokens.supervisor);
+  const supervisor = kernel.container.resolve(coreTokens.supervisor);
   return {
     supervisor,
     async close() {
-      await loaded.kernel.stop();
+      await kernel.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

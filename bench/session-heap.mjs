@@ -11,36 +11,20 @@ if (!global.gc) {
   process.exit(result.status ?? 1);
 }
 
-const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+const { mkdtempSync, rmSync } = await import("node:fs");
 const os = await import("node:os");
 const path = await import("node:path");
 await import("reflect-metadata");
-const { loadGateway } = await import("../dist/src/gateway/loadGateway.js");
-const { createLogger } = await import("../dist/src/kernel/logger.js");
 const { httpFrontendTokens } = await import("../dist/plugins/http-frontend/index.js");
+const { ECHO_SERVER, startInProcess } = await import("./_support.mjs");
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? (process.env.BENCH_QUICK === "1" ? 100 : 1000));
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-heap-"));
-const config = path.join(dir, "mcpgw.config.yaml");
-writeFileSync(
-  config,
-  JSON.stringify({
-    listen_addr: "127.0.0.1:0",
-    state_dir: path.join(dir, "state"),
-    servers: [
-      {
-        id: "echo",
-        runtime: {
-          type: "local-process",
-          command: process.execPath,
-          args: [path.join(import.meta.dirname, "_echo-server.mjs")],
-        },
-      },
-    ],
-  }),
-);
-const { kernel } = await loadGateway({ configFile: config, logger: createLogger("silent") });
-await kernel.start();
+const kernel = await startInProcess(dir, {
+  listen_addr: "127.0.0.1:0",
+  state_dir: path.join(dir, "state"),
+  servers: [ECHO_SERVER],
+});
 const port = kernel.container.resolve(httpFrontendTokens.frontend).address.port;
 
 async function open(route) {

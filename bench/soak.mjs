@@ -16,33 +16,17 @@ const os = await import("node:os");
 const path = await import("node:path");
 const { Worker } = await import("node:worker_threads");
 await import("reflect-metadata");
-const { loadGateway } = await import("../dist/src/gateway/loadGateway.js");
-const { createLogger } = await import("../dist/src/kernel/logger.js");
 const { httpFrontendTokens } = await import("../dist/plugins/http-frontend/index.js");
+const { ECHO_SERVER, startInProcess } = await import("./_support.mjs");
 
 const minutesIndex = process.argv.indexOf("--minutes");
 const MINUTES = Number(minutesIndex === -1 ? (process.env.BENCH_SOAK_MINUTES ?? 5) : process.argv[minutesIndex + 1]);
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-soak-"));
-const config = path.join(dir, "mcpgw.config.json");
-writeFileSync(
-  config,
-  JSON.stringify({
-    listen_addr: "127.0.0.1:0",
-    state_dir: path.join(dir, "state"),
-    servers: [
-      {
-        id: "echo",
-        runtime: {
-          type: "local-process",
-          command: process.execPath,
-          args: [path.join(import.meta.dirname, "_echo-server.mjs")],
-        },
-      },
-    ],
-  }),
-);
-const { kernel } = await loadGateway({ configFile: config, logger: createLogger("silent") });
-await kernel.start();
+const kernel = await startInProcess(dir, {
+  listen_addr: "127.0.0.1:0",
+  state_dir: path.join(dir, "state"),
+  servers: [ECHO_SERVER],
+});
 const port = kernel.container.resolve(httpFrontendTokens.frontend).address.port;
 
 const snapshot = async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { drive, openSse, openStreamable } from "./_load.mjs";
-import { freePort, startTarget } from "./_support.mjs";
+import { ECHO, ECHO_SERVER, freePort, startDirect, startPeer, startTarget } from "./_support.mjs";
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
@@ -23,23 +23,12 @@ const SECONDS = Number(option("seconds", QUICK ? 2 : 5));
 const CONCURRENCY = String(option("concurrency", "1,16,64")).split(",").map(Number);
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-throughput-"));
 
 const bareProbe = async (url) => {
   const response = await fetch(url, { method: "POST", body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
   if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
 };
-
-async function startDirect() {
-  const port = await freePort();
-  return startTarget(
-    "direct SDK server",
-    process.execPath,
-    [ECHO, "--http", String(port)],
-    `http://127.0.0.1:${port}/mcp`,
-  );
-}
 
 async function startGateway(directUrl) {
   const port = await freePort();
@@ -51,7 +40,7 @@ async function startGateway(directUrl) {
       log_level: "warn",
       state_dir: path.join(dir, "state"),
       servers: [
-        { id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } },
+        ECHO_SERVER,
         { id: "remote", runtime: { type: "remote-sse", url: directUrl, transport: "streamable-http" } },
       ],
     }),
@@ -63,11 +52,6 @@ async function startGateway(directUrl) {
     `http://127.0.0.1:${port}/mcp/echo`,
   );
 }
-
-const npxTarget = async (name, args) => {
-  const port = await freePort();
-  return startTarget(name, "npx", ["-y", ...args(port)], `http://127.0.0.1:${port}/mcp`);
-};
 
 const processes = [];
 const started = async (target) => {
@@ -101,34 +85,8 @@ try {
     { name: "mcpgw /mcp/:id -> Streamable HTTP", open: () => openStreamable(`${base}/mcp/remote`), tool: "echo" },
   ];
   if (!flag("no-peers")) {
-    const proxy = await started(
-      await npxTarget("mcp-proxy 6.7.19", (port) => [
-        "mcp-proxy@6.7.19",
-        "--port",
-        String(port),
-        "--host",
-        "127.0.0.1",
-        "--server",
-        "stream",
-        "--",
-        process.execPath,
-        ECHO,
-      ]),
-    );
-    const supergateway = await started(
-      await npxTarget("supergateway 4.0.0", (port) => [
-        "supergateway@4.0.0",
-        "--stdio",
-        `${process.execPath} ${ECHO}`,
-        "--outputTransport",
-        "streamableHttp",
-        "--stateful",
-        "--port",
-        String(port),
-        "--logLevel",
-        "none",
-      ]),
-    );
+    const proxy = await started(await startPeer("mcp-proxy 6.7.19"));
+    const supergateway = await started(await startPeer("supergateway 4.0.0"));
     // mcp-hub 4 serves its clients over legacy HTTP+SSE only (GET /mcp, POST /messages), tools as `<server>__<tool>`.
     const hubPort = await freePort();
     const hubConfig = path.join(dir, "mcp-hub.json");

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { test } from "node:test";
+import { DEFAULT_BUNDLE } from "../../src/gateway/builtins.js";
 import { repoRoot, tempDir, writeFiles } from "../helpers/files.js";
 import { CLI, GATEWAY_HTTP, GATEWAY_STDIO, cleanEnv, logLines, run, runExpectingRefusal, start } from "./spawn.js";
 
@@ -88,7 +89,10 @@ test("validate on the repo's example config exits 0", async () => {
   const result = await run(CLI, ["validate"], { cwd: repoRoot });
   assert.equal(result.stderr, "");
   assert.equal(result.code, 0);
-  assert.match(result.stdout, /^Configuration is valid: .*mcpgw\.config\.yaml, 2 servers, 9 plugins\n$/);
+  assert.match(
+    result.stdout,
+    new RegExp(`^Configuration is valid: .*mcpgw\\.config\\.yaml, 2 servers, ${DEFAULT_BUNDLE.length} plugins\\n$`),
+  );
 });
 
 test("servers and plugins print tables (and --json) on stdout", async (t) => {

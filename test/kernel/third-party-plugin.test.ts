@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { symlinkSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { DEFAULT_BUNDLE } from "../../src/gateway/builtins.js";
 import { promisify } from "node:util";
 import { loadGateway } from "../../src/gateway/loadGateway.js";
 import { gatewayVersion } from "../../src/version.js";
@@ -121,5 +122,6 @@ test("`mcpgw plugins` in that folder lists the package with its version", async 
     lines.find((cells) => cells[0] === "stats"),
     ["stats", gatewayVersion(), "builtin", "disabled"],
   );
-  assert.equal(lines.length, 11);
+  // The header, every built-in and the package.
+  assert.equal(lines.length, DEFAULT_BUNDLE.length + 2);
 });
