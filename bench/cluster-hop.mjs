@@ -14,7 +14,7 @@ import { call, freePort, stopGroup } from "./_support.mjs";
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 8);
-const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? 300);
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (process.env.BENCH_QUICK === "1" ? 60 : 300));
 const SECRET = "bench-cluster-secret-0123456789abcdef";
 
 async function startReplica(dir, name) {

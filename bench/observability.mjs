@@ -11,8 +11,9 @@ import { call, connect, freePort, startTarget } from "./_support.mjs";
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? 200);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const QUICK = process.env.BENCH_QUICK === "1";
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 60 : 200));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-obs-"));
 

@@ -19,7 +19,7 @@ const option = (name, fallback) => {
 };
 const QUICK = flag("quick") || process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(option("rounds", QUICK ? 1 : 3));
-const SECONDS = Number(option("seconds", QUICK ? 2 : 5));
+const SECONDS = Number(option("seconds", QUICK ? 1 : 5));
 const CONCURRENCY = String(option("concurrency", "1,16,64")).split(",").map(Number);
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -111,7 +111,7 @@ try {
   // One unmeasured pass first: backends start and the JIT warms up on every path, not in the first measured case.
   for (const c of cases) {
     const sessions = await Promise.all(Array.from({ length: 16 }, () => c.open()));
-    await drive(sessions, c.tool, { seconds: QUICK ? 0.5 : 2, warmupSeconds: 0 });
+    await drive(sessions, c.tool, { seconds: QUICK ? 0.3 : 2, warmupSeconds: 0 });
     await Promise.all(sessions.map((session) => session.close()));
   }
   // Rounds go over every case in turn, so a noisy moment spreads over all of them rather than one.
@@ -121,7 +121,7 @@ try {
         const sessions = await Promise.all(Array.from({ length: n }, () => c.open()));
         samples
           .get(c.name)
-          [n].push(await drive(sessions, c.tool, { seconds: SECONDS, warmupSeconds: QUICK ? 0.5 : 1 }));
+          [n].push(await drive(sessions, c.tool, { seconds: SECONDS, warmupSeconds: QUICK ? 0.3 : 1 }));
         await Promise.all(sessions.map((session) => session.close()));
       }
       console.error(`round ${round + 1}/${ROUNDS}: ${c.name}`);
