@@ -17,6 +17,8 @@ import { fixture } from "../supervisor/harness.js";
 import { nodeServer, startHttpGateway, suiteScope, type TestGateway } from "../http/support.js";
 
 const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
+// Said at once: a run that hangs never reaches the diagnostics that carry the seed.
+process.stderr.write(`fuzz seed ${SEED} (FC_SEED=${SEED} reproduces it)\n`);
 const RUNS = Number(process.env.FC_RUNS ?? 2_000);
 const LANES = 4;
 const KEY = "fuzz-key-0123456789abcdef";
@@ -61,9 +63,12 @@ function send(method: string, path: string, headers: Record<string, string>, bod
         res.on("error", reject);
       },
     );
-    req.setTimeout(ANSWER_TIMEOUT_MS, () =>
-      req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms to ${method} ${path}`)),
-    );
+    // A deadline for the whole answer, not an idle timeout: a stream that keeps writing must still end.
+    const deadline = setTimeout(
+      () => req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms to ${method} ${path}`)),
+      ANSWER_TIMEOUT_MS,
+    ).unref();
+    req.on("close", () => clearTimeout(deadline));
     req.on("error", reject);
     req.end(body);
   });
