@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { connect } from "node:net";
 import path from "node:path";
 import { test } from "node:test";
 import { repoRoot, tempDir } from "../helpers/files.js";
+import { connectOutcome } from "../helpers/net.js";
 import { isAlive, waitUntil } from "../supervisor/harness.js";
 
 const NPM = path.join(path.dirname(process.execPath), "npm");
@@ -50,15 +50,7 @@ test("SIGTERM to `npm start` stops the gateway: no process left, nothing listeni
   npm.kill("SIGTERM");
   await exited;
   await waitUntil(() => !isAlive(pid), 10_000, `the gateway (pid ${pid}) to exit after npm got SIGTERM`);
-  const refused = await new Promise<string>((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve("connected");
-    });
-    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-  assert.equal(refused, "ECONNREFUSED");
+  assert.equal(await connectOutcome(port), "ECONNREFUSED");
   // It drained and stopped as on any SIGTERM, not killed.
   assert.match(output, /SIGTERM received: draining and stopping/);
 });

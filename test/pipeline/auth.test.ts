@@ -2,12 +2,12 @@
 // deny by default once any authenticator is registered, and the non-loopback listen check.
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { after, before, test } from "node:test";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { gatewayTokens, type GatewayPlugin } from "open-mcp-gateway";
 import { tempDir } from "../helpers/files.js";
 import { errorsOf, loadTestGateway } from "../helpers/gateway.js";
+import { connectOutcome } from "../helpers/net.js";
 import {
   connectClient,
   freePort,
@@ -251,13 +251,5 @@ test("a pure observer (no authenticator) does not lift the refusal to serve a no
   assert.deepEqual(errorsOf(loaded), [
     `listen_addr 0.0.0.0:${port} is reachable from other machines and no API key is configured: set api_key (or api_keys), or listen on 127.0.0.1`,
   ]);
-  const refused = await new Promise<string>((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve("connected");
-    });
-    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-  assert.equal(refused, "ECONNREFUSED");
+  assert.equal(await connectOutcome(port), "ECONNREFUSED");
 });
