@@ -121,3 +121,21 @@ export async function startDirect(name = "direct SDK server") {
   const port = await freePort();
   return startTarget(name, process.execPath, [ECHO, "--http", String(port)], `http://127.0.0.1:${port}/mcp`);
 }
+
+/**
+ * Writes `settings` with a free listen port into `<dir>/<name>.config.json` and starts `mcpgw serve` of
+ * the build at `root` on it; resolves once `route` answers an MCP initialize.
+ */
+export async function startGatewayProcess({ name, dir, settings, route = "/mcp/echo", root, env = {} }) {
+  const port = await freePort();
+  const config = path.join(dir, `${name.replace(/\W+/g, "-")}.config.json`);
+  writeFileSync(config, JSON.stringify({ listen_addr: `127.0.0.1:${port}`, ...settings }));
+  const cli = path.join(root ?? path.resolve(import.meta.dirname, ".."), "dist/bundle/cli.js");
+  return startTarget(
+    name,
+    process.execPath,
+    [cli, "serve", "--config", config],
+    `http://127.0.0.1:${port}${route}`,
+    env,
+  );
+}

@@ -3,10 +3,10 @@
 // HTTP server, and the same tool (a stdio backend) behind mcpgw's /mcp/:id, mcp-proxy and
 // supergateway. Reports throughput at 16 concurrent sessions and latency at one client, each as a
 // ratio of the direct figure measured in the same run.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ECHO_SERVER, QUICK, call, connect, freePort, startDirect, startPeer, startTarget } from "./_support.mjs";
+import { ECHO_SERVER, QUICK, call, connect, startDirect, startGatewayProcess, startPeer } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
@@ -50,25 +50,13 @@ async function throughput(url) {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-http-"));
 
-async function startGateway(name, root) {
-  const port = await freePort();
-  const config = path.join(dir, `${name.replace(/\W+/g, "-")}.config.yaml`);
-  writeFileSync(
-    config,
-    JSON.stringify({
-      listen_addr: `127.0.0.1:${port}`,
-      log_level: "warn",
-      state_dir: path.join(dir, "state"),
-      servers: [ECHO_SERVER],
-    }),
-  );
-  return startTarget(
+const startGateway = (name, root) =>
+  startGatewayProcess({
     name,
-    process.execPath,
-    [path.join(root, "dist/bundle/cli.js"), "serve", "--config", config],
-    `http://127.0.0.1:${port}/mcp/echo`,
-  );
-}
+    dir,
+    root,
+    settings: { log_level: "warn", state_dir: path.join(dir, "state"), servers: [ECHO_SERVER] },
+  });
 const targets = [
   () => startDirect("direct (SDK Streamable HTTP)"),
   () => startGateway("mcpgw /mcp/echo", ROOT),

@@ -3,41 +3,25 @@
 // one run, one with both (the default bundle at log level info: a JSON line per request on stderr)
 // and one without (stats: false, log level warn). Rounds alternate between the two so that the
 // machine's drift hits both; the figure is the ratio of their best rounds.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { call, connect, freePort, startTarget } from "./_support.mjs";
+import { ECHO_SERVER, QUICK, call, connect, startGatewayProcess } from "./_support.mjs";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const QUICK = process.env.BENCH_QUICK === "1";
 const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 60 : 200));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-obs-"));
 
-async function startGateway(name, settings) {
-  const port = await freePort();
-  const config = path.join(dir, `${name}.config.yaml`);
-  writeFileSync(
-    config,
-    JSON.stringify({
-      listen_addr: `127.0.0.1:${port}`,
-      state_dir: path.join(dir, `state-${name}`),
-      servers: [{ id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } }],
-      ...settings,
-    }),
-  );
-  // MCPGW_LOG_FORMAT: JSON lines, as a log collector reads them (not pino-pretty, whatever stderr is).
-  return startTarget(
+// MCPGW_LOG_FORMAT: JSON lines, as a log collector reads them (not pino-pretty, whatever stderr is).
+const startGateway = (name, settings) =>
+  startGatewayProcess({
     name,
-    process.execPath,
-    [path.join(ROOT, "dist/bundle/cli.js"), "serve", "--config", config],
-    `http://127.0.0.1:${port}/mcp/echo`,
-    { MCPGW_LOG_FORMAT: "json", LOG_LEVEL: "" },
-  );
-}
+    dir,
+    settings: { state_dir: path.join(dir, `state-${name}`), servers: [ECHO_SERVER], ...settings },
+    env: { MCPGW_LOG_FORMAT: "json", LOG_LEVEL: "" },
+  });
 
 async function throughput(url) {
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url)));

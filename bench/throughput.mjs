@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { drive, openSse, openStreamable } from "./_load.mjs";
-import { ECHO, ECHO_SERVER, freePort, startDirect, startPeer, startTarget } from "./_support.mjs";
+import { ECHO, ECHO_SERVER, freePort, startDirect, startGatewayProcess, startPeer, startTarget } from "./_support.mjs";
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
@@ -22,7 +22,6 @@ const ROUNDS = Number(option("rounds", QUICK ? 1 : 3));
 const SECONDS = Number(option("seconds", QUICK ? 1 : 5));
 const CONCURRENCY = String(option("concurrency", "1,16,64")).split(",").map(Number);
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-throughput-"));
 
 const bareProbe = async (url) => {
@@ -30,28 +29,19 @@ const bareProbe = async (url) => {
   if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
 };
 
-async function startGateway(directUrl) {
-  const port = await freePort();
-  const config = path.join(dir, "mcpgw.config.json");
-  writeFileSync(
-    config,
-    JSON.stringify({
-      listen_addr: `127.0.0.1:${port}`,
+const startGateway = (directUrl) =>
+  startGatewayProcess({
+    name: "mcpgw",
+    dir,
+    settings: {
       log_level: "warn",
       state_dir: path.join(dir, "state"),
       servers: [
         ECHO_SERVER,
         { id: "remote", runtime: { type: "remote-sse", url: directUrl, transport: "streamable-http" } },
       ],
-    }),
-  );
-  return startTarget(
-    "mcpgw",
-    process.execPath,
-    [path.join(ROOT, "dist/bundle/cli.js"), "serve", "--config", config],
-    `http://127.0.0.1:${port}/mcp/echo`,
-  );
-}
+    },
+  });
 
 const processes = [];
 const started = async (target) => {
