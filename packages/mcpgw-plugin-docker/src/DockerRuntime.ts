@@ -138,9 +138,11 @@ export class DockerRuntime implements BackendRuntime {
     }
     logger.debug({ container: container.id.slice(0, 12), image: this.server.runtime.image }, "Container started");
     // Ended before anyone stopped it: a crash, whose cause (exit code, OOM) belongs in the log. The
-    // supervisor's stop follows the end at once, so whether it came first is noted when the stream ends.
+    // supervisor's stop follows the end at once, so whether it came first is noted when the stream ends,
+    // in whichever form the end comes: a killed container's connection may close or fail without "end".
     let onItsOwn = false;
-    this.#stream.once("end", () => (onItsOwn = !this.#stopping));
+    const ended = () => (onItsOwn ||= !this.#stopping);
+    for (const event of ["end", "close", "error"]) this.#stream.once(event, ended);
     void this.#exit.then((exit) => {
       if (exit && onItsOwn)
         logger.warn({ container: container.id.slice(0, 12), exit_code: exit.code }, this.#describeExit(exit));
