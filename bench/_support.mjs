@@ -1,6 +1,6 @@
 // What the benchmarks share: ports, MCP clients, and processes started in their own group.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -44,22 +44,24 @@ const mcpAnswers = async (url) => {
  * Starts a process and resolves once `probe(url)` succeeds, by default an MCP initialize (peers print
  * different banners).
  */
-export async function startTarget(name, command, args, url, env = {}, probe = mcpAnswers) {
+export async function startTarget(name, command, args, url, env = {}, probe = mcpAnswers, logFile) {
+  // A log file is what a collector reads; a pipe into this process would bill the gateway for the load generator's reads.
   const child = spawn(command, args, {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", logFile ? openSync(logFile, "a") : "pipe"],
     env: { ...process.env, ...env },
     detached: true,
   });
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
+  let piped = "";
+  child.stderr?.on("data", (chunk) => (piped = (piped + chunk).slice(-2000)));
+  const stderr = () => (logFile ? readFileSync(logFile, "utf8").slice(-2000) : piped);
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr.slice(-2000)}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr()}`);
     try {
       await probe(url);
-      return { name, url, stop: () => stopGroup(child) };
+      return { name, url, pid: child.pid, stop: () => stopGroup(child) };
     } catch {
-      if (Date.now() > deadline) throw new Error(`${name} did not come up: ${stderr.slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`${name} did not come up: ${stderr()}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -126,7 +128,7 @@ export async function startDirect(name = "direct SDK server") {
  * Writes `settings` with a free listen port into `<dir>/<name>.config.json` and starts `mcpgw serve` of
  * the build at `root` on it; resolves once `route` answers an MCP initialize.
  */
-export async function startGatewayProcess({ name, dir, settings, route = "/mcp/echo", root, env = {} }) {
+export async function startGatewayProcess({ name, dir, settings, route = "/mcp/echo", root, env = {}, logFile }) {
   const port = await freePort();
   const config = path.join(dir, `${name.replace(/\W+/g, "-")}.config.json`);
   writeFileSync(config, JSON.stringify({ listen_addr: `127.0.0.1:${port}`, ...settings }));
@@ -137,5 +139,7 @@ export async function startGatewayProcess({ name, dir, settings, route = "/mcp/e
     [cli, "serve", "--config", config],
     `http://127.0.0.1:${port}${route}`,
     env,
+    undefined,
+    logFile,
   );
 }
