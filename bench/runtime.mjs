@@ -162,6 +162,8 @@ async function gateway(backends) {
     state_dir: path.join(dir, "state"),
     health_check_interval_seconds: 0,
     idle_timeout_seconds: 0,
+    // The crash case kills a backend each round; the next round's start must not wait out a backoff.
+    min_uptime_seconds: 0,
     // The crash case needs every call in flight at the backend, not waiting in the gateway's queue.
     max_connections_per_server: IN_FLIGHT,
     servers,

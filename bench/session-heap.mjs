@@ -74,6 +74,8 @@ const snapshot = async (name) => {
   if (!process.env.BENCH_HEAP_SNAPSHOTS) return;
   const v8 = await import("node:v8");
   v8.writeHeapSnapshot(path.join(process.env.BENCH_HEAP_SNAPSHOTS, `${name}.heapsnapshot`));
+  // Writing blocked the loop for seconds: keep-alive sockets that timed out meanwhile close now, before the client reuses one.
+  await new Promise((resolve) => setTimeout(resolve, 200));
 };
 
 await open("/mcp/echo"); // the first session starts the backend; not counted
