@@ -188,7 +188,12 @@ async function gatewayColdStart(gw) {
 }
 
 async function gatewayHeap() {
-  const gw = await gateway(BACKENDS);
+  const gw = await gateway(BACKENDS + 1);
+  // One backend started and stopped first, so what the start path's code costs once (compiled code) is not counted.
+  const warmUp = `p${BACKENDS}`;
+  await gw.supervisor.acquire(warmUp);
+  await gw.supervisor.capabilities(warmUp);
+  await gw.supervisor.stop(warmUp);
   // Capability refreshes run after each start; let them land so their transient objects are not counted.
   for (let i = 0; i < BACKENDS; i++) await gw.supervisor.capabilities(`p${i}`);
   const before = heapAfterGc();
@@ -261,7 +266,7 @@ const rows = [
     kb(heapGateway),
     (heapGateway / heapDirect).toFixed(2),
     kb(heapGateway),
-    "≤ 150 KB",
+    "≤ 100 KB",
   ],
   [
     "SIGKILL → " + IN_FLIGHT + " in-flight calls failed (median of " + CRASH_ROUNDS + ")",
