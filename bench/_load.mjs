@@ -130,7 +130,9 @@ const callBody = (tool, id) =>
     params: { name: tool, arguments: { text: `call ${id}` } },
   });
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+/** NaN when no call was measured (a target too slow to answer one within the window): the table says NaN, not a crash. */
+const percentile = (sorted, p) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 /**
  * Every session calls `tool` for `seconds` after a warm-up of `warmupSeconds`: back to back, or with

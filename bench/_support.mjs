@@ -143,3 +143,15 @@ export async function startGatewayProcess({ name, dir, settings, route = "/mcp/e
     logFile,
   );
 }
+
+/**
+ * Starts targets at once (npx starts of the peers take seconds each); resolves with them all, or, once
+ * every start has settled, stops those that came up and throws the first failure.
+ */
+export async function startAll(startings) {
+  const outcomes = await Promise.allSettled(startings);
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (!failed) return outcomes.map((outcome) => outcome.value);
+  await Promise.all(outcomes.filter((outcome) => outcome.status === "fulfilled").map(({ value }) => value.stop()));
+  throw failed.reason;
+}

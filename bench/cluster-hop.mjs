@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { call, freePort, stopGroup } from "./_support.mjs";
+import { call, freePort, startAll, stopGroup } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
@@ -80,7 +80,7 @@ async function drive(clients) {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-cluster-"));
-const [owner, other] = [await startReplica(dir, "owner"), await startReplica(dir, "other")];
+const [owner, other] = await startAll([startReplica(dir, "owner"), startReplica(dir, "other")]);
 try {
   const direct = [];
   for (let i = 0; i < SESSIONS; i += 1) direct.push(await client(`${owner.base}/mcp/echo`));

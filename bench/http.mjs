@@ -58,24 +58,25 @@ const startGateway = (name, root) =>
     settings: { log_level: "warn", state_dir: path.join(dir, "state"), servers: [ECHO_SERVER] },
   });
 const targets = [
-  () => startDirect("direct (SDK Streamable HTTP)"),
-  () => startGateway("mcpgw /mcp/echo", ROOT),
+  { name: "direct (SDK Streamable HTTP)", start: (name) => startDirect(name) },
+  { name: "mcpgw /mcp/echo", start: (name) => startGateway(name, ROOT) },
   // Another build of the gateway in the same run (MCPGW_BASELINE=/path/to/other/checkout, built), to measure a change.
   ...(process.env.MCPGW_BASELINE
-    ? [() => startGateway("mcpgw baseline /mcp/echo", path.resolve(process.env.MCPGW_BASELINE))]
+    ? [
+        {
+          name: "mcpgw baseline /mcp/echo",
+          start: (name) => startGateway(name, path.resolve(process.env.MCPGW_BASELINE)),
+        },
+      ]
     : []),
-  () => startPeer("mcp-proxy 6.7.19"),
-  () => startPeer("supergateway 4.0.0"),
-];
+  { name: "mcp-proxy 6.7.19", start: (name) => startPeer(name) },
+  { name: "supergateway 4.0.0", start: (name) => startPeer(name) },
+].filter(({ name }) => only.length === 0 || name.startsWith("direct") || only.some((part) => name.includes(part)));
 
 const rows = [];
 try {
-  for (const start of targets) {
-    const target = await start();
-    if (only.length > 0 && !only.some((part) => target.name.includes(part)) && !target.name.startsWith("direct")) {
-      await target.stop();
-      continue;
-    }
+  for (const { name, start } of targets) {
+    const target = await start(name);
     try {
       const lat = await latency(target.url);
       const thr = await throughput(target.url);

@@ -42,7 +42,12 @@ async function heapPerSession(upstreamUrl, isolation) {
   const config = path.join(dir, "mcpgw.config.yaml");
   const state_dir = path.join(dir, "state");
   const servers = [remoteServer(upstreamUrl, isolation)];
-  writeFileSync(config, JSON.stringify({ listen_addr: "127.0.0.1:0", state_dir, servers }));
+  // Every session stays open: at the default caps (100 per principal) the 101st would close the oldest idle one.
+  const caps = { max_sessions: HEAP_SESSIONS + 10, max_sessions_per_principal: HEAP_SESSIONS + 10 };
+  writeFileSync(
+    config,
+    JSON.stringify({ listen_addr: "127.0.0.1:0", state_dir, servers, plugins: { "http-frontend": caps } }),
+  );
   const { kernel } = await loadGateway({ configFile: config, logger: createLogger("silent") });
   await kernel.start();
   const base = `http://127.0.0.1:${kernel.container.resolve(httpFrontendTokens.frontend).address.port}/mcp/echo`;
@@ -147,6 +152,7 @@ try {
       await target.stop();
     }
   }
+  // One after the other: each counts the connections the one upstream sees.
   for (const [label, isolation] of Object.entries(ISOLATIONS)) {
     const child = spawnSync(
       process.execPath,

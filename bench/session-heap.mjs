@@ -24,6 +24,8 @@ const kernel = await startInProcess(dir, {
   listen_addr: "127.0.0.1:0",
   state_dir: path.join(dir, "state"),
   servers: [ECHO_SERVER],
+  // Every session stays open: at the default caps (100 per principal) the 101st would close the oldest idle one.
+  plugins: { "http-frontend": { max_sessions: 2 * SESSIONS + 10, max_sessions_per_principal: 2 * SESSIONS + 10 } },
 });
 const port = kernel.container.resolve(httpFrontendTokens.frontend).address.port;
 
@@ -67,12 +69,25 @@ const heap = async () => {
   return process.memoryUsage().heapUsed;
 };
 
+/** `BENCH_HEAP_SNAPSHOTS=<dir>`: a heap snapshot before and after each route's sessions, to compare with `_heap-diff.mjs`. */
+const snapshot = async (name) => {
+  if (!process.env.BENCH_HEAP_SNAPSHOTS) return;
+  const v8 = await import("node:v8");
+  v8.writeHeapSnapshot(path.join(process.env.BENCH_HEAP_SNAPSHOTS, `${name}.heapsnapshot`));
+  // Writing blocked the loop for seconds: keep-alive sockets that timed out meanwhile close now, before the client reuses one.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+};
+
 await open("/mcp/echo"); // the first session starts the backend; not counted
 const rows = [];
 for (const route of ["/mcp", "/mcp/echo"]) {
+  // Sessions opened and closed first, so what the route's code costs once (its modules, compiled code) is not counted.
+  for (let i = 0; i < Math.max(20, SESSIONS / 10); i++) await close(route, await open(route));
   const before = await heap();
+  await snapshot(`${route.replaceAll("/", "_")}-before`);
   for (let i = 0; i < SESSIONS; i++) await open(route);
   const after = await heap();
+  await snapshot(`${route.replaceAll("/", "_")}-after`);
   rows.push({
     endpoint: route,
     sessions: SESSIONS,

@@ -9,7 +9,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { drive, openSse, openStreamable } from "./_load.mjs";
-import { ECHO, ECHO_SERVER, freePort, startDirect, startGatewayProcess, startPeer, startTarget } from "./_support.mjs";
+import {
+  ECHO,
+  ECHO_SERVER,
+  freePort,
+  startAll,
+  startDirect,
+  startGatewayProcess,
+  startPeer,
+  startTarget,
+} from "./_support.mjs";
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
@@ -44,16 +53,16 @@ const startGateway = (directUrl) =>
   });
 
 const processes = [];
-const started = async (target) => {
-  processes.push(target);
-  return target;
-};
 
 const rows = [];
 try {
   const barePort = await freePort();
-  const bare = await started(
-    await startTarget(
+  const hubPort = await freePort();
+  const hubConfig = path.join(dir, "mcp-hub.json");
+  writeFileSync(hubConfig, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [ECHO] } } }));
+  const directStarting = startDirect();
+  const targets = await startAll([
+    startTarget(
       "bare node:http",
       process.execPath,
       [path.join(import.meta.dirname, "_bare-http.mjs"), String(barePort)],
@@ -61,9 +70,26 @@ try {
       {},
       bareProbe,
     ),
-  );
-  const direct = await started(await startDirect());
-  const gateway = await started(await startGateway(direct.url));
+    directStarting,
+    directStarting.then((target) => startGateway(target.url)),
+    ...(flag("no-peers")
+      ? []
+      : [
+          startPeer("mcp-proxy 6.7.19"),
+          startPeer("supergateway 4.0.0"),
+          // mcp-hub 4 serves its clients over legacy HTTP+SSE only (GET /mcp, POST /messages), tools as `<server>__<tool>`.
+          startTarget(
+            "mcp-hub 4.2.1",
+            "npx",
+            ["-y", "mcp-hub@4.2.1", "--port", String(hubPort), "--config", hubConfig],
+            `http://127.0.0.1:${hubPort}/mcp`,
+            {},
+            async (url) => (await openSse(url)).close(),
+          ),
+        ]),
+  ]);
+  processes.push(...targets);
+  const [bare, direct, gateway, proxy, supergateway, hub] = targets;
   const base = gateway.url.replace(/\/mcp\/echo$/, "");
   // name, how to open one session, the tool name on that front
   const cases = [
@@ -74,46 +100,27 @@ try {
     { name: "mcpgw /sse/:id -> stdio", open: () => openSse(`${base}/sse/echo`), tool: "echo" },
     { name: "mcpgw /mcp/:id -> Streamable HTTP", open: () => openStreamable(`${base}/mcp/remote`), tool: "echo" },
   ];
-  if (!flag("no-peers")) {
-    const proxy = await started(await startPeer("mcp-proxy 6.7.19"));
-    const supergateway = await started(await startPeer("supergateway 4.0.0"));
-    // mcp-hub 4 serves its clients over legacy HTTP+SSE only (GET /mcp, POST /messages), tools as `<server>__<tool>`.
-    const hubPort = await freePort();
-    const hubConfig = path.join(dir, "mcp-hub.json");
-    writeFileSync(hubConfig, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [ECHO] } } }));
-    const hub = await started(
-      await startTarget(
-        "mcp-hub 4.2.1",
-        "npx",
-        ["-y", "mcp-hub@4.2.1", "--port", String(hubPort), "--config", hubConfig],
-        `http://127.0.0.1:${hubPort}/mcp`,
-        {},
-        async (url) => (await openSse(url)).close(),
-      ),
-    );
+  if (proxy)
     cases.push(
       { name: proxy.name, open: () => openStreamable(proxy.url), tool: "echo" },
       { name: supergateway.name, open: () => openStreamable(supergateway.url), tool: "echo" },
       { name: hub.name, open: () => openSse(hub.url), tool: "echo__echo" },
     );
-  }
   const samples = new Map(cases.map((c) => [c.name, Object.fromEntries(CONCURRENCY.map((n) => [n, []]))]));
-  // One unmeasured pass first: backends start and the JIT warms up on every path, not in the first measured case.
-  for (const c of cases) {
-    const sessions = await Promise.all(Array.from({ length: 16 }, () => c.open()));
-    await drive(sessions, c.tool, { seconds: QUICK ? 0.3 : 2, warmupSeconds: 0 });
-    await Promise.all(sessions.map((session) => session.close()));
-  }
+  // A case's sessions are prepared once per round, as many as its largest figure needs; each figure
+  // drives the first n of them (an idle session costs its target nothing while the others call).
+  const sessionsNeeded = Math.max(16, ...CONCURRENCY);
   // Rounds go over every case in turn, so a noisy moment spreads over all of them rather than one.
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of cases) {
-      for (const n of CONCURRENCY) {
-        const sessions = await Promise.all(Array.from({ length: n }, () => c.open()));
+      const sessions = await Promise.all(Array.from({ length: sessionsNeeded }, () => c.open()));
+      // An unmeasured run first: the backend starts and the JIT warms up on this path before its first figure.
+      if (round === 0) await drive(sessions.slice(0, 16), c.tool, { seconds: QUICK ? 0.3 : 2, warmupSeconds: 0 });
+      for (const n of CONCURRENCY)
         samples
           .get(c.name)
-          [n].push(await drive(sessions, c.tool, { seconds: SECONDS, warmupSeconds: QUICK ? 0.3 : 1 }));
-        await Promise.all(sessions.map((session) => session.close()));
-      }
+          [n].push(await drive(sessions.slice(0, n), c.tool, { seconds: SECONDS, warmupSeconds: QUICK ? 0.3 : 1 }));
+      await Promise.all(sessions.map((session) => session.close()));
       console.error(`round ${round + 1}/${ROUNDS}: ${c.name}`);
     }
   }

@@ -13,6 +13,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { AcquireOptions } from "../supervisor/Supervisor.js";
+import { sharedJsonSchemaValidator } from "../protocol/jsonSchemaValidator.js";
 import { methodNotFound, toWireError } from "../protocol/wireErrors.js";
 import { LOG_LEVELS } from "./LogLevels.js";
 import { ReturnedUris } from "./resourceUris.js";
@@ -70,6 +71,7 @@ export class FrontSession implements McpSession {
     this.server = new Server(serverInfo, {
       capabilities,
       ...(instructions && { instructions }),
+      jsonSchemaValidator: sharedJsonSchemaValidator,
       debouncedNotificationMethods: [
         "notifications/tools/list_changed",
         "notifications/prompts/list_changed",

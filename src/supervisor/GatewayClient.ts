@@ -1,12 +1,10 @@
 import { Client, type ClientOptions } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Implementation } from "@modelcontextprotocol/sdk/types.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ResultSchema, type Result } from "@modelcontextprotocol/sdk/types.js";
+import { sharedJsonSchemaValidator } from "../protocol/jsonSchemaValidator.js";
 import { MAX_MESSAGE_DEPTH, nestedDeeperThan, RpcCode } from "../protocol/protocol.js";
-
-const sharedValidator = new AjvJsonSchemaValidator();
 
 /**
  * The SDK client, plus the server's initialize result exactly as sent: the SDK keeps only some of
@@ -17,9 +15,7 @@ export class GatewayClient extends Client {
   #initializeResult?: Record<string, unknown>;
 
   constructor(info: Implementation, options: ClientOptions) {
-    // The SDK builds an Ajv instance (about 21 KB of heap) per client unless given one; a remote
-    // server has a client per client session, and only the typed listTools, which the gateway never calls, uses it.
-    super(info, { jsonSchemaValidator: sharedValidator, ...options });
+    super(info, { jsonSchemaValidator: sharedJsonSchemaValidator, ...options });
   }
 
   get initializeResult(): Record<string, unknown> | undefined {
