@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { sample, scrape } from "../observability/support.js";
 import { startNginx } from "./nginx.js";
@@ -45,7 +46,7 @@ async function connect(url: string, sessionId?: string): Promise<Client> {
   return client;
 }
 
-test(`behind nginx routing by session tag, ${SESSIONS} sessions x ${CALLS} calls all succeed, each on its owner (no hop)`, async (t) => {
+test(`behind nginx routing by session tag, ${SESSIONS} sessions x ${CALLS} calls (and a legacy SSE session) all succeed, each on its owner (no hop)`, async (t) => {
   const { replicas, base } = await startFleet(t);
   const owners = await Promise.all(
     Array.from({ length: SESSIONS }, async (_, session) => {
@@ -73,6 +74,24 @@ test(`behind nginx routing by session tag, ${SESSIONS} sessions x ${CALLS} calls
     assert.equal(stats.servers.relay.tools.echo.request_count, owned * CALLS, TAGS[index]);
     assert.equal(stats.cluster.forwarded_total, 0);
   }
+
+  // Legacy SSE: the stream on one replica, each POST /messages?sessionId=<tag>... routed to it by the tag.
+  const legacy = new Client({ name: "nginx-test", version: "1.0.0" });
+  await legacy.connect(
+    new SSEClientTransport(new URL(`${base}/sse/relay`), {
+      requestInit: { headers: auth(KEYS.a) },
+      eventSourceInit: {
+        fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...auth(KEYS.a) } }),
+      },
+    }),
+  );
+  for (let call = 0; call < 3; call += 1)
+    assert.equal(
+      text(await legacy.callTool({ name: "echo", arguments: { text: `sse ${call}` } })),
+      `echo: sse ${call}`,
+    );
+  await legacy.close();
+  for (const replica of replicas) assert.equal((await clusterMetrics(replica)).forwarded, 0);
 });
 
 test("behind nginx, the owner killed -9: its session goes to the backup replica, which adopts it under the same id", async (t) => {
@@ -85,6 +104,10 @@ test("behind nginx, the owner killed -9: its session goes to the backup replica,
     return id;
   })())!;
   assert.match(sessionId, /^r1\.v1\./);
+  // The backup's own copy of the shared backend runs already, as in a fleet at work: what is timed is the takeover.
+  const warm = await connect(`${replicas[1]!.base}/mcp/relay`);
+  assert.equal(text(await warm.callTool({ name: "echo", arguments: { text: "warm" } })), "echo: warm");
+  await warm.close();
   owner.child.process.kill("SIGKILL");
   await owner.child.exited;
 
