@@ -17,9 +17,10 @@ export const freePort = () =>
     });
   });
 
-export async function connect(url) {
+/** An MCP client on `url`; with `sessionId`, continuing that session (the SDK skips initialize for a known id). */
+export async function connect(url, sessionId) {
   const client = new Client({ name: "bench", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), sessionId ? { sessionId } : {}));
   return client;
 }
 
@@ -125,13 +126,15 @@ export async function startDirect(name = "direct SDK server") {
 }
 
 /**
- * Writes `settings` with a free listen port into `<dir>/<name>.config.json` and starts `mcpgw serve` of
- * the build at `root` on it; resolves once `route` answers an MCP initialize.
+ * Writes `settings` (or `settings(port)`, for a config that names its own port) with a free listen port
+ * into `<dir>/<name>.config.json` and starts `mcpgw serve` of the build at `root` on it; resolves once
+ * `route` answers an MCP initialize.
  */
 export async function startGatewayProcess({ name, dir, settings, route = "/mcp/echo", root, env = {}, logFile }) {
   const port = await freePort();
   const config = path.join(dir, `${name.replace(/\W+/g, "-")}.config.json`);
-  writeFileSync(config, JSON.stringify({ listen_addr: `127.0.0.1:${port}`, ...settings }));
+  const own = typeof settings === "function" ? settings(port) : settings;
+  writeFileSync(config, JSON.stringify({ listen_addr: `127.0.0.1:${port}`, ...own }));
   const cli = path.join(root ?? path.resolve(import.meta.dirname, ".."), "dist/bundle/cli.js");
   return startTarget(
     name,

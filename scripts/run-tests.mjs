@@ -57,10 +57,11 @@ for (const args of [
     console.error(`could not prepare ${args.join(" ")}: ${String(warm.stderr).trim().split("\n").slice(-3).join(" ")}`);
 }
 
-// Tests that meet real services run Debian's own (HAProxy and Redis for many replicas, Docker Engine for
+// Tests that meet real services run Debian's own (nginx, HAProxy and Redis for many replicas, Docker Engine for
 // mcpgw-plugin-docker), started in the foreground by the tests. Installed here, once and one after
 // another, when missing: parallel test files must not race on apt's lock.
 const debianPackages = [
+  ["/usr/sbin/nginx", "nginx"],
   ["/usr/sbin/haproxy", "haproxy"],
   ["/usr/bin/redis-server", "redis-server"],
   ["/usr/sbin/dockerd", "docker.io"],

@@ -91,6 +91,15 @@ export {
 } from "./services/auth.js";
 export type { ConfigReloader, ReloadRequest, ReloadResult, ReloadStrategy, ReloadTrigger } from "./services/reload.js";
 export type { HttpRoute, HttpRouteRequest, HttpReply, HttpRoutes } from "./services/httpRoutes.js";
+export {
+  GatewayMetrics,
+  Histogram,
+  CALL_BUCKETS_SECONDS,
+  type HistogramSample,
+  type MetricFamily,
+  type MetricLabels,
+  type MetricSample,
+} from "./services/metrics.js";
 export type {
   ForeignSessionRequest,
   RelayOutcome,

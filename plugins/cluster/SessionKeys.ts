@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import type { SessionStart } from "open-mcp-gateway";
+import { SESSION_TAG } from "./options.js";
 
 /** What a session token says, all of it sealed: nobody but the replicas can read or forge it. */
 export interface SessionClaims {
@@ -31,7 +32,9 @@ interface Key {
 /**
  * AES-256-GCM session tokens with a key ring: sealed with the first secret, opened with any, so a
  * secret can be rotated by adding the new one in front of the old for as long as sessions last.
- * Wire form: `v1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>` (visible ASCII, as the spec asks).
+ * Wire form: `[<session tag>.]v1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>` (visible ASCII, as the
+ * spec asks). The optional session tag names the owner in clear for load balancers that route by prefix
+ * (nginx `map`); it is authenticated with the rest, so an edited tag does not open.
  */
 export class SessionKeys {
   readonly #keys: readonly Key[];
@@ -46,23 +49,26 @@ export class SessionKeys {
     });
   }
 
-  seal(claims: SessionClaims): string {
+  seal(claims: SessionClaims, sessionTag = ""): string {
     const { id, key } = this.#keys[0]!;
+    const clear = `${sessionTag ? `${sessionTag}.` : ""}${VERSION}.${id}`;
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv("aes-256-gcm", key, nonce);
-    cipher.setAAD(Buffer.from(`${VERSION}.${id}`));
+    cipher.setAAD(Buffer.from(clear));
     const sealed = Buffer.concat([
       nonce,
       cipher.update(JSON.stringify(claims), "utf8"),
       cipher.final(),
       cipher.getAuthTag(),
     ]);
-    return `${VERSION}.${id}.${sealed.toString("base64url")}`;
+    return `${clear}.${sealed.toString("base64url")}`;
   }
 
   /** The claims of a token one of the ring's keys sealed; undefined for anything else (tampered, foreign, garbage). */
   open(token: string): SessionClaims | undefined {
-    const [version, id, body, extra] = token.split(".");
+    const parts = token.split(".");
+    if (parts.length === 4 && !SESSION_TAG.test(parts[0]!)) return undefined;
+    const [version, id, body, extra] = parts.length === 4 ? parts.slice(1) : parts;
     if (version !== VERSION || body === undefined || extra !== undefined) return undefined;
     const key = this.#keys.find((candidate) => candidate.id === id)?.key;
     if (!key) return undefined;
@@ -70,7 +76,7 @@ export class SessionKeys {
     if (sealed.length <= NONCE_BYTES + TAG_BYTES) return undefined;
     try {
       const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, NONCE_BYTES));
-      decipher.setAAD(Buffer.from(`${VERSION}.${id}`));
+      decipher.setAAD(Buffer.from(token.slice(0, token.length - body.length - 1)));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
       const plain = Buffer.concat([
         decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES)),

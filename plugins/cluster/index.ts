@@ -37,16 +37,16 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
         ctx.logger.info(
           `Cluster mode: replica ${settings.node_id ?? hostname()} (${routing.epoch}) reached at ${settings.advertise_url}`,
         );
-        ctx.use(gatewayTokens.httpRoutes).add({
-          method: "GET",
-          path: "/cluster",
-          handler: () => ({
-            node_id: settings.node_id ?? hostname(),
-            epoch: routing.epoch,
-            advertise_url: settings.advertise_url,
-            ...routing.report(),
-          }),
+        const report = () => ({
+          node_id: settings.node_id ?? hostname(),
+          epoch: routing.epoch,
+          advertise_url: settings.advertise_url,
+          ...routing.report(),
         });
+        ctx.use(gatewayTokens.httpRoutes).add({ method: "GET", path: "/cluster", handler: report });
+        const metrics = ctx.use(gatewayTokens.metrics);
+        metrics.section("cluster", report);
+        (await import("./metrics.js")).addClusterMetrics(metrics, routing);
         // Before every other plugin's step: the frontend still listens, /ready already answers 503 (the kernel is stopping).
         ctx.hooks.beforeShutdown.tapPromise({ name: "cluster", stage: Stage.FIRST }, async () => {
           routing.drain();

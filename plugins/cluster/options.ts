@@ -1,5 +1,8 @@
 import { zodMini as z } from "open-mcp-gateway";
 
+/** A session tag: letters, digits, `_` and `-`, so that it needs no escaping in a load balancer's pattern. */
+export const SESSION_TAG = /^[A-Za-z0-9_-]{1,32}$/;
+
 /** At least 32 bytes: the secret is the only thing between a client and a forged session of another key. */
 const secretSchema = z
   .string()
@@ -22,6 +25,13 @@ export const clusterSchema = z.optional(
     /** This replica's name in logs (default: the host name). */
     node_id: z.optional(z.string().check(z.minLength(1))),
     advertise_url: advertiseUrlSchema,
+    /**
+     * Optional clear prefix of this replica's session ids (`<tag>.v1...`), for load balancers that keep
+     * sessions on their owner by reading it (nginx `map`); routing by it is an optimisation only.
+     */
+    session_tag: z.optional(
+      z.string().check(z.regex(SESSION_TAG, "session_tag: 1 to 32 letters, digits, '_' or '-', such as r2")),
+    ),
     /** Seals session tokens; the same on every replica. */
     session_secret: secretSchema,
     /** Secrets being rotated out: tokens they sealed are still accepted, new ones use session_secret. */

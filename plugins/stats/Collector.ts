@@ -1,4 +1,5 @@
 import {
+  Histogram,
   outcomeClass,
   REFUSALS,
   SERVER_ERRORS,
@@ -10,7 +11,7 @@ import {
   type SessionInfo,
 } from "open-mcp-gateway";
 import { LabelFold } from "./LabelFold.js";
-import { Buckets, LatencyWindow } from "./Latency.js";
+import { LatencyWindow } from "./Latency.js";
 import type { StatsOptions } from "./options.js";
 
 /** The methods that keep their own `method` label; any other (a vendor method a client made up) is `other`. */
@@ -70,7 +71,7 @@ export interface RequestSeries {
   readonly method: string;
   readonly tool: string;
   readonly byOutcome: Map<OutcomeClass, number>;
-  readonly duration: Buckets;
+  readonly duration: Histogram;
 }
 
 export interface PrincipalStats {
@@ -131,7 +132,7 @@ export class Collector {
     const key = `${server}\u0000${method}\u0000${tool}`;
     let series = this.series.get(key);
     if (!series)
-      this.series.set(key, (series = { server, method, tool, byOutcome: new Map(), duration: new Buckets() }));
+      this.series.set(key, (series = { server, method, tool, byOutcome: new Map(), duration: new Histogram() }));
     bump(series.byOutcome, kind);
     series.duration.observe(outcome.durationMs / 1000);
 

@@ -1,23 +1,3 @@
-/** Histogram bucket bounds in seconds: an MCP call spans milliseconds (a cached list) to minutes (a slow tool). */
-export const BUCKETS_SECONDS: readonly number[] = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
-];
-
-/** Cumulative-ready bucket counts for one series, as Prometheus histograms expose them. */
-export class Buckets {
-  readonly counts = new Array<number>(BUCKETS_SECONDS.length).fill(0);
-  count = 0;
-  sumSeconds = 0;
-
-  observe(seconds: number): void {
-    this.count += 1;
-    this.sumSeconds += seconds;
-    // Non-cumulative here; the exposition sums them up (one increment per observation).
-    const index = BUCKETS_SECONDS.findIndex((bound) => seconds <= bound);
-    if (index >= 0) this.counts[index]! += 1;
-  }
-}
-
 /** How many recent durations a server keeps for /stats' percentiles. */
 const WINDOW = 1024;
 

@@ -11,7 +11,7 @@ const NAME = "stats";
 /**
  * Counts what goes through the gateway, as an observer: every request's outcome on every frontend,
  * sessions, backend state changes and reloads. Serves `GET /stats` (the original's JSON, extended)
- * and `GET /metrics` (Prometheus text), both admin scope.
+ * and `GET /metrics` (Prometheus text), both admin scope, with what other plugins add to `gatewayTokens.metrics`.
  */
 export const statsPlugin = definePlugin((options: Partial<StatsOptions> = {}) => {
   const settings = parsePluginOptions(NAME, statsPluginOptions, options);
@@ -33,19 +33,20 @@ export const statsPlugin = definePlugin((options: Partial<StatsOptions> = {}) =>
         if (!ctx.container.isRegistered(gatewayTokens.httpRoutes, true)) return;
         const routes = ctx.use(gatewayTokens.httpRoutes);
         const supervisor = (): ServerSupervisor => ctx.use(gatewayTokens.supervisor);
+        const plugins = ctx.use(gatewayTokens.metrics);
         let metrics: Metrics | undefined;
         routes.add({
           method: "GET",
           path: "/stats",
           scope: "admin",
-          handler: () => statsReport(collector, supervisor()),
+          handler: () => statsReport(collector, supervisor(), plugins),
         });
         routes.add({
           method: "GET",
           path: "/metrics",
           scope: "admin",
           handler: async (_request, reply) => {
-            metrics ??= new (await import("./metrics.js")).Metrics(collector, supervisor());
+            metrics ??= new (await import("./metrics.js")).Metrics(collector, supervisor(), plugins);
             reply.header("Content-Type", await metrics.contentType());
             return metrics.text();
           },

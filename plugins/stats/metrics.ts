@@ -1,9 +1,8 @@
-import type { OutcomeClass, ServerSupervisor } from "open-mcp-gateway";
+import type { GatewayMetrics, Histogram, MetricFamily, OutcomeClass, ServerSupervisor } from "open-mcp-gateway";
 import type { Registry } from "prom-client";
 import type { Collector, ServerStats } from "./Collector.js";
-import { BUCKETS_SECONDS } from "./Latency.js";
 
-type Labels = Record<string, string | number>;
+type Labels = Readonly<Record<string, string | number>>;
 interface Sample {
   readonly value: number;
   readonly labels: Labels;
@@ -26,8 +25,14 @@ interface CollectedMetric {
 export class Metrics {
   readonly #registry: Promise<Registry>;
 
-  constructor(collector: Collector, supervisor: ServerSupervisor) {
-    this.#registry = import("prom-client").then(({ Registry, collectDefaultMetrics }) => {
+  constructor(
+    collector: Collector,
+    supervisor: ServerSupervisor,
+    private readonly plugins: GatewayMetrics,
+  ) {
+    this.#registry = import("prom-client").then((module) => {
+      // CommonJS: Node gives its exports as named ones, the bundle (dist/bundle) only as the default export.
+      const { Registry, collectDefaultMetrics } = (module.default as typeof module.default | undefined) ?? module;
       const registry = new Registry();
       collectDefaultMetrics({ register: registry });
       for (const metric of definitions(collector, supervisor)) registry.registerMetric(metric as never);
@@ -40,8 +45,35 @@ export class Metrics {
   }
 
   async text(): Promise<string> {
-    return (await this.#registry).metrics();
+    const registry = await this.#registry;
+    // Plugins may add families at any time (a reload): each is registered at the first scrape that sees it,
+    // read by name at every scrape. A name the gateway's own metrics hold stays theirs.
+    for (const family of this.plugins.families())
+      if (!registry.getSingleMetric(family.name)) registry.registerMetric(pluginMetric(this.plugins, family) as never);
+    return registry.metrics();
   }
+}
+
+/** A plugin's family as prom-client reads it: looked up again at each scrape, so a replaced family is the one shown. */
+function pluginMetric(plugins: GatewayMetrics, { name, help, type }: MetricFamily): CollectedMetric {
+  return metric(name, type, help, function* () {
+    const family = [...plugins.families()].find((candidate) => candidate.name === name);
+    if (family?.type === "histogram")
+      for (const { labels, histogram } of family.samples()) yield* histogramSamples(name, labels ?? {}, histogram);
+    else if (family) for (const { labels, value } of family.samples()) yield { value, labels: labels ?? {} };
+  });
+}
+
+/** The `_bucket` (cumulative, then `+Inf`), `_sum` and `_count` series of one histogram. */
+function* histogramSamples(name: string, labels: Labels, histogram: Histogram): Iterable<Sample> {
+  let cumulative = 0;
+  for (const [index, bound] of histogram.bounds.entries()) {
+    cumulative += histogram.counts[index]!;
+    yield { metricName: `${name}_bucket`, value: cumulative, labels: { ...labels, le: String(bound) } };
+  }
+  yield { metricName: `${name}_bucket`, value: histogram.count, labels: { ...labels, le: "+Inf" } };
+  yield { metricName: `${name}_sum`, value: histogram.sum, labels };
+  yield { metricName: `${name}_count`, value: histogram.count, labels };
 }
 
 function metric(
@@ -81,25 +113,12 @@ function definitions(collector: Collector, supervisor: ServerSupervisor): Collec
       "histogram",
       "Time from a request's arrival to its answer (or refusal)",
       function* () {
-        for (const s of collector.series.values()) {
-          const labels = { server: s.server, method: s.method, tool: s.tool };
-          let cumulative = 0;
-          for (const [index, bound] of BUCKETS_SECONDS.entries()) {
-            cumulative += s.duration.counts[index]!;
-            yield {
-              metricName: "mcpgw_request_duration_seconds_bucket",
-              value: cumulative,
-              labels: { ...labels, le: String(bound) },
-            };
-          }
-          yield {
-            metricName: "mcpgw_request_duration_seconds_bucket",
-            value: s.duration.count,
-            labels: { ...labels, le: "+Inf" },
-          };
-          yield { metricName: "mcpgw_request_duration_seconds_sum", value: s.duration.sumSeconds, labels };
-          yield { metricName: "mcpgw_request_duration_seconds_count", value: s.duration.count, labels };
-        }
+        for (const s of collector.series.values())
+          yield* histogramSamples(
+            "mcpgw_request_duration_seconds",
+            { server: s.server, method: s.method, tool: s.tool },
+            s.duration,
+          );
       },
     ),
     metric(

@@ -1,4 +1,4 @@
-import type { OutcomeClass, ServerSnapshot, ServerSupervisor } from "open-mcp-gateway";
+import type { GatewayMetrics, OutcomeClass, ServerSnapshot, ServerSupervisor } from "open-mcp-gateway";
 import type { Collector, ServerStats } from "./Collector.js";
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -8,16 +8,21 @@ const iso = (date: Date | undefined) => date?.toISOString() ?? null;
  * `GET /stats`: the original gateway's fields (uptime_seconds, total_requests, active_servers,
  * total_servers, last_reload, servers.{id}.{status, request_count, error_count, uptime_seconds,
  * last_activity}), then what this gateway adds. Servers removed by a reload keep their counts,
- * with status `removed`.
+ * with status `removed`. Sections other plugins add come last (a name the report already has stays its own).
  */
-export function statsReport(collector: Collector, supervisor: ServerSupervisor, now = Date.now()) {
+export function statsReport(
+  collector: Collector,
+  supervisor: ServerSupervisor,
+  plugins: GatewayMetrics,
+  now = Date.now(),
+) {
   const snapshots = new Map(supervisor.list().map((snapshot) => [snapshot.id, snapshot]));
   const ids = [...snapshots.keys(), ...[...collector.servers.keys()].filter((id) => !snapshots.has(id))];
   const servers = Object.fromEntries(
     ids.map((id) => [id, serverReport(collector.servers.get(id), snapshots.get(id), now)]),
   );
   const all = [...snapshots.values()];
-  return {
+  const report = {
     uptime_seconds: seconds(now - collector.startedAt),
     total_requests: collector.total,
     active_servers: all.filter((snapshot) => snapshot.status === "running").length,
@@ -39,6 +44,8 @@ export function statsReport(collector: Collector, supervisor: ServerSupervisor, 
     sessions: Object.fromEntries(collector.sessions),
     servers,
   };
+  const sections = [...plugins.sections()].filter(([name]) => !(name in report));
+  return { ...report, ...Object.fromEntries(sections.map(([name, section]) => [name, section()])) };
 }
 
 function serverReport(stats: ServerStats | undefined, snapshot: ServerSnapshot | undefined, now: number) {

@@ -1,4 +1,5 @@
 import { Authenticators } from "../services/auth.js";
+import { GatewayMetrics } from "../services/metrics.js";
 import { gatewayTokens } from "../services/tokens.js";
 import { coreTokens } from "../di/tokens.js";
 import { Stage } from "../kernel/hooks.js";
@@ -13,7 +14,7 @@ const NAME = "core";
 
 /**
  * The gateway's core services, installed like any plugin (before every other): the request
- * pipeline's hooks and the authenticator registry from `apply` on; the supervisor and the MCP
+ * pipeline's hooks, the authenticator registry and the plugins' metrics from `apply` on; the supervisor and the MCP
  * core once the config is valid. The kernel itself knows none of them.
  */
 export const corePlugin: GatewayPlugin = {
@@ -27,6 +28,7 @@ export const corePlugin: GatewayPlugin = {
       logRequest(requests, request, outcome),
     );
     ctx.provide(gatewayTokens.authenticators, new Authenticators());
+    ctx.provide(gatewayTokens.metrics, new GatewayMetrics());
     ctx.hooks.configLoaded.tapPromise({ name: NAME, stage: Stage.FIRST }, async (config) => {
       const supervisor = new Supervisor(ctx.kernel, config, resolveStateDir(config), {
         name: "open-mcp-gateway",

@@ -3,6 +3,7 @@ import type { RequestHooks } from "../mcp/hooks.js";
 import type { McpSessions } from "../mcp/service.js";
 import type { Authenticators } from "./auth.js";
 import type { HttpRoutes } from "./httpRoutes.js";
+import type { GatewayMetrics } from "./metrics.js";
 import type { SessionRouting } from "./sessionRouting.js";
 import type { ConfigReloader } from "./reload.js";
 
@@ -28,6 +29,8 @@ export const gatewayTokens = {
   httpRoutes: createToken<HttpRoutes>("http-frontend.routes"),
   /** Optional: where HTTP sessions live across replicas (the cluster plugin); provide it by `configLoaded`. */
   sessionRouting: createToken<SessionRouting>("http-frontend.sessionRouting"),
+  /** Metric families for `/metrics` and sections of `/stats` a plugin adds (shown by the stats plugin); available in `apply`. */
+  metrics: createToken<GatewayMetrics>("core.metrics"),
   /** Reloads the config while running (hot reload, SIGHUP, /admin/reload); from `beforeStart` on, not in `inspect` mode. */
   reloader: createToken<ConfigReloader>("core.reloader"),
 } as const;

@@ -1,10 +1,9 @@
 // Debian's HAProxy in the foreground on loopback, its config in a temp dir, stopped by PID.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { connect } from "node:net";
 import path from "node:path";
 import { tempDir, writeFiles } from "../helpers/files.js";
-import { freePort, type TestContext } from "./replicas.js";
+import { accepts, freePort, type TestContext } from "./replicas.js";
 
 export const HAPROXY = "/usr/sbin/haproxy";
 
@@ -69,15 +68,4 @@ export async function startHaproxy(
     if (attempt === 200) throw new Error(`haproxy did not listen within 10 s:\n${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }

@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { auth, initialize, KEYS, listTools, OTHER_SECRET, SECRET, startReplica, type TestContext } from "./replicas.js";
 import { roundRobin } from "./roundRobin.js";
 import { RELAY_FIXTURE } from "../http/support.js";
+import { sample, scrape } from "../observability/support.js";
 
 const text = (result: unknown) => (result as { content: Array<{ text: string }> }).content[0]!.text;
 
@@ -84,6 +85,16 @@ test("a session's requests alternating between two replicas all succeed, progres
   assert.ok(counters.forwarded_total >= 4 && counters.forward_seconds_total > 0, JSON.stringify(counters));
   assert.equal(counters.owner_gone_total, 2);
   assert.equal(counters.rejected_total, 1);
+  // The same counters for Prometheus: every relay's time in the hop histogram.
+  const { families } = await scrape(other.base, KEYS.a);
+  const metric = (name: string) => sample(families, name, {});
+  assert.equal(metric("mcpgw_cluster_forwarded_total"), counters.forwarded_total);
+  const hop = families.get("mcpgw_cluster_forward_seconds")!.metrics[0] as unknown as { count: string; sum: string };
+  assert.equal(Number(hop.count), counters.forwarded_total);
+  assert.ok(Math.abs(Number(hop.sum) - counters.forward_seconds_total) < 1e-5);
+  assert.equal(metric("mcpgw_cluster_owner_gone_total"), 2);
+  assert.equal(metric("mcpgw_cluster_rejected_total"), 1);
+  assert.equal(metric("mcpgw_cluster_adopted_total"), 0);
   // A new session through the surviving replica works at once.
   const fresh = await initialize(other.base, KEYS.a);
   assert.equal((await listTools(other.base, KEYS.a, fresh)).status, 200);
@@ -182,6 +193,12 @@ test("its owner killed, a session of shared backends is adopted under the same i
   >;
   assert.equal(report.adopted_total, 1, "adopted once, then served as its own");
   assert.equal(report.owner_gone_total, 1);
+  const { families } = await scrape(adopter.base, KEYS.a);
+  assert.equal(sample(families, "mcpgw_cluster_adopted_total", {}), 1);
+  assert.equal(sample(families, "mcpgw_cluster_owner_gone_total", {}), 1, "the per-session backend's session: 404");
+  assert.equal(sample(families, "mcpgw_cluster_forwarded_total", {}), 0);
+  const stats = (await (await fetch(`${adopter.base}/stats`, { headers: auth(KEYS.a) })).json()) as any;
+  assert.deepEqual([stats.cluster.adopted_total, stats.cluster.owner_gone_total], [1, 1]);
 });
 
 test("without Redis, a frozen owner (connections accepted, nothing answered) costs answer_timeout_ms, then 404: never a hang", async (t) => {

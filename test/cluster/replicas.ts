@@ -1,5 +1,5 @@
 // Real `mcpgw serve` processes in cluster mode on loopback ports, for the cluster tests.
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import path from "node:path";
 import { Child, cleanEnv, GATEWAY_HTTP, start } from "../cli/spawn.js";
 import { tempDir, writeFiles } from "../helpers/files.js";
@@ -18,6 +18,18 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Whether something accepts connections on a loopback port now (a load balancer that started listening). */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 export interface Replica {

@@ -35,3 +35,14 @@ test("rotation: a token of the previous secret still opens; new tokens use the n
   assert.equal(new SessionKeys([SECRET]).open(fresh), undefined);
   assert.deepEqual(new SessionKeys([OTHER_SECRET]).open(fresh), claims);
 });
+
+test("a session tag is the token's clear prefix for load balancers, authenticated like the rest", () => {
+  const keys = new SessionKeys([SECRET]);
+  const token = keys.seal(claims, "r2");
+  assert.match(token, /^r2\.v1\.[\w-]{8}\.[\w-]+$/);
+  assert.deepEqual(keys.open(token), claims);
+  assert.equal(keys.open(`r3${token.slice(2)}`), undefined, "an edited tag");
+  assert.equal(keys.open(token.slice(3)), undefined, "the tag removed");
+  assert.equal(keys.open(`x.${keys.seal(claims)}`), undefined, "a tag added");
+  assert.equal(keys.open(`r/2${token.slice(2)}`), undefined, "not a tag");
+});
