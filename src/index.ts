@@ -94,9 +94,11 @@ export type { HttpRoute, HttpRouteRequest, HttpReply, HttpRoutes } from "./servi
 export type {
   ForeignSessionRequest,
   RelayOutcome,
+  SessionFacts,
   SessionRoute,
   SessionRouting,
   SessionStart,
+  StreamEvent,
 } from "./services/sessionRouting.js";
 export { refuse, type RequestHooks } from "./mcp/hooks.js";
 export type {
