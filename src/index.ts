@@ -103,9 +103,11 @@ export {
 export type {
   ForeignSessionRequest,
   RelayOutcome,
+  SessionFacts,
   SessionRoute,
   SessionRouting,
   SessionStart,
+  StreamEvent,
 } from "./services/sessionRouting.js";
 export { refuse, type RequestHooks } from "./mcp/hooks.js";
 export type {

@@ -4,16 +4,21 @@ import {
   Histogram,
   type ForeignSessionRequest,
   type Logger,
+  type McpRequest,
   type Principal,
   type RelayOutcome,
   type SessionRoute,
+  type RequestOutcome,
+  type SessionInfo,
   type SessionRouting,
   type SessionStart,
+  type StreamEvent,
 } from "open-mcp-gateway";
 import type { ClusterSettings } from "./options.js";
 import type { RedisDirectory } from "./RedisDirectory.js";
-import { HOP_HEADER, relay } from "./Relay.js";
+import { HOP_HEADER, relay, type RelayResult } from "./Relay.js";
 import { SessionKeys, type SessionClaims } from "./SessionKeys.js";
+import type { SessionTable } from "./SessionTable.js";
 
 const HOP_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
@@ -43,6 +48,12 @@ export class ClusterRouting implements SessionRouting {
   #draining = false;
   /** Set when `redis_url` is: heartbeats and tombstones. */
   directory?: RedisDirectory;
+  /** Set when `redis_url` is: what sessions learn after initialize, and their streams' events. */
+  table?: SessionTable;
+  /** The sessions served here (Streamable HTTP), by wire id: their own names (`s`), the table's keys. */
+  readonly #served = new Map<string, string>();
+  /** The same sessions' wire ids by the MCP core's id, which the request pipeline's hooks see. */
+  readonly #wireIds = new Map<string, string>();
 
   constructor(
     private readonly settings: ClusterSettings,
@@ -93,7 +104,8 @@ export class ClusterRouting implements SessionRouting {
     );
   }
 
-  async relay({ sessionId, route, req, res }: ForeignSessionRequest): Promise<RelayOutcome> {
+  async relay(request: ForeignSessionRequest): Promise<RelayOutcome> {
+    const { sessionId, route, req } = request;
     const claims = this.#keys.open(sessionId);
     // A legacy POST names no server (/messages serves every /sse route): its transport is what it can check.
     const sameRoute = claims && (route.transport === "sse" ? claims.r.startsWith("l:") : claims.r === routeTag(route));
@@ -109,39 +121,90 @@ export class ClusterRouting implements SessionRouting {
     if (req.headers[HOP_HEADER] !== undefined && !replaced) return "gone";
     // Redis says whether the owner still beats; without an answer, trying to connect tells.
     if (!replaced && (await this.directory?.alive(claims.o)) !== false) {
-      const started = process.hrtime.bigint();
-      const result = await relay(
-        {
-          url: new URL(claims.a),
-          epoch: claims.o,
-          connectTimeoutMs: this.settings.connect_timeout_ms,
-          answerTimeoutMs: this.settings.answer_timeout_ms,
-        },
-        req,
-        res,
-      );
-      if (result === "answered") {
-        this.counters.forwarded += 1;
-        this.forwardSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        return "relayed";
-      }
+      const result = await this.#relayTo(claims.a, claims.o, request);
+      if (result === "answered") return "relayed";
       if (result === "lost") return this.#gone(claims, "went away during the request");
+    }
+    // With Redis: another replica may have adopted the session already; it serves it now.
+    const shared = await this.table?.read(claims.s);
+    const holder = shared?.holder;
+    if (holder && holder.epoch !== claims.o) {
+      if (holder.epoch === this.epoch) return this.#gone(claims, "is gone, and the session ended here since");
+      if ((await this.directory?.alive(holder.epoch)) !== false) {
+        const result = await this.#relayTo(holder.address, holder.epoch, request);
+        if (result === "answered") return "relayed";
+        if (result === "lost") return this.#gone(claims, `is gone, and so was its adopter at ${holder.address}`);
+      }
     }
     const start = claims.st;
     const age = Date.now() / 1000 - claims.i;
     if (!start || age > this.settings.session_max_age_seconds || !this.portable(route))
       return this.#gone(claims, "is gone, and the session cannot move (a per-session backend, or too old)");
     if (await this.directory?.buried(claims.s)) return this.#gone(claims, "is gone, and its client had ended it");
-    return { adopt: start };
+    return { adopt: start, ...(shared && { facts: shared.facts }) };
   }
 
-  adopted(): void {
+  async #relayTo(address: string, epoch: string, { req, res }: ForeignSessionRequest): Promise<RelayResult> {
+    const started = process.hrtime.bigint();
+    const result = await relay(
+      {
+        url: new URL(address),
+        epoch,
+        connectTimeoutMs: this.settings.connect_timeout_ms,
+        answerTimeoutMs: this.settings.answer_timeout_ms,
+      },
+      req,
+      res,
+    );
+    if (result === "answered") {
+      this.counters.forwarded += 1;
+      this.forwardSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+    return result;
+  }
+
+  adopted(sessionId: string): void {
     this.counters.adopted += 1;
+    const session = this.#served.get(sessionId);
+    if (session) this.table?.held(session, { epoch: this.epoch, address: this.settings.advertise_url });
   }
 
   deleted(sessionId: string): void {
     const claims = this.#keys.open(sessionId);
-    if (claims) this.directory?.bury(claims.s, this.settings.session_max_age_seconds);
+    if (!claims) return;
+    this.directory?.bury(claims.s, this.settings.session_max_age_seconds);
+    this.table?.forget(claims.s);
+  }
+
+  serving(sessionId: string, session: SessionInfo): void {
+    const claims = this.table && this.#keys.open(sessionId);
+    if (!claims) return;
+    this.#served.set(sessionId, claims.s);
+    this.#wireIds.set(session.id, sessionId);
+  }
+
+  eventStored(sessionId: string, event: StreamEvent): void {
+    const session = this.#served.get(sessionId);
+    if (session) this.table?.event(session, event);
+  }
+
+  /** A request's end (the request pipeline's `outcome`): what a session learns after initialize goes to the side table. */
+  outcome(request: McpRequest, outcome: RequestOutcome): void {
+    if (!outcome.ok || !this.table || !request.session || !LEARNED.has(request.method)) return;
+    const wireId = this.#wireIds.get(request.session.id);
+    const session = wireId && this.#served.get(wireId);
+    if (!session) return;
+    if (request.method === "logging/setLevel") this.table.learned(session, { logLevel: String(request.params.level) });
+    else if (request.method === "resources/subscribe") this.table.learned(session, { subscribe: String(request.uri) });
+    else this.table.learned(session, { unsubscribe: String(request.uri) });
+  }
+
+  /** A session ended here (the request pipeline's `sessionClosed`). */
+  closed(session: SessionInfo): void {
+    const wireId = this.#wireIds.get(session.id);
+    if (wireId === undefined) return;
+    this.#wireIds.delete(session.id);
+    this.#served.delete(wireId);
   }
 
   #gone(claims: SessionClaims, why: string): RelayOutcome {
@@ -150,6 +213,9 @@ export class ClusterRouting implements SessionRouting {
     return "gone";
   }
 }
+
+/** The requests whose success a session's side table records. */
+const LEARNED = new Set(["resources/subscribe", "resources/unsubscribe", "logging/setLevel"]);
 
 /** A digest: the token stays small whatever the key name, and an id never spells one out. */
 function principalTag(principal: Principal): string {

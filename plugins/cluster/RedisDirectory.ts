@@ -1,13 +1,15 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "open-mcp-gateway";
+import { SessionTable, type SessionTableLimits } from "./SessionTable.js";
 
 /** No Redis command may hold a request longer than this: an outage degrades the cluster, never stalls it. */
 const COMMAND_TIMEOUT_MS = 250;
 
 /**
  * What the replicas share through Redis, all of it optional: each replica's heartbeat (a key that
- * expires unless refreshed, so a dead owner is known without trying to connect to it) and the
- * tombstones of sessions their clients deleted (never adopted again). Every question answers
+ * expires unless refreshed, so a dead owner is known without trying to connect to it), the
+ * tombstones of sessions their clients deleted (never adopted again), and sessions' own state
+ * (SessionTable). Every question answers
  * `undefined` while Redis cannot be reached: the caller then does what it does without Redis.
  */
 export class RedisDirectory {
@@ -35,7 +37,9 @@ export class RedisDirectory {
     redis.on("error", (error: Error) => {
       if (warned) return;
       warned = true;
-      logger.warn(`Redis unavailable (${error.message}); the cluster works on without heartbeats and tombstones`);
+      logger.warn(
+        `Redis unavailable (${error.message}); the cluster works on without heartbeats, tombstones and shared session state`,
+      );
     });
     redis.on("ready", () => {
       if (warned) logger.info("Redis reachable again");
@@ -47,6 +51,11 @@ export class RedisDirectory {
 
   get up(): boolean {
     return this.redis.status === "ready";
+  }
+
+  /** The per-session side table and stream events, on the same connection. */
+  sessionTable(limits: SessionTableLimits): SessionTable {
+    return new SessionTable(this.redis, this.prefix, limits);
   }
 
   /** Announces this replica every `intervalMs`; the key lives for three intervals. */

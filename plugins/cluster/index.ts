@@ -28,6 +28,14 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
           const { RedisDirectory } = await import("./RedisDirectory.js");
           const directory = await RedisDirectory.connect(settings.redis_url, settings.redis_key_prefix, ctx.logger);
           routing.directory = directory;
+          routing.table = directory.sessionTable({
+            sessionTtlSeconds: settings.session_max_age_seconds,
+            maxEvents: settings.shared_events_max,
+            eventsTtlSeconds: settings.shared_events_ttl_seconds,
+          });
+          const requestHooks = ctx.use(gatewayTokens.requestHooks);
+          requestHooks.outcome.tap("cluster", (request, outcome) => routing.outcome(request, outcome));
+          requestHooks.sessionClosed.tap("cluster", (session) => routing.closed(session));
           // Peers may relay to this replica once it listens; it stops beating only once its sessions are closed.
           ctx.hooks.started.tap("cluster", () =>
             directory.beat(routing.epoch, settings.advertise_url, settings.heartbeat_seconds * 1000),

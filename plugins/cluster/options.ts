@@ -36,10 +36,14 @@ export const clusterSchema = z.optional(
     session_secret: secretSchema,
     /** Secrets being rotated out: tokens they sealed are still accepted, new ones use session_secret. */
     previous_session_secrets: z._default(z.array(secretSchema), []),
-    /** Owner heartbeats and DELETE tombstones shared by the replicas; optional (empty: none). */
+    /** Owner heartbeats, DELETE tombstones and sessions' state shared by the replicas; optional (empty: none). */
     redis_url: z._default(z.string(), ""),
     /** Prefix of every Redis key, for several gateways sharing one Redis. */
     redis_key_prefix: z._default(z.string(), "mcpgw:"),
+    /** With Redis: the events of a session's streams kept for a resume after adoption (about; Redis trims in blocks). */
+    shared_events_max: z._default(z.int().check(z.minimum(1), z.maximum(100_000)), 1000),
+    /** With Redis: how long a session's shared events live after its last one. */
+    shared_events_ttl_seconds: z._default(z.int().check(z.minimum(1), z.maximum(86_400)), 600),
     /** How often a replica renews its heartbeat in Redis; it counts as gone three of these after its last. */
     heartbeat_seconds: z._default(z.number().check(z.minimum(0.1), z.maximum(60)), 5),
     /** How long a relay waits to connect to a session's owner before the session counts as gone. */

@@ -12,6 +12,7 @@ import {
   type McpSessions,
   type Principal,
   type RpcErrorBody,
+  type SessionFacts,
   type SessionRoute,
   type SessionRouting,
   type SessionStart,
@@ -22,7 +23,7 @@ import { leanPost } from "./LeanPost.js";
 import type { PassThrough } from "./PassThrough.js";
 import { admit, type HeldSession } from "./sessionCaps.js";
 import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
-import { replayInitialize, sessionStart } from "./adoption.js";
+import { replayFacts, replayInitialize, sessionStart } from "./adoption.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
 let loadedTransports:
@@ -212,6 +213,7 @@ export class McpEndpoints {
     const session = await this.#open(ctx, scope, "streamable-http");
     const id = wireId ?? session.info.id;
     const open = await this.#serve(session, id);
+    this.#share(open, id);
     try {
       await this.#handOver(ctx, open, message);
     } finally {
@@ -247,8 +249,15 @@ export class McpEndpoints {
     };
     this.#streamable.set(id, open);
     transport.onclose = () => void this.#end(this.#streamable, id);
+    this.routing()?.serving?.(id, session.info);
     await session.connect(transport);
     return open;
+  }
+
+  /** Cluster mode: the session's stream events go to the routing too (other replicas resume them after adoption). */
+  #share(open: StreamableSession, id: string): void {
+    const routing = this.routing();
+    if (routing?.eventStored) open.events.onStored = (event) => routing.eventStored!(id, event);
   }
 
   async #existing(ctx: Context, scope: SessionScope): Promise<void> {
@@ -443,7 +452,9 @@ export class McpEndpoints {
       let adopting = this.#adopting.get(sessionId);
       if (!adopting) {
         if (!this.#admit(ctx)) return true;
-        adopting = this.#adopt(ctx, scope, sessionId, outcome.adopt).finally(() => this.#adopting.delete(sessionId));
+        adopting = this.#adopt(ctx, scope, sessionId, outcome.adopt, outcome.facts).finally(() =>
+          this.#adopting.delete(sessionId),
+        );
         this.#adopting.set(sessionId, adopting);
       }
       if (await adopting) return false;
@@ -452,11 +463,31 @@ export class McpEndpoints {
     return true;
   }
 
-  /** Serves a gone owner's session here under its id; false (nothing kept) when the SDK would not take it. */
-  async #adopt(ctx: Context, scope: SessionScope, sessionId: string, start: SessionStart): Promise<boolean> {
+  /**
+   * Serves a gone owner's session here under its id, with what the owner had shared of it (its
+   * streams' events, subscriptions, log level); false (nothing kept) when the SDK would not take it.
+   */
+  async #adopt(
+    ctx: Context,
+    scope: SessionScope,
+    sessionId: string,
+    start: SessionStart,
+    facts: SessionFacts | undefined,
+  ): Promise<boolean> {
     const open = await this.#serve(await this.#open(ctx, scope, "streamable-http"), sessionId);
+    // First, so the events of this replica's own replays are numbered after the owner's.
+    if (facts) open.events.load(facts.events);
     if (await replayInitialize(open.transport, sessionId, start)) {
-      this.logger.info(`Adopted session ${sessionId.slice(0, 16)}…: its owner is gone`);
+      const failed = facts ? await replayFacts(open.transport, sessionId, start, facts) : 0;
+      this.#share(open, sessionId);
+      this.logger.info(
+        `Adopted session ${sessionId.slice(0, 16)}…: its owner is gone` +
+          (facts
+            ? `; ${facts.events.length} stream events, ${facts.subscriptions.length} subscriptions` +
+              `${facts.logLevel ? `, log level ${facts.logLevel}` : ""} taken over` +
+              (failed > 0 ? ` (${failed} of them refused here)` : "")
+            : ""),
+      );
       this.routing()?.adopted?.(sessionId);
       return true;
     }

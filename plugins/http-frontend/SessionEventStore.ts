@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { EventId, EventStore, StreamId } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { StreamEvent } from "open-mcp-gateway";
 
 /**
  * The request a POST carries, while the SDK handles that POST: the SDK stores the stream's priming
@@ -10,6 +11,9 @@ export const postedRequest = new AsyncLocalStorage<RequestId>();
 
 /** Streams ended without an answer (their request was cancelled) remembered per session, at most. */
 const ENDED_STREAMS_KEPT = 1000;
+
+/** The SDK's name for a session's standalone GET stream (every other stream carries one POST's request). */
+const GET_STREAM = "_GET_stream";
 
 /** What an event costs besides its text (its Map entry and record), roughly; it keeps tiny events from being free. */
 const EVENT_OVERHEAD = 64;
@@ -44,6 +48,8 @@ export class SessionEventStore implements EventStore {
   readonly #ended = new Set<StreamId>();
   #seq = 0;
   #bytes = 0;
+  /** Told of every event as it is stored, before the SDK sends it (cluster mode shares them with other replicas). */
+  onStored?: (event: StreamEvent) => void;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -52,7 +58,7 @@ export class SessionEventStore implements EventStore {
     const json = Object.keys(message).length === 0 ? undefined : JSON.stringify(message);
     const posted = postedRequest.getStore();
     if (json === undefined && posted !== undefined) this.#requests.set(streamId, posted);
-    if ("id" in message && ("result" in message || "error" in message)) this.#requests.delete(streamId);
+    if (isResponse(message)) this.#requests.delete(streamId);
     return this.#store(streamId, json);
   }
 
@@ -70,7 +76,34 @@ export class SessionEventStore implements EventStore {
     this.#perStream.set(streamId, (this.#perStream.get(streamId) ?? 0) + 1);
     this.#bytes += size;
     while (this.#bytes > this.maxBytes && this.#events.size > 1) this.#dropOldest();
+    this.onStored?.(json === undefined ? { id } : { id, json });
     return id;
+  }
+
+  /**
+   * Takes over the events another replica's store sent for this session (its owner is gone), so
+   * their streams resume here; later events are numbered after them. A POST stream whose answer is
+   * not among them gets none (its call died with the owner): a resume of it ends at once.
+   */
+  load(events: readonly StreamEvent[]): void {
+    const answered = new Set<StreamId>();
+    const streams = new Set<StreamId>();
+    const ordered = events
+      .map((event) => ({ ...event, cursor: parseEventId(event.id, Number.MAX_SAFE_INTEGER) }))
+      .filter((event) => event.cursor !== undefined)
+      .sort((a, b) => a.cursor!.seq - b.cursor!.seq);
+    for (const { id, json, cursor } of ordered) {
+      if (!cursor || this.#events.has(id)) continue;
+      const size = EVENT_OVERHEAD + id.length + (json?.length ?? 0);
+      this.#events.set(id, { seq: cursor.seq, stream: cursor.stream, json, size });
+      this.#perStream.set(cursor.stream, (this.#perStream.get(cursor.stream) ?? 0) + 1);
+      this.#bytes += size;
+      this.#seq = Math.max(this.#seq, cursor.seq);
+      streams.add(cursor.stream);
+      if (json !== undefined && isResponse(JSON.parse(json))) answered.add(cursor.stream);
+    }
+    while (this.#bytes > this.maxBytes && this.#events.size > 1) this.#dropOldest();
+    for (const stream of streams) if (stream !== GET_STREAM && !answered.has(stream)) this.end(stream);
   }
 
   /** Whether `eventId` names a stream of this session that still has events here. */
@@ -136,6 +169,12 @@ export class SessionEventStore implements EventStore {
     if (left === 0) this.#perStream.delete(event.stream);
     else this.#perStream.set(event.stream, left);
   }
+}
+
+function isResponse(message: unknown): boolean {
+  return (
+    typeof message === "object" && message !== null && "id" in message && ("result" in message || "error" in message)
+  );
 }
 
 function parseEventId(eventId: string, lastSeq: number): { seq: number; stream: StreamId } | undefined {

@@ -8,12 +8,14 @@ export const REDIS_SERVER = "/usr/bin/redis-server";
 
 export interface RedisProcess {
   readonly url: string;
+  readonly port: number;
   readonly process: ChildProcess;
   stop(): Promise<void>;
 }
 
-export async function startRedis(t: TestContext): Promise<RedisProcess> {
-  const port = await freePort();
+/** `port`: a Redis started again where a stopped one listened (its data gone: nothing is saved). */
+export async function startRedis(t: TestContext, port?: number): Promise<RedisProcess> {
+  port ??= await freePort();
   const dir = tempDir(t, "mcpgw-redis-");
   const child = spawn(
     REDIS_SERVER,
@@ -35,5 +37,5 @@ export async function startRedis(t: TestContext): Promise<RedisProcess> {
     });
     child.once("exit", (code) => reject(new Error(`redis-server exited (${code}):\n${output}`)));
   });
-  return { url: `redis://127.0.0.1:${port}`, process: child, stop };
+  return { url: `redis://127.0.0.1:${port}`, port, process: child, stop };
 }

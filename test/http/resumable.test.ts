@@ -19,6 +19,7 @@ import {
   Tap,
   type TestGateway,
 } from "./support.js";
+import { sseEvents, type SseEvent } from "../helpers/sse.js";
 
 const KEYS = { alice: "k-alice-resumable-0001", bob: "k-bob-resumable-00001" } as const;
 type Who = keyof typeof KEYS;
@@ -43,36 +44,6 @@ before(async () => {
   });
 });
 after(() => scope.cleanup());
-
-interface SseEvent {
-  readonly id?: string;
-  readonly retry?: number;
-  readonly data: string;
-}
-
-/** The events of an SSE response, as they arrive (keep-alive comments left out). */
-async function* sseEvents(response: Response): AsyncGenerator<SseEvent> {
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of response.body!) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields: Record<string, string[]> = {};
-      for (const line of block.split("\n")) {
-        const match = /^([^:]+)(?:: ?(.*))?$/.exec(line);
-        if (match) (fields[match[1]!] ??= []).push(match[2] ?? "");
-      }
-      if (!fields.data && !fields.id) continue;
-      yield {
-        ...(fields.id && { id: fields.id[0] }),
-        ...(fields.retry && { retry: Number(fields.retry[0]) }),
-        data: (fields.data ?? []).join("\n"),
-      };
-    }
-  }
-}
 
 type Message = Record<string, any>;
 
