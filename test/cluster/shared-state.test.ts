@@ -138,20 +138,19 @@ async function sharedUpdates(watcher: Redis): Promise<number> {
   return count;
 }
 
-async function startPair(t: TestContext, redis: RedisProcess): Promise<[Replica, Replica]> {
+/** Replicas sharing `redis`, once each reaches it. */
+async function startReplicas(t: TestContext, redis: RedisProcess, names: readonly string[]): Promise<Replica[]> {
   const cluster = { redis_url: redis.url, heartbeat_seconds: 0.2 };
-  const pair = await Promise.all([startReplica(t, "owner", { cluster }), startReplica(t, "peer", { cluster })]);
-  await until(
-    "both replicas reach Redis",
-    async () => (await report(pair[0])).redis === "up" && (await report(pair[1])).redis === "up",
-  );
-  return pair;
+  const replicas = await Promise.all(names.map((name) => startReplica(t, name, { cluster })));
+  for (const replica of replicas)
+    await until(`${replica.base} reaches Redis`, async () => (await report(replica)).redis === "up");
+  return replicas;
 }
 
 test("K5: a GET stream resumed with Last-Event-ID through another replica loses nothing, also after its owner was killed and the session adopted with its subscription and log level", async (t) => {
   const redis = await startRedis(t);
   const watcher = await redisWatcher(t, redis);
-  const [owner, peer] = await startPair(t, redis);
+  const [owner, peer, third] = await startReplicas(t, redis, ["owner", "peer", "third"]);
   const watching = await initialize(owner.base, KEYS.a, ROUTE);
   const toucher = await initialize(owner.base, KEYS.a, ROUTE);
   // Told through the peer: relayed, so the owner learns them (and records them in Redis).
@@ -199,8 +198,11 @@ test("K5: a GET stream resumed with Last-Event-ID through another replica loses 
   assert.ok(seqOf(missed[0]!) > seqOf(beforeDeath), "the replay starts after the event the client had");
   // The log level it set at its first owner holds at the adopter.
   assert.deepEqual(await loggedLevels(peer.base, watching, 21), ["error", "critical", "alert", "emergency"]);
-  const counters = await report(peer);
-  assert.equal(counters.adopted_total, 1);
+  assert.equal((await report(peer)).adopted_total, 1);
+  // The side table names the adopter: a third replica relays the session there instead of adopting it too.
+  await ok(third.base, watching, 22, "tools/call", { name: "echo", arguments: { text: "via third" } });
+  const thirds = await report(third);
+  assert.deepEqual([thirds.forwarded_total, thirds.adopted_total], [1, 0]);
 });
 
 test("K6: a backend's sampling, elicitation and roots requests answered through another replica reach the owner's pending call", async (t) => {
@@ -244,7 +246,7 @@ test("K6: a backend's sampling, elicitation and roots requests answered through 
 
 test("K7: Redis stopped mid-test and restarted: sessions, streams and readiness carry on; what is learned after the restart is shared again", async (t) => {
   const redis = await startRedis(t);
-  const [owner, peer] = await startPair(t, redis);
+  const [owner, peer] = await startReplicas(t, redis, ["owner", "peer"]);
   const watching = await initialize(owner.base, KEYS.a, ROUTE);
   const toucher = await initialize(owner.base, KEYS.a, ROUTE);
   await ok(peer.base, watching, 2, "resources/subscribe", { uri: WATCHED });

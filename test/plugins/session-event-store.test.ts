@@ -69,3 +69,29 @@ test("clear (the session ended) drops everything", async () => {
   assert.equal(store.canResume(id), false);
   assert.deepEqual((await replay(store, id)).sent, []);
 });
+
+test("events taken over from another replica's store resume here, in order; new ids come after them; a call's stream without its answer ends", async () => {
+  const owner = new SessionEventStore(1_000_000);
+  const shared: Array<{ id: string; json?: string }> = [];
+  owner.onStored = (event) => void shared.push(event);
+  const get = await owner.storeEvent("_GET_stream", PRIMING);
+  const g1 = await owner.storeEvent("_GET_stream", progress(1));
+  const answered = await owner.storeEvent("post-a", PRIMING);
+  await owner.storeEvent("post-a", { jsonrpc: "2.0", id: 7, result: {} });
+  const cut = await owner.storeEvent("post-b", PRIMING);
+  await owner.storeEvent("_GET_stream", progress(2));
+  assert.equal(shared.length, 6, "every event, priming ones included, is told");
+  assert.equal(shared[0]!.json, undefined);
+
+  const adopter = new SessionEventStore(1_000_000);
+  adopter.load([...shared].reverse());
+  assert.deepEqual(await replay(adopter, get), { stream: "_GET_stream", sent: [progress(1), progress(2)] });
+  assert.deepEqual(await replay(adopter, g1), { stream: "_GET_stream", sent: [progress(2)] });
+  assert.deepEqual(await replay(adopter, answered), {
+    stream: "post-a",
+    sent: [{ jsonrpc: "2.0", id: 7, result: {} }],
+  });
+  assert.equal(adopter.endedWithoutAnswer(cut), true, "its call died with the owner: nothing to wait for");
+  assert.equal(adopter.endedWithoutAnswer(answered), false);
+  assert.equal(await adopter.storeEvent("_GET_stream", progress(3)), "7._GET_stream");
+});
