@@ -99,7 +99,10 @@ export type {
   SessionStart,
 } from "./services/sessionRouting.js";
 export { refuse, type RequestHooks } from "./mcp/hooks.js";
+export type { ModernRequest } from "./mcp/ModernCall.js";
+export type { ParkedCall, ParkedState } from "./mcp/ParkedCalls.js";
 export type {
+  FrontIdentity,
   McpSession,
   McpSessions,
   OpenSessionOptions,
