@@ -141,6 +141,7 @@ export class ModernLeg {
     const logLevel = envelope["io.modelcontextprotocol/logLevel"];
     const state = ctx.mcpReq.requestState<ParkedState>();
     let resume: ModernRequest["resume"];
+    const answers = ctx.mcpReq.inputResponses;
     if (state !== undefined) {
       const parked = isPlainObject(state) ? this.sessions.parkedCall(state, caller.principal) : undefined;
       // Verified but no longer waiting (answered, expired, or the gateway restarted): the state is stale.
@@ -155,7 +156,7 @@ export class ModernLeg {
         ...(typeof logLevel === "string" && { logLevel }),
         signal: ctx.mcpReq.signal,
         notify: (notification) => ctx.mcpReq.notify(notification as never),
-        ...(resume && { resume }),
+        ...(resume ? { resume } : answers && { answers }),
         seal: (parked) => codec.mint(parked, ctx),
       },
       ctx.mcpReq.id,

@@ -299,9 +299,15 @@ export class McpCore implements McpSessions {
     return this.parked.get(state, principal.id);
   }
 
-  /** A modern call is forgotten once answered and no backend call of it is parked. */
+  /**
+   * A modern call is forgotten once answered and no backend call of it is parked; backends started
+   * for it alone (`isolation: session`) stop then.
+   */
   modernCallEnded(call: ModernCall): void {
-    if (!call.live) this.modernCalls.delete(call.id);
+    if (call.live || !this.modernCalls.delete(call.id)) return;
+    void this.supervisor
+      .releaseSession(call.id)
+      .catch((error) => this.#logger.warn(`Releasing a request's backends failed: ${errorMessage(error)}`));
   }
 
   async passThrough(

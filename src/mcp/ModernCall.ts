@@ -17,6 +17,38 @@ type Params = Record<string, unknown>;
 /** The 2026-07-28 error for a request that needs a client capability the request did not declare. */
 export const MISSING_CLIENT_CAPABILITY = -32021;
 
+/** How long after a backend's first question its others count as asked together (one `input_required`). */
+const GATHER_MS = 20;
+
+/**
+ * Where a legacy backend may name the key its question gets in `inputRequests` (in the request's
+ * `_meta`); without it the key is the method's short name.
+ */
+export const INPUT_KEY_META = "dev.mcpgw/inputKey";
+
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  "elicitation/create": "elicitation",
+  "sampling/createMessage": "sampling",
+  "roots/list": "roots",
+};
+
+/** A question's key (the backend's hint, or the method's short name) and its params without the hint. */
+function inputKey(method: string, params: Params): { key: string; params: Params } {
+  const meta = isPlainObject(params._meta) ? params._meta : undefined;
+  const hint = meta?.[INPUT_KEY_META];
+  if (typeof hint !== "string" || hint === "") return { key: SHORT_NAMES[method] ?? "input", params };
+  const { [INPUT_KEY_META]: _hint, ...rest } = meta!;
+  const { _meta: _old, ...bare } = params;
+  return { key: hint, params: Object.keys(rest).length > 0 ? { ...bare, _meta: rest } : bare };
+}
+
+function uniqueKey(taken: ReadonlyMap<string, unknown>, key: string): string {
+  if (!taken.has(key)) return key;
+  let n = 2;
+  while (taken.has(`${key}${n}`)) n += 1;
+  return `${key}${n}`;
+}
+
 /** The envelope keys of a 2026-07-28 request: the gateway's own business, never sent to a backend. */
 const ENVELOPE_PREFIX = "io.modelcontextprotocol/";
 
@@ -35,6 +67,8 @@ export interface ModernRequest {
   readonly signal: AbortSignal;
   /** Sends a notification on this request's own response stream (progress, logs). */
   notify(notification: Notification): Promise<void>;
+  /** `inputResponses` sent without a `requestState`: answers the call's questions may find ready. */
+  readonly answers?: Params;
   /** A retry of an `input_required` answer: the parked call it continues and the client's answers. */
   readonly resume?: { readonly parked: ParkedCall; readonly inputResponses: Params };
   /** Seals where a parked call is into the `requestState` its client echoes on the retry (signed, expiring). */
@@ -137,7 +171,6 @@ export class ModernCall {
       server,
       method,
       questions: [],
-      rounds: 0,
       abort: (reason) => aborts.abort(new Error(reason)),
       answer: this.core.supervisor
         .request(
@@ -154,7 +187,6 @@ export class ModernCall {
     void call.answer.then(() => {
       leave();
       this.#running.delete(call);
-      if (this.core.isIsolated(server)) void this.core.supervisor.releaseSession(this.id).catch(() => {});
       this.core.modernCallEnded(this);
     });
     return this.#next(call);
@@ -162,42 +194,72 @@ export class ModernCall {
 
   /**
    * What the call does next: it answers (the result), fails, or asks its client something (an
-   * `input_required` result, the call parked until the client retries). The client leaving the
-   * request before then cancels the backend call.
+   * `input_required` result, the call parked until the client retries). Questions a backend asks
+   * together (within GATHER_MS of the first) go out in one result. The client leaving the request
+   * before then cancels the backend call.
    */
   async #next(call: Running): Promise<Result> {
     const left = () => call.abort("The client closed the request");
     this.request.signal.addEventListener("abort", left, { once: true });
     try {
-      const next = await Promise.race([call.answer, nextQuestion(call)]);
-      if (next.kind === "done") return next.result;
-      if (next.kind === "failed") throw notFoundAsInvalid(toWireError(next.error));
-      const { question } = next;
-      const missing = missingClientCapability(question.method, question.params, this.request.clientCapabilities);
-      if (missing !== undefined) {
-        const refusal = new WireError(
-          MISSING_CLIENT_CAPABILITY,
-          `The call needs the client capability '${missing}' (the server asked for ${question.method}); this request did not declare it in io.modelcontextprotocol/clientCapabilities`,
-          { requiredCapabilities: requiredCapabilities(missing) },
-        );
-        question.reject(new WireError(RpcCode.InternalError, `The client cannot answer ${question.method}: ${refusal.message}`));
-        call.abort(refusal.message);
-        throw refusal;
+      for (;;) {
+        const next = await Promise.race([call.answer, nextQuestion(call)]);
+        if (next.kind === "done") return next.result;
+        if (next.kind === "failed") throw notFoundAsInvalid(toWireError(next.error));
+        await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+        const asked = [next.question, ...call.questions.splice(0)];
+        const open = this.#answerable(call, asked);
+        if (open.size > 0) return await this.core.parked.park(this.request, call, open);
       }
-      return await this.core.parked.park(this.request, call, question);
     } finally {
       this.request.signal.removeEventListener("abort", left);
     }
   }
 
-  /** A retry: the parked backend request is answered with the client's response, and the call goes on. */
+  /**
+   * The questions to put to the client, by key. One it already answered (answers sent with the
+   * request) is answered at once; one it declared no capability for is refused to the backend, and
+   * when nothing else is left the call fails with -32021 naming what was missing.
+   */
+  #answerable(call: Running, asked: Question[]): Map<string, Question> {
+    const open = new Map<string, Question>();
+    const missing: string[] = [];
+    for (const question of asked) {
+      const absent = missingClientCapability(question.method, question.params, this.request.clientCapabilities);
+      if (absent !== undefined) {
+        missing.push(absent);
+        question.reject(
+          new WireError(RpcCode.InternalError, `The client did not declare the capability '${absent}' ${question.method} needs`),
+        );
+        continue;
+      }
+      const given = this.request.resume === undefined ? this.request.answers?.[question.key] : undefined;
+      if (isPlainObject(given)) question.resolve(given as Result);
+      else open.set(uniqueKey(open, question.key), question);
+    }
+    if (open.size === 0 && missing.length > 0) {
+      call.abort(`The client lacks ${missing.join(", ")}`);
+      throw new WireError(
+        MISSING_CLIENT_CAPABILITY,
+        `The call needs the client capability '${missing[0]}'; this request did not declare it in io.modelcontextprotocol/clientCapabilities`,
+        { requiredCapabilities: requiredCapabilities(missing) },
+      );
+    }
+    return open;
+  }
+
+  /** A retry: the parked questions the client answered are answered at the backend, and the call goes on. */
   async #resume(parked: ParkedCall, server: string, method: string, responses: Params): Promise<Result> {
     if (parked.call.server !== server || parked.call.method !== method) throw invalidRequestState();
-    const response = responses[parked.key];
-    // The client left the question unanswered: ask it again, same question, new state.
     this.core.parked.release(parked);
-    if (!isPlainObject(response)) return this.core.parked.park(this.request, parked.call, parked.question);
-    parked.question.resolve(response as Result);
+    const open = new Map<string, Question>();
+    for (const [key, question] of parked.questions) {
+      const response = responses[key];
+      if (isPlainObject(response)) question.resolve(response as Result);
+      else open.set(key, question);
+    }
+    // Questions left unanswered are asked again (a new state), never taken as an error.
+    if (open.size > 0) return this.core.parked.park(this.request, parked.call, open);
     return this.#next(parked.call);
   }
 
@@ -205,8 +267,9 @@ export class ModernCall {
   ask(method: string, params: Params): Promise<Result> {
     const call = [...this.#running].at(-1);
     if (!call) return Promise.reject(new WireError(RpcCode.InternalError, `${method} came when no call was in flight`));
+    const { key, params: asked } = inputKey(method, params);
     return new Promise<Result>((resolve, reject) => {
-      call.questions.push({ method, params, resolve, reject });
+      call.questions.push({ key, method, params: asked, resolve, reject });
       call.wake?.();
     });
   }
@@ -245,6 +308,8 @@ export function invalidRequestState(): WireError {
 
 /** A backend's request to the client, waiting for its answer. */
 export interface Question {
+  /** Its key in `inputRequests`. */
+  readonly key: string;
   readonly method: string;
   readonly params: Params;
   resolve(result: Result): void;
@@ -265,15 +330,17 @@ export interface Running {
   readonly questions: Question[];
   /** Set while a round waits for the next question. */
   wake?: () => boolean;
-  /** Questions surfaced so far: each gets its own key in `inputRequests`. */
-  rounds: number;
   abort(reason: string): void;
 }
 
-/** `elicitation.url` → `{ elicitation: { url: {} } }`: the ClientCapabilities object -32021 carries. */
-function requiredCapabilities(missing: string): ClientCapabilities {
-  const [capability, mode] = missing.split(".");
-  return { [capability!]: mode === undefined ? {} : { [mode]: {} } } as ClientCapabilities;
+/** `["sampling", "elicitation.url"]` → `{ sampling: {}, elicitation: { url: {} } }`: the ClientCapabilities object -32021 carries. */
+function requiredCapabilities(missing: readonly string[]): ClientCapabilities {
+  const required: Record<string, Record<string, unknown>> = {};
+  for (const name of missing) {
+    const [capability, mode] = name.split(".");
+    required[capability!] = { ...required[capability!], ...(mode !== undefined && { [mode]: {} }) };
+  }
+  return required as ClientCapabilities;
 }
 
 /** 2026-07-28 has no -32002: a resource that does not exist is -32602, naming its URI. */

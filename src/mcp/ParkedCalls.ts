@@ -3,19 +3,17 @@ import { RpcCode } from "../protocol/protocol.js";
 import { WireError } from "../protocol/wireErrors.js";
 import type { ModernRequest, Question, Running } from "./ModernCall.js";
 
-/** What a `requestState` carries: which parked call a retry continues, and which answer it needs. */
+/** What a `requestState` carries: which parked call a retry continues. */
 export interface ParkedState {
   readonly parked: string;
-  readonly key: string;
 }
 
-/** A backend call waiting for its modern client's answer to one question. */
+/** A backend call waiting for its modern client's answers, by `inputRequests` key. */
 export interface ParkedCall {
   readonly id: string;
-  readonly key: string;
   readonly principal: string;
   readonly call: Running;
-  readonly question: Question;
+  readonly questions: ReadonlyMap<string, Question>;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -41,34 +39,31 @@ export class ParkedCalls {
     return this.#table.size;
   }
 
-  /** Parks `call` on `question`: the `input_required` result its client gets. */
-  async park(request: ModernRequest, call: Running, question: Question): Promise<Result> {
+  /** Parks `call` on `questions`: the `input_required` result its client gets. */
+  async park(request: ModernRequest, call: Running, questions: ReadonlyMap<string, Question>): Promise<Result> {
     if (this.#table.size >= this.limits.max) {
-      const message = `${this.limits.max} calls already wait for their clients' input (the gateway's bound); the server's ${question.method} was refused`;
-      question.reject(new WireError(RpcCode.InternalError, message));
+      const message = `${this.limits.max} calls already wait for their clients' input (the gateway's bound); the server's ${[...questions.values()].map((q) => q.method).join(", ")} was refused`;
+      for (const question of questions.values()) question.reject(new WireError(RpcCode.InternalError, message));
       call.abort(message);
       throw new WireError(RpcCode.InternalError, message);
     }
-    call.rounds += 1;
     const id = crypto.randomUUID();
-    const key = `input${call.rounds}`;
     const timer = setTimeout(() => this.#expire(id), this.limits.ttlMs);
     timer.unref();
-    const parked: ParkedCall = { id, key, principal: request.principal.id, call, question, timer };
+    const parked: ParkedCall = { id, principal: request.principal.id, call, questions, timer };
     this.#table.set(id, parked);
     // The backend gave up (its own timeout, a crash): nothing waits any more.
     void call.answer.then(() => this.release(parked));
-    return {
-      resultType: "input_required",
-      inputRequests: { [key]: { method: question.method, params: question.params } },
-      requestState: await request.seal({ parked: id, key }),
-    };
+    const inputRequests = Object.fromEntries(
+      [...questions].map(([key, question]) => [key, { method: question.method, params: question.params }]),
+    );
+    return { resultType: "input_required", inputRequests, requestState: await request.seal({ parked: id }) };
   }
 
   /** The parked call a verified `requestState` names, if it still waits and is `principal`'s. */
   get(state: ParkedState, principal: string): ParkedCall | undefined {
     const parked = this.#table.get(state.parked);
-    return parked && parked.key === state.key && parked.principal === principal ? parked : undefined;
+    return parked && parked.principal === principal ? parked : undefined;
   }
 
   release(parked: ParkedCall): void {
@@ -85,10 +80,11 @@ export class ParkedCalls {
     const parked = this.#table.get(id);
     if (!parked) return;
     this.release(parked);
-    const reason = `The client did not answer ${parked.question.method} within ${Math.round(this.limits.ttlMs / 1000)} s`;
+    const reason = `The client did not answer within ${Math.round(this.limits.ttlMs / 1000)} s`;
     // An elicitation has an answer for "the user did not respond"; the others only an error.
-    if (parked.question.method === "elicitation/create") parked.question.resolve({ action: "cancel" });
-    else parked.question.reject(new WireError(RpcCode.InternalError, reason));
+    for (const question of parked.questions.values())
+      if (question.method === "elicitation/create") question.resolve({ action: "cancel" });
+      else question.reject(new WireError(RpcCode.InternalError, `${reason}: ${question.method}`));
     parked.call.abort(reason);
   }
 }
