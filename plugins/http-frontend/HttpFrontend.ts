@@ -80,6 +80,7 @@ export class HttpFrontend {
         maxSessionsPerPrincipal: settings.max_sessions_per_principal,
         sessionIdleMs: settings.session_idle_seconds * 1000,
         replayBufferBytes: settings.replay_buffer_bytes,
+        inputWaitSeconds: settings.input_wait_seconds,
       },
       services.sessionRouting,
     );

@@ -44,6 +44,8 @@ export interface McpEndpointLimits {
   readonly maxSessionsPerPrincipal: number;
   readonly sessionIdleMs: number;
   readonly replayBufferBytes: number;
+  /** The 2026-07-28 leg: how long a call waits for its client's answers (http-frontend input_wait_seconds). */
+  readonly inputWaitSeconds: number;
 }
 
 /**
@@ -105,7 +107,12 @@ export class McpEndpoints {
     /** Where sessions this replica does not hold live (cluster mode); undefined: every session is local. */
     private readonly routing: () => SessionRouting | undefined = () => undefined,
   ) {
-    this.modern = new ModernLeg(sessions, logger, async () => (await sdkTypes()).SUPPORTED_PROTOCOL_VERSIONS);
+    this.modern = new ModernLeg(
+      sessions,
+      logger,
+      async () => (await sdkTypes()).SUPPORTED_PROTOCOL_VERSIONS,
+      limits.inputWaitSeconds,
+    );
   }
 
   get sessionCount(): number {

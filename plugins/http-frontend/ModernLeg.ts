@@ -49,6 +49,8 @@ export class ModernLeg {
     private readonly logger: Logger,
     /** The revisions the legacy leg speaks: a header naming one of them is never modern. */
     private readonly legacyVersions: () => Promise<readonly string[]>,
+    /** How long a parked call and its `requestState` stay good. */
+    private readonly inputWaitSeconds: number,
   ) {}
 
   /**
@@ -98,6 +100,7 @@ export class ModernLeg {
       const codec = v2.createRequestStateCodec<ParkedState>({
         // Parked calls live in this process only, so a key of this process's own is all a state needs.
         key: randomBytes(32),
+        ttlSeconds: this.inputWaitSeconds,
         // A state is good for one method on one target, for the principal it was given to.
         bind: (ctx) => `${ctx.mcpReq.method}\u0000${ctx.http?.req?.headers.get("mcp-name") ?? ""}\u0000${callerOf(ctx).principal.id}\u0000${callerOf(ctx).server ?? ""}`,
       });
@@ -155,6 +158,7 @@ export class ModernLeg {
         clientCapabilities: (envelope["io.modelcontextprotocol/clientCapabilities"] ?? {}) as Record<string, unknown>,
         ...(typeof logLevel === "string" && { logLevel }),
         signal: ctx.mcpReq.signal,
+        inputWaitMs: this.inputWaitSeconds * 1000,
         notify: (notification) => ctx.mcpReq.notify(notification as never),
         ...(resume ? { resume } : answers && { answers }),
         seal: (parked) => codec.mint(parked, ctx),

@@ -66,9 +66,6 @@ const LIST_CHANGED = new Set([
   "notifications/resources/list_changed",
 ]);
 
-/** How long a backend call waits for a modern client to retry with its answer (the input bridge). */
-const PARKED_TTL_MS = 10 * 60_000;
-
 /** Backend calls parked for their modern clients' answers at most. */
 const MAX_PARKED = 1_000;
 
@@ -96,7 +93,7 @@ export class McpCore implements McpSessions {
   /** 2026-07-28 requests in progress (and ones whose backend call is parked), by their call id. */
   readonly modernCalls = new Map<string, ModernCall>();
   /** Backend calls of modern requests waiting for their client's answer (the input bridge). */
-  readonly parked = new ParkedCalls({ ttlMs: PARKED_TTL_MS, max: MAX_PARKED });
+  readonly parked = new ParkedCalls({ max: MAX_PARKED });
   /** Every error a client receives goes through it. */
   readonly redactor: Redactor;
   readonly #logger: Logger;

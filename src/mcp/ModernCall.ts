@@ -63,6 +63,8 @@ export interface ModernRequest {
   readonly clientCapabilities: ClientCapabilities;
   /** `io.modelcontextprotocol/logLevel`: without it no log message goes to the client. */
   readonly logLevel?: string;
+  /** How long a call parked for this client's answers waits for its retry. */
+  readonly inputWaitMs: number;
   /** Ends when the client goes away. */
   readonly signal: AbortSignal;
   /** Sends a notification on this request's own response stream (progress, logs). */

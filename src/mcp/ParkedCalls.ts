@@ -18,8 +18,6 @@ export interface ParkedCall {
 }
 
 export interface ParkedCallLimits {
-  /** How long a parked call waits for the client's retry before the backend is answered "cancelled". */
-  readonly ttlMs: number;
   /** Parked calls at most, all clients together: past it a question fails at once. */
   readonly max: number;
 }
@@ -48,7 +46,7 @@ export class ParkedCalls {
       throw new WireError(RpcCode.InternalError, message);
     }
     const id = crypto.randomUUID();
-    const timer = setTimeout(() => this.#expire(id), this.limits.ttlMs);
+    const timer = setTimeout(() => this.#expire(id, request.inputWaitMs), request.inputWaitMs);
     timer.unref();
     const parked: ParkedCall = { id, principal: request.principal.id, call, questions, timer };
     this.#table.set(id, parked);
@@ -73,14 +71,14 @@ export class ParkedCalls {
 
   /** Shutdown: every parked call is answered as expired. */
   close(): void {
-    for (const id of [...this.#table.keys()]) this.#expire(id);
+    for (const id of [...this.#table.keys()]) this.#expire(id, 0);
   }
 
-  #expire(id: string): void {
+  #expire(id: string, waitedMs: number): void {
     const parked = this.#table.get(id);
     if (!parked) return;
     this.release(parked);
-    const reason = `The client did not answer within ${Math.round(this.limits.ttlMs / 1000)} s`;
+    const reason = `The client did not answer within ${Math.round(waitedMs / 1000)} s`;
     // An elicitation has an answer for "the user did not respond"; the others only an error.
     for (const question of parked.questions.values())
       if (question.method === "elicitation/create") question.resolve({ action: "cancel" });
