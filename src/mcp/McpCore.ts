@@ -420,6 +420,14 @@ export class McpCore implements McpSessions {
       // After a client's roots/list_changed the backend's next roots/list is its own fetch, not part of a call.
       const unprompted = Date.now() - (this.#rootsChanged.get(server) ?? -Infinity) < ROOTS_FETCH_WINDOW_MS;
       this.#rootsChanged.delete(server);
+      // A 2026-07-28 call in flight: its own client answers (input_required), never another session's.
+      if (busy.some((id) => this.modernCalls.has(id))) {
+        if (busy.length === 1 && !unprompted) return this.modernCalls.get(busy[0]!)!;
+        throw new WireError(
+          RpcCode.InternalError,
+          `Server '${server}' asked for roots/list while ${busy.length} calls were in flight to it, one of them a 2026-07-28 request's; the gateway cannot tell whose roots it wants (set isolation: session)`,
+        );
+      }
       if (users.length === 1 && (users[0]!.server.getClientCapabilities()?.roots || !configured)) return users[0]!;
       if (configured) return { configuredRoots: configured };
       const caller = busy.length === 1 && !unprompted ? this.#caller(busy[0]!) : undefined;
