@@ -138,6 +138,8 @@ export class HttpFrontend {
     }
     const bound = this.address!;
     this.logger.info(`Listening on http://${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`);
+    // Off the boot path, but before a dual-era client's first probe would wait on it (about a second).
+    this.mcp.modern.preload();
     return bound;
   }
 

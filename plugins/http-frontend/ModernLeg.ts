@@ -81,6 +81,11 @@ export class ModernLeg {
     await serve(ctx.req as never, ctx.res as never, message);
   }
 
+  /** Loads the v2 SDK in the background, so the first modern request does not wait for it. */
+  preload(): void {
+    setImmediate(() => void this.#load().catch((error: unknown) => this.logger.warn(`Loading the 2026-07-28 leg failed: ${String(error)}`)));
+  }
+
   async close(): Promise<void> {
     if (this.#loaded) await (await this.#loaded).handler.close();
   }
