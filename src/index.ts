@@ -102,6 +102,7 @@ export { refuse, type RequestHooks } from "./mcp/hooks.js";
 export type { ModernRequest } from "./mcp/ModernCall.js";
 export type { ParkedCall, ParkedState } from "./mcp/ParkedCalls.js";
 export type {
+  FrontChange,
   FrontIdentity,
   McpSession,
   McpSessions,

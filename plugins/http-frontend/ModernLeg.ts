@@ -10,6 +10,7 @@ import {
   type Principal,
 } from "open-mcp-gateway";
 import { sendRpcError } from "./body.js";
+import { ListenBus, type Caller } from "./ListenBus.js";
 
 /** The `_meta` key whose presence makes a request one of the 2026-07-28 era (or later). */
 const PROTOCOL_VERSION_KEY = "io.modelcontextprotocol/protocolVersion";
@@ -22,17 +23,13 @@ const FORWARDED: Readonly<Record<string, readonly string[]>> = {
   completions: ["completion/complete"],
 };
 
-/** Who a modern request is for, handed from the koa route to the SDK's per-request factory. */
-interface Caller {
-  readonly principal: Principal;
-  readonly server?: string;
-}
 
 interface Loaded {
   readonly v2: typeof import("@modelcontextprotocol/server");
   readonly handler: McpHttpHandler;
   readonly serve: ReturnType<typeof import("@modelcontextprotocol/node").toNodeHandler>;
   readonly codec: RequestStateCodec<ParkedState>;
+  readonly bus: ListenBus;
 }
 
 /**
@@ -66,7 +63,7 @@ export class ModernLeg {
 
   /** Serves one modern request; `server` is the one server of `/mcp/:id`. */
   async serve(ctx: Context, server: string | undefined, message: unknown): Promise<void> {
-    const { v2, serve } = await this.#load();
+    const { v2, serve, bus } = await this.#load();
     if (!v2.isJsonContentType(ctx.get("content-type")))
       return sendRpcError(ctx, 415, -32600, "Unsupported Media Type: Content-Type must be application/json");
     const caller: Caller = { principal: ctx.state.principal as Principal, ...(server !== undefined && { server }) };
@@ -78,7 +75,9 @@ export class ModernLeg {
       scopes: [...caller.principal.scopes],
       extra: { caller },
     };
-    await serve(ctx.req as never, ctx.res as never, message);
+    await bus.serving.run({ caller, ...listenedResources(message) }, () =>
+      serve(ctx.req as never, ctx.res as never, message),
+    );
   }
 
   /** Loads the v2 SDK in the background, so the first modern request does not wait for it. */
@@ -109,11 +108,13 @@ export class ModernLeg {
         // A state is good for one method on one target, for the principal it was given to.
         bind: (ctx) => `${ctx.mcpReq.method}\u0000${ctx.http?.req?.headers.get("mcp-name") ?? ""}\u0000${callerOf(ctx).principal.id}\u0000${callerOf(ctx).server ?? ""}`,
       });
+      const bus = new ListenBus(this.sessions, this.logger);
       const handler = v2.createMcpHandler((context) => this.#server(v2, codec, context.authInfo?.extra?.caller as Caller), {
         legacy: "reject",
+        bus,
         onerror: (error) => this.logger.debug(`2026-07-28 leg: ${error.message}`),
       });
-      return { v2, handler, serve: toNodeHandler(handler), codec };
+      return { v2, handler, serve: toNodeHandler(handler), codec, bus };
     })());
   }
 
@@ -185,4 +186,11 @@ function webRequest(ctx: Context): Request {
   for (const [name, value] of Object.entries(ctx.req.headers))
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   return new Request(`http://${ctx.host || "localhost"}${ctx.url}`, { method: ctx.method, headers });
+}
+
+/** The resources a subscriptions/listen request asks to hear about. */
+function listenedResources(message: unknown): { resourceSubscriptions?: string[] } {
+  if (!isPlainObject(message) || message.method !== "subscriptions/listen" || !isPlainObject(message.params)) return {};
+  const wanted = isPlainObject(message.params.notifications) ? message.params.notifications.resourceSubscriptions : undefined;
+  return Array.isArray(wanted) ? { resourceSubscriptions: wanted.filter((uri): uri is string => typeof uri === "string") } : {};
 }

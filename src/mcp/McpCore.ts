@@ -15,7 +15,7 @@ import type { Redactor } from "../kernel/redactor.js";
 import { mayUseServer } from "../services/auth.js";
 import { definitionHash } from "../supervisor/definitionHash.js";
 import { RpcCode } from "../protocol/protocol.js";
-import { toWireError, WireError } from "../protocol/wireErrors.js";
+import { invalidParams, toWireError, WireError } from "../protocol/wireErrors.js";
 import type { GatewayConfig, ServerDefinition } from "../config/model.js";
 import type { InitializeSummary } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
@@ -27,6 +27,7 @@ import { LogLevels } from "./LogLevels.js";
 import { RelayedCancellations } from "./RelayedCancellations.js";
 import { RequestPipeline, type RequestCarrier } from "./RequestPipeline.js";
 import type {
+  FrontChange,
   FrontIdentity,
   McpSessions,
   OpenSessionOptions,
@@ -94,6 +95,8 @@ export class McpCore implements McpSessions {
   readonly modernCalls = new Map<string, ModernCall>();
   /** Backend calls of modern requests waiting for their client's answer (the input bridge). */
   readonly parked = new ParkedCalls({ max: MAX_PARKED });
+  /** What 2026-07-28 listen streams hear of: lists and resources that changed, by server. */
+  readonly #changes = new Set<(change: FrontChange) => void>();
   /** Every error a client receives goes through it. */
   readonly redactor: Redactor;
   readonly #logger: Logger;
@@ -222,6 +225,8 @@ export class McpCore implements McpSessions {
     const renamed =
       previous.settings.tool_name_separator !== next.settings.tool_name_separator ||
       previous.settings.max_tool_name_length !== next.settings.max_tool_name_length;
+    for (const server of renamed ? after.keys() : new Set(changed.map((definition) => definition.id)))
+      for (const kind of ["tools", "prompts", "resources"] as const) this.#announce({ server, kind });
     for (const session of [...this.sessions.values()]) {
       const own = session.info.server;
       if (own !== undefined && !after.has(own)) {
@@ -290,6 +295,26 @@ export class McpCore implements McpSessions {
       capabilities: withoutSessionOnly(backend ? (backend.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES),
       ...(backend?.instructions !== undefined && { instructions: backend.instructions }),
     };
+  }
+
+  changes(listener: (change: FrontChange) => void): () => void {
+    this.#changes.add(listener);
+    return () => this.#changes.delete(listener);
+  }
+
+  #announce(change: FrontChange): void {
+    for (const listener of this.#changes) listener(change);
+  }
+
+  async subscribeResource(principal: Principal, scope: string | undefined, uri: string): Promise<() => void> {
+    const route =
+      scope !== undefined ? { server: scope, uri } : await this.lists.routeResource(uri, undefined, principal);
+    if (!route || !this.mayUse(principal, route.server)) throw invalidParams(`Unknown resource: ${uri}`);
+    // A backend of its own per client has no one else to share its subscription with: nothing to lease.
+    if (this.isIsolated(route.server)) return () => {};
+    return this.subscriptions.lease(route.server, route.uri, (method) =>
+      this.supervisor.request(route.server, { method, params: { uri: route.uri } }),
+    );
   }
 
   parkedCall(state: ParkedState, principal: Principal): ParkedCall | undefined {
@@ -503,6 +528,10 @@ export class McpCore implements McpSessions {
       [...this.sessions.values()].filter(
         (session) => session.sees(server) && (owner === undefined || session.id === owner),
       );
+    if (owner === undefined && LIST_CHANGED.has(method))
+      this.#announce({ server, kind: method.split("/")[1] as "tools" | "prompts" | "resources" });
+    if (owner === undefined && method === "notifications/resources/updated" && typeof params.uri === "string")
+      this.#announce({ server, kind: "resource", uri: params.uri });
     let targets: FrontSession[];
     if (LIST_CHANGED.has(method) || method === "notifications/resources/updated") targets = seeing();
     else {
@@ -549,14 +578,13 @@ function withoutTasks(capabilities: ServerCapabilities): ServerCapabilities {
 }
 
 /**
- * What a 2026-07-28 front does not offer: tasks (not relayed), logging (logging/setLevel is gone; a
- * request names its level in `_meta`), and resource subscriptions (subscriptions/listen instead).
+ * What a 2026-07-28 front does not offer: tasks (not relayed) and logging (logging/setLevel is gone;
+ * a request names its level in `_meta`). `resources.subscribe` now means `resourceSubscriptions` on
+ * subscriptions/listen.
  */
 function withoutSessionOnly(capabilities: ServerCapabilities): Record<string, unknown> {
   const { logging: _logging, ...rest } = withoutTasks(capabilities);
-  const resources = rest.resources && { ...rest.resources };
-  if (resources) delete resources.subscribe;
-  return { ...rest, ...(resources && { resources }) };
+  return rest;
 }
 
 function noSession(server: string, method: string): WireError {

@@ -62,6 +62,18 @@ export interface McpSessions {
   modern(request: ModernRequest, id: string | number, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** What `/mcp` (no server) or `/mcp/:id` presents to a 2026-07-28 client, from the capability cache: nothing starts. */
   identity(server?: string): Promise<FrontIdentity>;
+  /**
+   * What 2026-07-28 listen streams are told: a server's tools, prompts or resources list changed (a
+   * backend said so, or a reload changed the server or what clients see of it), or one of its
+   * resources was updated. Returns the function that stops listening.
+   */
+  changes(listener: (change: FrontChange) => void): () => void;
+  /**
+   * Subscribes a shared backend to `uri` (routed as a read would be) for a listen stream of
+   * `principal` on `scope` (`/mcp/:id`) or the aggregated endpoint; the returned function ends it.
+   * Subscriptions are counted: the backend is unsubscribed when the last one ends.
+   */
+  subscribeResource(principal: Principal, scope: string | undefined, uri: string): Promise<() => void>;
   /** The parked call a retry's verified `requestState` names, if it still waits and is `principal`'s. */
   parkedCall(state: ParkedState, principal: Principal): ParkedCall | undefined;
   /**
@@ -83,3 +95,8 @@ export interface FrontIdentity {
   readonly capabilities: Record<string, unknown>;
   readonly instructions?: string;
 }
+
+/** A change a 2026-07-28 listen stream may hear of (see McpSessions.changes). */
+export type FrontChange =
+  | { readonly server: string; readonly kind: "tools" | "prompts" | "resources" }
+  | { readonly server: string; readonly kind: "resource"; readonly uri: string };
