@@ -62,7 +62,9 @@ export class ListenBus implements ServerEventBus {
   #subscribeResources(caller: Caller, uris: readonly string[]): Array<Promise<(() => void) | undefined>> {
     return uris.map((uri) =>
       this.sessions.subscribeResource(caller.principal, caller.server, uri).catch((error: unknown) => {
-        this.logger.info(`A listen stream's subscription to ${uri} failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.info(
+          `A listen stream's subscription to ${uri} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return undefined;
       }),
     );

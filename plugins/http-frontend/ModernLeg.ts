@@ -23,7 +23,6 @@ const FORWARDED: Readonly<Record<string, readonly string[]>> = {
   completions: ["completion/complete"],
 };
 
-
 interface Loaded {
   readonly v2: typeof import("@modelcontextprotocol/server");
   readonly handler: McpHttpHandler;
@@ -82,7 +81,12 @@ export class ModernLeg {
 
   /** Loads the v2 SDK in the background, so the first modern request does not wait for it. */
   preload(): void {
-    setImmediate(() => void this.#load().catch((error: unknown) => this.logger.warn(`Loading the 2026-07-28 leg failed: ${String(error)}`)));
+    setImmediate(
+      () =>
+        void this.#load().catch((error: unknown) =>
+          this.logger.warn(`Loading the 2026-07-28 leg failed: ${String(error)}`),
+        ),
+    );
   }
 
   async close(): Promise<void> {
@@ -106,14 +110,18 @@ export class ModernLeg {
         key: randomBytes(32),
         ttlSeconds: this.inputWaitSeconds,
         // A state is good for one method on one target, for the principal it was given to.
-        bind: (ctx) => `${ctx.mcpReq.method}\u0000${ctx.http?.req?.headers.get("mcp-name") ?? ""}\u0000${callerOf(ctx).principal.id}\u0000${callerOf(ctx).server ?? ""}`,
+        bind: (ctx) =>
+          `${ctx.mcpReq.method}\u0000${ctx.http?.req?.headers.get("mcp-name") ?? ""}\u0000${callerOf(ctx).principal.id}\u0000${callerOf(ctx).server ?? ""}`,
       });
       const bus = new ListenBus(this.sessions, this.logger);
-      const handler = v2.createMcpHandler((context) => this.#server(v2, codec, context.authInfo?.extra?.caller as Caller), {
-        legacy: "reject",
-        bus,
-        onerror: (error) => this.logger.debug(`2026-07-28 leg: ${error.message}`),
-      });
+      const handler = v2.createMcpHandler(
+        (context) => this.#server(v2, codec, context.authInfo?.extra?.caller as Caller),
+        {
+          legacy: "reject",
+          bus,
+          onerror: (error) => this.logger.debug(`2026-07-28 leg: ${error.message}`),
+        },
+      );
       return { v2, handler, serve: toNodeHandler(handler), codec, bus };
     })());
   }
@@ -133,8 +141,9 @@ export class ModernLeg {
     for (const [capability, methods] of Object.entries(FORWARDED)) {
       if (identity.capabilities[capability] === undefined) continue;
       for (const method of methods)
-        server.setRequestHandler(method as "tools/call", (request, ctx) =>
-          this.#forward(codec, caller, request as { params?: Record<string, unknown> }, ctx) as never,
+        server.setRequestHandler(
+          method as "tools/call",
+          (request, ctx) => this.#forward(codec, caller, request as { params?: Record<string, unknown> }, ctx) as never,
         );
     }
     return server;
@@ -154,7 +163,11 @@ export class ModernLeg {
     if (state !== undefined) {
       const parked = isPlainObject(state) ? this.sessions.parkedCall(state, caller.principal) : undefined;
       // Verified but no longer waiting (answered, expired, or the gateway restarted): the state is stale.
-      if (!parked) throw Object.assign(new Error("Invalid or expired requestState"), { code: -32602, data: { reason: "invalid_request_state" } });
+      if (!parked)
+        throw Object.assign(new Error("Invalid or expired requestState"), {
+          code: -32602,
+          data: { reason: "invalid_request_state" },
+        });
       resume = { parked, inputResponses: ctx.mcpReq.inputResponses ?? {} };
     }
     return this.sessions.modern(
@@ -191,6 +204,10 @@ function webRequest(ctx: Context): Request {
 /** The resources a subscriptions/listen request asks to hear about. */
 function listenedResources(message: unknown): { resourceSubscriptions?: string[] } {
   if (!isPlainObject(message) || message.method !== "subscriptions/listen" || !isPlainObject(message.params)) return {};
-  const wanted = isPlainObject(message.params.notifications) ? message.params.notifications.resourceSubscriptions : undefined;
-  return Array.isArray(wanted) ? { resourceSubscriptions: wanted.filter((uri): uri is string => typeof uri === "string") } : {};
+  const wanted = isPlainObject(message.params.notifications)
+    ? message.params.notifications.resourceSubscriptions
+    : undefined;
+  return Array.isArray(wanted)
+    ? { resourceSubscriptions: wanted.filter((uri): uri is string => typeof uri === "string") }
+    : {};
 }

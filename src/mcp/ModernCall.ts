@@ -231,7 +231,10 @@ export class ModernCall {
       if (absent !== undefined) {
         missing.push(absent);
         question.reject(
-          new WireError(RpcCode.InternalError, `The client did not declare the capability '${absent}' ${question.method} needs`),
+          new WireError(
+            RpcCode.InternalError,
+            `The client did not declare the capability '${absent}' ${question.method} needs`,
+          ),
         );
         continue;
       }

@@ -38,7 +38,8 @@ export class Subscriptions {
       return result;
     }
     session.subscriptions.delete(key(server, uri));
-    const stillWanted = !this.isIsolated(server) && (this.#leases.has(key(server, uri)) || this.#sessionWants(server, uri));
+    const stillWanted =
+      !this.isIsolated(server) && (this.#leases.has(key(server, uri)) || this.#sessionWants(server, uri));
     return stillWanted ? {} : send();
   }
 
@@ -47,7 +48,11 @@ export class Subscriptions {
    * with the first want (sessions' included) and unsubscribed after the last. The returned function
    * ends this stream's want (once).
    */
-  async lease(server: string, uri: string, send: (method: "resources/subscribe" | "resources/unsubscribe") => Promise<unknown>): Promise<() => void> {
+  async lease(
+    server: string,
+    uri: string,
+    send: (method: "resources/subscribe" | "resources/unsubscribe") => Promise<unknown>,
+  ): Promise<() => void> {
     const wanted = key(server, uri);
     const held = this.#leases.get(wanted) ?? 0;
     this.#leases.set(wanted, held + 1);

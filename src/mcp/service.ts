@@ -59,7 +59,12 @@ export interface McpSessions {
    * result, an `input_required` result when a backend asks the client something, or a rejection with
    * the JSON-RPC error the client gets (code, message, data).
    */
-  modern(request: ModernRequest, id: string | number, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
+  modern(
+    request: ModernRequest,
+    id: string | number,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
   /** What `/mcp` (no server) or `/mcp/:id` presents to a 2026-07-28 client, from the capability cache: nothing starts. */
   identity(server?: string): Promise<FrontIdentity>;
   /**

@@ -117,7 +117,14 @@ export function runConformanceServer(url: string, options: ConformanceOptions = 
 }
 
 /** The conformance fixture (test/fixtures/conformance/conformance-server.ts), compiled. */
-export const CONFORMANCE_FIXTURE = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "conformance-server.js");
+export const CONFORMANCE_FIXTURE = path.join(
+  repoRoot,
+  "dist",
+  "test",
+  "fixtures",
+  "conformance",
+  "conformance-server.js",
+);
 
 /** Starts the fixture in HTTP mode on an ephemeral port; killed when the test ends. */
 export async function startHttpFixture(

@@ -26,7 +26,11 @@ async function modernClient(
 
 interface Posted {
   readonly status: number;
-  readonly body: { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown }; id?: unknown };
+  readonly body: {
+    result?: Record<string, unknown>;
+    error?: { code: number; message: string; data?: unknown };
+    id?: unknown;
+  };
 }
 
 /** One 2026-07-28 POST as the spec has clients send it: envelope in `_meta`, version, method and name in headers. */
@@ -56,12 +60,21 @@ async function modernPost(
       ...(name !== undefined && { "mcp-name": name }),
       ...options.headers,
     },
-    body: JSON.stringify({ jsonrpc: "2.0", id: options.id ?? 1, method, params: { ...params, ...(meta && { _meta: meta }) } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: options.id ?? 1,
+      method,
+      params: { ...params, ...(meta && { _meta: meta }) },
+    }),
   });
   const text = await response.text();
   // An SSE answer (progress first) carries the response in its last data line.
   const data = response.headers.get("content-type")?.includes("text/event-stream")
-    ? text.split("\n").filter((line) => line.startsWith("data:")).at(-1)!.slice(5)
+    ? text
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .at(-1)!
+        .slice(5)
     : text;
   return { status: response.status, body: data ? JSON.parse(data) : {} };
 }
@@ -133,7 +146,12 @@ test("2026-07-28 wire rules: discovery from the cache starts nothing; cache hint
   const mismatch = await modernPost(url, "tools/list", {}, { headers: { "mcp-method": "prompts/list" } });
   assert.equal(mismatch.status, 400);
   assert.equal(mismatch.body.error?.code, -32020);
-  const wrongName = await modernPost(url, "tools/call", { name: "echo", arguments: {} }, { headers: { "mcp-name": "other" } });
+  const wrongName = await modernPost(
+    url,
+    "tools/call",
+    { name: "echo", arguments: {} },
+    { headers: { "mcp-name": "other" } },
+  );
   assert.equal(wrongName.status, 400);
   assert.equal(wrongName.body.error?.code, -32020);
 
@@ -145,7 +163,10 @@ test("2026-07-28 wire rules: discovery from the cache starts nothing; cache hint
     url,
     "server/discover",
     {},
-    { meta: { "io.modelcontextprotocol/protocolVersion": "2099-01-01" }, headers: { "mcp-protocol-version": "2099-01-01" } },
+    {
+      meta: { "io.modelcontextprotocol/protocolVersion": "2099-01-01" },
+      headers: { "mcp-protocol-version": "2099-01-01" },
+    },
   );
   assert.equal(unsupported.status, 400);
   assert.equal(unsupported.body.error?.code, -32022);
@@ -157,9 +178,14 @@ test("2026-07-28 wire rules: discovery from the cache starts nothing; cache hint
   assert.deepEqual(needs.body.error?.data, { requiredCapabilities: { sampling: {} } });
 
   // A stale session id on a modern request is ignored: served statelessly.
-  const stale = await modernPost(url, "tools/call", { name: "echo", arguments: { text: "x" } }, {
-    headers: { "mcp-session-id": "gone-long-ago" },
-  });
+  const stale = await modernPost(
+    url,
+    "tools/call",
+    { name: "echo", arguments: { text: "x" } },
+    {
+      headers: { "mcp-session-id": "gone-long-ago" },
+    },
+  );
   assert.equal(stale.status, 200);
   assert.equal(stale.body.result?.resultType, "complete");
   // A legacy POST without a session is still refused as before (no session made).
@@ -186,16 +212,29 @@ test("API keys and scoped keys bind the 2026-07-28 leg as they bind sessions", a
   const wrong = await modernPost(`${gateway.base}/mcp/relay`, "tools/list", {}, { headers: bearer("nope") });
   assert.equal(wrong.status, 403);
 
-  const hidden = await modernPost(`${gateway.base}/mcp/relay`, "tools/list", {}, { headers: bearer("limited-key-0123456789") });
+  const hidden = await modernPost(
+    `${gateway.base}/mcp/relay`,
+    "tools/list",
+    {},
+    { headers: bearer("limited-key-0123456789") },
+  );
   assert.equal(hidden.status, 404);
-  const own = await modernPost(`${gateway.base}/mcp/other`, "tools/list", {}, { headers: bearer("limited-key-0123456789") });
+  const own = await modernPost(
+    `${gateway.base}/mcp/other`,
+    "tools/list",
+    {},
+    { headers: bearer("limited-key-0123456789") },
+  );
   assert.equal(own.status, 200);
 
   const limited = await modernClient(t, `${gateway.base}/mcp`, { pin: MODERN }, bearer("limited-key-0123456789"));
   const names = (await limited.listTools()).tools.map((tool) => tool.name);
   assert.ok(names.includes("other__echo"));
   assert.ok(!names.some((name) => name.startsWith("relay__")), names.join(", "));
-  await assert.rejects(limited.callTool({ name: "relay__echo", arguments: { text: "x" } }), /Unknown tool: relay__echo/);
+  await assert.rejects(
+    limited.callTool({ name: "relay__echo", arguments: { text: "x" } }),
+    /Unknown tool: relay__echo/,
+  );
 
   const alice = await modernClient(t, `${gateway.base}/mcp`, { pin: MODERN }, bearer("alice-key-0123456789"));
   assert.ok((await alice.listTools()).tools.some((tool) => tool.name === "relay__echo"));

@@ -14,7 +14,12 @@ interface Answer {
   readonly body: { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } };
 }
 
-async function call(url: string, name: string, extra: Record<string, unknown> = {}, capabilities: Record<string, unknown> = {}): Promise<Answer> {
+async function call(
+  url: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+  capabilities: Record<string, unknown> = {},
+): Promise<Answer> {
   const response = await fetch(url, {
     method: "POST",
     headers: {
@@ -41,7 +46,11 @@ async function call(url: string, name: string, extra: Record<string, unknown> = 
   });
   const text = await response.text();
   const data = response.headers.get("content-type")?.includes("text/event-stream")
-    ? text.split("\n").filter((line) => line.startsWith("data:")).at(-1)!.slice(5)
+    ? text
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .at(-1)!
+        .slice(5)
     : text;
   return { status: response.status, body: JSON.parse(data) };
 }
@@ -140,7 +149,12 @@ test("a call never retried: after input_wait_seconds the backend is answered and
   assert.equal(gateway.relay.parked.size, 1);
   await until("the parked call expired", () => gateway.relay.parked.size === 0, 5_000);
   await until("the backend call ended", () => gateway.relay.calls.busy("relay").length === 0, 5_000);
-  const late = await call(url, "ask", { inputResponses: {}, requestState: first.body.result!.requestState }, { sampling: {} });
+  const late = await call(
+    url,
+    "ask",
+    { inputResponses: {}, requestState: first.body.result!.requestState },
+    { sampling: {} },
+  );
   assert.equal(late.body.error?.code, -32602);
   // The backend is free for the next call.
   const next = await call(url, "echo", { arguments: { text: "after" } });

@@ -11,7 +11,10 @@ import { textOf } from "../pipeline/support.js";
 import { nodeServer, RELAY_FIXTURE, startHttpGateway, until, type TestContext } from "./support.js";
 
 async function pinned(t: TestContext, url: string): Promise<ModernClient> {
-  const client = new ModernClient({ name: "listen-test", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+  const client = new ModernClient(
+    { name: "listen-test", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
   await client.connect(new ModernTransport(new URL(url)));
   t.after(() => client.close());
   return client;
