@@ -110,7 +110,11 @@ export type {
   StreamEvent,
 } from "./services/sessionRouting.js";
 export { refuse, type RequestHooks } from "./mcp/hooks.js";
+export type { ModernRequest } from "./mcp/ModernCall.js";
+export type { ParkedCall, ParkedState } from "./mcp/ParkedCalls.js";
 export type {
+  FrontChange,
+  FrontIdentity,
   McpSession,
   McpSessions,
   OpenSessionOptions,

@@ -80,6 +80,7 @@ export class HttpFrontend {
         maxSessionsPerPrincipal: settings.max_sessions_per_principal,
         sessionIdleMs: settings.session_idle_seconds * 1000,
         replayBufferBytes: settings.replay_buffer_bytes,
+        inputWaitSeconds: settings.input_wait_seconds,
       },
       services.sessionRouting,
     );
@@ -137,6 +138,8 @@ export class HttpFrontend {
     }
     const bound = this.address!;
     this.logger.info(`Listening on http://${bound.host.includes(":") ? `[${bound.host}]` : bound.host}:${bound.port}`);
+    // Off the boot path, but before a dual-era client's first probe would wait on it (about a second).
+    this.mcp.modern.preload();
     return bound;
   }
 

@@ -20,6 +20,7 @@ import {
 import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
 import { leanPost } from "./LeanPost.js";
+import { ModernLeg } from "./ModernLeg.js";
 import type { PassThrough } from "./PassThrough.js";
 import { admit, type HeldSession } from "./sessionCaps.js";
 import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
@@ -44,6 +45,8 @@ export interface McpEndpointLimits {
   readonly maxSessionsPerPrincipal: number;
   readonly sessionIdleMs: number;
   readonly replayBufferBytes: number;
+  /** The 2026-07-28 leg: how long a call waits for its client's answers (http-frontend input_wait_seconds). */
+  readonly inputWaitSeconds: number;
 }
 
 /**
@@ -90,6 +93,7 @@ interface StreamableSession extends OpenSession {
  * Streamable HTTP stream can be resumed with Last-Event-ID from its session's bounded replay buffer.
  */
 export class McpEndpoints {
+  readonly modern: ModernLeg;
   readonly #streamable = new Map<string, StreamableSession>();
   readonly #sse = new Map<string, OpenSession>();
   /** Adoptions under way, by session id: a second request for the same session waits for the first. */
@@ -103,7 +107,14 @@ export class McpEndpoints {
     private readonly limits: McpEndpointLimits,
     /** Where sessions this replica does not hold live (cluster mode); undefined: every session is local. */
     private readonly routing: () => SessionRouting | undefined = () => undefined,
-  ) {}
+  ) {
+    this.modern = new ModernLeg(
+      sessions,
+      logger,
+      async () => (await sdkTypes()).SUPPORTED_PROTOCOL_VERSIONS,
+      limits.inputWaitSeconds,
+    );
+  }
 
   get sessionCount(): number {
     return this.#streamable.size + this.#sse.size;
@@ -158,7 +169,7 @@ export class McpEndpoints {
     clearInterval(this.#sweeper);
     for (const open of this.#streamable.values()) for (const timer of open.orphans.values()) clearTimeout(timer);
     const open = [...this.#streamable.values(), ...this.#sse.values()];
-    await Promise.all(open.map(({ session }) => session.close()));
+    await Promise.all([...open.map(({ session }) => session.close()), this.modern.close()]);
   }
 
   async #post(ctx: Context, scope: SessionScope): Promise<void> {
@@ -169,6 +180,11 @@ export class McpEndpoints {
     const message = body.value;
     if (scope.server === undefined && isPlainObject(message) && "server_id" in message)
       return this.passThrough.handle(ctx, message.server_id, withoutServerId(message));
+    // A 2026-07-28 request (per-request `_meta` envelope): stateless, whatever session header it carries.
+    if (await this.modern.claims(ctx, message)) {
+      if (!this.#knownScope(ctx, scope)) return;
+      return this.modern.serve(ctx, scope.server, message);
+    }
     if (Array.isArray(message))
       return sendRpcError(ctx, 400, -32600, "Batch requests are not supported: send one JSON-RPC message per POST");
     if (!this.#knownScope(ctx, scope)) return;

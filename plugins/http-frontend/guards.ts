@@ -72,11 +72,26 @@ export function hostOriginGuard(access: WebAccess) {
   };
 }
 
-/** What a browser MCP client sends beyond the simple headers: auth, MCP's own, and SSE resumption. */
+/**
+ * What a browser MCP client sends beyond the simple headers: auth, MCP's own of both eras (the
+ * 2026-07-28 revision mirrors the method and the tool, prompt or resource name in headers), and SSE
+ * resumption.
+ */
 const REQUEST_HEADERS =
-  "Content-Type, Authorization, X-API-Key, X-Server-ID, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
+  "Content-Type, Authorization, X-API-Key, X-Server-ID, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID";
 /** What it must be able to read: the session id above all, without which no second request works. */
-const RESPONSE_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate";
+const RESPONSE_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, WWW-Authenticate";
+
+/**
+ * The `Mcp-Param-<Name>` headers a preflight asks for (2026-07-28 clients mirror `x-mcp-header` tool
+ * arguments into them): CORS has no prefix wildcard, so each named one is allowed as asked.
+ */
+function paramHeaders(requested: string): string[] {
+  return requested
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => /^mcp-param-[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(name));
+}
 
 /**
  * CORS for every origin `hostOriginGuard` let through: it answers preflights itself (before auth,
@@ -90,7 +105,10 @@ export function corsHeaders() {
     ctx.set("Access-Control-Allow-Origin", origin);
     if (ctx.method === "OPTIONS" && ctx.get("access-control-request-method")) {
       ctx.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-      ctx.set("Access-Control-Allow-Headers", REQUEST_HEADERS);
+      ctx.set(
+        "Access-Control-Allow-Headers",
+        [REQUEST_HEADERS, ...paramHeaders(ctx.get("access-control-request-headers"))].join(", "),
+      );
       ctx.set("Access-Control-Max-Age", "3600");
       ctx.status = 204;
       return;

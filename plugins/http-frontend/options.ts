@@ -26,6 +26,11 @@ export const httpFrontendPluginOptions = z.strictObject({
    * resume it with Last-Event-ID; past it the oldest are dropped. Memory: up to this times max_sessions.
    */
   replay_buffer_bytes: z._default(z.int().check(z.minimum(1)), 256 * 1024),
+  /**
+   * How long a 2026-07-28 call whose backend asked its client something (the input bridge) waits for
+   * the client's retry; past it the backend is answered as if the client declined, and the call ends.
+   */
+  input_wait_seconds: z._default(z.int().check(z.minimum(1)), 600),
   /** A request's headers must arrive within this (slow clients hold no socket longer). */
   headers_timeout_seconds: z._default(z.int().check(z.minimum(1)), 15),
   /** A request must arrive in full, headers and body, within this; answers (SSE streams) are not limited. */

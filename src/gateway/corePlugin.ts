@@ -46,6 +46,8 @@ export const corePlugin: GatewayPlugin = {
       const { McpCore } = await import("../mcp/McpCore.js");
       const core = new McpCore(ctx.kernel, supervisor, hooks);
       ctx.provide(gatewayTokens.sessions, core);
+      // A call parked for a 2026-07-28 client's answer has no client waiting on it: it must not hold the drain.
+      ctx.hooks.beforeShutdown.tap(NAME, () => core.parked.close());
       // The supervisor took the new servers before this hook (the reloader does that); clients hear of it here.
       ctx.hooks.configChanged.tap({ name: NAME, stage: Stage.LAST }, (next, previous) =>
         core.configChanged(next, previous),

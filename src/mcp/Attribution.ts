@@ -2,11 +2,12 @@ import type { Logger } from "../kernel/logger.js";
 import { toWireError } from "../protocol/wireErrors.js";
 import { PASS_THROUGH_CALLER, type CallsInFlight } from "./CallsInFlight.js";
 import type { FrontSession } from "./FrontSession.js";
+import type { ModernCall } from "./ModernCall.js";
 
 type Params = Record<string, unknown>;
 
 /** Whose a backend's message is: one session, or why the gateway cannot tell (worded to follow "sent ... while"). */
-export type Attributed = { readonly session: FrontSession } | { readonly unattributed: string };
+export type Attributed = { readonly session: FrontSession | ModernCall } | { readonly unattributed: string };
 
 /** The JSON-RPC code of "URL elicitation required": its data names elicitations a completion may follow. */
 const URL_ELICITATION_REQUIRED = -32042;
@@ -28,6 +29,8 @@ export class Attribution {
 
   constructor(
     private readonly sessions: ReadonlyMap<string, FrontSession>,
+    /** 2026-07-28 requests in progress: they call backends without a session. */
+    private readonly modernCalls: ReadonlyMap<string, ModernCall>,
     private readonly calls: CallsInFlight,
     private readonly logger: Logger,
   ) {}
@@ -43,7 +46,7 @@ export class Attribution {
       return { unattributed: `${busy.length} client sessions${passThrough} had calls in flight to it` };
     }
     if (busy.length === 1) {
-      const session = this.sessions.get(busy[0]!);
+      const session = this.sessions.get(busy[0]!) ?? this.modernCalls.get(busy[0]!);
       if (session) return { session };
       return {
         unattributed:
@@ -72,7 +75,7 @@ export class Attribution {
     owner: string | undefined,
     method: string,
     params: Params,
-  ): FrontSession | undefined {
+  ): FrontSession | ModernCall | undefined {
     const target = this.#notificationTarget(server, owner, method, params);
     if ("session" in target) return target.session;
     this.logger.debug(
@@ -99,7 +102,7 @@ export class Attribution {
   }
 
   /** A backend request the gateway relays to `session`: a URL elicitation's id is where its completion goes. */
-  relayed(server: string, session: FrontSession, method: string, params: Params): void {
+  relayed(server: string, session: { readonly id: string }, method: string, params: Params): void {
     if (method === "elicitation/create" && params.mode === "url") this.#openElicitation(server, session, params);
   }
 
@@ -117,7 +120,7 @@ export class Attribution {
     for (const [key, owner] of this.#elicitations) if (owner === session.id) this.#elicitations.delete(key);
   }
 
-  #openElicitation(server: string, session: FrontSession, params: Params | undefined): void {
+  #openElicitation(server: string, session: { readonly id: string }, params: Params | undefined): void {
     if (typeof params?.elicitationId !== "string") return;
     const key = `${server}\u0000${params.elicitationId}`;
     this.#elicitations.delete(key);

@@ -15,7 +15,7 @@ import type { Redactor } from "../kernel/redactor.js";
 import { mayUseServer } from "../services/auth.js";
 import { definitionHash } from "../supervisor/definitionHash.js";
 import { RpcCode } from "../protocol/protocol.js";
-import { toWireError, WireError } from "../protocol/wireErrors.js";
+import { invalidParams, toWireError, WireError } from "../protocol/wireErrors.js";
 import type { GatewayConfig, ServerDefinition } from "../config/model.js";
 import type { InitializeSummary } from "../supervisor/CapabilityCache.js";
 import type { AcquireOptions, BackendNotification, Supervisor } from "../supervisor/Supervisor.js";
@@ -26,11 +26,21 @@ import { Lists } from "./Lists.js";
 import { LogLevels } from "./LogLevels.js";
 import { RelayedCancellations } from "./RelayedCancellations.js";
 import { RequestPipeline, type RequestCarrier } from "./RequestPipeline.js";
-import type { McpSessions, OpenSessionOptions, PassThroughMessage, PassThroughReply } from "./service.js";
+import type {
+  FrontChange,
+  FrontIdentity,
+  McpSessions,
+  OpenSessionOptions,
+  PassThroughMessage,
+  PassThroughReply,
+} from "./service.js";
+import type { ParkedCall, ParkedState } from "./ParkedCalls.js";
 import { Subscriptions } from "./Subscriptions.js";
 import { Attribution } from "./Attribution.js";
 import { CallsInFlight, PASS_THROUGH_CALLER } from "./CallsInFlight.js";
 import { missingClientCapability } from "./clientCapabilities.js";
+import { ModernCall, type ModernRequest } from "./ModernCall.js";
+import { ParkedCalls } from "./ParkedCalls.js";
 import type { BackendMessage, FrontTransport, RpcErrorBody, SessionInfo } from "./types.js";
 
 type Params = Record<string, unknown>;
@@ -57,6 +67,9 @@ const LIST_CHANGED = new Set([
   "notifications/resources/list_changed",
 ]);
 
+/** Backend calls parked for their modern clients' answers at most. */
+const MAX_PARKED = 1_000;
+
 /** How long after a roots/list_changed a backend's roots/list counts as its own fetch. */
 const ROOTS_FETCH_WINDOW_MS = 5_000;
 
@@ -78,6 +91,12 @@ export class McpCore implements McpSessions {
   readonly attribution: Attribution;
   readonly subscriptions: Subscriptions;
   readonly logLevels: LogLevels;
+  /** 2026-07-28 requests in progress (and ones whose backend call is parked), by their call id. */
+  readonly modernCalls = new Map<string, ModernCall>();
+  /** Backend calls of modern requests waiting for their client's answer (the input bridge). */
+  readonly parked = new ParkedCalls({ max: MAX_PARKED });
+  /** What 2026-07-28 listen streams hear of: lists and resources that changed, by server. */
+  readonly #changes = new Set<(change: FrontChange) => void>();
   /** Every error a client receives goes through it. */
   readonly redactor: Redactor;
   readonly #logger: Logger;
@@ -104,7 +123,7 @@ export class McpCore implements McpSessions {
     );
     this.subscriptions = new Subscriptions(sessions, isolated);
     this.logLevels = new LogLevels(supervisor, sessions, isolated, this.#logger);
-    this.attribution = new Attribution(this.sessions, this.calls, this.#logger);
+    this.attribution = new Attribution(this.sessions, this.modernCalls, this.calls, this.#logger);
     supervisor.onNotification((event) => this.#fanOut(event));
     // Every shared backend, whoever starts it (a session, pass-through, an admin start, autostart),
     // declares every client capability and hands its own requests to the core.
@@ -206,6 +225,8 @@ export class McpCore implements McpSessions {
     const renamed =
       previous.settings.tool_name_separator !== next.settings.tool_name_separator ||
       previous.settings.max_tool_name_length !== next.settings.max_tool_name_length;
+    for (const server of renamed ? after.keys() : new Set(changed.map((definition) => definition.id)))
+      for (const kind of ["tools", "prompts", "resources"] as const) this.#announce({ server, kind });
     for (const session of [...this.sessions.values()]) {
       const own = session.info.server;
       if (own !== undefined && !after.has(own)) {
@@ -243,6 +264,72 @@ export class McpCore implements McpSessions {
       this.#definitions.set(config, byId);
     }
     return byId.get(server);
+  }
+
+  /**
+   * One request of the 2026-07-28 era: no session, the same pipeline as a session's request. A
+   * backend asking its client something makes the result `input_required` (see ModernCall).
+   */
+  async modern(request: ModernRequest, id: string | number, method: string, params: Params): Promise<Result> {
+    const call = new ModernCall(this, request);
+    this.modernCalls.set(call.id, call);
+    try {
+      return await this.pipeline.handle(call.carrier(), id, method, params);
+    } catch (error) {
+      throw toWireError(error).redacted(this.redactor);
+    } finally {
+      call.answered();
+      this.modernCallEnded(call);
+    }
+  }
+
+  /**
+   * What a 2026-07-28 client is shown on `/mcp` or `/mcp/:id`: a server's own identity from the
+   * capability cache (never a start: a dual-era client probes with server/discover), the gateway's
+   * generic one when the cache has none.
+   */
+  async identity(server?: string): Promise<FrontIdentity> {
+    const backend = server === undefined ? undefined : (await this.supervisor.capabilities(server))?.initialize;
+    return {
+      serverInfo: serverInfoFor(server, backend),
+      capabilities: withoutSessionOnly(backend ? (backend.capabilities as ServerCapabilities) : AGGREGATE_CAPABILITIES),
+      ...(backend?.instructions !== undefined && { instructions: backend.instructions }),
+    };
+  }
+
+  changes(listener: (change: FrontChange) => void): () => void {
+    this.#changes.add(listener);
+    return () => this.#changes.delete(listener);
+  }
+
+  #announce(change: FrontChange): void {
+    for (const listener of this.#changes) listener(change);
+  }
+
+  async subscribeResource(principal: Principal, scope: string | undefined, uri: string): Promise<() => void> {
+    const route =
+      scope !== undefined ? { server: scope, uri } : await this.lists.routeResource(uri, undefined, principal);
+    if (!route || !this.mayUse(principal, route.server)) throw invalidParams(`Unknown resource: ${uri}`);
+    // A backend of its own per client has no one else to share its subscription with: nothing to lease.
+    if (this.isIsolated(route.server)) return () => {};
+    return this.subscriptions.lease(route.server, route.uri, (method) =>
+      this.supervisor.request(route.server, { method, params: { uri: route.uri } }),
+    );
+  }
+
+  parkedCall(state: ParkedState, principal: Principal): ParkedCall | undefined {
+    return this.parked.get(state, principal.id);
+  }
+
+  /**
+   * A modern call is forgotten once answered and no backend call of it is parked; backends started
+   * for it alone (`isolation: session`) stop then.
+   */
+  modernCallEnded(call: ModernCall): void {
+    if (call.live || !this.modernCalls.delete(call.id)) return;
+    void this.supervisor
+      .releaseSession(call.id)
+      .catch((error) => this.#logger.warn(`Releasing a request's backends failed: ${errorMessage(error)}`));
   }
 
   async passThrough(
@@ -313,7 +400,7 @@ export class McpCore implements McpSessions {
         const cancellations = new RelayedCancellations(client);
         client.fallbackRequestHandler = async (request, extra) => {
           const { method, params } = request as JSONRPCRequest;
-          const target = owner === undefined ? this.#sessionFor(server, method) : this.sessions.get(owner);
+          const target = owner === undefined ? this.#sessionFor(server, method) : this.#caller(owner);
           if (!target) throw noSession(server, method);
           if ("configuredRoots" in target) return { roots: target.configuredRoots };
           const message = this.#toClient("request", server, target, method, (params ?? {}) as Params);
@@ -322,6 +409,9 @@ export class McpCore implements McpSessions {
               RpcCode.InternalError,
               `Server '${server}' sent ${method}, which the gateway did not pass on: ${message.dropped}`,
             );
+          // A modern client cannot be sent requests: the question waits for its call's next round.
+          if (target instanceof ModernCall)
+            return cancellations.relay(extra.requestId, extra.signal, () => target.ask(method, message.params));
           const missing = missingClientCapability(method, message.params, target.server.getClientCapabilities());
           if (missing !== undefined)
             throw new WireError(
@@ -347,7 +437,7 @@ export class McpCore implements McpSessions {
    * session with a call in flight unless a roots change is pending. Anything else is refused with the
    * reason, never guessed.
    */
-  #sessionFor(server: string, method: string): FrontSession | { configuredRoots: readonly Root[] } {
+  #sessionFor(server: string, method: string): FrontSession | ModernCall | { configuredRoots: readonly Root[] } {
     if (method === "roots/list") {
       const users = [...this.sessions.values()].filter((session) => session.uses(server));
       const busy = this.calls.busy(server);
@@ -355,9 +445,17 @@ export class McpCore implements McpSessions {
       // After a client's roots/list_changed the backend's next roots/list is its own fetch, not part of a call.
       const unprompted = Date.now() - (this.#rootsChanged.get(server) ?? -Infinity) < ROOTS_FETCH_WINDOW_MS;
       this.#rootsChanged.delete(server);
+      // A 2026-07-28 call in flight: its own client answers (input_required), never another session's.
+      if (busy.some((id) => this.modernCalls.has(id))) {
+        if (busy.length === 1 && !unprompted) return this.modernCalls.get(busy[0]!)!;
+        throw new WireError(
+          RpcCode.InternalError,
+          `Server '${server}' asked for roots/list while ${busy.length} calls were in flight to it, one of them a 2026-07-28 request's; the gateway cannot tell whose roots it wants (set isolation: session)`,
+        );
+      }
       if (users.length === 1 && (users[0]!.server.getClientCapabilities()?.roots || !configured)) return users[0]!;
       if (configured) return { configuredRoots: configured };
-      const caller = busy.length === 1 && !unprompted ? this.sessions.get(busy[0]!) : undefined;
+      const caller = busy.length === 1 && !unprompted ? this.#caller(busy[0]!) : undefined;
       if (caller) return caller;
       throw new WireError(
         RpcCode.InternalError,
@@ -372,11 +470,16 @@ export class McpCore implements McpSessions {
     );
   }
 
+  /** A session, or a modern request, by id. */
+  #caller(id: string): FrontSession | ModernCall | undefined {
+    return this.sessions.get(id) ?? this.modernCalls.get(id);
+  }
+
   /** Runs the backendMessage hook for one message to one session. */
   #toClient(
     kind: BackendMessage["kind"],
     server: string,
-    session: FrontSession,
+    session: { readonly info: SessionInfo },
     method: string,
     params: Params,
   ): BackendMessage {
@@ -425,10 +528,20 @@ export class McpCore implements McpSessions {
       [...this.sessions.values()].filter(
         (session) => session.sees(server) && (owner === undefined || session.id === owner),
       );
+    if (owner === undefined && LIST_CHANGED.has(method))
+      this.#announce({ server, kind: method.split("/")[1] as "tools" | "prompts" | "resources" });
+    if (owner === undefined && method === "notifications/resources/updated" && typeof params.uri === "string")
+      this.#announce({ server, kind: "resource", uri: params.uri });
     let targets: FrontSession[];
     if (LIST_CHANGED.has(method) || method === "notifications/resources/updated") targets = seeing();
     else {
       const target = this.attribution.notificationTarget(server, owner, method, params);
+      // A modern request's stream carries its own log messages, nothing else.
+      if (target instanceof ModernCall) {
+        const message = this.#toClient("notification", server, target, method, params);
+        if (message.dropped === undefined && method === "notifications/message") target.log(server, message.params);
+        return;
+      }
       targets = target ? [target] : [];
     }
     for (const session of targets) {
@@ -461,6 +574,16 @@ function serverInfoFor(server: string | undefined, backend: InitializeSummary | 
 /** Tasks (2025-11-25, experimental) are not relayed, so they are not advertised. */
 function withoutTasks(capabilities: ServerCapabilities): ServerCapabilities {
   const { tasks: _tasks, ...rest } = capabilities as ServerCapabilities & { tasks?: unknown };
+  return rest;
+}
+
+/**
+ * What a 2026-07-28 front does not offer: tasks (not relayed) and logging (logging/setLevel is gone;
+ * a request names its level in `_meta`). `resources.subscribe` now means `resourceSubscriptions` on
+ * subscriptions/listen.
+ */
+function withoutSessionOnly(capabilities: ServerCapabilities): Record<string, unknown> {
+  const { logging: _logging, ...rest } = withoutTasks(capabilities);
   return rest;
 }
 

@@ -16,6 +16,9 @@ function key(server: string, uri: string): string {
  * to unsubscribe only when no other session still listens.
  */
 export class Subscriptions {
+  /** 2026-07-28 listen streams' resource subscriptions: how many streams want each server's URI. */
+  readonly #leases = new Map<string, number>();
+
   constructor(
     private readonly sessions: () => Iterable<FrontSession>,
     private readonly isIsolated: (server: string) => boolean,
@@ -36,9 +39,47 @@ export class Subscriptions {
     }
     session.subscriptions.delete(key(server, uri));
     const stillWanted =
-      !this.isIsolated(server) &&
-      [...this.sessions()].some((other) => other.sees(server) && other.subscriptions.has(key(server, uri)));
+      !this.isIsolated(server) && (this.#leases.has(key(server, uri)) || this.#sessionWants(server, uri));
     return stillWanted ? {} : send();
+  }
+
+  /**
+   * A 2026-07-28 listen stream wants updates of `server`'s `uri`: the shared backend is subscribed
+   * with the first want (sessions' included) and unsubscribed after the last. The returned function
+   * ends this stream's want (once).
+   */
+  async lease(
+    server: string,
+    uri: string,
+    send: (method: "resources/subscribe" | "resources/unsubscribe") => Promise<unknown>,
+  ): Promise<() => void> {
+    const wanted = key(server, uri);
+    const held = this.#leases.get(wanted) ?? 0;
+    this.#leases.set(wanted, held + 1);
+    const drop = () => {
+      const left = (this.#leases.get(wanted) ?? 1) - 1;
+      if (left > 0) this.#leases.set(wanted, left);
+      else this.#leases.delete(wanted);
+      return left === 0 && !this.#sessionWants(server, uri);
+    };
+    if (held === 0 && !this.#sessionWants(server, uri)) {
+      try {
+        await send("resources/subscribe");
+      } catch (error) {
+        drop();
+        throw error;
+      }
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (drop()) void send("resources/unsubscribe").catch(() => {});
+    };
+  }
+
+  #sessionWants(server: string, uri: string): boolean {
+    return [...this.sessions()].some((other) => other.sees(server) && other.subscriptions.has(key(server, uri)));
   }
 
   /**

@@ -2,42 +2,11 @@
 // run directly against `conformance-server.js --http 0` must pass every active scenario, and the stdio mode
 // (the one the gateway uses) must serve the same tools.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import http from "node:http";
-import path from "node:path";
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { repoRoot } from "../helpers/files.js";
-import { runConformanceServer } from "../helpers/conformance.js";
-
-const fixture = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "conformance-server.js");
-
-/** Starts the fixture in HTTP mode on an ephemeral port; killed when the test ends. */
-async function startHttpFixture(
-  t: TestContext,
-): Promise<{ url: string; port: number; child: ChildProcessWithoutNullStreams }> {
-  const child = spawn(process.execPath, [fixture, "--http", "0"], { stdio: ["pipe", "pipe", "pipe"] });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  let stderr = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
-      if (match) {
-        child.stderr.off("data", onData);
-        resolve(Number(match[1]));
-      }
-    };
-    child.stderr.on("data", onData);
-    child.once("exit", (code, signal) => reject(new Error(`fixture exited early (${code ?? signal}): ${stderr}`)));
-    child.once("error", reject);
-  });
-  child.stderr.resume();
-  return { url: `http://127.0.0.1:${port}/mcp`, port, child };
-}
+import { CONFORMANCE_FIXTURE as fixture, runConformanceServer, startHttpFixture } from "../helpers/conformance.js";
 
 function postInitialize(port: number, headers: Record<string, string>): Promise<number> {
   const body = JSON.stringify({
@@ -93,10 +62,14 @@ test("conformance fixture over stdio serves the suite's tools, resources and pro
     "test_elicitation_sep1330_enums",
     "json_schema_2020_12_tool",
     "test_reconnection",
+    "test_missing_capability",
+    "test_input_required_result_multi_round",
+    "test_trigger_tool_change",
   ]) {
     assert.ok(tools.includes(name), `missing tool ${name}`);
   }
-  assert.equal(tools.length, 14);
+  // 14 for the 2025-era suite, 13 for the 2026-07-28 scenarios (inputTools.ts).
+  assert.equal(tools.length, 27);
   const simple = await client.callTool({ name: "test_simple_text", arguments: {} });
   assert.deepEqual(simple.content, [{ type: "text", text: "This is a simple text response for testing." }]);
   const jsonTool = (await client.listTools()).tools.find((tool) => tool.name === "json_schema_2020_12_tool");
@@ -106,6 +79,7 @@ test("conformance fixture over stdio serves the suite's tools, resources and pro
   assert.match(JSON.stringify(template.contents), /Data for ID: 77/);
   const prompts = (await client.listPrompts()).prompts.map((prompt) => prompt.name);
   assert.deepEqual(prompts.sort(), [
+    "test_input_required_result_prompt",
     "test_prompt_with_arguments",
     "test_prompt_with_embedded_resource",
     "test_prompt_with_image",

@@ -1,8 +1,10 @@
 // Runs the official MCP conformance suite (`@modelcontextprotocol/conformance`, server mode) against a URL.
 // The suite needs Node >= 22, so it runs through the `node@22` npm package (see docs in
 // /work/shared/reference/conformance.md); nothing is added to the project's own dependencies.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
+import type { TestContext } from "node:test";
+import { repoRoot } from "./files.js";
 
 import { CONFORMANCE_PACKAGE, NODE22_PACKAGE } from "./external.js";
 
@@ -112,4 +114,40 @@ export function runConformanceServer(url: string, options: ConformanceOptions = 
       }
     });
   });
+}
+
+/** The conformance fixture (test/fixtures/conformance/conformance-server.ts), compiled. */
+export const CONFORMANCE_FIXTURE = path.join(
+  repoRoot,
+  "dist",
+  "test",
+  "fixtures",
+  "conformance",
+  "conformance-server.js",
+);
+
+/** Starts the fixture in HTTP mode on an ephemeral port; killed when the test ends. */
+export async function startHttpFixture(
+  t: Pick<TestContext, "after">,
+): Promise<{ url: string; port: number; child: ChildProcessWithoutNullStreams }> {
+  const child = spawn(process.execPath, [CONFORMANCE_FIXTURE, "--http", "0"], { stdio: ["pipe", "pipe", "pipe"] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  let stderr = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
+      if (match) {
+        child.stderr.off("data", onData);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stderr.on("data", onData);
+    child.once("exit", (code, signal) => reject(new Error(`fixture exited early (${code ?? signal}): ${stderr}`)));
+    child.once("error", reject);
+  });
+  child.stderr.resume();
+  return { url: `http://127.0.0.1:${port}/mcp`, port, child };
 }

@@ -23,14 +23,7 @@ import type { CapturedLogs } from "../helpers/logs.js";
 
 export type TestContext = { after(fn: () => unknown): void };
 
-export const CONFORMANCE_FIXTURE = path.join(
-  repoRoot,
-  "dist",
-  "test",
-  "fixtures",
-  "conformance",
-  "conformance-server.js",
-);
+export { CONFORMANCE_FIXTURE } from "../helpers/conformance.js";
 export const RELAY_FIXTURE = path.join(repoRoot, "dist", "test", "fixtures", "conformance", "relay-server.js");
 export const EVERYTHING_BIN = path.join(
   repoRoot,
