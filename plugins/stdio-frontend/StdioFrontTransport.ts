@@ -41,6 +41,8 @@ export class StdioFrontTransport implements Transport {
     const held = this.#held;
     this.#held = undefined;
     for (const message of held ?? []) this.onmessage?.(message);
+    // Input that ended while held: its requests are on their way now, and the end follows them as it would have.
+    if (held && this.#inputEnded) setImmediate(this.onEnd);
   }
 
   /**
@@ -91,7 +93,8 @@ export class StdioFrontTransport implements Transport {
     this.#stopReading();
     this.#onOpening?.(undefined);
     this.#onOpening = undefined;
-    this.onEnd();
+    // Messages still held have reached nobody yet: the end waits for start(), which hands them over.
+    if (!this.#held) this.onEnd();
   };
 
   #stopReading(): void {

@@ -44,7 +44,11 @@ async function serve(
   if (url) ctx.use(gatewayTokens.redactor).add([apiKey, url.password]);
   // The first message says the era: an initialize (or anything without the 2026-07-28 envelope) is a 2025 client.
   const opening = await transport.opening();
-  if (opening === undefined) return () => transport.close();
+  if (opening === undefined) {
+    // Input that ended before any message: starting hands the end over (the kernel stops).
+    await transport.start();
+    return () => transport.close();
+  }
   // Loaded with a 2026-07-28 client only: it brings the v2 SDK's server.
   const modern = await import("./ModernStdioFront.js");
   if (modern.opensModern(opening)) {
