@@ -46,7 +46,10 @@ export class ModernBackendTransport implements Transport {
   /** Aborts for calls in flight, by the supervisor client's request id (notifications/cancelled). */
   readonly #calls = new Map<RequestId, AbortController>();
   /** Embedded input requests put to the supervisor's client, awaiting its answer. */
-  readonly #asks = new Map<string, { resolve: (result: Record<string, unknown>) => void; reject: (error: Error) => void }>();
+  readonly #asks = new Map<
+    string,
+    { resolve: (result: Record<string, unknown>) => void; reject: (error: Error) => void }
+  >();
   #nextAsk = 0;
   #closed = false;
 
@@ -57,8 +60,10 @@ export class ModernBackendTransport implements Transport {
 
   async start(): Promise<void> {
     for (const method of INPUT_METHODS)
-      this.#client.setRequestHandler(method, (request, ctx) =>
-        this.#ask(method, request.params as Record<string, unknown> | undefined, ctx.mcpReq.signal) as never,
+      this.#client.setRequestHandler(
+        method,
+        (request, ctx) =>
+          this.#ask(method, request.params as Record<string, unknown> | undefined, ctx.mcpReq.signal) as never,
       );
     this.#client.fallbackNotificationHandler = async (notification) =>
       this.onmessage?.({ jsonrpc: "2.0", ...notification } as JSONRPCMessage);
@@ -127,10 +132,11 @@ export class ModernBackendTransport implements Transport {
     }
     const abort = new AbortController();
     this.#calls.set(request.id, abort);
-    const { progressToken, [PASS_INPUT_REQUIRED]: passInputRequired, ...meta } = (params._meta ?? {}) as Record<
-      string,
-      unknown
-    >;
+    const {
+      progressToken,
+      [PASS_INPUT_REQUIRED]: passInputRequired,
+      ...meta
+    } = (params._meta ?? {}) as Record<string, unknown>;
     try {
       const result = (await this.#client.request(
         {
@@ -178,7 +184,11 @@ export class ModernBackendTransport implements Transport {
   }
 
   /** One embedded input request, put to the supervisor's client as a 2025 server→client request. */
-  #ask(method: string, params: Record<string, unknown> | undefined, signal: AbortSignal): Promise<Record<string, unknown>> {
+  #ask(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const id = `modern-input-${++this.#nextAsk}`;
     return new Promise((resolve, reject) => {
       if (this.#closed) return reject(new Error("the backend connection closed"));

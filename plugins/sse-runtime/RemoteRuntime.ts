@@ -78,11 +78,7 @@ export class RemoteRuntime implements BackendRuntime {
   }
 
   /** A connected 2026-07-28 client when the backend speaks it (`modern` insists), undefined otherwise. */
-  async #modern(
-    era: "auto" | "modern",
-    timeoutMs: number,
-    signal: AbortSignal,
-  ): Promise<ModernClient | undefined> {
+  async #modern(era: "auto" | "modern", timeoutMs: number, signal: AbortSignal): Promise<ModernClient | undefined> {
     try {
       return await connectModern({
         url: this.#url,

@@ -55,7 +55,9 @@ async function serve(
     const close = await modern.serveModern(transport, () =>
       url ? modern.gatewaySession(url, apiKey) : modern.localSession(sessions, options.server),
     );
-    ctx.logger.info(url ? `Forwarding a 2026-07-28 stdio client to ${url.href}` : "Serving a 2026-07-28 client on stdio");
+    ctx.logger.info(
+      url ? `Forwarding a 2026-07-28 stdio client to ${url.href}` : "Serving a 2026-07-28 client on stdio",
+    );
     return close;
   }
   if (url) {
@@ -80,10 +82,7 @@ async function serve(
 }
 
 function gatewayUrl(gateway: string, server: string | undefined): URL {
-  return new URL(
-    server ? `mcp/${encodeURIComponent(server)}` : "mcp",
-    gateway.endsWith("/") ? gateway : `${gateway}/`,
-  );
+  return new URL(server ? `mcp/${encodeURIComponent(server)}` : "mcp", gateway.endsWith("/") ? gateway : `${gateway}/`);
 }
 
 export default stdioFrontendPlugin;

@@ -25,7 +25,9 @@ let gateway: TestGateway;
 
 before(async () => {
   backend = await startModernOnlyServer(scope);
-  gateway = await startHttpGateway(scope, { servers: [{ id: "modern", runtime: { type: "remote-sse", url: backend.url } }] });
+  gateway = await startHttpGateway(scope, {
+    servers: [{ id: "modern", runtime: { type: "remote-sse", url: backend.url } }],
+  });
 });
 after(() => scope.cleanup());
 
@@ -49,7 +51,10 @@ test("a 2025 client on /mcp/:id lists and calls a modern-only backend's tools; t
 test("a 2025 client on the aggregated /mcp lists and calls the modern-only backend's tools under its prefix", async (t) => {
   const client = await connectClient(t, `${gateway.base}/mcp`);
   const { tools } = await client.listTools();
-  assert.ok(tools.some((tool) => tool.name === "modern__echo"), tools.map((tool) => tool.name).join());
+  assert.ok(
+    tools.some((tool) => tool.name === "modern__echo"),
+    tools.map((tool) => tool.name).join(),
+  );
   assert.equal(
     text(await client.callTool({ name: "modern__echo", arguments: { message: "aggregated" } })),
     "modern echo: aggregated",
@@ -144,5 +149,8 @@ test("a 2025 backend is probed once: later sessions skip the probe; protocol_era
     (caught: unknown) => caught as Error,
   );
   assert.ok(isGatewayError(error, "MCPGW_ERR_SERVER_START"), String(error));
-  assert.match(error.message, /^Failed to start server 'strict': http:\/\/127\.0\.0\.1:\d+\/mcp does not speak MCP 2026-07-28/);
+  assert.match(
+    error.message,
+    /^Failed to start server 'strict': http:\/\/127\.0\.0\.1:\d+\/mcp does not speak MCP 2026-07-28/,
+  );
 });

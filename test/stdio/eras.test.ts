@@ -35,10 +35,7 @@ test("a v2 client pinned to 2026-07-28 lists and calls tools through mcpgw stdio
 
   const aggregated = await connectV2(t, ["--config", config], { pin: "2026-07-28" });
   assert.ok((await aggregated.listTools()).tools.some((tool) => tool.name === "relay__echo"));
-  assert.equal(
-    text(await aggregated.callTool({ name: "relay__echo", arguments: { text: "all" } })),
-    "echo: all",
-  );
+  assert.equal(text(await aggregated.callTool({ name: "relay__echo", arguments: { text: "all" } })), "echo: all");
 });
 
 test("a v2 client in auto mode negotiates 2026-07-28 on mcpgw stdio; a v1 client on the same config still gets 2025", async (t) => {
