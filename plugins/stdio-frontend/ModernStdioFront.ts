@@ -1,25 +1,13 @@
-import {
-  PROTOCOL_VERSION_META_KEY,
-  Server,
-  type ServerCapabilities,
-  type Transport as ModernTransport,
-} from "@modelcontextprotocol/server";
+import { Server, type ServerCapabilities, type Transport as ModernTransport } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { gatewayVersion, sdkTypes, STDIO_PRINCIPAL, type McpSessions } from "open-mcp-gateway";
 import type { StdioFrontTransport } from "./StdioFrontTransport.js";
 
 /** The `_meta` keys of the 2026-07-28 request envelope: the gateway's own 2025 session has no use for them. */
 const ENVELOPE_PREFIX = "io.modelcontextprotocol/";
-
-/** Whether a connection's first message opens it in the 2026-07-28 era (the spec's rule: it carries the envelope's version). */
-export function opensModern(message: JSONRPCMessage | undefined): boolean {
-  const meta = (message as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
-  return typeof meta?.[PROTOCOL_VERSION_META_KEY] === "string";
-}
 
 /**
  * A 2026-07-28 client on stdio, served by the v2 SDK's `serveStdio` (its envelope checks, `server/discover`,

@@ -1,4 +1,5 @@
 import { definePlugin, gatewayTokens, parsePluginOptions, STDIO_PRINCIPAL, type PluginContext } from "open-mcp-gateway";
+import { opensModern } from "./opensModern.js";
 import { stdioFrontendPluginOptions, type StdioFrontendOptions } from "./options.js";
 import { StdioFrontTransport } from "./StdioFrontTransport.js";
 import { UnknownServerResponder } from "./UnknownServerResponder.js";
@@ -49,9 +50,9 @@ async function serve(
     await transport.start();
     return () => transport.close();
   }
-  // Loaded with a 2026-07-28 client only: it brings the v2 SDK's server.
-  const modern = await import("./ModernStdioFront.js");
-  if (modern.opensModern(opening)) {
+  if (opensModern(opening)) {
+    // Loaded with a 2026-07-28 client only: it brings the v2 SDK's server.
+    const modern = await import("./ModernStdioFront.js");
     const close = await modern.serveModern(transport, () =>
       url ? modern.gatewaySession(url, apiKey) : modern.localSession(sessions, options.server),
     );
