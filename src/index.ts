@@ -73,7 +73,14 @@ export { resolveStateDir, pidFilePath } from "./supervisor/stateDir.js";
 export type { CapabilitySnapshot, CapabilityLists, InitializeSummary } from "./supervisor/CapabilityCache.js";
 
 // The protocol ground floor: what runtimes and frontends need of MCP without loading the SDK's types at boot.
-export { RpcCode, isMcpError, sdkTypes, MAX_MESSAGE_DEPTH, nestedDeeperThan } from "./protocol/protocol.js";
+export {
+  RpcCode,
+  isMcpError,
+  sdkTypes,
+  MAX_MESSAGE_DEPTH,
+  nestedDeeperThan,
+  PASS_INPUT_REQUIRED,
+} from "./protocol/protocol.js";
 export { WireError, toWireError, invalidParams, methodNotFound } from "./protocol/wireErrors.js";
 export { BackendError } from "./protocol/BackendError.js";
 

@@ -1,8 +1,11 @@
+import type { Client as ModernClient } from "@modelcontextprotocol/client";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ServerDefinition, Logger, BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "open-mcp-gateway";
+import { connectModern, knownLegacy, rememberLegacy } from "./eraNegotiation.js";
+import { ModernBackendTransport } from "./ModernBackendTransport.js";
 import { nodeFetch } from "./nodeFetch.js";
 import type { RemoteSseOptions } from "./options.js";
 import { withTraceHeaders } from "./traceHeaders.js";
@@ -17,11 +20,14 @@ const FALLBACK_STATUSES = new Set([400, 404, 405]);
 const TERMINATE_TIMEOUT_MS = 1_000;
 
 type Wire = "streamable-http" | "sse";
+const MODERN = "2026-07-28";
 
 /**
  * A `remote-sse` backend: an MCP server reached over HTTP, by Streamable HTTP or legacy
  * HTTP+SSE (`auto` tries the first and falls back). Only the configured headers are sent:
- * nothing a gateway client sent is ever forwarded.
+ * nothing a gateway client sent is ever forwarded. Over Streamable HTTP the era is negotiated first
+ * (`protocol_era`): a 2026-07-28 backend is served through ModernBackendTransport, so the supervisor's
+ * client sees the 2025 session it knows; a 2025 backend gets exactly the session it always got.
  */
 export class RemoteRuntime implements BackendRuntime {
   readonly #url: URL;
@@ -30,6 +36,8 @@ export class RemoteRuntime implements BackendRuntime {
   readonly #logger: Logger;
   #transport?: Transport;
   #wire?: Wire;
+  /** Set when the backend speaks 2026-07-28 (the admin API says so); a 2025 backend's facts are as they always were. */
+  #protocol?: typeof MODERN;
 
   constructor(server: ServerDefinition & { runtime: RemoteSseOptions }, context: RuntimeContext) {
     const { url, headers } = credentialsAsHeader(new URL(server.runtime.url), server.runtime.headers);
@@ -43,6 +51,18 @@ export class RemoteRuntime implements BackendRuntime {
     const timeoutMs = Math.min(options.timeoutMs, this.#options.connect_timeout_seconds * 1000);
     const signal = AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]);
     const mode = this.#options.transport;
+    const era = this.#options.protocol_era;
+    const endpoint = { url: this.#url, headers: this.#headers };
+    const probe = mode !== "sse" && era !== "legacy" && !(era === "auto" && knownLegacy(endpoint));
+    if (probe) {
+      const modern = await this.#modern(era === "modern" ? "modern" : "auto", timeoutMs, signal);
+      if (modern) return await this.#attachModern(client, modern, timeoutMs, signal);
+    }
+    await this.#legacy(client, mode, timeoutMs, signal);
+    if (probe) rememberLegacy(endpoint);
+  }
+
+  async #legacy(client: Client, mode: RemoteSseOptions["transport"], timeoutMs: number, signal: AbortSignal) {
     if (mode !== "sse") {
       try {
         return await this.#attempt(client, "streamable-http", timeoutMs, signal);
@@ -57,8 +77,39 @@ export class RemoteRuntime implements BackendRuntime {
     await this.#attempt(client, "sse", timeoutMs, signal);
   }
 
+  /** A connected 2026-07-28 client when the backend speaks it (`modern` insists), undefined otherwise. */
+  async #modern(era: "auto" | "modern", timeoutMs: number, signal: AbortSignal): Promise<ModernClient | undefined> {
+    try {
+      return await connectModern({
+        url: this.#url,
+        headers: this.#headers,
+        fetch: nodeFetchWithTraceHeaders,
+        era,
+        timeoutMs,
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted)
+        throw new Error(`no answer from ${this.#where()} within ${timeoutMs / 1000} s (${MODERN})`, { cause: error });
+      throw new Error(`${this.#where()} does not speak MCP ${MODERN}: ${errorText(error)}`, { cause: error });
+    }
+  }
+
+  async #attachModern(client: Client, modern: ModernClient, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const transport = new ModernBackendTransport(modern);
+    this.#transport = transport;
+    this.#wire = "streamable-http";
+    this.#protocol = MODERN;
+    this.#logger.debug("The server speaks MCP 2026-07-28");
+    await client.connect(transport, { timeout: timeoutMs, signal });
+  }
+
   describe(): Readonly<Record<string, unknown>> {
-    return { transport: this.#wire ?? this.#options.transport, url: this.#where() };
+    return {
+      transport: this.#wire ?? this.#options.transport,
+      ...(this.#protocol && { protocol: this.#protocol }),
+      url: this.#where(),
+    };
   }
 
   /** The endpoint without query or user info, which may carry credentials. */
@@ -108,6 +159,10 @@ export class RemoteRuntime implements BackendRuntime {
       signal.removeEventListener("abort", onAbort);
     }
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**

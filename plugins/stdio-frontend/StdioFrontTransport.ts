@@ -22,7 +22,12 @@ export class StdioFrontTransport implements Transport {
   /** Inside a line that is over the limit: drop bytes until its end. */
   #skipping = false;
   #closed = false;
+  #reading = false;
+  #inputEnded = false;
   #messageSchema?: typeof JSONRPCMessageSchema;
+  /** Messages read after `opening()` and before `start()`: whoever starts the transport gets them first. */
+  #held?: JSONRPCMessage[];
+  #onOpening?: (message: JSONRPCMessage | undefined) => void;
 
   constructor(
     private readonly input: Readable,
@@ -32,11 +37,42 @@ export class StdioFrontTransport implements Transport {
   ) {}
 
   async start(): Promise<void> {
+    await this.#read();
+    const held = this.#held;
+    this.#held = undefined;
+    for (const message of held ?? []) this.onmessage?.(message);
+    // Input that ended while held: its requests are on their way now, and the end follows them as it would have.
+    if (held && this.#inputEnded) setImmediate(this.onEnd);
+  }
+
+  /**
+   * The client's first message, read before anyone started the transport (undefined when the input
+   * ends first): it says which protocol era the connection speaks. It and what follows are held for
+   * whoever then calls `start()`.
+   */
+  async opening(): Promise<JSONRPCMessage | undefined> {
+    this.#held ??= [];
+    await this.#read();
+    if (this.#held.length > 0) return this.#held[0];
+    if (this.#inputEnded) return undefined;
+    return new Promise((resolve) => (this.#onOpening = resolve));
+  }
+
+  async #read(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
     this.#messageSchema = (await sdkTypes()).JSONRPCMessageSchema;
     this.input.on("data", this.#onData);
     this.input.once("end", this.#onEnd);
     this.input.once("error", this.#onEnd);
     this.input.resume();
+  }
+
+  #deliver(message: JSONRPCMessage): void {
+    if (!this.#held) return this.onmessage?.(message);
+    this.#held.push(message);
+    this.#onOpening?.(message);
+    this.#onOpening = undefined;
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
@@ -53,8 +89,12 @@ export class StdioFrontTransport implements Transport {
 
   /** No more input; output stays open so the answers to requests still in flight reach the client. */
   readonly #onEnd = () => {
+    this.#inputEnded = true;
     this.#stopReading();
-    this.onEnd();
+    this.#onOpening?.(undefined);
+    this.#onOpening = undefined;
+    // Messages still held have reached nobody yet: the end waits for start(), which hands them over.
+    if (!this.#held) this.onEnd();
   };
 
   #stopReading(): void {
@@ -111,7 +151,7 @@ export class StdioFrontTransport implements Transport {
         "Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)",
       );
     }
-    this.onmessage?.(parsed.data);
+    this.#deliver(parsed.data);
   }
 
   #reply(id: string | number | null, code: number, message: string): void {

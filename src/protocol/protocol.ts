@@ -17,6 +17,15 @@ export const RpcCode = {
   RequestTimeout: -32001,
 } as const;
 
+/**
+ * A `params._meta` key a frontend sets on a `tools/call`, `prompts/get` or `resources/read` it relays for a
+ * 2026-07-28 client: a modern backend's `input_required` result then comes back as it is (resultType,
+ * inputRequests, the backend's opaque requestState) for the client to fulfil, instead of being fulfilled by
+ * the gateway through the front session (what legacy clients get). The key never reaches the backend; the
+ * client's retry carries `inputResponses` and `requestState` in its params, which pass to the backend as they are.
+ */
+export const PASS_INPUT_REQUIRED = "io.github.open-mcp-gateway/passInputRequired";
+
 /** The SDK's McpError (subclasses included: they keep its name), told by shape so no SDK module need load first. */
 export function isMcpError(error: unknown): error is SdkTypes.McpError {
   return error instanceof Error && error.name === "McpError" && typeof (error as { code?: unknown }).code === "number";

@@ -148,7 +148,8 @@ test("remote-sse keeps a configured Authorization header over URL userinfo", asy
     ],
   });
   await callTool(gw.supervisor, "both", "x", {}).catch(() => undefined);
-  assert.deepEqual(seen, ["Bearer configured"]);
+  // The era probe (server/discover) and the 2025 initialize that follows it both carry the configured header.
+  assert.deepEqual(seen, ["Bearer configured", "Bearer configured"]);
 });
 
 test("remote-sse to a port nobody listens on fails the start with the reason, then fails fast while backing off", async (t) => {
