@@ -5,6 +5,7 @@ import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { LoadedGateway } from "../gateway/loadGateway.js";
 import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.js";
+import { flushLogLines } from "../kernel/TurnBatchedDestination.js";
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
 import { pluginsReport } from "./pluginsCommand.js";
 import { nameClashIssues, serversReport } from "./serversCommand.js";
@@ -32,6 +33,12 @@ export async function runCli(
   return code;
 }
 
+/** The CLI's own message, after the log lines logged before it (they leave once per event-loop turn). */
+function toStderr(io: CliIo, text: string): void {
+  flushLogLines();
+  io.stderr.write(text);
+}
+
 /** Resolves once everything written to `stream` so far has been handed to the OS (or the stream failed). */
 function flushed(stream: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => {
@@ -46,7 +53,7 @@ async function runCommand(argv: readonly string[], defaultCommand: Command, io: 
   try {
     args = parseCommandLine(argv, defaultCommand);
   } catch (error) {
-    io.stderr.write(`mcpgw: ${errorMessage(error)}\n\n${USAGE}`);
+    toStderr(io, `mcpgw: ${errorMessage(error)}\n\n${USAGE}`);
     return 2;
   }
   switch (args.command) {
@@ -112,7 +119,7 @@ export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
 }
 
 function printIssues(loaded: LoadedGateway, issues: readonly ConfigIssue[], io: CliIo): void {
-  for (const issue of sortIssues(issues)) io.stderr.write(`${loaded.redactor.text(formatIssue(issue, io.cwd))}\n`);
+  for (const issue of sortIssues(issues)) toStderr(io, `${loaded.redactor.text(formatIssue(issue, io.cwd))}\n`);
 }
 
 /** The file the problems are in: the config in use, or the one that could not be read. */
@@ -141,9 +148,7 @@ async function validate(args: ParsedArgs, io: CliIo): Promise<number> {
   } else printIssues(loaded, found, io);
   if (errors.length > 0) {
     if (!args.json)
-      io.stderr.write(
-        `${errors.length} problem${errors.length === 1 ? "" : "s"} in ${problemFile(loaded, args, io)}\n`,
-      );
+      toStderr(io, `${errors.length} problem${errors.length === 1 ? "" : "s"} in ${problemFile(loaded, args, io)}\n`);
     return 1;
   }
   if (!args.json) {
@@ -173,7 +178,8 @@ async function reload(args: ParsedArgs, io: CliIo): Promise<number> {
   const loaded = await load(args, io, "inspect");
   if (!loaded.config) {
     printIssues(loaded, loaded.issues, io);
-    io.stderr.write(
+    toStderr(
+      io,
       `Not reloading: ${problemFile(loaded, args, io)} has problems; the gateway keeps its running config\n`,
     );
     return 1;
@@ -183,7 +189,8 @@ async function reload(args: ParsedArgs, io: CliIo): Promise<number> {
   const report = await requestReload(loaded.config, args.apiKey, io.env);
   if (args.json)
     io.stdout.write(`${JSON.stringify({ ok: report.ok, via: report.via, answer: report.answer ?? null })}\n`);
-  else (report.ok ? io.stdout : io.stderr).write(`${loaded.redactor.text(report.text)}\n`);
+  else if (report.ok) io.stdout.write(`${loaded.redactor.text(report.text)}\n`);
+  else toStderr(io, `${loaded.redactor.text(report.text)}\n`);
   return report.ok ? 0 : 1;
 }
 

@@ -10,7 +10,8 @@ let exitHooked = false;
  * per line took 7% of the gateway's time at 1,000 requests/s (bench/observability.mjs); under load a
  * turn logs many lines and one write carries them all. A line waits at most for the turn it was
  * logged in to end, and whatever is pending is written synchronously when the process exits (an
- * uncaught error included); only a SIGKILL can lose the lines of its last turn.
+ * uncaught error included); only a SIGKILL can lose the lines of its last turn. Whoever writes to the
+ * same descriptor directly (the CLI's own messages) calls `flushLogLines` first, to keep the order.
  */
 export class TurnBatchedDestination {
   readonly #target: Target;
@@ -23,7 +24,7 @@ export class TurnBatchedDestination {
     open.add(this);
     if (!exitHooked) {
       exitHooked = true;
-      process.once("exit", () => open.forEach((destination) => destination.flushSync()));
+      process.once("exit", flushLogLines);
     }
   }
 
@@ -54,4 +55,9 @@ export class TurnBatchedDestination {
     this.#lines = [];
     this.#target.write(text);
   };
+}
+
+/** Writes every log line still waiting for the end of its turn, at once. */
+export function flushLogLines(): void {
+  open.forEach((destination) => destination.flushSync());
 }

@@ -1,9 +1,8 @@
 // Debian's HAProxy in the foreground on loopback, its config in a temp dir, stopped by PID.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import path from "node:path";
 import { tempDir, writeFiles } from "../helpers/files.js";
-import { accepts, freePort, type TestContext } from "./replicas.js";
+import { startBalancer } from "./balancer.js";
+import { freePort, type TestContext } from "./replicas.js";
 
 export const HAPROXY = "/usr/sbin/haproxy";
 
@@ -52,20 +51,5 @@ export async function startHaproxy(
   const port = await freePort();
   const dir = tempDir(t, "mcpgw-haproxy-");
   writeFiles(dir, { "haproxy.cfg": haproxyConfig(port, replicas, options) });
-  const child = spawn(HAPROXY, ["-f", path.join(dir, "haproxy.cfg"), "-db"], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exited = once(child, "exit");
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  for (let attempt = 0; ; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited (${child.exitCode}):\n${stderr}`);
-    if (await accepts(port)) return `http://127.0.0.1:${port}`;
-    if (attempt === 200) throw new Error(`haproxy did not listen within 10 s:\n${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return startBalancer(t, "haproxy", HAPROXY, ["-f", path.join(dir, "haproxy.cfg"), "-db"], port);
 }

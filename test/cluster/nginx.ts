@@ -1,10 +1,9 @@
 // Debian's nginx in the foreground on loopback (one process: no master, no workers), its config, pid,
 // logs and temp files in a temp dir, stopped by PID.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import path from "node:path";
 import { tempDir, writeFiles } from "../helpers/files.js";
-import { accepts, freePort, type TestContext } from "./replicas.js";
+import { startBalancer } from "./balancer.js";
+import { freePort, type TestContext } from "./replicas.js";
 
 export const NGINX = "/usr/sbin/nginx";
 
@@ -70,22 +69,5 @@ export async function startNginx(t: TestContext, replicas: readonly TaggedReplic
     ].join("\n"),
   });
   // -e: the log of the start itself, before nginx.conf names one (the compiled-in /var/log path otherwise).
-  const child = spawn(NGINX, ["-p", dir, "-c", file("nginx.conf"), "-e", file("error.log")], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exited = once(child, "exit");
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  for (let attempt = 0; ; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}):\n${stderr}`);
-    if (await accepts(port)) return `http://127.0.0.1:${port}`;
-    if (attempt === 200) throw new Error(`nginx did not listen within 10 s:\n${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return startBalancer(t, "nginx", NGINX, ["-p", dir, "-c", file("nginx.conf"), "-e", file("error.log")], port);
 }

@@ -14,7 +14,9 @@ export const GATEWAY_STDIO = path.join(repoRoot, "dist", "bundle", "gateway-stdi
 /** A fresh folder under the OS temp dir, removed when the test ends. */
 export function tempDir(t: { after(fn: () => void): void }, prefix = "mcpgw-test-"): string {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // After hooks run in the order they were added, so a process a test started after this still runs
+  // (and may still write into the folder, ENOTEMPTY) while it is removed: the removal retries.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
   return dir;
 }
 

@@ -29,3 +29,16 @@ export async function* sseEvents(response: Response): AsyncGenerator<SseEvent> {
     }
   }
 }
+
+/** A POST's JSON-RPC answer: its JSON body, or the last data line of an SSE body (progress comes first); `{}` when empty. */
+export async function answerOf(response: Response): Promise<any> {
+  const text = await response.text();
+  const data = response.headers.get("content-type")?.includes("text/event-stream")
+    ? (text
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .at(-1)
+        ?.slice(5) ?? "")
+    : text;
+  return data ? JSON.parse(data) : {};
+}

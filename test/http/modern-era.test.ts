@@ -5,6 +5,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
+import { answerOf } from "../helpers/sse.js";
 import { textOf } from "../pipeline/support.js";
 import { connectClient, nodeServer, RELAY_FIXTURE, startHttpGateway, type TestContext } from "./support.js";
 
@@ -67,16 +68,7 @@ async function modernPost(
       params: { ...params, ...(meta && { _meta: meta }) },
     }),
   });
-  const text = await response.text();
-  // An SSE answer (progress first) carries the response in its last data line.
-  const data = response.headers.get("content-type")?.includes("text/event-stream")
-    ? text
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .at(-1)!
-        .slice(5)
-    : text;
-  return { status: response.status, body: data ? JSON.parse(data) : {} };
+  return { status: response.status, body: await answerOf(response) };
 }
 
 test("a v2 client pinned to 2026-07-28 lists and calls tools through /mcp and /mcp/:id; an auto client negotiates modern; v1 works alongside", async (t) => {

@@ -4,6 +4,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
+import { answerOf } from "../helpers/sse.js";
 import { textOf } from "../pipeline/support.js";
 import { nodeServer, RELAY_FIXTURE, startHttpGateway, until } from "./support.js";
 
@@ -44,15 +45,7 @@ async function call(
       },
     }),
   });
-  const text = await response.text();
-  const data = response.headers.get("content-type")?.includes("text/event-stream")
-    ? text
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .at(-1)!
-        .slice(5)
-    : text;
-  return { status: response.status, body: JSON.parse(data) };
+  return { status: response.status, body: await answerOf(response) };
 }
 
 test("a v2 client answers a legacy backend's sampling, elicitation and roots through input_required rounds", async (t) => {

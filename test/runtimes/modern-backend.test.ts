@@ -3,6 +3,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ElicitRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -99,6 +100,32 @@ test("with PASS_INPUT_REQUIRED in _meta, a modern backend's input_required comes
   assert.equal(inputRequests.colour?.params.message, "Which colour?");
   const retried = await call({ inputResponses: { colour: { action: "accept", content: { colour: "amber" } } } });
   assert.equal(text(retried), "confirmed amber");
+});
+
+test("a 2026-07-28 client reaches the modern-only backend through /mcp/:id: lists, calls, and answers its elicitation through input_required", async (t) => {
+  const client = new ModernClient(
+    { name: "modern-to-modern", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } }, capabilities: { elicitation: { form: {} } } },
+  );
+  const asked: string[] = [];
+  client.setRequestHandler("elicitation/create", async (request) => {
+    asked.push(String(request.params.message));
+    return { action: "accept", content: { colour: "violet" } };
+  });
+  await client.connect(new ModernTransport(new URL(`${gateway.base}/mcp/modern`)));
+  t.after(() => client.close());
+  const { tools } = await client.listTools();
+  assert.deepEqual(
+    tools.map((tool) => tool.name),
+    ["echo", "confirm"],
+  );
+  assert.equal(
+    text(await client.callTool({ name: "echo", arguments: { message: "both modern" } })),
+    "modern echo: both modern",
+  );
+  assert.equal(text(await client.callTool({ name: "confirm", arguments: {} })), "confirmed violet");
+  assert.deepEqual(asked, ["Which colour?"]);
+  assert.equal(gateway.relay.parked.size, 0, "nothing left parked");
 });
 
 /** A 2025-only MCP server (the v1 SDK, stateless) that counts the server/discover probes it is sent. */
