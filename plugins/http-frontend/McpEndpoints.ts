@@ -174,7 +174,10 @@ export class McpEndpoints {
 
   async #post(ctx: Context, scope: SessionScope): Promise<void> {
     const foreignId = ctx.get("mcp-session-id");
-    if (foreignId && (await this.#elsewhere(ctx, foreignId, scope, "streamable-http"))) return;
+    // A 2026-07-28 request names its revision in the header and is stateless: a stale session id it
+    // still carries is ignored, never routed to the replica that minted it.
+    if (foreignId && !(await modernHeader(ctx)) && (await this.#elsewhere(ctx, foreignId, scope, "streamable-http")))
+      return;
     const body = await readJsonBody(ctx, this.limits.body);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     const message = body.value;
@@ -585,6 +588,12 @@ export class McpEndpoints {
 }
 
 const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
+
+/** Whether the MCP-Protocol-Version header names a revision the session-based SDK does not speak (2026-07-28 on). */
+async function modernHeader(ctx: Context): Promise<boolean> {
+  const version = ctx.get("mcp-protocol-version");
+  return version !== "" && !(await sdkTypes()).SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+}
 
 /** The protocol version a session-less request claims when it is not one this SDK speaks (in `_meta` or the header). */
 function modernVersion(ctx: Context, message: unknown, supported: readonly string[]): string | undefined {

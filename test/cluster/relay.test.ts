@@ -5,6 +5,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { auth, initialize, KEYS, listTools, OTHER_SECRET, SECRET, startReplica, type TestContext } from "./replicas.js";
 import { roundRobin } from "./roundRobin.js";
+import { answerOf } from "../helpers/sse.js";
 import { RELAY_FIXTURE } from "../http/support.js";
 import { sample, scrape } from "../observability/support.js";
 
@@ -212,4 +213,52 @@ test("without Redis, a frozen owner (connections accepted, nothing answered) cos
   // The request's body went to the frozen owner: the session cannot be adopted with it, so 404.
   assert.deepEqual(await listToolsWithin(peer.base, sessionId), { status: 404, code: -32001, tools: undefined });
   owner.child.process.kill("SIGCONT");
+});
+
+test("a 2026-07-28 request carrying another replica's session id is served where it lands, never relayed (the id is stale to it)", async (t) => {
+  const servers = [
+    {
+      id: "relay",
+      isolation: "session",
+      runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] },
+    },
+  ];
+  const [owner, other] = await Promise.all([
+    startReplica(t, "owner", { config: { servers } }),
+    startReplica(t, "other", { config: { servers } }),
+  ]);
+  const sessionId = await initialize(owner.base, KEYS.a, "/mcp/relay");
+  const modernList = async () => {
+    const response = await fetch(`${other.base}/mcp/relay`, {
+      method: "POST",
+      headers: {
+        ...auth(KEYS.a),
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-session-id": sessionId,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/list",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/list",
+        params: {
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      }),
+    });
+    const body = (await answerOf(response)) as { result?: { tools: unknown[] } };
+    return { status: response.status, tools: body.result?.tools.length };
+  };
+  assert.deepEqual(await modernList(), { status: 200, tools: 12 });
+  const { families } = await scrape(other.base, KEYS.a);
+  assert.equal(sample(families, "mcpgw_cluster_forwarded_total", {}), 0, "not relayed to the owner");
+  // Its owner gone, a session of a per-session backend would be 404: the stateless request is not one.
+  owner.child.process.kill("SIGKILL");
+  await owner.child.exited;
+  assert.deepEqual(await modernList(), { status: 200, tools: 12 });
 });
