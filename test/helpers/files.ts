@@ -14,10 +14,25 @@ export const GATEWAY_STDIO = path.join(repoRoot, "dist", "bundle", "gateway-stdi
 /** A fresh folder under the OS temp dir, removed when the test ends. */
 export function tempDir(t: { after(fn: () => void): void }, prefix = "mcpgw-test-"): string {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
-  // After hooks run in the order they were added, so a process a test started after this still runs
-  // (and may still write into the folder, ENOTEMPTY) while it is removed: the removal retries.
-  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
+  // After hooks run in the order they were added, so a process the test started later may still be
+  // writing here (ENOTEMPTY). A throwing hook would skip the later ones that stop that process, so a
+  // folder that cannot go yet goes when the test file's process exits.
+  t.after(() => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      removeAtExit(dir);
+    }
+  });
   return dir;
+}
+
+const leftovers = new Set<string>();
+
+function removeAtExit(dir: string): void {
+  if (leftovers.size === 0)
+    process.once("exit", () => leftovers.forEach((left) => rmSync(left, { recursive: true, force: true })));
+  leftovers.add(dir);
 }
 
 /** Writes `{ "relative/path": content }` below `dir`, creating folders as needed. */
