@@ -5,7 +5,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { auth, initialize, KEYS, listTools, OTHER_SECRET, SECRET, startReplica, type TestContext } from "./replicas.js";
 import { roundRobin } from "./roundRobin.js";
-import { answerOf } from "../helpers/sse.js";
+import { modernPost } from "../helpers/modern.js";
 import { RELAY_FIXTURE } from "../http/support.js";
 import { sample, scrape } from "../observability/support.js";
 
@@ -27,8 +27,8 @@ async function sdkClient(t: TestContext, url: string, legacy = false): Promise<C
   return client;
 }
 
-test("a session's requests alternating between two replicas all succeed, progress included; its owner killed, a per-session backend's session is 404 at once", async (t) => {
-  // A per-session backend: the session cannot move, so its owner's death ends it.
+/** Two replicas, "owner" and "other", serving the relay fixture as `relay` with a backend per session. */
+function perSessionReplicas(t: TestContext) {
   const servers = [
     {
       id: "relay",
@@ -36,10 +36,15 @@ test("a session's requests alternating between two replicas all succeed, progres
       runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] },
     },
   ];
-  const [owner, other] = await Promise.all([
+  return Promise.all([
     startReplica(t, "owner", { config: { servers } }),
     startReplica(t, "other", { config: { servers } }),
   ]);
+}
+
+test("a session's requests alternating between two replicas all succeed, progress included; its owner killed, a per-session backend's session is 404 at once", async (t) => {
+  // A per-session backend: the session cannot move, so its owner's death ends it.
+  const [owner, other] = await perSessionReplicas(t);
   const lb = await roundRobin(t, [owner.port, other.port]);
   // The first request through the balancer, initialize, goes to the owner.
   const client = await sdkClient(t, `${lb.base}/mcp/relay`);
@@ -216,43 +221,18 @@ test("without Redis, a frozen owner (connections accepted, nothing answered) cos
 });
 
 test("a 2026-07-28 request carrying another replica's session id is served where it lands, never relayed (the id is stale to it)", async (t) => {
-  const servers = [
-    {
-      id: "relay",
-      isolation: "session",
-      runtime: { type: "local-process", command: process.execPath, args: [RELAY_FIXTURE] },
-    },
-  ];
-  const [owner, other] = await Promise.all([
-    startReplica(t, "owner", { config: { servers } }),
-    startReplica(t, "other", { config: { servers } }),
-  ]);
+  const [owner, other] = await perSessionReplicas(t);
   const sessionId = await initialize(owner.base, KEYS.a, "/mcp/relay");
   const modernList = async () => {
-    const response = await fetch(`${other.base}/mcp/relay`, {
-      method: "POST",
-      headers: {
-        ...auth(KEYS.a),
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-session-id": sessionId,
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "tools/list",
+    const { status, body } = await modernPost(
+      `${other.base}/mcp/relay`,
+      "tools/list",
+      {},
+      {
+        headers: { ...auth(KEYS.a), "mcp-session-id": sessionId },
       },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 7,
-        method: "tools/list",
-        params: {
-          _meta: {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": {},
-          },
-        },
-      }),
-    });
-    const body = (await answerOf(response)) as { result?: { tools: unknown[] } };
-    return { status: response.status, tools: body.result?.tools.length };
+    );
+    return { status, tools: (body.result?.tools as unknown[] | undefined)?.length };
   };
   assert.deepEqual(await modernList(), { status: 200, tools: 12 });
   const { families } = await scrape(other.base, KEYS.a);

@@ -5,11 +5,9 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
-import { answerOf } from "../helpers/sse.js";
+import { MODERN, modernPost } from "../helpers/modern.js";
 import { textOf } from "../pipeline/support.js";
 import { connectClient, nodeServer, RELAY_FIXTURE, startHttpGateway, type TestContext } from "./support.js";
-
-const MODERN = "2026-07-28";
 
 type Negotiation = "legacy" | "auto" | { pin: string };
 
@@ -23,52 +21,6 @@ async function modernClient(
   await client.connect(new ModernTransport(new URL(url), { requestInit: { headers } }));
   t.after(() => client.close());
   return client;
-}
-
-interface Posted {
-  readonly status: number;
-  readonly body: {
-    result?: Record<string, unknown>;
-    error?: { code: number; message: string; data?: unknown };
-    id?: unknown;
-  };
-}
-
-/** One 2026-07-28 POST as the spec has clients send it: envelope in `_meta`, version, method and name in headers. */
-async function modernPost(
-  url: string,
-  method: string,
-  params: Record<string, unknown> = {},
-  options: { headers?: Record<string, string>; meta?: Record<string, unknown> | null; id?: number } = {},
-): Promise<Posted> {
-  const name = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : undefined;
-  const meta =
-    options.meta === null
-      ? undefined
-      : {
-          "io.modelcontextprotocol/protocolVersion": MODERN,
-          "io.modelcontextprotocol/clientCapabilities": {},
-          "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
-          ...options.meta,
-        };
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": MODERN,
-      "mcp-method": method,
-      ...(name !== undefined && { "mcp-name": name }),
-      ...options.headers,
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: options.id ?? 1,
-      method,
-      params: { ...params, ...(meta && { _meta: meta }) },
-    }),
-  });
-  return { status: response.status, body: await answerOf(response) };
 }
 
 test("a v2 client pinned to 2026-07-28 lists and calls tools through /mcp and /mcp/:id; an auto client negotiates modern; v1 works alongside", async (t) => {

@@ -4,48 +4,22 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
-import { answerOf } from "../helpers/sse.js";
+import { MODERN, modernPost, type Posted } from "../helpers/modern.js";
 import { textOf } from "../pipeline/support.js";
 import { nodeServer, RELAY_FIXTURE, startHttpGateway, until } from "./support.js";
 
-const MODERN = "2026-07-28";
-
-interface Answer {
-  readonly status: number;
-  readonly body: { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } };
-}
-
-async function call(
+function call(
   url: string,
   name: string,
   extra: Record<string, unknown> = {},
   capabilities: Record<string, unknown> = {},
-): Promise<Answer> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": MODERN,
-      "mcp-method": "tools/call",
-      "mcp-name": name,
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: {
-        name,
-        arguments: {},
-        ...extra,
-        _meta: {
-          "io.modelcontextprotocol/protocolVersion": MODERN,
-          "io.modelcontextprotocol/clientCapabilities": capabilities,
-        },
-      },
-    }),
-  });
-  return { status: response.status, body: await answerOf(response) };
+): Promise<Posted> {
+  return modernPost(
+    url,
+    "tools/call",
+    { name, arguments: {}, ...extra },
+    { meta: { "io.modelcontextprotocol/clientCapabilities": capabilities } },
+  );
 }
 
 test("a v2 client answers a legacy backend's sampling, elicitation and roots through input_required rounds", async (t) => {
@@ -92,7 +66,7 @@ test("the raw rounds: input_required with a signed state; a missing answer is as
   assert.equal(tampered.body.error?.code, -32602);
   assert.match(tampered.body.error!.message, /Invalid or expired requestState/);
 
-  // Answered with the wrong key: the same question again, under a new state.
+  // Posteded with the wrong key: the same question again, under a new state.
   const again = await call(url, "ask", { inputResponses: { other: { action: "accept" } }, requestState: state }, all);
   assert.equal(again.body.result?.resultType, "input_required");
   assert.deepEqual(Object.keys(again.body.result!.inputRequests as object), ["sampling"]);
