@@ -174,10 +174,7 @@ export class McpEndpoints {
 
   async #post(ctx: Context, scope: SessionScope): Promise<void> {
     const foreignId = ctx.get("mcp-session-id");
-    // A 2026-07-28 request names its revision in the header and is stateless: a stale session id it
-    // still carries is ignored, never routed to the replica that minted it.
-    if (foreignId && !(await modernHeader(ctx)) && (await this.#elsewhere(ctx, foreignId, scope, "streamable-http")))
-      return;
+    if (foreignId && (await this.#elsewhere(ctx, foreignId, scope, "streamable-http"))) return;
     const body = await readJsonBody(ctx, this.limits.body);
     if (!body.ok) return sendRpcError(ctx, body.status, body.code, body.message);
     const message = body.value;
@@ -462,6 +459,9 @@ export class McpEndpoints {
   ): Promise<boolean> {
     const routing = this.routing();
     if (!routing || this.#streamable.has(sessionId) || this.#sse.has(sessionId)) return false;
+    // A 2026-07-28 request names its revision in the header and is stateless: a stale session id it
+    // still carries is ignored, never routed to the replica that minted it.
+    if (ctx.method === "POST" && (await this.modern.namesModernRevision(ctx))) return false;
     ctx.respond = false;
     const route = { principal: principalOf(ctx), server: scope.server, transport };
     const outcome = await routing.relay({ sessionId, route, req: ctx.req, res: ctx.res });
@@ -588,12 +588,6 @@ export class McpEndpoints {
 }
 
 const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
-
-/** Whether the MCP-Protocol-Version header names a revision the session-based SDK does not speak (2026-07-28 on). */
-async function modernHeader(ctx: Context): Promise<boolean> {
-  const version = ctx.get("mcp-protocol-version");
-  return version !== "" && !(await sdkTypes()).SUPPORTED_PROTOCOL_VERSIONS.includes(version);
-}
 
 /** The protocol version a session-less request claims when it is not one this SDK speaks (in `_meta` or the header). */
 function modernVersion(ctx: Context, message: unknown, supported: readonly string[]): string | undefined {

@@ -96,6 +96,11 @@ export class ModernLeg {
   async #mayBeModern(ctx: Context, message: unknown): Promise<boolean> {
     const params = isPlainObject(message) && isPlainObject(message.params) ? message.params : undefined;
     if (params && isPlainObject(params._meta) && PROTOCOL_VERSION_KEY in params._meta) return true;
+    return this.namesModernRevision(ctx);
+  }
+
+  /** Whether the MCP-Protocol-Version header names a revision past the session-based ones (2026-07-28 on). */
+  async namesModernRevision(ctx: Context): Promise<boolean> {
     const header = ctx.get("mcp-protocol-version").trim();
     return header !== "" && !(await this.legacyVersions()).includes(header);
   }
