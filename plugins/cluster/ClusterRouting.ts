@@ -18,7 +18,7 @@ import type { ClusterSettings } from "./options.js";
 import type { RedisDirectory } from "./RedisDirectory.js";
 import { HOP_HEADER, relay, type RelayResult } from "./Relay.js";
 import { SessionKeys, type SessionClaims } from "./SessionKeys.js";
-import type { SessionTable } from "./SessionTable.js";
+import type { SessionHolder, SessionTable } from "./SessionTable.js";
 
 const HOP_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
@@ -50,8 +50,8 @@ export class ClusterRouting implements SessionRouting {
   directory?: RedisDirectory;
   /** Set when `redis_url` is: what sessions learn after initialize, and their streams' events. */
   table?: SessionTable;
-  /** The sessions served here (Streamable HTTP), by wire id: their own names (`s`), the table's keys. */
-  readonly #served = new Map<string, string>();
+  /** The sessions served here (Streamable HTTP), by wire id, with what they learned: re-sent when Redis comes back. */
+  readonly #served = new Map<string, ServedSession>();
   /** The same sessions' wire ids by the MCP core's id, which the request pipeline's hooks see. */
   readonly #wireIds = new Map<string, string>();
 
@@ -141,7 +141,23 @@ export class ClusterRouting implements SessionRouting {
     if (!start || age > this.settings.session_max_age_seconds || !this.portable(route))
       return this.#gone(claims, "is gone, and the session cannot move (a per-session backend, or too old)");
     if (await this.directory?.buried(claims.s)) return this.#gone(claims, "is gone, and its client had ended it");
+    // Replicas that see the owner gone at the same moment race for the session: one wins, the others relay to it.
+    const winner = await this.table?.claim(claims.s, holder?.epoch, this.#asHolder());
+    if (winner) {
+      if ((await this.#relayTo(winner.address, winner.epoch, request)) === "answered") return "relayed";
+      return this.#gone(claims, `is gone, and the replica that took the session over at ${winner.address} is too`);
+    }
     return { adopt: start, ...(shared && { facts: shared.facts }) };
+  }
+
+  /** Redis is reachable (again): what the sessions served here know now goes to it, in case it missed or lost some. */
+  reshare(): void {
+    for (const served of this.#served.values())
+      this.table?.restore(served.name, served, served.adopted ? this.#asHolder() : undefined);
+  }
+
+  #asHolder(): SessionHolder {
+    return { epoch: this.epoch, address: this.settings.advertise_url };
   }
 
   async #relayTo(address: string, epoch: string, { req, res }: ForeignSessionRequest): Promise<RelayResult> {
@@ -165,8 +181,9 @@ export class ClusterRouting implements SessionRouting {
 
   adopted(sessionId: string): void {
     this.counters.adopted += 1;
-    const session = this.#served.get(sessionId);
-    if (session) this.table?.held(session, { epoch: this.epoch, address: this.settings.advertise_url });
+    // Claimed in Redis already (relay); kept for reshare, should Redis have been down meanwhile.
+    const served = this.#served.get(sessionId);
+    if (served) served.adopted = true;
   }
 
   deleted(sessionId: string): void {
@@ -179,24 +196,31 @@ export class ClusterRouting implements SessionRouting {
   serving(sessionId: string, session: SessionInfo): void {
     const claims = this.table && this.#keys.open(sessionId);
     if (!claims) return;
-    this.#served.set(sessionId, claims.s);
+    this.#served.set(sessionId, { name: claims.s, subscriptions: new Set(), adopted: false });
     this.#wireIds.set(session.id, sessionId);
   }
 
   eventStored(sessionId: string, event: StreamEvent): void {
-    const session = this.#served.get(sessionId);
-    if (session) this.table?.event(session, event);
+    const served = this.#served.get(sessionId);
+    if (served) this.table?.event(served.name, event);
   }
 
   /** A request's end (the request pipeline's `outcome`): what a session learns after initialize goes to the side table. */
   outcome(request: McpRequest, outcome: RequestOutcome): void {
     if (!outcome.ok || !this.table || !request.session || !LEARNED.has(request.method)) return;
     const wireId = this.#wireIds.get(request.session.id);
-    const session = wireId && this.#served.get(wireId);
-    if (!session) return;
-    if (request.method === "logging/setLevel") this.table.learned(session, { logLevel: String(request.params.level) });
-    else if (request.method === "resources/subscribe") this.table.learned(session, { subscribe: String(request.uri) });
-    else this.table.learned(session, { unsubscribe: String(request.uri) });
+    const served = wireId && this.#served.get(wireId);
+    if (!served) return;
+    if (request.method === "logging/setLevel") {
+      served.logLevel = String(request.params.level);
+      this.table.learned(served.name, { logLevel: served.logLevel });
+    } else if (request.method === "resources/subscribe") {
+      served.subscriptions.add(String(request.uri));
+      this.table.learned(served.name, { subscribe: String(request.uri) });
+    } else {
+      served.subscriptions.delete(String(request.uri));
+      this.table.learned(served.name, { unsubscribe: String(request.uri) });
+    }
   }
 
   /** A session ended here (the request pipeline's `sessionClosed`). */
@@ -212,6 +236,15 @@ export class ClusterRouting implements SessionRouting {
     this.logger.info(`Session ${claims.s.slice(0, 8)}: its owner at ${claims.a} ${why}; answered 404`);
     return "gone";
   }
+}
+
+/** A session served here: its own name (`s`, the side table's key) and what it learned after initialize. */
+interface ServedSession {
+  readonly name: string;
+  readonly subscriptions: Set<string>;
+  logLevel?: string;
+  /** Taken over from a gone owner: this replica is its holder. */
+  adopted: boolean;
 }
 
 /** The requests whose success a session's side table records. */

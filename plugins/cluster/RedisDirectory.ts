@@ -4,6 +4,13 @@ import { SessionTable, type SessionTableLimits } from "./SessionTable.js";
 
 /** No Redis command may hold a request longer than this: an outage degrades the cluster, never stalls it. */
 const COMMAND_TIMEOUT_MS = 250;
+const CONNECT_TIMEOUT_MS = 1000;
+const MAX_RETRY_DELAY_MS = 2000;
+/**
+ * After Redis comes back (perhaps restarted empty), how long a missing heartbeat proves nothing: every
+ * live replica reconnects within its retry delay and beats at once.
+ */
+const REJOIN_MS = MAX_RETRY_DELAY_MS + CONNECT_TIMEOUT_MS;
 
 /**
  * What the replicas share through Redis, all of it optional: each replica's heartbeat (a key that
@@ -14,12 +21,20 @@ const COMMAND_TIMEOUT_MS = 250;
  */
 export class RedisDirectory {
   #timer?: NodeJS.Timeout;
+  /** Until when, after a reconnection, the heartbeats of replicas that have not beaten since may be missing. */
+  #rejoinUntil = 0;
 
   private constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    let connected = false;
+    redis.on("ready", () => {
+      if (connected) this.#rejoinUntil = Date.now() + REJOIN_MS;
+      connected = true;
+    });
+  }
 
   static async connect(url: string, prefix: string, logger: Logger): Promise<RedisDirectory> {
     // A CommonJS package: only its default export (module.exports) is there both in Node's loader and in the bundle.
@@ -29,8 +44,8 @@ export class RedisDirectory {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: COMMAND_TIMEOUT_MS,
-      connectTimeout: 1000,
-      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: (attempt: number) => Math.min(attempt * 200, MAX_RETRY_DELAY_MS),
       lazyConnect: true,
     });
     let warned = false;
@@ -58,22 +73,27 @@ export class RedisDirectory {
     return new SessionTable(this.redis, this.prefix, limits);
   }
 
-  /** Announces this replica every `intervalMs`; the key lives for three intervals. */
+  /** Calls `listener` each time Redis becomes reachable, the first time and after every outage. */
+  onReady(listener: () => void): void {
+    this.redis.on("ready", listener);
+  }
+
+  /** Announces this replica every `intervalMs`, and at once when Redis is back; the key lives for three intervals. */
   beat(epoch: string, address: string, intervalMs: number): void {
     const beat = () => void this.redis.set(this.#replica(epoch), address, "PX", intervalMs * 3).catch(() => undefined);
     beat();
     this.#timer = setInterval(beat, intervalMs);
     this.#timer.unref();
+    this.onReady(beat);
   }
 
-  /** Whether the replica of `epoch` has beaten recently; undefined when Redis cannot say. */
+  /**
+   * Whether the replica of `epoch` has beaten recently; undefined when Redis cannot say: while it is
+   * down, and just after it came back, when a live replica may not have beaten again yet.
+   */
   async alive(epoch: string): Promise<boolean | undefined> {
-    if (!this.up) return undefined;
-    try {
-      return (await this.redis.exists(this.#replica(epoch))) === 1;
-    } catch {
-      return undefined;
-    }
+    const beating = await this.#exists(this.#replica(epoch));
+    return Date.now() < this.#rejoinUntil ? beating || undefined : beating;
   }
 
   /** Records that a session's client ended it, for `ttlSeconds`. */
@@ -82,10 +102,14 @@ export class RedisDirectory {
   }
 
   /** Whether a session's client ended it; undefined when Redis cannot say. */
-  async buried(session: string): Promise<boolean | undefined> {
+  buried(session: string): Promise<boolean | undefined> {
+    return this.#exists(this.#dead(session));
+  }
+
+  async #exists(key: string): Promise<boolean | undefined> {
     if (!this.up) return undefined;
     try {
-      return (await this.redis.exists(this.#dead(session))) === 1;
+      return (await this.redis.exists(key)) === 1;
     } catch {
       return undefined;
     }

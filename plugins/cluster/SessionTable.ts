@@ -11,6 +11,12 @@ export interface SessionHolder {
   readonly address: string;
 }
 
+/** What a session served here has learned after its initialize, as it stands now. */
+export interface CurrentFacts {
+  readonly subscriptions: ReadonlySet<string>;
+  readonly logLevel?: string;
+}
+
 export interface SharedSession {
   readonly facts: SessionFacts;
   readonly holder?: SessionHolder;
@@ -29,6 +35,32 @@ const SUBSCRIPTION = "sub:";
 const LOG_LEVEL = "level";
 const HOLDER_EPOCH = "holder";
 const HOLDER_ADDRESS = "holder_addr";
+
+// KEYS[1]: a session's table. ARGV: the holder seen gone (or ""), the claimant's epoch and address, the table's TTL.
+// Answers the holder that claimed the session first, or nothing when the claimant holds it now.
+const CLAIM = `
+local holder = redis.call('HGET', KEYS[1], '${HOLDER_EPOCH}')
+if holder and holder ~= ARGV[1] and holder ~= ARGV[2] then
+  return {holder, redis.call('HGET', KEYS[1], '${HOLDER_ADDRESS}')}
+end
+redis.call('HSET', KEYS[1], '${HOLDER_EPOCH}', ARGV[2], '${HOLDER_ADDRESS}', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return {}`;
+
+// KEYS[1]: a session's table. ARGV: its TTL, the holder's epoch and address ("" for the owner itself), then
+// the facts' field and value pairs, which replace the table's.
+const RESTORE = `
+local holder = redis.call('HGET', KEYS[1], '${HOLDER_EPOCH}')
+if holder and holder ~= ARGV[2] then return 0 end
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if field == '${LOG_LEVEL}' or string.sub(field, 1, ${SUBSCRIPTION.length}) == '${SUBSCRIPTION}' then
+    redis.call('HDEL', KEYS[1], field)
+  end
+end
+for index = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[index], ARGV[index + 1]) end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${HOLDER_EPOCH}', ARGV[2], '${HOLDER_ADDRESS}', ARGV[3]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1`;
 
 /**
  * Per session, in Redis: a side table (a hash: subscriptions, log level, the replica that adopted it)
@@ -60,12 +92,40 @@ export class SessionTable {
     void this.redis.expire(key, this.limits.sessionTtlSeconds).catch(() => undefined);
   }
 
-  /** This replica serves the session from now on: the others relay its requests here. */
-  held(session: string, holder: SessionHolder): void {
+  /**
+   * Makes `holder` the one replica that adopts the session, atomically: only while no other replica
+   * holds it but `gone` (the adopter seen gone, if any). Undefined when `holder` holds it now, or Redis
+   * cannot say (adoption then goes on as without Redis); else the replica that claimed it first.
+   */
+  async claim(session: string, gone: string | undefined, holder: SessionHolder): Promise<SessionHolder | undefined> {
+    if (!this.#up) return undefined;
+    try {
+      const [epoch, address] = (await this.redis.eval(
+        CLAIM,
+        1,
+        this.#table(session),
+        gone ?? "",
+        holder.epoch,
+        holder.address,
+        this.limits.sessionTtlSeconds,
+      )) as string[];
+      return epoch && address ? { epoch, address } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Writes what a session served here knows now, over what Redis has (which may have missed changes
+   * while it was unreachable, or lost everything in a restart); `holder`: this replica adopted it and
+   * holds it unless another claimed it since. A session another replica holds now is left to it.
+   */
+  restore(session: string, facts: CurrentFacts, holder?: SessionHolder): void {
     if (!this.#up) return;
-    const key = this.#table(session);
-    void this.redis.hset(key, HOLDER_EPOCH, holder.epoch, HOLDER_ADDRESS, holder.address).catch(() => undefined);
-    void this.redis.expire(key, this.limits.sessionTtlSeconds).catch(() => undefined);
+    const fields = [...facts.subscriptions].flatMap((uri) => [SUBSCRIPTION + uri, "1"]);
+    if (facts.logLevel !== undefined) fields.push(LOG_LEVEL, facts.logLevel);
+    const args = [this.limits.sessionTtlSeconds, holder?.epoch ?? "", holder?.address ?? "", ...fields];
+    void this.redis.eval(RESTORE, 1, this.#table(session), ...args).catch(() => undefined);
   }
 
   event(session: string, event: StreamEvent): void {

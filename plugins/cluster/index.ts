@@ -36,6 +36,7 @@ export const clusterPlugin = definePlugin((options: Record<string, never> = {}) 
           const requestHooks = ctx.use(gatewayTokens.requestHooks);
           requestHooks.outcome.tap("cluster", (request, outcome) => routing.outcome(request, outcome));
           requestHooks.sessionClosed.tap("cluster", (session) => routing.closed(session));
+          directory.onReady(() => routing.reshare());
           // Peers may relay to this replica once it listens; it stops beating only once its sessions are closed.
           ctx.hooks.started.tap("cluster", () =>
             directory.beat(routing.epoch, settings.advertise_url, settings.heartbeat_seconds * 1000),

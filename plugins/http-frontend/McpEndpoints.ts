@@ -458,7 +458,11 @@ export class McpEndpoints {
     transport: SessionRoute["transport"],
   ): Promise<boolean> {
     const routing = this.routing();
-    if (!routing || this.#streamable.has(sessionId) || this.#sse.has(sessionId)) return false;
+    if (!routing) return false;
+    // Being adopted here: served once it is (the replicas that lost the claim to it relay its requests here).
+    const underway = this.#adopting.get(sessionId);
+    if (underway && (await underway)) return false;
+    if (this.#streamable.has(sessionId) || this.#sse.has(sessionId)) return false;
     // A 2026-07-28 request names its revision in the header and is stateless: a stale session id it
     // still carries is ignored, never routed to the replica that minted it.
     if (ctx.method === "POST" && (await this.modern.namesModernRevision(ctx))) return false;
@@ -470,6 +474,8 @@ export class McpEndpoints {
     if (outcome !== "gone" && transport === "streamable-http") {
       let adopting = this.#adopting.get(sessionId);
       if (!adopting) {
+        // Adopted here by another request while this one asked the routing.
+        if (this.#streamable.has(sessionId)) return false;
         if (!this.#admit(ctx)) return true;
         adopting = this.#adopt(ctx, scope, sessionId, outcome.adopt, outcome.facts).finally(() =>
           this.#adopting.delete(sessionId),

@@ -1,7 +1,8 @@
 // What replicas share of a session beyond its token: its streams' events (Last-Event-ID through any
 // replica, also after the owner died and the session was adopted), the facts it learned after
-// initialize (subscriptions, log level) through Redis, and a backend's request answered through another
-// replica. Real replicas, real redis-server, raw HTTP where the wire is checked.
+// initialize (subscriptions, log level) through Redis, also after Redis restarted empty, which replica
+// adopted a session (claimed by one of two racing replicas), and a backend's request answered through
+// another replica. Real replicas, real redis-server, raw HTTP where the wire is checked.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -244,7 +245,7 @@ test("K6: a backend's sampling, elicitation and roots requests answered through 
   assert.deepEqual(again.content, [{ type: "text", text: "echo: after" }]);
 });
 
-test("K7: Redis stopped mid-test and restarted: sessions, streams and readiness carry on; what is learned after the restart is shared again", async (t) => {
+test("K7: Redis stopped mid-test and restarted empty: sessions, streams and readiness carry on; the owner shares its sessions' facts again, also those learned meanwhile, and an adopter takes them over", async (t) => {
   const redis = await startRedis(t);
   const [owner, peer] = await startReplicas(t, redis, ["owner", "peer"]);
   const watching = await initialize(owner.base, KEYS.a, ROUTE);
@@ -268,22 +269,53 @@ test("K7: Redis stopped mid-test and restarted: sessions, streams and readiness 
     assert.equal((await request(replica.port, { path: "/health" })).status, 200);
   }
 
+  // Nothing is saved: the restarted Redis knows neither the subscription (made before) nor the level (made meanwhile).
   const restarted = await startRedis(t, redis.port);
-  await until(
-    "both replicas reach Redis again",
-    async () => (await report(owner)).redis === "up" && (await report(peer)).redis === "up",
-    15_000,
-  );
-  await ok(peer.base, watching, 4, "logging/setLevel", { level: "critical" });
   const watcher = await redisWatcher(t, restarted);
-  await until("the owner shared the new level", async () => {
+  await until("the owner shared its session's subscription and level again", async () => {
     for (const key of await watcher.keys("mcpgw:s:*"))
-      if ((await watcher.hget(key, "level")) === "critical") return true;
+      if ((await watcher.hget(key, "level")) === "warning" && (await watcher.hexists(key, `sub:${WATCHED}`)) === 1)
+        return true;
     return false;
   });
 
   owner.child.process.kill("SIGKILL");
   await owner.child.exited;
-  assert.deepEqual(await loggedLevels(peer.base, watching, 5), ["critical", "alert", "emergency"]);
+  assert.deepEqual(await loggedLevels(peer.base, watching, 5), ["warning", "error", "critical", "alert", "emergency"]);
   assert.equal((await report(peer)).adopted_total, 1);
+  // The adopter subscribed its own copy of the backend: a change there is announced.
+  const local = await initialize(peer.base, KEYS.a, ROUTE);
+  assert.equal((await touch(peer.base, local, 6)).structuredContent.notified, true);
+});
+
+test("K12: two replicas asked at the same instant for a killed owner's session: one adopts it, the other relays to it, and later calls through either reach the same upstream", async (t) => {
+  const redis = await startRedis(t);
+  const watcher = await redisWatcher(t, redis);
+  const [owner, left, right] = await startReplicas(t, redis, ["owner", "left", "right"]);
+  const session = await initialize(owner.base, KEYS.a, ROUTE);
+  const { epoch } = await report(owner);
+
+  owner.child.process.kill("SIGKILL");
+  await owner.child.exited;
+  // Both replicas know the owner gone (no heartbeat) before either is asked: the two requests race for the session.
+  await until("the owner's heartbeat expired", async () => (await watcher.exists(`mcpgw:replica:${epoch}`)) === 0);
+  const echoes = await Promise.all(
+    [left, right].map((replica, index) =>
+      ok(replica.base, session, 2 + index, "tools/call", { name: "echo", arguments: { text: "race" } }),
+    ),
+  );
+  assert.deepEqual(
+    echoes.map((result) => result.content),
+    [0, 1].map(() => [{ type: "text", text: "echo: race" }]),
+  );
+  const counters = await Promise.all([left, right].map(report));
+  assert.equal(counters[0]!.adopted_total + counters[1]!.adopted_total, 1, "exactly one replica adopted the session");
+  assert.equal(counters[0]!.forwarded_total + counters[1]!.forwarded_total, 1, "the other relayed its request there");
+
+  // The fixture counts its own touches: one copy of the backend answers both replicas (each replica runs its own).
+  const version = async (replica: Replica, id: number) =>
+    JSON.parse((await touch(replica.base, session, id)).content[0].text).version as number;
+  const viaLeft = await version(left, 10);
+  assert.equal(await version(right, 11), viaLeft + 1);
+  assert.equal(await version(left, 12), viaLeft + 2);
 });
