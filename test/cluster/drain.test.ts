@@ -9,7 +9,8 @@ const text = (result: unknown) => (result as { content: Array<{ text: string }> 
 
 test("SIGTERM: /ready 503 at once, the call in flight finishes with all its progress, peers still reach the session, exit 0, no child left; then a peer adopts it", async (t) => {
   const [owner, peer] = await Promise.all([
-    startReplica(t, "draining", { cluster: { drain_delay_seconds: 1 } }),
+    // Long enough for the steps below to reach the owner before it stops taking new requests, on a busy machine too.
+    startReplica(t, "draining", { cluster: { drain_delay_seconds: 3 } }),
     startReplica(t, "peer"),
   ]);
   const client = new Client({ name: "drain-test", version: "1.0.0" });
