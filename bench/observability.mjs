@@ -2,9 +2,11 @@
 // What the stats plugin and the per-request log line cost: /mcp/echo driven by the raw generator
 // through two gateways in one run, one with both (the default bundle at log level info: a JSON line
 // per request, written to a log file as a collector would read it) and one without (stats: false,
-// log level warn). Rounds alternate between the two so that the machine's drift hits both. Two
-// figures: throughput (best rounds) and the gateway's own CPU time per call (/proc, median rounds),
-// which stays steady where throughput swings with whatever else the machine runs.
+// log level warn). Each round measures both, back to back in alternating order, so the machine's
+// drift hits both; the cost is the median over rounds of each round's on/off throughput ratio. The
+// gateway's own CPU time per call (/proc: the whole process, and its main thread alone, where the
+// event loop runs) says where a difference comes from, and stays steadier than throughput when
+// something else runs on the machine.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,24 +30,33 @@ const startGateway = (name, settings) =>
     logFile: path.join(dir, `${name}.log`),
   });
 
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+/** User plus system CPU time in ms, of a process (`/proc/<pid>/stat`) or one of its threads. */
+function cpuMs(statFile) {
+  const fields = readFileSync(statFile, "utf8").split(") ")[1].split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
+
+const processCpu = (pid) => cpuMs(`/proc/${pid}/stat`);
+const mainThreadCpu = (pid) => cpuMs(`/proc/${pid}/task/${pid}/stat`);
 
 async function measure(target) {
   const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openStreamable(target.url)));
   try {
     await drive(sessions, "echo", { seconds: 1, warmupSeconds: 0 });
-    const before = cpuMs(target.pid);
+    const before = { all: processCpu(target.pid), main: mainThreadCpu(target.pid) };
     const result = await drive(sessions, "echo", { seconds: SECONDS, warmupSeconds: 0 });
-    const cpuPerCall = ((cpuMs(target.pid) - before) * 1000) / (result.rps * SECONDS);
+    const calls = result.rps * SECONDS;
+    const cpuPerCall = ((processCpu(target.pid) - before.all) * 1000) / calls;
+    const mainPerCall = ((mainThreadCpu(target.pid) - before.main) * 1000) / calls;
     if (result.errors) throw new Error(`${target.name}: ${result.errors} calls failed`);
-    return { rps: result.rps, cpuPerCall };
+    return { rps: result.rps, cpuPerCall, mainPerCall };
   } finally {
     await Promise.all(sessions.map((session) => session.close()));
   }
 }
+
+const describe = (figures) =>
+  `${figures.rps.toFixed(0)} calls/s, ${figures.cpuPerCall.toFixed(0)} µs CPU per call (main thread ${figures.mainPerCall.toFixed(0)})`;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -53,35 +64,37 @@ const on = await startGateway("on", { log_level: "info" });
 const off = await startGateway("off", { log_level: "warn", plugins: { stats: false } });
 try {
   const rounds = { on: [], off: [] };
+  const ratios = [];
   for (let round = 1; round <= ROUNDS; round++) {
     // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
-    for (const [name, target] of round % 2
-      ? [
-          ["on", on],
-          ["off", off],
-        ]
-      : [
-          ["off", off],
-          ["on", on],
-        ]) {
-      const figures = await measure(target);
-      rounds[name].push(figures);
-      console.log(
-        `round ${round} ${name.padEnd(3)} ${figures.rps.toFixed(0)} calls/s, ${figures.cpuPerCall.toFixed(0)} µs gateway CPU per call`,
-      );
+    const order = round % 2 ? ["on", "off"] : ["off", "on"];
+    const figures = {};
+    for (const name of order) {
+      figures[name] = await measure(name === "on" ? on : off);
+      rounds[name].push(figures[name]);
     }
+    ratios.push(figures.on.rps / figures.off.rps);
+    console.log(
+      `round ${round}: on ${describe(figures.on)}; off ${describe(figures.off)}; on/off ${ratios.at(-1).toFixed(3)}`,
+    );
   }
-  const best = (name) => Math.max(...rounds[name].map((figures) => figures.rps));
-  const cpu = (name) => median(rounds[name].map((figures) => figures.cpuPerCall));
+  const cpu = (name, field) => median(rounds[name].map((figures) => figures[field]));
+  const more = (field) => {
+    const percent = (cpu("on", field) / cpu("off", field) - 1) * 100;
+    return `${percent >= 0 ? "+" : ""}${percent.toFixed(1)}%`;
+  };
   const lines = readFileSync(path.join(dir, "on.log"), "utf8")
     .split("\n")
     .filter((line) => line.includes('"mcp_request"')).length;
+  const ratio = median(ratios);
   console.log(
-    `stats + request log on: ${best("on").toFixed(0)} calls/s; off: ${best("off").toFixed(0)} calls/s (${lines} request lines logged)`,
+    `stats + request log: median on/off throughput ${ratio.toFixed(3)} over ${ROUNDS} rounds ` +
+      `(rounds ${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)}), ${lines} request lines logged`,
   );
   console.log(
-    `cost: ${((1 - best("on") / best("off")) * 100).toFixed(1)}% of /mcp/:id throughput (on/off = ${(best("on") / best("off")).toFixed(3)}); ` +
-      `gateway CPU per call ${cpu("on").toFixed(0)} vs ${cpu("off").toFixed(0)} µs (+${((cpu("on") / cpu("off") - 1) * 100).toFixed(1)}%)`,
+    `cost: ${((1 - ratio) * 100).toFixed(1)}% of /mcp/:id throughput; gateway CPU per call ` +
+      `${cpu("on", "cpuPerCall").toFixed(0)} vs ${cpu("off", "cpuPerCall").toFixed(0)} µs (${more("cpuPerCall")}), ` +
+      `main thread ${cpu("on", "mainPerCall").toFixed(0)} vs ${cpu("off", "mainPerCall").toFixed(0)} µs (${more("mainPerCall")})`,
   );
 } finally {
   await Promise.all([on.stop(), off.stop()]);

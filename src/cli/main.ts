@@ -5,7 +5,7 @@ import { errorMessage, isGatewayError } from "../kernel/errors.js";
 import type { Kernel } from "../kernel/Kernel.js";
 import type { LoadedGateway } from "../gateway/loadGateway.js";
 import { createLogger, logLevelFromEnv, parseLogLevel } from "../kernel/logger.js";
-import { flushLogLines } from "../kernel/TurnBatchedDestination.js";
+import { flushLogLines } from "../kernel/BatchedLogDestination.js";
 import { parseCommandLine, USAGE, type Command, type ParsedArgs } from "./args.js";
 import { pluginsReport } from "./pluginsCommand.js";
 import { nameClashIssues, serversReport } from "./serversCommand.js";
@@ -33,7 +33,7 @@ export async function runCli(
   return code;
 }
 
-/** The CLI's own message, after the log lines logged before it (they leave once per event-loop turn). */
+/** The CLI's own message, after the log lines logged before it (they leave in batches, see BatchedLogDestination). */
 function toStderr(io: CliIo, text: string): void {
   flushLogLines();
   io.stderr.write(text);

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import pino, { type Logger as PinoLogger, type LevelWithSilent } from "pino";
 import { Redactor } from "./redactor.js";
-import { TurnBatchedDestination } from "./TurnBatchedDestination.js";
+import { BatchedLogDestination } from "./BatchedLogDestination.js";
 
 export type Logger = PinoLogger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -55,7 +55,7 @@ export function createLogger(
       ? destination
       : prettyWanted(destination)
         ? prettyStream(destination)
-        : new TurnBatchedDestination(destination);
+        : new BatchedLogDestination(destination);
   const logger = pino(
     {
       name: "mcpgw",

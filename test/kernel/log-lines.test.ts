@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { createLogger } from "../../src/kernel/logger.js";
-import { flushLogLines } from "../../src/kernel/TurnBatchedDestination.js";
+import { flushLogLines, LOG_BATCH_MS } from "../../src/kernel/BatchedLogDestination.js";
 
 function logFile(t: { after(fn: () => void): void }): { fd: number; text: () => string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-log-lines-"));
@@ -23,15 +23,33 @@ const messages = (text: string) =>
     .filter(Boolean)
     .map((line) => (JSON.parse(line) as { msg: string }).msg);
 
-test("log lines to a descriptor leave together when their event-loop turn ends, in the order they were logged", async (t) => {
+test("log lines to a descriptor leave together LOG_BATCH_MS after the first of them, in the order they were logged", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
   const file = logFile(t);
   const logger = createLogger("info", file.fd);
   logger.info("first");
+  await new Promise((resolve) => setImmediate(resolve));
   logger.child({ component: "requests" }).info("second");
   logger.warn("third");
-  assert.equal(file.text(), "", "nothing is written within the turn");
-  await new Promise((resolve) => setImmediate(resolve));
+  t.mock.timers.tick(LOG_BATCH_MS - 1);
+  assert.equal(file.text(), "", "nothing is written before the batch's time is up, even after the turn ended");
+  t.mock.timers.tick(1);
   assert.deepEqual(messages(file.text()), ["first", "second", "third"]);
+});
+
+test("64 KB of pending log lines are written at once, without waiting for the batch's time", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const file = logFile(t);
+  const logger = createLogger("info", file.fd);
+  let logged = 0;
+  while (file.text() === "" && logged < 1000) {
+    logger.info("x".repeat(1024));
+    logged += 1;
+  }
+  const written = file.text();
+  assert.equal(messages(written).length, logged, "every line logged so far leaves in that write");
+  assert.ok(written.length >= 64 * 1024, `written at ${written.length} characters`);
+  assert.ok(written.length - written.length / logged < 64 * 1024, "not later than the line that crossed 64 KB");
 });
 
 test("flushLogLines writes what is pending at once, so a message written straight after follows it", (t) => {
