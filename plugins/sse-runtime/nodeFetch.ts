@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { finished } from "node:stream";
+import { urlToHttpOptions } from "node:url";
 
 /**
  * Keep-alive pools shared by every remote server, as Node's global `fetch` pool was. Idle sockets
@@ -63,9 +64,10 @@ export function sendRequest(url: URL, { method, headers, body, signal, onRequest
   const agent = agents[url.protocol as keyof typeof agents];
   if (!agent) return Promise.reject(new TypeError(`fetch failed: unsupported protocol ${url.protocol}`));
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+  const target = targetOf(url);
   return new Promise<http.IncomingMessage>((resolve, reject) => {
     const send = (retried: boolean) => {
-      const request = (url.protocol === "https:" ? https : http).request(url, { method, headers, agent, signal });
+      const request = (url.protocol === "https:" ? https : http).request({ ...target, method, headers, agent, signal });
       onRequest?.(request);
       request.once("error", (error: NodeJS.ErrnoException) => {
         if (signal?.aborted) return reject(signal.reason);
@@ -78,6 +80,15 @@ export function sendRequest(url: URL, { method, headers, body, signal, onRequest
     };
     send(false);
   });
+}
+
+/** Host, port and path of the URLs a transport posts to over and over, taken apart once. */
+const targets = new WeakMap<URL, http.RequestOptions>();
+
+function targetOf(url: URL): http.RequestOptions {
+  let target = targets.get(url);
+  if (!target) targets.set(url, (target = urlToHttpOptions(url)));
+  return target;
 }
 
 function plainHeaders(init: RequestInit["headers"]): Record<string, string> {
@@ -172,9 +183,14 @@ export function singleAnswer(incoming: http.IncomingMessage): Promise<{ answer: 
       if (events.length === 1) return;
       answer = events.length === 2 && events[1] === "" ? answerIn(events[0]!) : undefined;
       if (answer === undefined) return asStream();
-      // The answer is complete: a stream that does not end with it right away is left to the transport.
-      setImmediate(() => {
-        if (!incoming.readableEnded) asStream();
+      // The answer is complete; usually the response is too, its end in the same read (known once the
+      // parser is done with it), else it has until the next turn to end: a stream that stays open after
+      // the answer is left to the transport.
+      queueMicrotask(() => {
+        if (incoming.complete) return;
+        setImmediate(() => {
+          if (!incoming.readableEnded) asStream();
+        });
       });
     };
     const onEnd = () => (answer === undefined ? asStream() : resolve({ answer }));
