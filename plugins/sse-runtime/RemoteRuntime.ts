@@ -5,6 +5,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontex
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ServerDefinition, Logger, BackendRuntime, RuntimeConnectOptions, RuntimeContext } from "open-mcp-gateway";
 import { connectModern, knownLegacy, rememberLegacy } from "./eraNegotiation.js";
+import { LeanPostTransport } from "./LeanPostTransport.js";
 import { ModernBackendTransport } from "./ModernBackendTransport.js";
 import { nodeFetch } from "./nodeFetch.js";
 import type { RemoteSseOptions } from "./options.js";
@@ -131,11 +132,13 @@ export class RemoteRuntime implements BackendRuntime {
   }
 
   async #attempt(client: Client, wire: Wire, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    const requestInit: RequestInit = { headers: { ...this.#headers } };
     const transport =
       wire === "sse"
-        ? new SSEClientTransport(this.#url, { requestInit, fetch: undiciWithTraceHeaders })
-        : new StreamableHTTPClientTransport(this.#url, { requestInit, fetch: nodeFetchWithTraceHeaders });
+        ? new SSEClientTransport(this.#url, {
+            requestInit: { headers: { ...this.#headers } },
+            fetch: undiciWithTraceHeaders,
+          })
+        : new LeanPostTransport(this.#url, this.#headers, nodeFetchWithTraceHeaders);
     this.#transport = transport;
     this.#wire = wire;
     // Opening a legacy SSE stream can hang before initialize is even sent, where the request timeout does not reach.

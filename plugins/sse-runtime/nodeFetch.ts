@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { finished } from "node:stream";
+import { urlToHttpOptions } from "node:url";
 
 /**
  * Keep-alive pools shared by every remote server, as Node's global `fetch` pool was. Idle sockets
@@ -27,31 +28,67 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  */
 export function nodeFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
   const url = new URL(input);
-  const agent = agents[url.protocol as keyof typeof agents];
-  if (!agent) return Promise.reject(new TypeError(`fetch failed: unsupported protocol ${url.protocol}`));
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const method = (init.method ?? "GET").toUpperCase();
   const headers = plainHeaders(init.headers);
-  const body = bodyBytes(init.body, headers);
-  if (body !== undefined) headers["content-length"] = String(body.byteLength);
-  return new Promise((resolve, reject) => {
+  let body: Uint8Array | string | undefined;
+  try {
+    body = bodyBytes(init.body, headers);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return sendRequest(url, { method, headers, body, signal }).then((incoming) =>
+    method === "POST" && incoming.statusCode === 200 && isEventStream(incoming)
+      ? singleAnswer(incoming).then((read) =>
+          "answer" in read ? jsonResponse(incoming, read.answer.text) : toResponse(incoming, method, read.prefix),
+        )
+      : toResponse(incoming, method),
+  );
+}
+
+export interface OutgoingRequest {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: Uint8Array | string;
+  readonly signal?: AbortSignal;
+  /** Told of the request once it is made (and of its retry), so its owner can end it. */
+  readonly onRequest?: (request: http.ClientRequest) => void;
+}
+
+/**
+ * One request on the shared keep-alive pool, resolved with the response as it arrives. Fails as
+ * `fetch` does: a `TypeError('fetch failed')` whose cause is the network error, or the signal's reason.
+ */
+export function sendRequest(url: URL, { method, headers, body, signal, onRequest }: OutgoingRequest) {
+  const agent = agents[url.protocol as keyof typeof agents];
+  if (!agent) return Promise.reject(new TypeError(`fetch failed: unsupported protocol ${url.protocol}`));
+  if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+  const target = targetOf(url);
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
     const send = (retried: boolean) => {
-      const request = (url.protocol === "https:" ? https : http).request(url, { method, headers, agent, signal });
+      const request = (url.protocol === "https:" ? https : http).request({ ...target, method, headers, agent, signal });
+      onRequest?.(request);
       request.once("error", (error: NodeJS.ErrnoException) => {
         if (signal?.aborted) return reject(signal.reason);
         // A pooled connection the server closed as it was reused never carried the request: send it once more.
         if (request.reusedSocket && !retried && STALE_SOCKET_ERRORS.has(error.code ?? "")) return send(true);
         reject(new TypeError("fetch failed", { cause: error }));
       });
-      request.once("response", (incoming) => {
-        if (method === "POST" && incoming.statusCode === 200 && isEventStream(incoming)) resolve(answerOf(incoming));
-        else resolve(toResponse(incoming, method));
-      });
+      request.once("response", resolve);
       request.end(body);
     };
     send(false);
   });
+}
+
+/** Host, port and path of the URLs a transport posts to over and over, taken apart once. */
+const targets = new WeakMap<URL, http.RequestOptions>();
+
+function targetOf(url: URL): http.RequestOptions {
+  let target = targets.get(url);
+  if (!target) targets.set(url, (target = urlToHttpOptions(url)));
+  return target;
 }
 
 function plainHeaders(init: RequestInit["headers"]): Record<string, string> {
@@ -60,9 +97,9 @@ function plainHeaders(init: RequestInit["headers"]): Record<string, string> {
   return headers;
 }
 
-function bodyBytes(body: RequestInit["body"], headers: Record<string, string>): Uint8Array | undefined {
+function bodyBytes(body: RequestInit["body"], headers: Record<string, string>): Uint8Array | string | undefined {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === "string") return Buffer.from(body);
+  if (typeof body === "string") return body;
   if (body instanceof Uint8Array) return body;
   if (body instanceof URLSearchParams) {
     headers["content-type"] ??= "application/x-www-form-urlencoded;charset=UTF-8";
@@ -71,7 +108,7 @@ function bodyBytes(body: RequestInit["body"], headers: Record<string, string>): 
   throw new TypeError("fetch failed: this fetch sends only string, byte and form bodies");
 }
 
-function toResponse(incoming: http.IncomingMessage, method: string, prefix?: Buffer): Response {
+export function toResponse(incoming: http.IncomingMessage, method: string, prefix?: Buffer): Response {
   const headers = new Headers();
   const raw = incoming.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
@@ -87,58 +124,76 @@ function toResponse(incoming: http.IncomingMessage, method: string, prefix?: Buf
 }
 
 function webBody(incoming: http.IncomingMessage, prefix: Buffer | undefined): ReadableStream<Uint8Array> {
+  // A reader that cancels has closed the stream: the response's own end then has nothing left to close.
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       if (prefix?.length) controller.enqueue(prefix);
       incoming.on("data", (chunk: Buffer) => controller.enqueue(chunk));
-      finished(incoming, (error) => (error ? controller.error(error) : controller.close()));
+      finished(incoming, (error) => {
+        if (!cancelled) return error ? controller.error(error) : controller.close();
+      });
       incoming.resume();
     },
     cancel() {
+      cancelled = true;
       incoming.destroy();
     },
   });
 }
 
-function isEventStream(incoming: http.IncomingMessage): boolean {
+export function isEventStream(incoming: http.IncomingMessage): boolean {
   return /^text\/event-stream\b/i.test(incoming.headers["content-type"] ?? "");
+}
+
+/** A JSON-RPC answer as it came on the wire, and parsed. */
+export interface Answer {
+  readonly text: string;
+  readonly message: Record<string, unknown>;
+}
+
+/** The SSE answer of a POST as its JSON answer (see singleAnswer), with the session id it came with. */
+function jsonResponse(incoming: http.IncomingMessage, answer: string): Response {
+  const headers = new Headers({ "content-type": "application/json" });
+  const sessionId = incoming.headers["mcp-session-id"];
+  if (typeof sessionId === "string") headers.set("mcp-session-id", sessionId);
+  return new Response(answer, { status: 200, statusText: incoming.statusMessage, headers });
 }
 
 /**
  * A POST's SSE answer that holds nothing but the request's answer, then ends (what an SDK server sends
- * for a call without progress), comes back as the JSON answer it is: the transport then parses it at once
- * instead of through a text decoder and an SSE parser stream per call. Anything else (more events, event
- * ids, a stream that stays open) is the stream as it came.
+ * for a call without progress), is read as that answer: the transport need not run a text decoder and
+ * an SSE parser stream per call. Anything else (more events, event ids, a stream that stays open)
+ * resolves with what was read so far, `prefix`, and the response paused for whoever reads the rest.
  */
-function answerOf(incoming: http.IncomingMessage): Promise<Response> {
+export function singleAnswer(incoming: http.IncomingMessage): Promise<{ answer: Answer } | { prefix: Buffer }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    let answer: string | undefined;
+    let answer: Answer | undefined;
     const asStream = () => {
       incoming.off("data", onData);
       incoming.off("end", onEnd);
       incoming.off("error", asStream);
       incoming.pause();
-      resolve(toResponse(incoming, "POST", Buffer.concat(chunks)));
+      resolve({ prefix: Buffer.concat(chunks) });
     };
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
-      const events = Buffer.concat(chunks).toString().split("\n\n");
+      const events = (chunks.length === 1 ? chunk : Buffer.concat(chunks)).toString().split("\n\n");
       if (events.length === 1) return;
       answer = events.length === 2 && events[1] === "" ? answerIn(events[0]!) : undefined;
       if (answer === undefined) return asStream();
-      // The answer is complete: a stream that does not end with it right away is left to the transport.
-      setImmediate(() => {
-        if (!incoming.readableEnded) asStream();
+      // The answer is complete; usually the response is too, its end in the same read (known once the
+      // parser is done with it), else it has until the next turn to end: a stream that stays open after
+      // the answer is left to the transport.
+      queueMicrotask(() => {
+        if (incoming.complete) return;
+        setImmediate(() => {
+          if (!incoming.readableEnded) asStream();
+        });
       });
     };
-    const onEnd = () => {
-      if (answer === undefined) return asStream();
-      const headers = new Headers({ "content-type": "application/json" });
-      const sessionId = incoming.headers["mcp-session-id"];
-      if (typeof sessionId === "string") headers.set("mcp-session-id", sessionId);
-      resolve(new Response(answer, { status: 200, statusText: incoming.statusMessage, headers }));
-    };
+    const onEnd = () => (answer === undefined ? asStream() : resolve({ answer }));
     incoming.on("data", onData);
     incoming.once("end", onEnd);
     incoming.once("error", asStream);
@@ -146,7 +201,7 @@ function answerOf(incoming: http.IncomingMessage): Promise<Response> {
 }
 
 /** The data of one SSE message event if it is a JSON-RPC answer, and the event has nothing else. */
-function answerIn(event: string): string | undefined {
+function answerIn(event: string): Answer | undefined {
   const data: string[] = [];
   for (const line of event.split("\n")) {
     if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
@@ -156,7 +211,7 @@ function answerIn(event: string): string | undefined {
   try {
     const message = JSON.parse(text) as Record<string, unknown>;
     return message.jsonrpc === "2.0" && "id" in message && ("result" in message || "error" in message)
-      ? text
+      ? { text, message }
       : undefined;
   } catch {
     return undefined;

@@ -11,13 +11,22 @@ type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 export function withTraceHeaders(fetch: Fetch): Fetch {
   return async (url, init) => {
     const body = init?.body;
-    if (typeof body !== "string" || !body.includes('"traceparent"')) return fetch(url, init);
-    const meta = metaOf(body);
-    if (!meta) return fetch(url, init);
+    const trace = typeof body === "string" ? traceHeadersOf(body) : undefined;
+    if (!trace) return fetch(url, init);
     const headers = new Headers(init!.headers);
-    for (const field of FIELDS) if (typeof meta[field] === "string") headers.set(field, meta[field]);
+    for (const [name, value] of Object.entries(trace)) headers.set(name, value);
     return fetch(url, { ...init, headers });
   };
+}
+
+/** The trace headers for a JSON-RPC message posted as `body`, or undefined when its `_meta` has none. */
+export function traceHeadersOf(body: string): Record<string, string> | undefined {
+  if (!body.includes('"traceparent"')) return undefined;
+  const meta = metaOf(body);
+  if (!meta) return undefined;
+  const headers: Record<string, string> = {};
+  for (const field of FIELDS) if (typeof meta[field] === "string") headers[field] = meta[field];
+  return headers;
 }
 
 function metaOf(body: string): Record<string, unknown> | undefined {
