@@ -15,7 +15,7 @@ import {
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { AcquireOptions } from "../supervisor/Supervisor.js";
 import { sharedJsonSchemaValidator } from "../protocol/jsonSchemaValidator.js";
-import { isPlainRequest, type PlainRequest } from "../protocol/plainRequest.js";
+import { isPlainRequest, type PlainRequest } from "../protocol/plainMessages.js";
 import { methodNotFound, toWireError } from "../protocol/wireErrors.js";
 import { LOG_LEVELS } from "./LogLevels.js";
 import { ReturnedUris } from "./resourceUris.js";

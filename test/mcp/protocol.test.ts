@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isJSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
-import { isPlainRequest } from "../../src/protocol/plainRequest.js";
+import { isJSONRPCRequest, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { isPlainRequest, isPlainResult } from "../../src/protocol/plainMessages.js";
 import { nestedDeeperThan } from "../../src/protocol/protocol.js";
 
 const nest = (depth: number, leaf: unknown = 1): unknown =>
@@ -45,4 +45,28 @@ test("isPlainRequest accepts only requests the SDK's request schema accepts as t
     "ping",
   ];
   for (const message of unusual) assert.equal(isPlainRequest(message), false, JSON.stringify(message));
+});
+
+test("isPlainResult accepts only results the SDK's message schema passes unchanged, and leaves anything unusual to it", () => {
+  const plain = [
+    { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "hi" }] } },
+    { jsonrpc: "2.0", id: "a", result: {} },
+    { result: { tools: [], nextCursor: "c" }, jsonrpc: "2.0", id: 0 },
+  ];
+  for (const message of plain) {
+    assert.equal(isPlainResult(message), true, JSON.stringify(message));
+    assert.deepEqual(JSONRPCMessageSchema.parse(message), message, "the schema passes it unchanged");
+  }
+  const unusual: unknown[] = [
+    { jsonrpc: "2.0", id: 1, result: { _meta: { progressToken: 1 } } },
+    { jsonrpc: "2.0", id: 1.5, result: {} },
+    { jsonrpc: "2.0", id: null, result: {} },
+    { jsonrpc: "2.0", id: 1, result: [] },
+    { jsonrpc: "2.0", id: 1, result: "text" },
+    { jsonrpc: "2.0", id: 1, result: {}, extra: 1 },
+    { jsonrpc: "2.0", id: 1, error: { code: -32601, message: "Method not found" } },
+    { jsonrpc: "2.0", id: 1, method: "ping" },
+    { id: 1, result: {} },
+  ];
+  for (const message of unusual) assert.equal(isPlainResult(message), false, JSON.stringify(message));
 });
