@@ -331,7 +331,10 @@ export class McpEndpoints {
       else if (resumed) this.#orphaned(open, resumed.request, resumed.stream);
     });
     const { SUPPORTED_PROTOCOL_VERSIONS } = await sdkTypes();
-    if (ctx.method === "POST" && leanPost(ctx.req, ctx.res, open.transport, open.events, body, SUPPORTED_PROTOCOL_VERSIONS))
+    if (
+      ctx.method === "POST" &&
+      leanPost(ctx.req, ctx.res, open.transport, open.events, body, SUPPORTED_PROTOCOL_VERSIONS)
+    )
       return;
     await open.transport.handleRequest(ctx.req, ctx.res, body);
   }

@@ -109,11 +109,14 @@ export class FrontSession implements McpSession {
     // trace (about 17 µs per call together). A request its schema accepts as is goes to the handler the
     // guards would pick, directly; anything else, and any transport with a handler of its own set
     // before (which the SDK calls first), takes the SDK's way.
-    const protocol = this.server as unknown as { _onrequest?: (request: PlainRequest, extra?: MessageExtraInfo) => void };
+    const protocol = this.server as unknown as {
+      _onrequest?: (request: PlainRequest, extra?: MessageExtraInfo) => void;
+    };
     const onrequest = protocol._onrequest?.bind(this.server);
     const dispatch = transport.onmessage;
     if (chained !== undefined || onrequest === undefined || dispatch === undefined) return;
-    transport.onmessage = (message, extra) => (isPlainRequest(message) ? onrequest(message, extra) : dispatch(message, extra));
+    transport.onmessage = (message, extra) =>
+      isPlainRequest(message) ? onrequest(message, extra) : dispatch(message, extra);
   }
 
   close(): Promise<void> {

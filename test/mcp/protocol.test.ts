@@ -40,7 +40,12 @@ test("isPlainRequest accepts only requests the SDK's request schema accepts as t
     { jsonrpc: "2.0", id: 1, method: "ping", params: [] },
     { jsonrpc: "2.0", id: 1, method: "ping", params: undefined },
     { jsonrpc: "2.0", id: 1, method: "ping", params: { _meta: { progressToken: 1.5 } } },
-    { jsonrpc: "2.0", id: 1, method: "ping", params: { _meta: { "io.modelcontextprotocol/related-task": { taskId: "t" } } } },
+    {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "ping",
+      params: { _meta: { "io.modelcontextprotocol/related-task": { taskId: "t" } } },
+    },
     [{ jsonrpc: "2.0", id: 1, method: "ping" }],
     "ping",
   ];
