@@ -1,3 +1,6 @@
+/** The SDK request timeout of a call a CallDeadline times: setTimeout's ceiling, and GatewayClient arms no SDK timer for it. */
+export const UNTIMED_MS = 2 ** 31 - 1;
+
 /** A call that keeps reporting progress still ends here: progress resets the timeout, but not forever. */
 export const MAX_TOTAL_REQUEST_MS = 10 * 60_000;
 
