@@ -3,6 +3,7 @@
 // stays steady where wall-clock throughput swings with the machine's load. With MCPGW_BASELINE set
 // to another built checkout, the two builds are measured in alternating rounds in the same run.
 // BENCH_BACKEND=http puts the echo server behind remote-sse (Streamable HTTP) instead of stdio.
+// BENCH_ROUTE=aggregated drives /mcp (the tool as echo__echo) instead of /mcp/echo.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -16,6 +17,9 @@ const CALLS = Number(process.env.BENCH_CALLS ?? (QUICK ? 600 : 3000));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const REMOTE = process.env.BENCH_BACKEND === "http";
+const AGGREGATED = process.env.BENCH_ROUTE === "aggregated";
+const ROUTE = AGGREGATED ? "/mcp" : "/mcp/echo";
+const TOOL = AGGREGATED ? "echo__echo" : "echo";
 
 const builds = [{ name: "mcpgw", root: ROOT }];
 if (process.env.MCPGW_BASELINE) builds.push({ name: "baseline", root: path.resolve(process.env.MCPGW_BASELINE) });
@@ -29,7 +33,7 @@ async function calls(clients, count) {
   let next = 0;
   await Promise.all(
     clients.map(async (client) => {
-      while (next < count) await client.callTool({ name: "echo", arguments: { text: `call ${next++}` } });
+      while (next < count) await client.callTool({ name: TOOL, arguments: { text: `call ${next++}` } });
     }),
   );
 }
@@ -67,7 +71,7 @@ async function measure(build, dir, backendUrl) {
   const child = spawn(process.execPath, [path.join(build.root, "dist/bundle/cli.js"), "serve", "--config", config], {
     stdio: "ignore",
   });
-  const url = `http://127.0.0.1:${port}/mcp/echo`;
+  const url = `http://127.0.0.1:${port}${ROUTE}`;
   try {
     let clients;
     for (const deadline = Date.now() + 60_000; ;) {
@@ -104,7 +108,7 @@ try {
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(
-  `gateway CPU per tools/call on /mcp/echo, ${REMOTE ? "Streamable HTTP" : "stdio"} backend (${SESSIONS} sessions, ${CALLS} calls, ${ROUNDS} rounds)`,
+  `gateway CPU per tools/call on ${ROUTE}, ${REMOTE ? "Streamable HTTP" : "stdio"} backend (${SESSIONS} sessions, ${CALLS} calls, ${ROUNDS} rounds)`,
 );
 for (const [name, values] of Object.entries(results)) {
   console.log(

@@ -4,7 +4,7 @@ import type { TLSSocket } from "node:tls";
 import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { isPlainObject } from "open-mcp-gateway";
+import { isPlainRequest } from "open-mcp-gateway";
 import type { SessionEventStore } from "./SessionEventStore.js";
 
 /** What the SDK defaults a session's requests to when they carry no MCP-Protocol-Version header. */
@@ -67,7 +67,8 @@ export function leanPost(
 ): boolean {
   const sessionId = transport.sessionId;
   const lane = laneOf(transport, events);
-  if (!lane || lane.sdk._closed || sessionId === undefined || !isPlainRequest(message)) return false;
+  if (!lane || lane.sdk._closed || sessionId === undefined) return false;
+  if (!isPlainRequest(message) || message.method === "initialize") return false;
   if (lane.pending.has(message.id) || lane.sdk._requestToStreamMapping.has(message.id)) return false;
   const headers = req.headers;
   const accept = headers.accept;
@@ -97,6 +98,18 @@ export function leanPost(
     if (!res.headersSent) res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify(body));
   }
   return true;
+}
+
+/**
+ * The request the SDK's transport registered on stream `streamId` (it does so before it stores the
+ * stream's priming event); undefined for a GET stream, or an SDK laid out differently.
+ */
+export function requestOnStream(transport: StreamableHTTPServerTransport, streamId: string): RequestId | undefined {
+  const sdk = (transport as unknown as { _webStandardTransport?: Partial<SdkInternals> })._webStandardTransport;
+  const mapping = sdk?._requestToStreamMapping;
+  if (!(mapping instanceof Map)) return undefined;
+  for (const [request, stream] of mapping) if (stream === streamId) return request;
+  return undefined;
 }
 
 /** Wraps the transport's `send` once, so the messages a lean POST's request causes reach that POST. */
@@ -215,24 +228,6 @@ function streamHeaders(sessionId: string): OutgoingHttpHeaders {
     "x-accel-buffering": "no",
     "mcp-session-id": sessionId,
   };
-}
-
-/** One JSON-RPC request as the SDK's schema accepts it, and nothing unusual in it (else the SDK judges it). */
-function isPlainRequest(message: unknown): message is JSONRPCMessage & { id: RequestId; method: string } {
-  if (!isPlainObject(message) || message.jsonrpc !== "2.0" || typeof message.method !== "string") return false;
-  if (message.method === "initialize") return false;
-  const id = message.id;
-  if (typeof id !== "string" && !(typeof id === "number" && Number.isSafeInteger(id))) return false;
-  for (const key in message)
-    if (key !== "jsonrpc" && key !== "id" && key !== "method" && key !== "params") return false;
-  if (message.params === undefined) return !("params" in message);
-  if (!isPlainObject(message.params)) return false;
-  const meta = message.params._meta;
-  if (meta === undefined) return !("_meta" in message.params);
-  if (!isPlainObject(meta)) return false;
-  for (const key in meta) if (key !== "progressToken") return false;
-  const token = meta.progressToken;
-  return token === undefined || typeof token === "string" || (typeof token === "number" && Number.isSafeInteger(token));
 }
 
 /**

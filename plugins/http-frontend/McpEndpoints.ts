@@ -19,11 +19,11 @@ import {
 } from "open-mcp-gateway";
 import { readJsonBody, sendRpcError, type BodyLimits } from "./body.js";
 import { sendError } from "./guards.js";
-import { leanPost } from "./LeanPost.js";
+import { leanPost, requestOnStream } from "./LeanPost.js";
 import { ModernLeg } from "./ModernLeg.js";
 import type { PassThrough } from "./PassThrough.js";
 import { admit, type HeldSession } from "./sessionCaps.js";
-import { postedRequest, SessionEventStore } from "./SessionEventStore.js";
+import { SessionEventStore } from "./SessionEventStore.js";
 import { replayFacts, replayInitialize, sessionStart } from "./adoption.js";
 
 /** The SDK's server transports (and the web-standard layer under them) load with the first session, not at boot. */
@@ -253,6 +253,7 @@ export class McpEndpoints {
       eventStore: events,
       retryInterval: RECONNECT_RETRY_MS,
     });
+    events.requestOn = (stream) => requestOnStream(transport, stream);
     const open: StreamableSession = {
       session,
       transport,
@@ -329,16 +330,13 @@ export class McpEndpoints {
       if (posted !== undefined) this.#orphaned(open, posted, open.events.streamOf(posted));
       else if (resumed) this.#orphaned(open, resumed.request, resumed.stream);
     });
-    const handle = async () => {
-      const { SUPPORTED_PROTOCOL_VERSIONS } = await sdkTypes();
-      if (
-        ctx.method === "POST" &&
-        leanPost(ctx.req, ctx.res, open.transport, open.events, body, SUPPORTED_PROTOCOL_VERSIONS)
-      )
-        return;
-      await open.transport.handleRequest(ctx.req, ctx.res, body);
-    };
-    await (posted === undefined ? handle() : postedRequest.run(posted, handle));
+    const { SUPPORTED_PROTOCOL_VERSIONS } = await sdkTypes();
+    if (
+      ctx.method === "POST" &&
+      leanPost(ctx.req, ctx.res, open.transport, open.events, body, SUPPORTED_PROTOCOL_VERSIONS)
+    )
+      return;
+    await open.transport.handleRequest(ctx.req, ctx.res, body);
   }
 
   #orphaned(open: StreamableSession, request: RequestId, stream: string | undefined): void {

@@ -1,13 +1,6 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { EventId, EventStore, StreamId } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { StreamEvent } from "open-mcp-gateway";
-
-/**
- * The request a POST carries, while the SDK handles that POST: the SDK stores the stream's priming
- * event within it, which is how the store learns which stream carries which request.
- */
-export const postedRequest = new AsyncLocalStorage<RequestId>();
 
 /** Streams ended without an answer (their request was cancelled) remembered per session, at most. */
 const ENDED_STREAMS_KEPT = 1000;
@@ -50,14 +43,19 @@ export class SessionEventStore implements EventStore {
   #bytes = 0;
   /** Told of every event as it is stored, before the SDK sends it (cluster mode shares them with other replicas). */
   onStored?: (event: StreamEvent) => void;
+  /**
+   * The request a POST stream carries, as the SDK's transport registered it before storing the
+   * stream's priming event: how the store learns which stream carries which request.
+   */
+  requestOn?: (streamId: StreamId) => RequestId | undefined;
 
   constructor(private readonly maxBytes: number) {}
 
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
     // The SDK stores its priming event as `{}`: a position in the stream, nothing to send again.
     const json = Object.keys(message).length === 0 ? undefined : JSON.stringify(message);
-    const posted = postedRequest.getStore();
-    if (json === undefined && posted !== undefined) this.#requests.set(streamId, posted);
+    const posted = json === undefined ? this.requestOn?.(streamId) : undefined;
+    if (posted !== undefined) this.#requests.set(streamId, posted);
     if (isResponse(message)) this.#requests.delete(streamId);
     return this.#store(streamId, json);
   }

@@ -5,6 +5,7 @@ import {
   SetLevelRequestSchema,
   type ClientCapabilities,
   type JSONRPCRequest,
+  type MessageExtraInfo,
   type Notification,
   type Result,
   type ServerCapabilities,
@@ -14,6 +15,7 @@ import {
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { AcquireOptions } from "../supervisor/Supervisor.js";
 import { sharedJsonSchemaValidator } from "../protocol/jsonSchemaValidator.js";
+import { isPlainRequest, type PlainRequest } from "../protocol/plainMessages.js";
 import { methodNotFound, toWireError } from "../protocol/wireErrors.js";
 import { LOG_LEVELS } from "./LogLevels.js";
 import { ReturnedUris } from "./resourceUris.js";
@@ -99,8 +101,22 @@ export class FrontSession implements McpSession {
     return this.info.id;
   }
 
-  connect(transport: Transport): Promise<void> {
-    return this.server.connect(transport);
+  async connect(transport: Transport): Promise<void> {
+    const chained = transport.onmessage;
+    await this.server.connect(transport);
+    // The SDK's Protocol tells every inbound message's kind by trying its zod guards in turn: a request
+    // fails the result and the error schema first, and a failed zod parse builds an error with a stack
+    // trace (about 17 µs per call together). A request its schema accepts as is goes to the handler the
+    // guards would pick, directly; anything else, and any transport with a handler of its own set
+    // before (which the SDK calls first), takes the SDK's way.
+    const protocol = this.server as unknown as {
+      _onrequest?: (request: PlainRequest, extra?: MessageExtraInfo) => void;
+    };
+    const onrequest = protocol._onrequest?.bind(this.server);
+    const dispatch = transport.onmessage;
+    if (chained !== undefined || onrequest === undefined || dispatch === undefined) return;
+    transport.onmessage = (message, extra) =>
+      isPlainRequest(message) ? onrequest(message, extra) : dispatch(message, extra);
   }
 
   close(): Promise<void> {

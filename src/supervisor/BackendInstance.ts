@@ -9,15 +9,12 @@ import type { Redactor } from "../kernel/redactor.js";
 import type { BackendRuntime } from "../runtime/types.js";
 import { isMcpError, RpcCode } from "../protocol/protocol.js";
 import { BackendError } from "../protocol/BackendError.js";
-import { CallDeadline } from "./CallDeadline.js";
+import { CallDeadline, UNTIMED_MS } from "./CallDeadline.js";
 import { CallQueue } from "./CallQueue.js";
 import { ProgressRouter } from "./ProgressRouter.js";
 import type { InitializeSummary } from "./CapabilityCache.js";
 import type { GatewayClient } from "./GatewayClient.js";
 import type { ServerRecord } from "./ServerRecord.js";
-
-/** setTimeout's ceiling: the SDK's own request timer is parked there, ours does the timing. */
-const NO_SDK_TIMEOUT = 2 ** 31 - 1;
 
 export interface BackendRequestOptions {
   /** Aborting it cancels the call: the backend receives notifications/cancelled. */
@@ -220,7 +217,7 @@ export class BackendInstance {
       });
       params = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
     }
-    const sdkOptions: RequestOptions = { signal: deadline.signal, timeout: NO_SDK_TIMEOUT };
+    const sdkOptions: RequestOptions = { signal: deadline.signal, timeout: UNTIMED_MS };
     try {
       return await client.requestAsSent({ method: request.method, params }, sdkOptions);
     } catch (error) {

@@ -1,3 +1,6 @@
+/** The SDK request timeout of a call a CallDeadline times: setTimeout's ceiling, and GatewayClient arms no SDK timer for it. */
+export const UNTIMED_MS = 2 ** 31 - 1;
+
 /** A call that keeps reporting progress still ends here: progress resets the timeout, but not forever. */
 export const MAX_TOTAL_REQUEST_MS = 10 * 60_000;
 
@@ -7,8 +10,13 @@ export const MAX_TOTAL_REQUEST_MS = 10 * 60_000;
  */
 export class CallDeadline {
   readonly #abort = new AbortController();
+  readonly #startedAt = Date.now();
   #timer: NodeJS.Timeout;
-  readonly #hardStop: NodeJS.Timeout;
+  /**
+   * Armed with the first progress only: until a progress restarts the timeout, the timeout (never
+   * longer than the hard maximum's delay) ends the call first, so most calls never set this timer.
+   */
+  #hardStop?: NodeJS.Timeout;
   readonly #onCallerAbort: () => void;
   /** Set when a limit ended the call: why, in words a client can read. */
   #expired?: string;
@@ -20,13 +28,6 @@ export class CallDeadline {
     private readonly callerSignal?: AbortSignal,
   ) {
     this.#timer = setTimeout(this.#onTimeout, timeoutMs);
-    this.#hardStop = setTimeout(
-      () =>
-        this.#expire(
-          `Server '${server}' did not finish ${method} within ${MAX_TOTAL_REQUEST_MS / 1000} s (progress does not extend a call past that)`,
-        ),
-      Math.max(timeoutMs, MAX_TOTAL_REQUEST_MS),
-    );
     this.#onCallerAbort = () => this.#abort.abort(callerSignal!.reason);
     callerSignal?.addEventListener("abort", this.#onCallerAbort, { once: true });
     if (callerSignal?.aborted) this.#onCallerAbort();
@@ -50,6 +51,13 @@ export class CallDeadline {
   extend(): void {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(this.#onTimeout, this.timeoutMs);
+    this.#hardStop ??= setTimeout(
+      () =>
+        this.#expire(
+          `Server '${this.server}' did not finish ${this.method} within ${MAX_TOTAL_REQUEST_MS / 1000} s (progress does not extend a call past that)`,
+        ),
+      this.#startedAt + Math.max(this.timeoutMs, MAX_TOTAL_REQUEST_MS) - Date.now(),
+    );
   }
 
   end(): void {

@@ -5,6 +5,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ResultSchema, type Result } from "@modelcontextprotocol/sdk/types.js";
 import { sharedJsonSchemaValidator } from "../protocol/jsonSchemaValidator.js";
 import { MAX_MESSAGE_DEPTH, nestedDeeperThan, RpcCode } from "../protocol/protocol.js";
+import { UNTIMED_MS } from "./CallDeadline.js";
 
 /**
  * The SDK client, plus the server's initialize result exactly as sent: the SDK keeps only some of
@@ -16,6 +17,16 @@ export class GatewayClient extends Client {
 
   constructor(info: Implementation, options: ClientOptions) {
     super(info, { jsonSchemaValidator: sharedJsonSchemaValidator, ...options });
+    // The SDK arms a timer for every request, even at setTimeout's ceiling; a call the gateway times
+    // itself (CallDeadline) gets none, one timer fewer per call. Every other request keeps the SDK's.
+    const protocol = this as unknown as {
+      _setupTimeout?: (messageId: number, timeout: number, ...rest: never[]) => void;
+    };
+    const setupTimeout = protocol._setupTimeout;
+    if (typeof setupTimeout === "function")
+      protocol._setupTimeout = (messageId, timeout, ...rest) => {
+        if (timeout !== UNTIMED_MS) setupTimeout.call(this, messageId, timeout, ...rest);
+      };
   }
 
   get initializeResult(): Record<string, unknown> | undefined {

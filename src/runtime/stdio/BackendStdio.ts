@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { Readable } from "node:stream";
 import type { JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../kernel/logger.js";
+import { isPlainResult } from "../../protocol/plainMessages.js";
 import { LineSplitter } from "./LineSplitter.js";
 import { STDERR_LINE_BYTES, StderrLog } from "./StderrLog.js";
 
@@ -77,7 +78,9 @@ function onStdoutLine(line: string, handlers: BackendStdioHandlers): void {
   if (line.trim() === "") return;
   let message: JSONRPCMessage;
   try {
-    message = handlers.messageSchema.parse(JSON.parse(line));
+    const value: unknown = JSON.parse(line);
+    // A call's result, the line nearly every call brings, needs no zod union parse to be known well-formed.
+    message = isPlainResult(value) ? value : handlers.messageSchema.parse(value);
   } catch {
     // Skipped, not fatal: some servers print banners or debug output on stdout.
     handlers.logger.warn(
