@@ -12,7 +12,7 @@ import { ECHO_SERVER, QUICK, startGatewayProcess } from "./_support.mjs";
 import { drive, openStreamable } from "./_load.mjs";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 6));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -36,7 +36,7 @@ function cpuMs(pid) {
 async function measure(target) {
   const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openStreamable(target.url)));
   try {
-    await drive(sessions, "echo", { seconds: 1, warmupSeconds: 0 });
+    await drive(sessions, "echo", { seconds: QUICK ? 0.5 : 1, warmupSeconds: 0 });
     const before = cpuMs(target.pid);
     const result = await drive(sessions, "echo", { seconds: SECONDS, warmupSeconds: 0 });
     const cpuPerCall = ((cpuMs(target.pid) - before) * 1000) / (result.rps * SECONDS);

@@ -33,7 +33,7 @@ const option = (name, fallback) => {
 const QUICK = process.env.BENCH_QUICK === "1";
 const SAMPLES = option("samples", QUICK ? 3 : 10);
 const BACKENDS = option("backends", QUICK ? 5 : 50);
-const CRASH_ROUNDS = option("crash-rounds", QUICK ? 2 : 5);
+const CRASH_ROUNDS = option("crash-rounds", QUICK ? 1 : 5);
 const IN_FLIGHT = 100;
 const probe = dist("test/fixtures/servers/probe-server.js");
 
