@@ -5,12 +5,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { QUICK, connect, freePort, startTarget } from "./_support.mjs";
+import { ECHO, QUICK, connect, freePort, startTarget } from "./_support.mjs";
 
 const SERVERS = 20;
 const TOOLS = 20;
 const ROUNDS = QUICK ? 1 : 3;
-const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const CLI = path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
 
 async function listAll(url) {

@@ -10,10 +10,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { QUICK, call, connect, freePort, startTarget } from "./_support.mjs";
+import { ECHO, QUICK, call, connect, freePort, startTarget } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
 const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 15 : 250));
 const HEAP_SESSIONS = Number(process.env.BENCH_HEAP_SESSIONS ?? (QUICK ? 20 : 200));

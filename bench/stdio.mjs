@@ -7,9 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { QUICK, call } from "./_support.mjs";
+import { ECHO, QUICK, call } from "./_support.mjs";
 
-const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const CLI = path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
 const SEQUENTIAL = QUICK ? 300 : 2000;
 const IN_FLIGHT = 16;
