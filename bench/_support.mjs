@@ -3,7 +3,6 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -72,8 +71,8 @@ export async function startTarget(name, command, args, url, env = {}, probe = mc
 }
 
 /**
- * The benchmarks' backend (`_echo-server.mjs`, bundled into one file by `npm run build`: it starts in about two
- * thirds of the CPU time) and its definition as a stdio server named `echo`.
+ * The benchmarks' backend (`_echo-server.mjs`, bundled into one file by `npm run build`: it starts in about 60%
+ * of the CPU time) and its definition as a stdio server named `echo`.
  */
 export const ECHO = path.resolve(import.meta.dirname, "..", "dist", "bench", "echo-server.js");
 export const ECHO_SERVER = { id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } };
@@ -131,7 +130,7 @@ const installedVersion = (peer) => {
 
 let installing;
 /** Installs the peers' pinned versions into PEER_DIR unless they are there; one npm run however many peers ask. */
-export function installPeers() {
+function installPeers() {
   installing ??= (async () => {
     if (Object.values(PEERS).every((peer) => installedVersion(peer) === peer.version)) return;
     mkdirSync(PEER_DIR, { recursive: true });
@@ -154,8 +153,11 @@ export function installPeers() {
   return installing;
 }
 
-/** Starts a peer (`mcp-proxy 6.7.19`, `supergateway 4.0.0`, `mcp-hub 4.2.1`) on a free port, installing it first if needed. */
-export async function startPeer(name, dir = os.tmpdir()) {
+/**
+ * Starts a peer (`mcp-proxy 6.7.19`, `supergateway 4.0.0`, `mcp-hub 4.2.1`) on a free port, installing it first
+ * if needed; a peer that needs a config file gets it in `dir`.
+ */
+export async function startPeer(name, dir) {
   const peer = PEERS[name];
   await installPeers();
   const { bin } = JSON.parse(readFileSync(peerPackage(peer), "utf8"));

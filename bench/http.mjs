@@ -10,10 +10,10 @@ import { ECHO_SERVER, QUICK, call, connect, startDirect, startGatewayProcess, st
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 25 : 250));
-const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? (QUICK ? 100 : 600));
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 15 : 250));
+const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? (QUICK ? 60 : 600));
 // Unmeasured calls first (per client), so the JIT has warmed up on the path measured.
-const WARMUP_CALLS = QUICK ? 20 : 100;
+const WARMUP_CALLS = QUICK ? 10 : 100;
 // Quick runs leave the peers to throughput.mjs.
 const only = QUICK ? ["mcpgw"] : process.argv.slice(2);
 
@@ -71,8 +71,8 @@ const targets = [
         },
       ]
     : []),
-  { name: "mcp-proxy 6.7.19", start: (name) => startPeer(name) },
-  { name: "supergateway 4.0.0", start: (name) => startPeer(name) },
+  { name: "mcp-proxy 6.7.19", start: (name) => startPeer(name, dir) },
+  { name: "supergateway 4.0.0", start: (name) => startPeer(name, dir) },
 ].filter(({ name }) => only.length === 0 || name.startsWith("direct") || only.some((part) => name.includes(part)));
 
 const rows = [];

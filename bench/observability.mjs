@@ -13,7 +13,7 @@ import { drive, openStreamable } from "./_load.mjs";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 6));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 6));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-obs-"));

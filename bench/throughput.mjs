@@ -31,7 +31,7 @@ const SECONDS = Number(option("seconds", QUICK ? 0.3 : 5));
 // Before each figure, its sessions call unmeasured for this long (and, in the first round, for a longer
 // run first: the backend starts and the JIT warms up on this path before its first figure).
 const WARMUP_SECONDS = QUICK ? 0.1 : 1;
-const FIRST_WARMUP_SECONDS = QUICK ? 0.3 : 2;
+const FIRST_WARMUP_SECONDS = QUICK ? 0.2 : 2;
 const CONCURRENCY = String(option("concurrency", "1,16,64")).split(",").map(Number);
 
 const PEERS = ["mcp-proxy 6.7.19", "supergateway 4.0.0", "mcp-hub 4.2.1"];
