@@ -8,7 +8,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { openSse } from "./_load.mjs";
 
-/** `npm run bench -- --quick`: every script picks smaller counts, so the whole run fits in about two minutes. */
+/** `npm run bench -- --quick`: every script picks smaller counts and one short round (docs/performance.md: how long). */
 export const QUICK = process.env.BENCH_QUICK === "1";
 
 export const freePort = () =>

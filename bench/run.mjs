@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- --quick] [-- --soak MINUTES] [name ...]`: every benchmark script in this folder,
 // one after another, their tables on the terminal and everything in bench/results/<time>.json.
-// --quick makes each script use small counts (the whole run in about two minutes); --soak adds the
+// --quick makes each script use small counts and one short round (docs/performance.md: how long); --soak adds the
 // soak (soak.mjs), which otherwise does not run; names pick scripts by part of their file name.
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
