@@ -3,6 +3,7 @@
 // Streamable HTTP with `--http PORT` (the "direct" baseline every proxy is compared with; GET /stats
 // then counts its TCP connections and sessions).
 import { randomUUID } from "node:crypto";
+import { realpathSync } from "node:fs";
 import http from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -26,10 +27,12 @@ function createServer() {
   return server;
 }
 
-const httpIndex = process.argv.indexOf("--http");
-if (httpIndex === -1) {
-  await createServer().connect(new StdioServerTransport());
-} else {
+/**
+ * The echo server over Streamable HTTP on `port` (0: any free one), one SDK transport and server per
+ * session; resolves with the listening `node:http` server. Exported for bench/session-heap.mjs, which
+ * measures what a session costs the SDK itself.
+ */
+export function listenHttp(port) {
   const sessions = new Map();
   const connections = { open: 0, total: 0 };
   const listener = http.createServer(async (req, res) => {
@@ -57,7 +60,16 @@ if (httpIndex === -1) {
     connections.total += 1;
     socket.once("close", () => (connections.open -= 1));
   });
-  listener.listen(Number(process.argv[httpIndex + 1] ?? 0), "127.0.0.1", () => {
+  return new Promise((resolve) => listener.listen(port, "127.0.0.1", () => resolve(listener)));
+}
+
+// Run as a program (not imported); the module's own path is a real path, argv[1] may not be.
+if (process.argv[1] && realpathSync(process.argv[1]) === import.meta.filename) {
+  const httpIndex = process.argv.indexOf("--http");
+  if (httpIndex === -1) {
+    await createServer().connect(new StdioServerTransport());
+  } else {
+    const listener = await listenHttp(Number(process.argv[httpIndex + 1] ?? 0));
     process.stderr.write(`listening on http://127.0.0.1:${listener.address().port}/mcp\n`);
-  });
+  }
 }

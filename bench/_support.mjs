@@ -1,12 +1,14 @@
 // What the benchmarks share: ports, MCP clients, and processes started in their own group.
 import { spawn } from "node:child_process";
-import { openSync, readFileSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { openSse } from "./_load.mjs";
 
-/** `npm run bench -- --quick`: every script picks smaller counts, so the whole run fits in about two minutes. */
+/** `npm run bench -- --quick`: every script picks smaller counts and one short round (docs/performance.md: how long). */
 export const QUICK = process.env.BENCH_QUICK === "1";
 
 export const freePort = () =>
@@ -68,42 +70,103 @@ export async function startTarget(name, command, args, url, env = {}, probe = mc
   }
 }
 
-/** The benchmarks' backend (`_echo-server.mjs`) and its definition as a stdio server named `echo`. */
-export const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
+/**
+ * The benchmarks' backend (`_echo-server.mjs`, bundled into one file by `npm run build`: it starts in about 60%
+ * of the CPU time) and its definition as a stdio server named `echo`.
+ */
+export const ECHO = path.resolve(import.meta.dirname, "..", "dist", "bench", "echo-server.js");
 export const ECHO_SERVER = { id: "echo", runtime: { type: "local-process", command: process.execPath, args: [ECHO] } };
 
-/** The peers measured beside the gateway, each in front of the echo server over stdio, at pinned versions. */
+/**
+ * The peers measured beside the gateway, each in front of the echo server over stdio, at pinned versions:
+ * their package, and their arguments on `port` (`config` is a file they may write their config into).
+ */
 const PEERS = {
-  "mcp-proxy 6.7.19": (port) => [
-    "mcp-proxy@6.7.19",
-    "--port",
-    String(port),
-    "--host",
-    "127.0.0.1",
-    "--server",
-    "stream",
-    "--",
-    process.execPath,
-    ECHO,
-  ],
-  "supergateway 4.0.0": (port) => [
-    "supergateway@4.0.0",
-    "--stdio",
-    `${process.execPath} ${ECHO}`,
-    "--outputTransport",
-    "streamableHttp",
-    "--stateful",
-    "--port",
-    String(port),
-    "--logLevel",
-    "none",
-  ],
+  "mcp-proxy 6.7.19": {
+    package: "mcp-proxy",
+    version: "6.7.19",
+    args: (port) => ["--port", String(port), "--host", "127.0.0.1", "--server", "stream", "--", process.execPath, ECHO],
+  },
+  "supergateway 4.0.0": {
+    package: "supergateway",
+    version: "4.0.0",
+    args: (port) => [
+      "--stdio",
+      `${process.execPath} ${ECHO}`,
+      "--outputTransport",
+      "streamableHttp",
+      "--stateful",
+      "--port",
+      String(port),
+      "--logLevel",
+      "none",
+    ],
+  },
+  // mcp-hub 4 serves its clients over legacy HTTP+SSE only (GET /mcp, POST /messages), tools as `<server>__<tool>`.
+  "mcp-hub 4.2.1": {
+    package: "mcp-hub",
+    version: "4.2.1",
+    legacySse: true,
+    args: (port, config) => {
+      writeFileSync(config, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [ECHO] } } }));
+      return ["--port", String(port), "--config", config];
+    },
+  },
 };
 
-/** Starts a Streamable HTTP peer (`mcp-proxy 6.7.19`, `supergateway 4.0.0`) through npx on a free port. */
-export async function startPeer(name) {
+/**
+ * Where the peers are installed, once: a second run starts them straight from there, without npx (whose
+ * own start costs a second or more of CPU per peer, and looks the package up again).
+ */
+const PEER_DIR = path.resolve(import.meta.dirname, "..", "node_modules", ".cache", "mcpgw-bench-peers");
+const peerPackage = (peer) => path.join(PEER_DIR, "node_modules", peer.package, "package.json");
+const installedVersion = (peer) => {
+  try {
+    return JSON.parse(readFileSync(peerPackage(peer), "utf8")).version;
+  } catch {
+    return undefined;
+  }
+};
+
+let installing;
+/** Installs the peers' pinned versions into PEER_DIR unless they are there; one npm run however many peers ask. */
+function installPeers() {
+  installing ??= (async () => {
+    if (Object.values(PEERS).every((peer) => installedVersion(peer) === peer.version)) return;
+    mkdirSync(PEER_DIR, { recursive: true });
+    const dependencies = Object.fromEntries(Object.values(PEERS).map((peer) => [peer.package, peer.version]));
+    writeFileSync(
+      path.join(PEER_DIR, "package.json"),
+      JSON.stringify({ name: "mcpgw-bench-peers", private: true, dependencies }),
+    );
+    const npm = path.join(path.dirname(process.execPath), "npm");
+    const child = spawn(npm, ["install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: PEER_DIR,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, npm_config_update_notifier: "false" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-2000)));
+    const [code] = await once(child, "exit");
+    if (code !== 0) throw new Error(`npm install of the peers in ${PEER_DIR} failed: ${stderr}`);
+  })();
+  return installing;
+}
+
+/**
+ * Starts a peer (`mcp-proxy 6.7.19`, `supergateway 4.0.0`, `mcp-hub 4.2.1`) on a free port, installing it first
+ * if needed; a peer that needs a config file gets it in `dir`.
+ */
+export async function startPeer(name, dir) {
+  const peer = PEERS[name];
+  await installPeers();
+  const { bin } = JSON.parse(readFileSync(peerPackage(peer), "utf8"));
+  const main = path.join(path.dirname(peerPackage(peer)), typeof bin === "string" ? bin : bin[peer.package]);
   const port = await freePort();
-  return startTarget(name, "npx", ["-y", ...PEERS[name](port)], `http://127.0.0.1:${port}/mcp`);
+  const args = peer.args(port, path.join(dir, `${peer.package}-${port}.json`));
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const probe = peer.legacySse ? async (at) => (await openSse(at)).close() : undefined;
+  return { ...(await startTarget(name, process.execPath, [main, ...args], url, {}, probe)), legacySse: peer.legacySse };
 }
 
 /** Loads and starts a gateway in this process (silent) on `config`, written into `dir`; its files are resolved from there. */
@@ -148,7 +211,7 @@ export async function startGatewayProcess({ name, dir, settings, route = "/mcp/e
 }
 
 /**
- * Starts targets at once (npx starts of the peers take seconds each); resolves with them all, or, once
+ * Starts targets at once (the peers take seconds each to start); resolves with them all, or, once
  * every start has settled, stops those that came up and throws the first failure.
  */
 export async function startAll(startings) {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { call, connect, ECHO_SERVER, QUICK, startAll, startGatewayProcess } from "./_support.mjs";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 8);
-const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 60 : 300));
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 20 : 300));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const SECRET = "bench-cluster-secret-0123456789abcdef";
 

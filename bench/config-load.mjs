@@ -11,7 +11,7 @@ import path from "node:path";
 
 const SERVERS = 500;
 const SMALLER = [0, 100];
-const RUNS = process.env.BENCH_QUICK === "1" ? 2 : 7;
+const RUNS = process.env.BENCH_QUICK === "1" ? 1 : 7;
 const cli = process.env.MCPGW_CLI ?? path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
 
 /**
@@ -108,7 +108,13 @@ try {
   const b = row("bare node process", bare);
   console.log(`config load: median of ${RUNS} runs (spawn to ready, RSS at ready)`);
   const sizes = smaller.map((size) => row(`mcpgw serve, ${size.count} servers`, size.runs));
-  console.table([b, ...sizes, g, s].map((r) => ({ ...r, "x bare ms": (Number(r.ms) / Number(b.ms)).toFixed(2) })));
+  console.table(
+    [b, ...sizes, g, s].map((r) => ({
+      ...r,
+      "x bare ms": (Number(r.ms) / Number(b.ms)).toFixed(2),
+      "x bare RSS": (Number(r.rssMB) / Number(b.rssMB)).toFixed(2),
+    })),
+  );
   console.log(
     `gateway / bare node: time ${(Number(g.ms) / Number(b.ms)).toFixed(2)}x, RSS ${(Number(g.rssMB) / Number(b.rssMB)).toFixed(2)}x`,
   );

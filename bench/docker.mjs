@@ -19,7 +19,7 @@ const { testEngine, FIXTURE } = await import(dist("packages/mcpgw-plugin-docker/
 const PLUGIN = dist("packages/mcpgw-plugin-docker/src/index.js");
 
 const index = process.argv.indexOf("--samples");
-const SAMPLES = index === -1 ? (process.env.BENCH_QUICK === "1" ? 3 : 10) : Number(process.argv[index + 1]);
+const SAMPLES = index === -1 ? (process.env.BENCH_QUICK === "1" ? 1 : 10) : Number(process.argv[index + 1]);
 const call = { method: "tools/call", params: { name: "echo", arguments: { text: "cold" } } };
 
 const median = (values) => {

@@ -10,14 +10,16 @@ import { ECHO_SERVER, QUICK, call, connect, startDirect, startGatewayProcess, st
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 50 : 250));
-const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? (QUICK ? 150 : 600));
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 15 : 250));
+const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? (QUICK ? 60 : 600));
+// Unmeasured calls first (per client), so the JIT has warmed up on the path measured.
+const WARMUP_CALLS = QUICK ? 10 : 100;
 // Quick runs leave the peers to throughput.mjs.
 const only = QUICK ? ["mcpgw"] : process.argv.slice(2);
 
 async function latency(url) {
   const client = await connect(url);
-  for (let i = 0; i < 100; i++) await call(client, i);
+  for (let i = 0; i < WARMUP_CALLS; i++) await call(client, i);
   const times = [];
   for (let i = 0; i < LATENCY_CALLS; i++) {
     const start = process.hrtime.bigint();
@@ -33,7 +35,7 @@ async function throughput(url) {
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url)));
   await Promise.all(
     clients.map(async (client) => {
-      for (let i = 0; i < 20; i++) await call(client, i);
+      for (let i = 0; i < WARMUP_CALLS / 5; i++) await call(client, i);
     }),
   );
   let errors = 0;
@@ -69,8 +71,8 @@ const targets = [
         },
       ]
     : []),
-  { name: "mcp-proxy 6.7.19", start: (name) => startPeer(name) },
-  { name: "supergateway 4.0.0", start: (name) => startPeer(name) },
+  { name: "mcp-proxy 6.7.19", start: (name) => startPeer(name, dir) },
+  { name: "supergateway 4.0.0", start: (name) => startPeer(name, dir) },
 ].filter(({ name }) => only.length === 0 || name.startsWith("direct") || only.some((part) => name.includes(part)));
 
 const rows = [];

@@ -14,8 +14,8 @@ import { ECHO_SERVER, QUICK, startGatewayProcess } from "./_support.mjs";
 import { drive, openStreamable } from "./_load.mjs";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 6));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 6));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-obs-"));
@@ -42,7 +42,7 @@ const mainThreadCpu = (pid) => cpuMs(`/proc/${pid}/task/${pid}/stat`);
 async function measure(target) {
   const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openStreamable(target.url)));
   try {
-    await drive(sessions, "echo", { seconds: 1, warmupSeconds: 0 });
+    await drive(sessions, "echo", { seconds: QUICK ? 0.5 : 1, warmupSeconds: 0 });
     const before = { all: processCpu(target.pid), main: mainThreadCpu(target.pid) };
     const result = await drive(sessions, "echo", { seconds: SECONDS, warmupSeconds: 0 });
     const calls = result.rps * SECONDS;

@@ -10,13 +10,14 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { QUICK, call, connect, freePort, startTarget } from "./_support.mjs";
+import { ECHO, QUICK, call, connect, freePort, startTarget } from "./_support.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
-const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 50 : 250));
-const HEAP_SESSIONS = Number(process.env.BENCH_HEAP_SESSIONS ?? (QUICK ? 50 : 200));
+const CALLS_PER_SESSION = Number(process.env.BENCH_CALLS ?? (QUICK ? 15 : 250));
+const HEAP_SESSIONS = Number(process.env.BENCH_HEAP_SESSIONS ?? (QUICK ? 20 : 200));
+// Unmeasured calls per client first, so the JIT has warmed up on the path measured.
+const WARMUP_CALLS = QUICK ? 5 : 20;
 const ISOLATIONS = { "per-client upstream session": undefined, "isolation: shared": "shared" };
 
 const remoteServer = (url, isolation) => ({
@@ -96,7 +97,7 @@ async function throughput(url, upstream) {
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url)));
   await Promise.all(
     clients.map(async (client) => {
-      for (let i = 0; i < 20; i++) await call(client, i);
+      for (let i = 0; i < WARMUP_CALLS; i++) await call(client, i);
     }),
   );
   let errors = 0;
@@ -124,6 +125,13 @@ async function startGateway(name, root, upstreamUrl, isolation) {
   return startTarget(name, process.execPath, [cli, "serve", "--config", config], `http://127.0.0.1:${port}/mcp/echo`);
 }
 
+/** Progress lines say how long each step took, so a slow step of a run is seen. */
+let stepStarted = performance.now();
+const progress = (step) => {
+  console.error(`${step} (${((performance.now() - stepStarted) / 1000).toFixed(1)} s)`);
+  stepStarted = performance.now();
+};
+
 const upstreamPort = await freePort();
 const direct = await startTarget(
   "direct (SDK Streamable HTTP)",
@@ -135,7 +143,9 @@ const upstream = new URL(direct.url);
 const rows = [];
 const heapRows = [];
 try {
+  progress("upstream up");
   rows.push({ target: direct.name, ...(await throughput(direct.url, upstream)) });
+  progress(`measured ${direct.name}`);
   const gateways = Object.entries(ISOLATIONS).map(
     ([label, isolation]) =>
       () =>
@@ -145,9 +155,10 @@ try {
     gateways.push(() => startGateway("mcpgw baseline /mcp/echo", path.resolve(process.env.MCPGW_BASELINE), direct.url));
   for (const start of gateways) {
     const target = await start();
+    progress(`${target.name} up`);
     try {
       rows.push({ target: target.name, ...(await throughput(target.url, upstream)) });
-      console.error(`measured ${target.name}`);
+      progress(`measured ${target.name}`);
     } finally {
       await target.stop();
     }
@@ -164,6 +175,7 @@ try {
     );
     if (child.status !== 0) throw new Error(`the heap run for ${label} failed`);
     heapRows.push({ label, ...JSON.parse(child.stdout) });
+    progress(`heap per session, ${label}`);
   }
 } finally {
   await direct.stop();

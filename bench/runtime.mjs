@@ -33,7 +33,7 @@ const option = (name, fallback) => {
 const QUICK = process.env.BENCH_QUICK === "1";
 const SAMPLES = option("samples", QUICK ? 3 : 10);
 const BACKENDS = option("backends", QUICK ? 5 : 50);
-const CRASH_ROUNDS = option("crash-rounds", QUICK ? 2 : 5);
+const CRASH_ROUNDS = option("crash-rounds", QUICK ? 1 : 5);
 const IN_FLIGHT = 100;
 const probe = dist("test/fixtures/servers/probe-server.js");
 
@@ -66,8 +66,8 @@ async function directColdStart() {
 
 async function directHeap() {
   const before = heapAfterGc();
-  const clients = [];
-  for (let i = 0; i < BACKENDS; i++) clients.push(await directClient());
+  // Started at once: what is measured is the heap once they run, and their starts are most of the script's time.
+  const clients = await Promise.all(Array.from({ length: BACKENDS }, directClient));
   const after = heapAfterGc();
   await Promise.all(clients.map(({ client }) => client.close()));
   return (after - before) / BACKENDS;
@@ -197,10 +197,13 @@ async function gatewayHeap() {
   // Capability refreshes run after each start; let them land so their transient objects are not counted.
   for (let i = 0; i < BACKENDS; i++) await gw.supervisor.capabilities(`p${i}`);
   const before = heapAfterGc();
-  for (let i = 0; i < BACKENDS; i++) {
-    await gw.supervisor.acquire(`p${i}`);
-    await gw.supervisor.capabilities(`p${i}`);
-  }
+  // Started at once, as in directHeap.
+  await Promise.all(
+    Array.from({ length: BACKENDS }, async (_, i) => {
+      await gw.supervisor.acquire(`p${i}`);
+      await gw.supervisor.capabilities(`p${i}`);
+    }),
+  );
   const after = heapAfterGc();
   await gw.close();
   return (after - before) / BACKENDS;
@@ -233,12 +236,21 @@ async function paired(rounds, direct, viaGateway) {
 }
 
 // Heap first, while little else has been allocated; one throw-away connection loads the SDK's lazy modules.
+/** Runs `step`, then says on stderr how long it took, so a slow step of a run is seen. */
+async function timed(name, step) {
+  const started = performance.now();
+  const result = await step();
+  console.error(`${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  return result;
+}
 await (await directClient()).client.close();
-const heapDirect = await directHeap();
-const heapGateway = await gatewayHeap();
-const [coldDirect, coldGateway] = await paired(SAMPLES, directColdStart, gatewayColdStart);
-const [memDirect, memGateway] = await paired(SAMPLES * 4, directInMemory, gatewayInMemory);
-const [crashDirect, crashGateway] = await paired(CRASH_ROUNDS, directCrash, gatewayCrash);
+const heapDirect = await timed("heap per backend, direct", directHeap);
+const heapGateway = await timed("heap per backend, gateway", gatewayHeap);
+const [coldDirect, coldGateway] = await timed("cold start", () => paired(SAMPLES, directColdStart, gatewayColdStart));
+const [memDirect, memGateway] = await timed("in-process start", () =>
+  paired(SAMPLES * 4, directInMemory, gatewayInMemory),
+);
+const [crashDirect, crashGateway] = await timed("crash", () => paired(CRASH_ROUNDS, directCrash, gatewayCrash));
 
 const ms = (value) => `${value.toFixed(1)} ms`;
 const kb = (value) => `${(value / 1024).toFixed(1)} KB`;

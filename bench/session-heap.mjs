@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Heap held by the gateway per idle MCP session: N Streamable HTTP sessions are opened against
 // /mcp and /mcp/:id of an in-process gateway (clients speak raw HTTP, so they hold almost nothing),
-// then the heap after a full GC is compared with the heap before.
+// then the heap after a full GC is compared with the heap before; the same for the SDK's own
+// Streamable HTTP server (the echo server, in this process too), the figure each ratio is of.
 import { spawnSync } from "node:child_process";
 
 if (!global.gc) {
@@ -11,12 +12,13 @@ if (!global.gc) {
   process.exit(result.status ?? 1);
 }
 
-const { mkdtempSync, rmSync } = await import("node:fs");
+const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
 const os = await import("node:os");
 const path = await import("node:path");
 await import("reflect-metadata");
 const { httpFrontendTokens } = await import("../dist/plugins/http-frontend/index.js");
 const { ECHO_SERVER, startInProcess } = await import("./_support.mjs");
+const { listenHttp } = await import("./_echo-server.mjs");
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? (process.env.BENCH_QUICK === "1" ? 100 : 1000));
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-heap-"));
@@ -27,9 +29,12 @@ const kernel = await startInProcess(dir, {
   // Every session stays open: at the default caps (100 per principal) the 101st would close the oldest idle one.
   plugins: { "http-frontend": { max_sessions: 2 * SESSIONS + 10, max_sessions_per_principal: 2 * SESSIONS + 10 } },
 });
-const port = kernel.container.resolve(httpFrontendTokens.frontend).address.port;
+const gatewayOrigin = `http://127.0.0.1:${kernel.container.resolve(httpFrontendTokens.frontend).address.port}`;
+const direct = await listenHttp(0);
+const directOrigin = `http://127.0.0.1:${direct.address().port}`;
 
-async function open(route) {
+/** Opens a session at `origin` + `route` (initialize, initialized) and resolves with its id. */
+async function open(route, origin = gatewayOrigin) {
   const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
   const init = {
     jsonrpc: "2.0",
@@ -37,14 +42,10 @@ async function open(route) {
     method: "initialize",
     params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "heap", version: "1" } },
   };
-  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(init),
-  });
+  const response = await fetch(`${origin}${route}`, { method: "POST", headers, body: JSON.stringify(init) });
   await response.text();
   const session = response.headers.get("mcp-session-id");
-  const done = await fetch(`http://127.0.0.1:${port}${route}`, {
+  const done = await fetch(`${origin}${route}`, {
     method: "POST",
     headers: { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
     body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
@@ -53,8 +54,8 @@ async function open(route) {
   return session;
 }
 
-async function close(route, session) {
-  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
+async function close(route, session, origin = gatewayOrigin) {
+  const response = await fetch(`${origin}${route}`, {
     method: "DELETE",
     headers: { "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
   });
@@ -79,33 +80,63 @@ const snapshot = async (name) => {
 };
 
 await open("/mcp/echo"); // the first session starts the backend; not counted
-const rows = [];
-for (const route of ["/mcp", "/mcp/echo"]) {
+const targets = [
+  { endpoint: "direct SDK server", origin: directOrigin, route: "/mcp" },
+  { endpoint: "mcpgw /mcp", origin: gatewayOrigin, route: "/mcp" },
+  { endpoint: "mcpgw /mcp/echo", origin: gatewayOrigin, route: "/mcp/echo" },
+];
+const perSession = new Map();
+for (const { endpoint, origin, route } of targets) {
+  const name = `${endpoint.replace(/\W+/g, "_")}`;
   // Sessions opened and closed first, so what the route's code costs once (its modules, compiled code) is not counted.
-  for (let i = 0; i < Math.max(20, SESSIONS / 10); i++) await close(route, await open(route));
+  for (let i = 0; i < Math.max(20, SESSIONS / 10); i++) await close(route, await open(route, origin), origin);
   const before = await heap();
-  await snapshot(`${route.replaceAll("/", "_")}-before`);
-  for (let i = 0; i < SESSIONS; i++) await open(route);
+  await snapshot(`${name}-before`);
+  for (let i = 0; i < SESSIONS; i++) await open(route, origin);
   const after = await heap();
-  await snapshot(`${route.replaceAll("/", "_")}-after`);
-  rows.push({
-    endpoint: route,
-    sessions: SESSIONS,
-    "heap per idle session (KB)": ((after - before) / SESSIONS / 1024).toFixed(1),
-  });
+  await snapshot(`${name}-after`);
+  perSession.set(endpoint, (after - before) / SESSIONS / 1024);
 }
-console.log("Heap per idle session (budget 25 KB)");
-console.table(rows);
+const directKb = perSession.get("direct SDK server");
+console.log(`Heap per idle session, ${SESSIONS} sessions (budget 25 KB)`);
+console.table(
+  [...perSession].map(([endpoint, kb]) => ({
+    endpoint,
+    "heap per idle session (KB)": kb.toFixed(1),
+    "x direct": (kb / directKb).toFixed(2),
+  })),
+);
 
 // Sessions that come and go must leave nothing behind.
-const before = await heap();
-const started = performance.now();
-for (let i = 0; i < SESSIONS; i++) await close("/mcp/echo", await open("/mcp/echo"));
-const seconds = (performance.now() - started) / 1000;
-const after = await heap();
-console.log(
-  `${SESSIONS} sessions opened and closed one after another: ${(SESSIONS / seconds).toFixed(0)} per second, heap ${((after - before) / 1024).toFixed(0)} KB higher after`,
+const churn = [];
+for (const { endpoint, origin, route } of [targets[0], targets[2]]) {
+  const before = await heap();
+  const started = performance.now();
+  for (let i = 0; i < SESSIONS; i++) await close(route, await open(route, origin), origin);
+  const seconds = (performance.now() - started) / 1000;
+  churn.push({ endpoint, perSecond: SESSIONS / seconds, kbAfter: ((await heap()) - before) / 1024 });
+}
+console.log(`${SESSIONS} sessions opened and closed one after another`);
+console.table(
+  churn.map((row) => ({
+    endpoint: row.endpoint,
+    "sessions/s": row.perSecond.toFixed(0),
+    "x direct": (row.perSecond / churn[0].perSecond).toFixed(2),
+    "heap KB higher after": row.kbAfter.toFixed(0),
+  })),
 );
+if (process.env.BENCH_JSON)
+  writeFileSync(
+    process.env.BENCH_JSON,
+    JSON.stringify({
+      bench: "session-heap",
+      sessions: SESSIONS,
+      kbPerIdleSession: Object.fromEntries(perSession),
+      churn,
+    }),
+  );
+direct.closeAllConnections();
+direct.close();
 await kernel.stop();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

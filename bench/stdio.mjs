@@ -7,13 +7,14 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { QUICK, call } from "./_support.mjs";
+import { ECHO, QUICK, call } from "./_support.mjs";
 
-const ECHO = path.join(import.meta.dirname, "_echo-server.mjs");
 const CLI = path.resolve(import.meta.dirname, "..", "dist", "bundle", "cli.js");
 const SEQUENTIAL = QUICK ? 300 : 2000;
 const IN_FLIGHT = 16;
-const CONCURRENT = QUICK ? 2000 : 10_000;
+const CONCURRENT = QUICK ? 1000 : 10_000;
+// Unmeasured calls first, so the JIT has warmed up on the path measured.
+const WARMUP_CALLS = QUICK ? 30 : 100;
 const ROUNDS = QUICK ? 1 : 3;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-stdio-"));
@@ -34,7 +35,7 @@ const targets = {
 async function measure(args) {
   const client = new Client({ name: "bench", version: "1" });
   await client.connect(new StdioClientTransport({ command: process.execPath, args, stderr: "ignore" }));
-  for (let i = 0; i < 100; i++) await call(client, i);
+  for (let i = 0; i < WARMUP_CALLS; i++) await call(client, i);
   const times = [];
   for (let i = 0; i < SEQUENTIAL; i++) {
     const start = performance.now();

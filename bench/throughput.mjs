@@ -10,7 +10,6 @@ import os from "node:os";
 import path from "node:path";
 import { drive, openSse, openStreamable } from "./_load.mjs";
 import {
-  ECHO,
   ECHO_SERVER,
   freePort,
   startAll,
@@ -28,8 +27,14 @@ const option = (name, fallback) => {
 };
 const QUICK = flag("quick") || process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(option("rounds", QUICK ? 1 : 3));
-const SECONDS = Number(option("seconds", QUICK ? 1 : 5));
+const SECONDS = Number(option("seconds", QUICK ? 0.5 : 5));
+// Before each figure, its sessions call unmeasured for this long (and, in the first round, for a longer
+// run first: the backend starts and the JIT warms up on this path before its first figure).
+const WARMUP_SECONDS = QUICK ? 0.1 : 1;
+const FIRST_WARMUP_SECONDS = QUICK ? 0.2 : 2;
 const CONCURRENCY = String(option("concurrency", "1,16,64")).split(",").map(Number);
+
+const PEERS = ["mcp-proxy 6.7.19", "supergateway 4.0.0", "mcp-hub 4.2.1"];
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-throughput-"));
 
@@ -53,13 +58,13 @@ const startGateway = (directUrl) =>
   });
 
 const processes = [];
+/** Progress lines say how long each step took, so a slow step of a run is seen. */
+const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 const rows = [];
 try {
+  const starting = performance.now();
   const barePort = await freePort();
-  const hubPort = await freePort();
-  const hubConfig = path.join(dir, "mcp-hub.json");
-  writeFileSync(hubConfig, JSON.stringify({ mcpServers: { echo: { command: process.execPath, args: [ECHO] } } }));
   const directStarting = startDirect();
   const targets = await startAll([
     startTarget(
@@ -72,24 +77,11 @@ try {
     ),
     directStarting,
     directStarting.then((target) => startGateway(target.url)),
-    ...(flag("no-peers")
-      ? []
-      : [
-          startPeer("mcp-proxy 6.7.19"),
-          startPeer("supergateway 4.0.0"),
-          // mcp-hub 4 serves its clients over legacy HTTP+SSE only (GET /mcp, POST /messages), tools as `<server>__<tool>`.
-          startTarget(
-            "mcp-hub 4.2.1",
-            "npx",
-            ["-y", "mcp-hub@4.2.1", "--port", String(hubPort), "--config", hubConfig],
-            `http://127.0.0.1:${hubPort}/mcp`,
-            {},
-            async (url) => (await openSse(url)).close(),
-          ),
-        ]),
+    ...(flag("no-peers") ? [] : PEERS.map((name) => startPeer(name, dir))),
   ]);
   processes.push(...targets);
-  const [bare, direct, gateway, proxy, supergateway, hub] = targets;
+  console.error(`${targets.length} targets up (${seconds(starting)})`);
+  const [bare, direct, gateway, ...peers] = targets;
   const base = gateway.url.replace(/\/mcp\/echo$/, "");
   // name, how to open one session, the tool name on that front
   const cases = [
@@ -100,28 +92,33 @@ try {
     { name: "mcpgw /sse/:id -> stdio", open: () => openSse(`${base}/sse/echo`), tool: "echo" },
     { name: "mcpgw /mcp/:id -> Streamable HTTP", open: () => openStreamable(`${base}/mcp/remote`), tool: "echo" },
   ];
-  if (proxy)
+  for (const peer of peers)
     cases.push(
-      { name: proxy.name, open: () => openStreamable(proxy.url), tool: "echo" },
-      { name: supergateway.name, open: () => openStreamable(supergateway.url), tool: "echo" },
-      { name: hub.name, open: () => openSse(hub.url), tool: "echo__echo" },
+      peer.legacySse
+        ? { name: peer.name, open: () => openSse(peer.url), tool: "echo__echo" }
+        : { name: peer.name, open: () => openStreamable(peer.url), tool: "echo" },
     );
   const samples = new Map(cases.map((c) => [c.name, Object.fromEntries(CONCURRENCY.map((n) => [n, []]))]));
   // A case's sessions are prepared once per round, as many as its largest figure needs; each figure
   // drives the first n of them (an idle session costs its target nothing while the others call).
   const sessionsNeeded = Math.max(16, ...CONCURRENCY);
+  // The generator's own code is warmed up first, on the cheapest target, so that the first case measured
+  // (the generator's limit) does not pay for its JIT; short quick windows would show that limit below the targets'.
+  const warming = await Promise.all(Array.from({ length: 16 }, () => openStreamable(bare.url)));
+  await drive(warming, "echo", { seconds: QUICK ? 1 : 2, warmupSeconds: 0 });
+  await Promise.all(warming.map((session) => session.close()));
   // Rounds go over every case in turn, so a noisy moment spreads over all of them rather than one.
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of cases) {
+      const started = performance.now();
       const sessions = await Promise.all(Array.from({ length: sessionsNeeded }, () => c.open()));
-      // An unmeasured run first: the backend starts and the JIT warms up on this path before its first figure.
-      if (round === 0) await drive(sessions.slice(0, 16), c.tool, { seconds: QUICK ? 0.3 : 2, warmupSeconds: 0 });
+      if (round === 0) await drive(sessions.slice(0, 16), c.tool, { seconds: FIRST_WARMUP_SECONDS, warmupSeconds: 0 });
       for (const n of CONCURRENCY)
         samples
           .get(c.name)
-          [n].push(await drive(sessions.slice(0, n), c.tool, { seconds: SECONDS, warmupSeconds: QUICK ? 0.3 : 1 }));
+          [n].push(await drive(sessions.slice(0, n), c.tool, { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }));
       await Promise.all(sessions.map((session) => session.close()));
-      console.error(`round ${round + 1}/${ROUNDS}: ${c.name}`);
+      console.error(`round ${round + 1}/${ROUNDS}: ${c.name} (${seconds(started)})`);
     }
   }
   const median = (values) => {
@@ -167,5 +164,13 @@ console.table(
     return cells;
   }),
 );
+// The generator's own ceiling must be above every target's figure, or the figures would be the generator's.
+const [generator, ...measured] = rows;
+for (const n of CONCURRENCY.filter((count) => count > 1)) {
+  const fastest = measured.reduce((best, row) => (row.figures[n].rps > best.figures[n].rps ? row : best));
+  console.log(
+    `generator limit @${n}: ${Math.round(generator.figures[n].rps)} req/s, ${(generator.figures[n].rps / fastest.figures[n].rps).toFixed(2)}x the fastest target (${fastest.target})`,
+  );
+}
 const json = option("json", process.env.BENCH_JSON);
 if (json) writeFileSync(json, JSON.stringify({ bench: "throughput", rounds: ROUNDS, seconds: SECONDS, rows }, null, 2));

@@ -22,6 +22,8 @@ test("bench harness: throughput.mjs drives every front with prepared sessions an
     process.execPath,
     [
       path.join(repoRoot, "bench", "throughput.mjs"),
+      // Quick mode's short warm-ups: the smoke run checks the harness, not the figures.
+      "--quick",
       "--no-peers",
       "--rounds",
       "1",
@@ -56,4 +58,5 @@ test("bench harness: throughput.mjs drives every front with prepared sessions an
     for (const n of ["1", "3"]) assert.ok(row.figures[n].rps > 0, `${row.target} @${n} answered nothing`);
   }
   assert.match(output, /x direct @3/);
+  assert.match(output, /generator limit @3: \d+ req\/s, [\d.]+x the fastest target/);
 });
