@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // What the stats plugin and the per-request log line cost: /mcp/echo driven by the raw generator
-// through two gateways in one run, one with both (the default bundle at log level info: a JSON line
-// per request, written to a log file as a collector would read it) and one without (stats: false,
-// log level warn). Each round measures both, back to back in alternating order, so the machine's
-// drift hits both; the cost is the median over rounds of each round's on/off throughput ratio. The
-// gateway's own CPU time per call (/proc: the whole process, and its main thread alone, where the
-// event loop runs) says where a difference comes from, and stays steadier than throughput when
-// something else runs on the machine.
+// through gateways with both (the default bundle at log level info: a JSON line per request,
+// written to a log file as a collector would read it) and gateways without (stats: false, log
+// level warn), in one run. Two gateway processes of the same config differ by several percent
+// between themselves (which backend process, memory layout, JIT decisions: measured, see the A/A
+// line), more than the cost being measured; so each side runs on several gateways, every round
+// measures all of them back to back in alternating order, and a round's ratio is the mean of the
+// "on" gateways over the mean of the "off" ones. The cost is the median of those ratios. The
+// gateways' own CPU time per call (/proc: the whole process, and its main thread, where the event
+// loop runs) says where a difference comes from.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +18,7 @@ import { drive, openStreamable } from "./_load.mjs";
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 6));
+const PER_SIDE = Number(process.env.BENCH_GATEWAYS_PER_SIDE ?? (QUICK ? 1 : 3));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcpgw-bench-obs-"));
@@ -60,43 +63,69 @@ const describe = (figures) =>
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-const on = await startGateway("on", { log_level: "info" });
-const off = await startGateway("off", { log_level: "warn", plugins: { stats: false } });
+const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const percent = (ratio) => `${ratio >= 1 ? "+" : ""}${((ratio - 1) * 100).toFixed(1)}%`;
+
+const SIDES = { on: { log_level: "info" }, off: { log_level: "warn", plugins: { stats: false } } };
+const gateways = await Promise.all(
+  Array.from({ length: PER_SIDE }, (_, index) =>
+    Object.entries(SIDES).map(async ([side, settings]) => ({
+      side,
+      name: `${side}${index + 1}`,
+      target: await startGateway(`${side}${index + 1}`, settings),
+      figures: [],
+    })),
+  ).flat(),
+);
 try {
-  const rounds = { on: [], off: [] };
+  // A round that does not count: until V8 has optimized a gateway's hot paths, the first rounds
+  // measure the compiler as much as the gateway.
+  for (const gateway of gateways) await measure(gateway.target);
   const ratios = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
-    const order = round % 2 ? ["on", "off"] : ["off", "on"];
-    const figures = {};
-    for (const name of order) {
-      figures[name] = await measure(name === "on" ? on : off);
-      rounds[name].push(figures[name]);
-    }
-    ratios.push(figures.on.rps / figures.off.rps);
+    // Alternate the order, so no gateway always runs on a warmer (or busier) machine.
+    const order = round % 2 ? gateways : [...gateways].reverse();
+    for (const gateway of order) gateway.figures.push(await measure(gateway.target));
+    const rps = (side) => mean(gateways.filter((g) => g.side === side).map((g) => g.figures.at(-1).rps));
+    ratios.push(rps("on") / rps("off"));
     console.log(
-      `round ${round}: on ${describe(figures.on)}; off ${describe(figures.off)}; on/off ${ratios.at(-1).toFixed(3)}`,
+      `round ${round}: ${gateways.map((g) => `${g.name} ${describe(g.figures.at(-1))}`).join("; ")}; on/off ${ratios.at(-1).toFixed(3)}`,
     );
   }
-  const cpu = (name, field) => median(rounds[name].map((figures) => figures[field]));
-  const more = (field) => {
-    const percent = (cpu("on", field) / cpu("off", field) - 1) * 100;
-    return `${percent >= 0 ? "+" : ""}${percent.toFixed(1)}%`;
+  const all = (side, field) =>
+    median(gateways.filter((g) => g.side === side).flatMap((g) => g.figures.map((figures) => figures[field])));
+  // A/A: identical gateways against each other, the noise floor of this measurement.
+  const spread = (side) => {
+    const medians = gateways.filter((g) => g.side === side).map((g) => median(g.figures.map((f) => f.rps)));
+    return Math.max(...medians) / Math.min(...medians);
   };
-  const lines = readFileSync(path.join(dir, "on.log"), "utf8")
-    .split("\n")
-    .filter((line) => line.includes('"mcp_request"')).length;
+  const lines = gateways
+    .filter((g) => g.side === "on")
+    .map(
+      (g) =>
+        readFileSync(path.join(dir, `${g.name}.log`), "utf8")
+          .split("\n")
+          .filter((line) => line.includes('"mcp_request"')).length,
+    )
+    .reduce((sum, count) => sum + count, 0);
   const ratio = median(ratios);
   console.log(
-    `stats + request log: median on/off throughput ${ratio.toFixed(3)} over ${ROUNDS} rounds ` +
+    `stats + request log: median on/off throughput ${ratio.toFixed(3)} over ${ROUNDS} rounds of ${PER_SIDE} gateways a side ` +
       `(rounds ${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)}), ${lines} request lines logged`,
   );
   console.log(
+    `median calls/s per gateway: ${gateways.map((g) => `${g.name} ${median(g.figures.map((f) => f.rps)).toFixed(0)}`).join(", ")}`,
+  );
+  if (PER_SIDE > 1)
+    console.log(
+      `A/A: identical gateways' median throughputs differ by up to ${percent(spread("on"))} (on) and ${percent(spread("off"))} (off)`,
+    );
+  console.log(
     `cost: ${((1 - ratio) * 100).toFixed(1)}% of /mcp/:id throughput; gateway CPU per call ` +
-      `${cpu("on", "cpuPerCall").toFixed(0)} vs ${cpu("off", "cpuPerCall").toFixed(0)} µs (${more("cpuPerCall")}), ` +
-      `main thread ${cpu("on", "mainPerCall").toFixed(0)} vs ${cpu("off", "mainPerCall").toFixed(0)} µs (${more("mainPerCall")})`,
+      `${all("on", "cpuPerCall").toFixed(0)} vs ${all("off", "cpuPerCall").toFixed(0)} µs (${percent(all("on", "cpuPerCall") / all("off", "cpuPerCall"))}), ` +
+      `main thread ${all("on", "mainPerCall").toFixed(0)} vs ${all("off", "mainPerCall").toFixed(0)} µs (${percent(all("on", "mainPerCall") / all("off", "mainPerCall"))})`,
   );
 } finally {
-  await Promise.all([on.stop(), off.stop()]);
+  await Promise.all(gateways.map((gateway) => gateway.target.stop()));
   rmSync(dir, { recursive: true, force: true });
 }
