@@ -41,7 +41,7 @@ export { defineConfig, type UserConfig } from "./config/defineConfig.js";
 export { ConfigError } from "./config/ConfigError.js";
 export { formatIssue } from "./config/issues.js";
 export { redactRuntime } from "./config/secrets.js";
-export { isPlainObject } from "./config/substitute.js";
+export { isPlainObject } from "./kernel/plainObject.js";
 export type {
   GatewayConfig,
   ServerDefinition,

@@ -1,6 +1,6 @@
 import type { ConfigIssue, PluginEntry } from "./model.js";
 import { issueAt, type IssueSite } from "./schemaIssues.js";
-import { isPlainObject } from "./substitute.js";
+import { isPlainObject } from "../kernel/plainObject.js";
 
 /** Reads `preset:` and `plugins:` (a map of specifier to options, `false` to turn one off). */
 export function readPluginSection(

@@ -1,6 +1,6 @@
 import { REDACTED, type Redactor } from "../kernel/redactor.js";
 import type { GatewayConfig, RuntimeSpec, ServerDefinition } from "./model.js";
-import { isPlainObject } from "./substitute.js";
+import { isPlainObject } from "../kernel/plainObject.js";
 
 /**
  * Every value of `config` the gateway must never show: what `${VAR}` took from the environment,

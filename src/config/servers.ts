@@ -3,7 +3,8 @@ import { didYouMean, formatPath } from "./issues.js";
 import type { ConfigIssue, RuntimeSpec, ServerDefinition } from "./model.js";
 import type { SchemaRegistry } from "./SchemaRegistry.js";
 import { issueAt, parseWithSchema, type IssueSite } from "./schemaIssues.js";
-import { isPlainObject, type UnsetVariable } from "./substitute.js";
+import { isPlainObject } from "../kernel/plainObject.js";
+import type { UnsetVariable } from "./substitute.js";
 
 /** Where a group of server entries was written. */
 export interface ServerSite extends IssueSite {

@@ -1,3 +1,4 @@
+import { isPlainObject } from "../kernel/plainObject.js";
 import type { ConfigIssue } from "./model.js";
 import { SourceDocument } from "./SourceDocument.js";
 
@@ -169,10 +170,4 @@ function report(
     line: pos?.line,
     column: pos?.column,
   });
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

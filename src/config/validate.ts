@@ -7,7 +7,8 @@ import type { ConfigIssue, ConfigSource, CoreSettings, GatewayConfig, PluginEntr
 import type { SchemaRegistry } from "./SchemaRegistry.js";
 import { issueAt, parseWithSchema, type IssueSite } from "./schemaIssues.js";
 import { checkServer, desktopEntries, serverEntries, type RawServer, type ServerSite } from "./servers.js";
-import { isPlainObject, pathKey, unresolvedPathsOf, unsetVariablesUnder } from "./substitute.js";
+import { isPlainObject } from "../kernel/plainObject.js";
+import { pathKey, unresolvedPathsOf, unsetVariablesUnder } from "./substitute.js";
 
 /** A config or catalog file as read: where it is, what it holds, and its text for line lookups. */
 export interface ConfigFileView {

@@ -5,7 +5,8 @@ import { loadCatalogFile, loadConfigFile, searchConfig, type LoadedConfigFile } 
 import type { ConfigIssue, GatewayConfig, PluginEntry } from "../config/model.js";
 import { readPluginSection } from "../config/pluginSection.js";
 import { issueAt, parseWithSchema } from "../config/schemaIssues.js";
-import { isPlainObject, substituteEnv } from "../config/substitute.js";
+import { substituteEnv } from "../config/substitute.js";
+import { isPlainObject } from "./plainObject.js";
 import { inServerEntry } from "../config/servers.js";
 import { resolveCatalogPath, siteOf, validateConfig, type ConfigFileView } from "../config/validate.js";
 import { PluginOptionsError } from "../plugin/definePlugin.js";

@@ -1,6 +1,6 @@
 import type { ClientCapabilities, Notification, Result } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "../kernel/hooks.js";
-import { isPlainObject } from "../config/substitute.js";
+import { isPlainObject } from "../kernel/plainObject.js";
 import { RpcCode } from "../protocol/protocol.js";
 import { toWireError, WireError } from "../protocol/wireErrors.js";
 import type { AcquireOptions } from "../supervisor/Supervisor.js";

@@ -1,4 +1,4 @@
-import { isPlainObject } from "../config/substitute.js";
+import { isPlainObject } from "../kernel/plainObject.js";
 
 /*
  * Messages of the common shapes, told without zod. The SDK validates every message it reads with its
