@@ -211,15 +211,16 @@ export class ClusterRouting implements SessionRouting {
     const wireId = this.#wireIds.get(request.session.id);
     const served = wireId && this.#served.get(wireId);
     if (!served) return;
+    const uri = String(request.uri);
     if (request.method === "logging/setLevel") {
       served.logLevel = String(request.params.level);
       this.table.learned(served.name, { logLevel: served.logLevel });
     } else if (request.method === "resources/subscribe") {
-      served.subscriptions.add(String(request.uri));
-      this.table.learned(served.name, { subscribe: String(request.uri) });
+      served.subscriptions.add(uri);
+      this.table.learned(served.name, { subscribe: uri });
     } else {
-      served.subscriptions.delete(String(request.uri));
-      this.table.learned(served.name, { unsubscribe: String(request.uri) });
+      served.subscriptions.delete(uri);
+      this.table.learned(served.name, { unsubscribe: uri });
     }
   }
 

@@ -1,4 +1,5 @@
 import type http from "node:http";
+import { text } from "node:stream/consumers";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { isEventStream, sendRequest, singleAnswer, toResponse } from "./nodeFetch.js";
@@ -101,7 +102,7 @@ export class LeanPostTransport extends StreamableHTTPClientTransport {
         return undefined;
       }
       if (JSON_TYPE.test(incoming.headers["content-type"] ?? "")) {
-        const data = JSON.parse(await textOf(incoming)) as unknown;
+        const data = JSON.parse(await text(incoming)) as unknown;
         return (Array.isArray(data) ? data : [data]).map((item) => JSONRPCMessageSchema.parse(item));
       }
     }
@@ -139,13 +140,4 @@ function handingOver(handovers: Map<string, Response>, fetch: Fetch): Fetch {
     handovers.delete(body as string);
     return Promise.resolve(response);
   };
-}
-
-function textOf(incoming: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.once("end", () => resolve(Buffer.concat(chunks).toString()));
-    incoming.once("error", reject);
-  });
 }
