@@ -191,9 +191,18 @@ export async function startDirect(name = "direct SDK server") {
 /**
  * Writes `settings` (or `settings(port)`, for a config that names its own port) with a free listen port
  * into `<dir>/<name>.config.json` and starts `mcpgw serve` of the build at `root` on it; resolves once
- * `route` answers an MCP initialize.
+ * `route` answers an MCP initialize. `nodeArgs` are node's own options (`--cpu-prof`), given before the script.
  */
-export async function startGatewayProcess({ name, dir, settings, route = "/mcp/echo", root, env = {}, logFile }) {
+export async function startGatewayProcess({
+  name,
+  dir,
+  settings,
+  route = "/mcp/echo",
+  root,
+  env = {},
+  logFile,
+  nodeArgs = [],
+}) {
   const port = await freePort();
   const config = path.join(dir, `${name.replace(/\W+/g, "-")}.config.json`);
   const own = typeof settings === "function" ? settings(port) : settings;
@@ -202,7 +211,7 @@ export async function startGatewayProcess({ name, dir, settings, route = "/mcp/e
   return startTarget(
     name,
     process.execPath,
-    [cli, "serve", "--config", config],
+    [...nodeArgs, cli, "serve", "--config", config],
     `http://127.0.0.1:${port}${route}`,
     env,
     undefined,

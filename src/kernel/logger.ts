@@ -61,7 +61,7 @@ export function createLogger(
       name: "mcpgw",
       level: level as LevelWithSilent,
       base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       formatters: { level: (label) => ({ level: label }) },
       hooks: { streamWrite: (line) => redactor.text(line) },
     },
@@ -70,6 +70,22 @@ export function createLogger(
   // Child loggers inherit it (pino children are prototype-linked to their parent).
   Object.defineProperty(logger, REDACTOR, { value: redactor });
   return logger;
+}
+
+let lastMs = NaN;
+let lastTime = "";
+
+/**
+ * pino's `isoTime`, made once per millisecond: under load several request lines share a
+ * millisecond, and `toISOString` was a sixth of what a request line cost.
+ */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }
 
 function prettyWanted(fd: number): boolean {
