@@ -81,7 +81,7 @@ export {
   nestedDeeperThan,
   PASS_INPUT_REQUIRED,
 } from "./protocol/protocol.js";
-export { isPlainRequest, type PlainRequest } from "./protocol/plainMessages.js";
+export { isPlainRequest, isPlainResult, type PlainRequest, type PlainResult } from "./protocol/plainMessages.js";
 export { WireError, toWireError, invalidParams, methodNotFound } from "./protocol/wireErrors.js";
 export { BackendError } from "./protocol/BackendError.js";
 

@@ -2,6 +2,7 @@ import type http from "node:http";
 import { text } from "node:stream/consumers";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { isPlainResult } from "open-mcp-gateway";
 import { isEventStream, sendRequest, singleAnswer, toResponse } from "./nodeFetch.js";
 import { traceHeadersOf } from "./traceHeaders.js";
 
@@ -9,6 +10,13 @@ type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 type SendOptions = Parameters<StreamableHTTPClientTransport["send"]>[1];
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+/**
+ * A message as the SDK's message schema returns it; a plain result (a call's answer, nearly always)
+ * without running the schema, which would accept it unchanged (isPlainResult is stricter).
+ */
+const schemaChecked = (message: unknown): JSONRPCMessage =>
+  isPlainResult(message) ? message : JSONRPCMessageSchema.parse(message);
 
 /**
  * The SDK's Streamable HTTP client transport, with a lean path for the requests of an established
@@ -103,7 +111,7 @@ export class LeanPostTransport extends StreamableHTTPClientTransport {
       }
       if (JSON_TYPE.test(incoming.headers["content-type"] ?? "")) {
         const data = JSON.parse(await text(incoming)) as unknown;
-        return (Array.isArray(data) ? data : [data]).map((item) => JSONRPCMessageSchema.parse(item));
+        return (Array.isArray(data) ? data : [data]).map(schemaChecked);
       }
     }
     this.#handovers.set(body, toResponse(incoming, "POST"));
@@ -113,7 +121,7 @@ export class LeanPostTransport extends StreamableHTTPClientTransport {
   /** As the SDK's SSE reader does: a message that fails validation is an error event, not a failed send. */
   #validated(message: unknown): JSONRPCMessage[] {
     try {
-      return [JSONRPCMessageSchema.parse(message)];
+      return [schemaChecked(message)];
     } catch (error) {
       this.onerror?.(error as Error);
       return [];

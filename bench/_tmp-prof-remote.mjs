@@ -1,0 +1,17 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { ECHO, freePort, startGatewayProcess } from "./_support.mjs";
+import { drive, openStreamable } from "./_load.mjs";
+const dir = mkdtempSync(path.join(os.tmpdir(), "prof-"));
+const bport = await freePort();
+const be = spawn(process.execPath, [ECHO, "--http", String(bport)], { stdio: ["ignore", "ignore", "pipe"] });
+await new Promise((r) => be.stderr.once("data", r));
+const out = process.argv[2] ?? "/tmp/prof/remote";
+const t = await startGatewayProcess({ name: "g", dir, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${out}`], settings: { log_level: "warn", state_dir: path.join(dir, "s"), servers: [{ id: "echo", runtime: { type: "remote-sse", url: `http://127.0.0.1:${bport}/mcp`, transport: "streamable-http" } }] } });
+const sessions = await Promise.all(Array.from({ length: 16 }, () => openStreamable(t.url)));
+const r = await drive(sessions, "echo", { seconds: 8, warmupSeconds: 2 });
+console.log("rps", r.rps);
+await Promise.all(sessions.map((s) => s.close()));
+await t.stop(); be.kill();
